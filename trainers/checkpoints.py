@@ -1,0 +1,227 @@
+"""Checkpoints: one safetensors file + a JSON sidecar, written atomically, read without unpickling.
+
+The safetensors header carries the whole JSON description under the metadata key ``ganstudio``, so the
+``.safetensors`` file alone is authoritative and one ``os.replace`` commits it: a crash mid-write leaves
+the previous checkpoint intact. The ``.json`` sidecar is the same description for people and scripts.
+
+Tensor keys: ``<module>/<state-dict key>`` (G/, D/, Q/), ``optim/<name>/<param index>/<state key>``,
+``rng/<name>``, ``sampler/<name>``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from .errors import CheckpointError
+
+FORMAT = "ganstudio-checkpoint"
+VERSION = 1
+META_KEY = "ganstudio"
+
+
+@dataclass
+class Checkpoint:
+    path: Path
+    meta: dict
+    tensors: dict[str, torch.Tensor]
+
+    @property
+    def step(self) -> int:
+        return int(self.meta["step"])
+
+    def group(self, prefix: str) -> dict[str, torch.Tensor]:
+        """Tensors under ``prefix/`` with the prefix removed."""
+        p = prefix + "/"
+        return {k[len(p):]: v for k, v in self.tensors.items() if k.startswith(p)}
+
+
+def _atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def save_checkpoint(path: Path, *, modules: dict[str, torch.nn.Module], optimizers: dict[str, torch.optim.Optimizer],
+                    extra_tensors: dict[str, torch.Tensor], meta: dict) -> Path:
+    """Write ``path`` (.safetensors) and its ``.json`` sidecar atomically. ``meta`` must be JSON-serialisable."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors: dict[str, torch.Tensor] = {}
+    for name, mod in modules.items():
+        for k, v in mod.state_dict().items():
+            tensors[f"{name}/{k}"] = v.detach().cpu().contiguous().clone()
+    optim_meta = {}
+    for name, opt in optimizers.items():
+        sd = opt.state_dict()
+        scalars: dict[str, dict] = {}
+        for idx, st in sd["state"].items():
+            for k, v in st.items():
+                if torch.is_tensor(v):
+                    tensors[f"optim/{name}/{idx}/{k}"] = v.detach().cpu().contiguous().clone()
+                else:
+                    scalars.setdefault(str(idx), {})[k] = v
+        optim_meta[name] = {"param_groups": sd["param_groups"], "scalars": scalars}
+    np_state = np.random.get_state()
+    tensors["rng/torch"] = torch.get_rng_state()
+    tensors["rng/numpy"] = torch.from_numpy(np.asarray(np_state[1], dtype=np.int64))
+    if torch.cuda.is_available():
+        for i, s in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"rng/cuda{i}"] = s
+    for k, v in extra_tensors.items():
+        tensors[k] = v.detach().cpu().contiguous().clone()
+    full = dict(meta)
+    full.update({
+        "format": FORMAT,
+        "version": VERSION,
+        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "optimizers": optim_meta,
+        "rng": {"python": _py_state_to_json(random.getstate()), "numpy": [np_state[0], int(np_state[2]),
+                                                                          int(np_state[3]), float(np_state[4])]},
+    })
+    text = json.dumps(full, sort_keys=True)
+    _atomic(path, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: text}))
+    _atomic(path.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(full, indent=1, sort_keys=True)))
+    return path
+
+
+def copy_checkpoint(src: Path, dst: Path) -> None:
+    """Atomically copy a checkpoint (both files) to another name, e.g. last → best."""
+    for a, b in ((src, dst), (src.with_suffix(".json"), dst.with_suffix(".json"))):
+        _atomic(b, lambda tmp, a=a: shutil.copyfile(a, tmp))
+
+
+def resolve_checkpoint_path(path: str | Path) -> Path:
+    """Accept a .safetensors file, its .json sidecar, or a run folder (→ checkpoints/last.safetensors)."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        for cand in (p / "checkpoints" / "last.safetensors", p / "last.safetensors"):
+            if cand.exists():
+                return cand
+        raise CheckpointError(f"{p}: a folder without checkpoints/last.safetensors; is it a GAN Studio run folder?")
+    if p.suffix == ".json" and p.with_suffix(".safetensors").exists():
+        return p.with_suffix(".safetensors")
+    if not p.exists():
+        raise CheckpointError(f"{p}: no such file")
+    return p
+
+
+def read_meta(path: str | Path) -> tuple[Path, dict]:
+    """The checkpoint's description (from its safetensors header) without loading any tensor."""
+    p = resolve_checkpoint_path(path)
+    try:
+        with safe_open(str(p), framework="pt") as f:
+            header = f.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(_not_safetensors(p, exc)) from None
+    if META_KEY not in header:
+        raise CheckpointError(f"{p}: a safetensors file, but not a GAN Studio checkpoint (no '{META_KEY}' metadata)")
+    try:
+        meta = json.loads(header[META_KEY])
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{p}: its GAN Studio metadata is not valid JSON ({exc}); the file is damaged") from None
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{p}: metadata format is {meta.get('format')!r}, expected {FORMAT!r}")
+    if int(meta.get("version", 0)) > VERSION:
+        raise CheckpointError(f"{p}: written by a newer GAN Studio (format v{meta['version']}); update GAN Studio")
+    for key in ("config", "step", "model"):
+        if key not in meta:
+            raise CheckpointError(f"{p}: metadata lacks '{key}'; the file is damaged or foreign")
+    return p, meta
+
+
+def read_checkpoint(path: str | Path, prefixes: tuple[str, ...] | None = None) -> Checkpoint:
+    """Load a checkpoint's metadata and tensors (all, or only those under ``prefixes``) onto the CPU."""
+    p, meta = read_meta(path)
+    tensors = {}
+    try:
+        with safe_open(str(p), framework="pt") as f:
+            for k in f.keys():
+                if prefixes is None or k.split("/", 1)[0] in prefixes:
+                    tensors[k] = f.get_tensor(k)
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(_not_safetensors(p, exc)) from None
+    return Checkpoint(p, meta, tensors)
+
+
+def _not_safetensors(p: Path, exc: Exception) -> str:
+    head = b""
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        pass
+    if head[:2] == b"PK" or head[:1] == b"\x80":
+        return (f"{p}: a PyTorch pickle (.pt/.pth), not a GAN Studio checkpoint; GAN Studio never unpickles files. "
+                "Export the weights to safetensors first")
+    return f"{p}: not a readable safetensors checkpoint ({exc}); it may be truncated or corrupt: use another one"
+
+
+def load_modules(ckpt: Checkpoint, modules: dict[str, torch.nn.Module]) -> None:
+    """Copy weights into ``modules``, refusing any difference in keys or shapes with a message naming both."""
+    for name, mod in modules.items():
+        saved = ckpt.group(name)
+        if not saved:
+            raise CheckpointError(f"{ckpt.path}: holds no weights for {name}")
+        want = mod.state_dict()
+        missing = sorted(set(want) - set(saved))
+        extra = sorted(set(saved) - set(want))
+        if missing or extra:
+            raise CheckpointError(f"{ckpt.path}: {name} does not match this model's architecture "
+                                  f"(missing {missing[:3]}, unexpected {extra[:3]})")
+        for k, v in want.items():
+            if tuple(v.shape) != tuple(saved[k].shape):
+                raise CheckpointError(f"{ckpt.path}: {name}.{k} has shape {list(saved[k].shape)} in the checkpoint "
+                                      f"but {list(v.shape)} in this model; was it trained with other settings?")
+        mod.load_state_dict(saved)
+
+
+def load_optimizers(ckpt: Checkpoint, optimizers: dict[str, torch.optim.Optimizer], device: torch.device) -> None:
+    for name, opt in optimizers.items():
+        om = ckpt.meta["optimizers"].get(name)
+        if om is None:
+            raise CheckpointError(f"{ckpt.path}: no state for optimizer {name}")
+        state: dict[int, dict] = {}
+        for k, v in ckpt.group(f"optim/{name}").items():
+            idx, key = k.split("/", 1)
+            state.setdefault(int(idx), {})[key] = v.to(device) if key != "step" else v
+        for idx, sc in om["scalars"].items():
+            state.setdefault(int(idx), {}).update(sc)
+        try:
+            opt.load_state_dict({"state": state, "param_groups": om["param_groups"]})
+        except (ValueError, KeyError) as exc:
+            raise CheckpointError(f"{ckpt.path}: optimizer {name} state does not fit this model ({exc})") from None
+
+
+def restore_global_rng(ckpt: Checkpoint) -> None:
+    torch.set_rng_state(ckpt.tensors["rng/torch"])
+    rng = ckpt.meta["rng"]
+    random.setstate(_py_state_from_json(rng["python"]))
+    kind, pos, has_gauss, cached = rng["numpy"]
+    np.random.set_state((kind, ckpt.tensors["rng/numpy"].numpy().astype(np.uint32), pos, has_gauss, cached))
+    if torch.cuda.is_available():
+        states = [ckpt.tensors[k] for k in sorted(ckpt.tensors) if k.startswith("rng/cuda")]
+        if len(states) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(states)
+
+
+def _py_state_to_json(state) -> list:
+    return [state[0], list(state[1]), state[2]]
+
+
+def _py_state_from_json(s: list):
+    return (s[0], tuple(s[1]), s[2])

@@ -1,0 +1,218 @@
+"""Command line: ``ganstudio train|sample|info|list`` and ``python -m trainers ...``. Never imports Qt."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .config import TrainConfig
+from .errors import GanStudioError
+
+EXIT_USAGE = 2
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog=prog, description="GAN Studio: train GANs and take their generators apart.")
+    sub = ap.add_subparsers(dest="command", metavar="{train,sample,info,list}")
+
+    t = sub.add_parser("train", help="train a model headless, with a progress bar")
+    t.add_argument("--model", default="dcgan", help="model family (see `list`), default dcgan")
+    t.add_argument("--data", default="digits", help="dataset name (see `list`) or a folder of images")
+    t.add_argument("--data-root", help="where torchvision datasets live (MNIST/raw, cifar-10-batches-bin, ...)")
+    t.add_argument("--download", action="store_true", help="download a missing torchvision dataset (needs internet)")
+    t.add_argument("--data-limit", type=int, help="use N samples (embedded sets are drawn at that size)")
+    t.add_argument("--steps", type=int, default=5000, help="generator updates to train (default 5000)")
+    t.add_argument("--out", required=True, help="run folder to write (config.json, metrics.jsonl, samples/, ...)")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--image-size", type=int, help="28, 32 or 64 for conv models")
+    t.add_argument("--channels", type=int, choices=(1, 3))
+    t.add_argument("--z-dim", type=int)
+    t.add_argument("--width", type=int, help="base channels (conv) / hidden width (MLP)")
+    t.add_argument("--lr-g", type=float)
+    t.add_argument("--lr-d", type=float)
+    t.add_argument("--beta1", type=float)
+    t.add_argument("--beta2", type=float)
+    t.add_argument("--n-critic", type=int, help="D updates per G update")
+    t.add_argument("--clip", type=float, help="WGAN weight clipping bound")
+    t.add_argument("--gp-weight", type=float, help="WGAN-GP λ")
+    t.add_argument("--g-loss", choices=("nonsaturating", "minimax"))
+    t.add_argument("--cat-codes", type=int, help="InfoGAN: values of the categorical code")
+    t.add_argument("--cont-codes", type=int, help="InfoGAN: number of continuous codes")
+    t.add_argument("--info-weight", type=float, help="InfoGAN λ")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--deterministic", action="store_true", help="deterministic kernels (slower on GPU)")
+    t.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps")
+    t.add_argument("--sample-every", type=int, default=250)
+    t.add_argument("--checkpoint-every", type=int, default=1000)
+    t.add_argument("--tensorboard", action="store_true", help="also write TensorBoard events (needs tensorboard)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("sample", help="render a grid of samples from a checkpoint")
+    s.add_argument("ckpt", help="a .safetensors checkpoint or a run folder")
+    s.add_argument("--n", type=int, default=64)
+    s.add_argument("--out", required=True, help="PNG file to write")
+    s.add_argument("--label", help="class index or name (conditional models)")
+    s.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix an InfoGAN code")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--nrow", type=int, help="images per row (default: square)")
+
+    i = sub.add_parser("info", help="what a checkpoint holds: family, size, classes, codes, step, dataset")
+    i.add_argument("ckpt")
+    i.add_argument("--json", action="store_true")
+
+    sub.add_parser("list", help="models and datasets")
+    return ap
+
+
+def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
+    ap = _parser(prog)
+    args = ap.parse_args(argv)
+    if args.command is None:
+        ap.print_help()
+        return EXIT_USAGE
+    try:
+        return {"train": _train, "sample": _sample, "info": _info, "list": _list}[args.command](args)
+    except GanStudioError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _train(args) -> int:
+    from .events import CheckpointSaved, Command, Finished, Message, Paused, RunStarted, Stats
+    from .loop import train
+
+    fields = {f: getattr(args, f) for f in (
+        "model", "data", "data_root", "download", "data_limit", "steps", "out", "batch_size", "image_size", "channels",
+        "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip", "gp_weight", "g_loss", "cat_codes",
+        "cont_codes", "info_weight", "seed", "deterministic", "device", "sample_every", "checkpoint_every",
+        "tensorboard")}
+    run = train(TrainConfig(**fields), resume=args.resume)
+    bar = None
+    status = 0
+    try:
+        event = next(run)
+        while True:
+            cmd = None
+            if isinstance(event, RunStarted):
+                print(f"{event.model} on {event.dataset} · {event.device} · run folder {event.run_dir}"
+                      + (f" · resumed at step {event.step}" if event.resumed else ""), file=sys.stderr)
+                if not args.quiet:
+                    from tqdm import tqdm
+                    bar = tqdm(total=event.total_steps, initial=event.step, unit="step", dynamic_ncols=True,
+                               file=sys.stderr)
+            elif isinstance(event, Stats) and bar is not None:
+                bar.update(event.step - bar.n)
+                v = event.values
+                post = {k: f"{v[k]:.3f}" for k in ("loss_d", "loss_g", "wdist", "loss_info") if k in v}
+                post["img/s"] = f"{v.get('img_per_s', 0):.0f}"
+                bar.set_postfix(post, refresh=False)
+            elif isinstance(event, Message):
+                _print(bar, f"[{event.level}] step {event.step}: {event.text}")
+                if event.level == "error":
+                    status = 1
+            elif isinstance(event, Paused) and event.reason != "user":
+                status = 1
+                cmd = Command.STOP  # nobody here to resume: stop (a NaN model is not saved)
+            elif isinstance(event, CheckpointSaved) and args.quiet:
+                print(f"checkpoint {event.path} (step {event.step})", file=sys.stderr)
+            elif isinstance(event, Finished):
+                if bar is not None:
+                    bar.update(event.step - bar.n)
+                    bar.close()
+                    bar = None
+                print(f"{event.reason} at step {event.step}; checkpoint: {event.checkpoint}", file=sys.stderr)
+                return status
+            try:
+                event = run.send(cmd)
+            except KeyboardInterrupt:
+                _print(bar, "interrupted: writing a final checkpoint ...")
+                event = run.send(Command.STOP)
+                status = 130
+    except KeyboardInterrupt:
+        status = 130
+        run.close()
+    finally:
+        if bar is not None:
+            bar.close()
+    return status
+
+
+def _print(bar, text: str) -> None:
+    if bar is not None:
+        bar.write(text, file=sys.stderr)
+    else:
+        print(text, file=sys.stderr)
+
+
+def _sample(args) -> int:
+    from .errors import ConfigError
+    from .generator import load_generator
+    from .images import save_png, scatter_image, to_uint8_grid
+
+    if not 1 <= args.n <= 4096:
+        raise ConfigError(f"--n must be in 1..4096, got {args.n}")
+    codes = {}
+    for item in args.code:
+        name, sep, value = item.partition("=")
+        try:
+            codes[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise ConfigError(f"--code {item!r}: write NAME=VALUE, e.g. --code c1=0.5")
+    gen = load_generator(args.ckpt)
+    images = gen.render(gen.latent(args.n, args.seed, args.label, codes))
+    if images.dim() == 4:
+        nrow = args.nrow or max(1, int(round(args.n ** 0.5)))
+        array = to_uint8_grid(images, nrow)
+    else:
+        array = scatter_image(images.numpy())
+    try:
+        path = save_png(array, args.out)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
+    print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {args.n} samples, step {gen.meta['step']})")
+    return 0
+
+
+def _info(args) -> int:
+    from .checkpoints import read_meta
+    from .generator import describe
+
+    path, meta = read_meta(args.ckpt)
+    d = describe(meta)
+    if args.json:
+        print(json.dumps({"path": str(path), **d}, indent=1))
+        return 0
+    print(f"{path}")
+    print(f"  family   {d['family']} — {d['title']}")
+    if d["kind"] == "image":
+        print(f"  image    {d['image_size']}x{d['image_size']} px, {d['channels']} channel(s)")
+    else:
+        print("  output   2D points")
+    print(f"  z        {d['z_dim']} dims")
+    print(f"  classes  {', '.join(d['classes']) if d['classes'] else '-'}")
+    codes = [f"{c['name']} (categorical, {c['categories']} values)" if c["kind"] == "categorical"
+             else f"{c['name']} (continuous, {c['range'][0]:g}..{c['range'][1]:g})" for c in d["codes"]]
+    print(f"  codes    {', '.join(codes) if codes else '-'}")
+    print(f"  step     {d['step']}")
+    print(f"  dataset  {d['dataset']} ({d['dataset_fingerprint']})")
+    return 0
+
+
+def _list(args) -> int:
+    from .data import DATASETS
+    from .data.real import default_data_root
+    from .models import MODELS
+
+    print("models:")
+    for name, spec in MODELS.items():
+        print(f"  {name:<10} {spec.title}")
+    print("datasets:")
+    for name, info in DATASETS.items():
+        where = "embedded" if info.embedded else f"needs --data-root (default {default_data_root()})"
+        print(f"  {name:<14} {info.about} [{where}]")
+    print("  <folder>       any folder of images (png, jpg, ...), resized and centre-cropped")
+    return 0

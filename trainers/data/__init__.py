@@ -1,0 +1,93 @@
+"""Datasets by name: embedded (no download), real from a local root, or a folder of images."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..errors import DataError
+from . import digits as digits_mod
+from . import real, synthetic
+from .base import ArrayData, BatchSampler, fit_images, real_stats
+
+__all__ = ["ArrayData", "BatchSampler", "DATASETS", "DatasetInfo", "load_dataset", "native_shape", "real_stats"]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    kind: str  # "image" | "points"
+    channels: int
+    size: int  # native image side (0 for points)
+    classes: int
+    embedded: bool
+    about: str
+
+
+DATASETS: dict[str, DatasetInfo] = {d.name: d for d in (
+    DatasetInfo("digits", "image", 1, 28, 10, True,
+                "60k procedural handwriting-like digits 0-9 with known factors (slant, width, ...)"),
+    DatasetInfo("digits-rgb", "image", 3, 32, 10, True, "30k coloured digits on gradient backgrounds, 32 px RGB"),
+    DatasetInfo("ring", "points", 0, 0, 0, True, "2D: ring of 8 Gaussians"),
+    DatasetInfo("grid", "points", 0, 0, 0, True, "2D: 5x5 grid of Gaussians"),
+    DatasetInfo("spiral", "points", 0, 0, 0, True, "2D: noisy spiral"),
+    DatasetInfo("mnist", "image", 1, 28, 10, False, "MNIST from --data-root (torchvision layout)"),
+    DatasetInfo("fashion-mnist", "image", 1, 28, 10, False, "Fashion-MNIST from --data-root (torchvision layout)"),
+    DatasetInfo("cifar10", "image", 3, 32, 10, False, "CIFAR-10 binary version from --data-root"),
+)}
+
+
+def native_shape(name: str) -> DatasetInfo:
+    """Info for a dataset name, or for a folder of images (RGB, 64 px by default)."""
+    if name in DATASETS:
+        return DATASETS[name]
+    if os.path.isdir(os.path.expanduser(name)):
+        return DatasetInfo(name, "image", 3, 64, 0, False, "folder of images")
+    raise DataError(f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or an existing folder of images")
+
+
+def load_dataset(name: str, *, root: str | None = None, image_size: int | None = None, channels: int | None = None,
+                 download: bool = False, limit: int | None = None, seed: int = 0,
+                 progress: Callable[[int, int], None] | None = None) -> ArrayData:
+    """Load ``name`` into memory, resized to ``image_size`` with ``channels`` (defaults: the data's own)."""
+    info = native_shape(name)
+    size = image_size or info.size
+    ch = channels or info.channels or 0
+    notes: list[str] = []
+    factors = None
+    factor_names: tuple[str, ...] = ()
+    labels = None
+    classes: tuple[str, ...] = ()
+    if info.kind == "points":
+        pts = synthetic.toy_points(name, n=limit or 50000, seed=seed)
+        return ArrayData(name, torch.from_numpy(pts))
+    if name == "digits":
+        d = digits_mod.load(limit or 60000, seed=seed)
+        x = torch.from_numpy(d.images)[:, None]
+        labels, classes = torch.from_numpy(d.labels), digits_mod.CLASS_NAMES
+        factors, factor_names = torch.from_numpy(d.factors), digits_mod.FACTOR_NAMES
+    elif name == "digits-rgb":
+        imgs, labs = synthetic.colour_digits(limit or 30000, seed=seed)
+        x, labels, classes = torch.from_numpy(imgs), torch.from_numpy(labs), digits_mod.CLASS_NAMES
+    elif name in real.MNIST_LIKE:
+        imgs, labs, classes = real.load_mnist_like(name, root or real.default_data_root(), download)
+        x, labels = torch.from_numpy(imgs)[:, None], torch.from_numpy(labs)
+    elif name == "cifar10":
+        imgs, labs, classes = real.load_cifar10(root or real.default_data_root(), download)
+        x, labels = torch.from_numpy(imgs), torch.from_numpy(labs)
+    else:
+        imgs, _, skipped = real.load_folder(name, size, ch or 3, progress)
+        x = torch.from_numpy(imgs)
+        if skipped:
+            notes.append(f"skipped {skipped} unreadable or non-image file{'s' if skipped != 1 else ''} in {name}")
+    if limit is not None and len(x) > limit:
+        x = x[:limit]
+        labels = labels[:limit] if labels is not None else None
+        factors = factors[:limit] if factors is not None else None
+    x = fit_images(x, size, ch or x.shape[1])
+    return ArrayData(os.path.basename(os.path.normpath(name)) if name not in DATASETS else name, x, labels,
+                     tuple(classes), factors, tuple(factor_names), notes)

@@ -1,0 +1,174 @@
+"""Real datasets from disk: MNIST-family IDX files, CIFAR-10 (binary version) and folders of images.
+
+Nothing here unpickles: MNIST and Fashion-MNIST are raw IDX files (optionally .gz), CIFAR-10 is read from
+its *binary* distribution. Downloads happen only when asked (``download=True``) and go through
+torchvision's downloader.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..errors import DataError
+
+MNIST_LIKE = {
+    "mnist": ("MNIST", tuple(str(d) for d in range(10))),
+    "fashion-mnist": ("FashionMNIST", ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                                       "Shirt", "Sneaker", "Bag", "Ankle boot")),
+}
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read ({exc}); re-download the file") from exc
+    if len(raw) < 8 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise DataError(f"{path}: not an IDX file of unsigned bytes; is this really MNIST?")
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(dims)):
+        raise DataError(f"{path}: truncated ({body.size} of {int(np.prod(dims))} bytes); re-download it")
+    return body.reshape(dims)
+
+
+def _find_raw(root: Path, folder: str) -> Path | None:
+    for cand in (root / folder / "raw", root / "raw", root):
+        if any(cand.glob("*-images-idx3-ubyte*")):
+            return cand
+    return None
+
+
+def load_mnist_like(name: str, root: str | None, download: bool = False) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """All splits found under ``root`` (train then test): images (N, 28, 28) uint8, labels (N,)."""
+    folder, classes = MNIST_LIKE[name]
+    if root is None:
+        raise DataError(f"{name}: say where it lives with --data-root DIR (expects DIR/{folder}/raw/*-idx*-ubyte[.gz])")
+    base = Path(root).expanduser()
+    raw = _find_raw(base, folder)
+    if raw is None and download:
+        _download(lambda tv: getattr(tv.datasets, folder)(str(base), train=True, download=True), name)
+        _download(lambda tv: getattr(tv.datasets, folder)(str(base), train=False, download=True), name)
+        raw = _find_raw(base, folder)
+    if raw is None:
+        raise DataError(
+            f"{name} not found under {base}: put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz "
+            f"(and/or the t10k-* test files) in {base / folder / 'raw'}, or add --download when online")
+    xs, ys = [], []
+    for split in ("train", "t10k"):
+        imgs = sorted(raw.glob(f"{split}-images-idx3-ubyte*"))
+        labs = sorted(raw.glob(f"{split}-labels-idx1-ubyte*"))
+        if not imgs:
+            continue
+        if not labs:
+            raise DataError(f"{imgs[0]} has no matching {split}-labels-idx1-ubyte file next to it")
+        x, y = _read_idx(imgs[0]), _read_idx(labs[0])
+        if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+            raise DataError(f"{imgs[0]}: {x.shape} images do not match {y.shape} labels")
+        xs.append(x)
+        ys.append(y.astype(np.int64))
+    return np.concatenate(xs), np.concatenate(ys), classes
+
+
+def load_cifar10(root: str | None, download: bool = False) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """CIFAR-10 from its binary version (``cifar-10-batches-bin``): images (N, 3, 32, 32) uint8, labels."""
+    if root is None:
+        raise DataError("cifar10: say where it lives with --data-root DIR (expects DIR/cifar-10-batches-bin/)")
+    base = Path(root).expanduser()
+    folder = base / "cifar-10-batches-bin"
+    if not folder.is_dir() and download:
+        def fetch(tv):
+            from torchvision.datasets.utils import download_and_extract_archive
+            download_and_extract_archive("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", str(base),
+                                         md5="c32a1d4ab5d03f1284b67883e8d87530")
+        _download(fetch, "cifar10")
+    files = sorted(folder.glob("data_batch_*.bin")) + sorted(folder.glob("test_batch.bin"))
+    if not files:
+        hint = ""
+        if (base / "cifar-10-batches-py").is_dir():
+            hint = (" (found cifar-10-batches-py: that version is Python pickles, which GAN Studio never opens "
+                    "for safety; get the binary version instead)")
+        raise DataError(f"cifar10 not found under {base}{hint}: extract cifar-10-binary.tar.gz there so that "
+                        f"{folder}/data_batch_1.bin exists, or add --download when online")
+    recs = []
+    for f in files:
+        buf = np.fromfile(f, dtype=np.uint8)
+        if buf.size % 3073:
+            raise DataError(f"{f}: size {buf.size} is not a whole number of CIFAR records; re-download it")
+        recs.append(buf.reshape(-1, 3073))
+    rec = np.concatenate(recs)
+    return rec[:, 1:].reshape(-1, 3, 32, 32).copy(), rec[:, 0].astype(np.int64), CIFAR10_CLASSES
+
+
+def _download(fetch: Callable, name: str) -> None:
+    from ..tvshim import import_torchvision
+
+    tv = import_torchvision()
+    try:
+        fetch(tv)
+    except Exception as exc:  # network errors come in many types
+        raise DataError(f"{name}: download failed ({type(exc).__name__}: {exc}). Are you online? "
+                        "Otherwise copy the files by hand (see the message without --download)") from exc
+
+
+def load_folder(path: str, size: int, channels: int, progress: Callable[[int, int], None] | None = None
+                ) -> tuple[np.ndarray, list[str], int]:
+    """Every readable image under ``path`` (recursively), centre-cropped and resized to ``size``.
+
+    Returns (images (N, C, size, size) uint8, class names from first-level sub-folders (or []), number of
+    files skipped as unreadable). Labels are not used for folders.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise DataError(f"{root}: not a folder. Give a dataset name (see `ganstudio list`) or a folder of images")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise DataError(f"{root}: the folder is empty; put .png/.jpg images in it")
+    mode = "L" if channels == 1 else "RGB"
+    out = np.empty((len(files), channels, size, size), dtype=np.uint8)
+    n = skipped = 0
+    for i, f in enumerate(files):
+        if progress is not None:
+            progress(i, len(files))
+        try:
+            with Image.open(f) as im:
+                im = im.convert(mode)
+                w, h = im.size
+                side = min(w, h)
+                im = im.crop(((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side))
+                im = im.resize((size, size), Image.Resampling.LANCZOS)
+                arr = np.asarray(im, dtype=np.uint8)
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            skipped += 1
+            continue
+        out[n] = arr[None] if channels == 1 else arr.transpose(2, 0, 1)
+        n += 1
+    if n == 0:
+        raise DataError(f"{root}: none of its {len(files)} files is a readable image")
+    classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    return out[:n], classes, skipped
+
+
+def default_data_root() -> str | None:
+    """Where torchvision datasets live when --data-root is not given: $GANSTUDIO_DATA or ~/.cache/ganstudio/data."""
+    env = os.environ.get("GANSTUDIO_DATA")
+    if env:
+        return env
+    return str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganstudio" / "data")
+
+
+def as_tensor(x: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(x))

@@ -1,0 +1,318 @@
+"""``train(config)``: set up a run, then yield plain-data events while training; commands come in by send().
+
+    run = train(TrainConfig(model="dcgan", steps=2000, out="runs/x"))
+    for event in run:            # or: event = run.send(Command.PAUSE)
+        ...
+
+Setup (config, data, models, resume) happens in ``train()`` itself, so mistakes raise a GanStudioError
+before the first event. The loop runs training steps until a time window (``log_window_s``) closes, then
+yields averaged Stats; every yield is where pause / stop / step-D / step-G take effect.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from . import checkpoints as ck
+from .algos import build_algorithm
+from .config import ARCH_FIELDS, TrainConfig, resolve
+from .data import BatchSampler, load_dataset, real_stats
+from .errors import CheckpointError, ConfigError
+from .events import (CheckpointSaved, Command, Event, Finished, Idle, Message, Paused, Resumed, RunStarted,
+                     SampleGrid, Stats)
+from .images import scatter_image, to_uint8_grid
+from .runfolder import RunWriter, step_name
+from .runtime import device_label, pick_device, seed_everything
+
+GRID_SEED = 1234  # the fixed latent of sample grids (StyleGAN's grid_z, pytorch/examples' fixed_noise)
+PROXY_SEED = 4321
+PROXY_SAMPLES = 512
+PAUSE_POLL_S = 0.05
+
+
+def train(config: TrainConfig, *, resume: bool = False) -> "TrainingRun":
+    """Validate ``config``, prepare data and models, and return the event generator of the run."""
+    return TrainingRun(config, resume=resume)
+
+
+def pixel_stat_distance(fake: torch.Tensor, mean: np.ndarray, std: np.ndarray) -> float:
+    """Cheap quality proxy: RMS gap of per-pixel mean and std between fakes and real data (lower is better)."""
+    f = fake.reshape(fake.shape[0], -1).double()
+    dm = f.mean(0).numpy() - mean
+    ds = f.std(0).numpy() - std
+    return float(np.sqrt(np.mean(dm ** 2) + np.mean(ds ** 2)))
+
+
+class TrainingRun(Iterator[Event]):
+    """The running training generator. Also exposes ``step``, ``config``, ``run_dir`` for callers."""
+
+    def __init__(self, config: TrainConfig, resume: bool = False):
+        cfg = resolve(config)
+        run_dir = Path(cfg.out).expanduser()
+        last = run_dir / "checkpoints" / "last.safetensors"
+        ckpt = None
+        if resume:
+            if not last.exists():
+                raise ConfigError(f"--resume: {run_dir} holds no checkpoint (checkpoints/last.safetensors); "
+                                  "start without --resume")
+            ckpt = ck.read_checkpoint(last)
+            saved = resolve(TrainConfig.from_dict(ckpt.meta["config"]))
+            for key in ARCH_FIELDS + ("data",):
+                given, was = getattr(config, key), getattr(saved, key)
+                if given is not None and key != "model" and given != was or key == "model" and cfg.model != was:
+                    raise ConfigError(f"--resume: the run in {run_dir} was trained with {key}={was!r}, not "
+                                      f"{given!r}; drop that option or use another --out")
+            cfg = dataclasses.replace(saved, steps=cfg.steps, device=cfg.device, out=cfg.out,
+                                      log_window_s=cfg.log_window_s, tensorboard=cfg.tensorboard)
+            if cfg.steps <= ckpt.step:
+                raise ConfigError(f"--resume: the run is already at step {ckpt.step}; pass --steps above that")
+        elif last.exists():
+            raise ConfigError(f"{run_dir} already holds a run: add --resume to continue it, or choose another --out")
+        self.config = cfg
+        self.run_dir = run_dir
+        seed_everything(cfg.seed, cfg.deterministic)
+        self.device = pick_device(cfg.device)
+        self.data = load_dataset(cfg.data, root=cfg.data_root, image_size=cfg.image_size or None,
+                                 channels=cfg.channels or None, download=cfg.download, limit=cfg.data_limit)
+        if len(self.data) < cfg.batch_size:
+            raise ConfigError(f"--batch-size {cfg.batch_size} is larger than the dataset ({len(self.data)} samples)")
+        self.algo = build_algorithm(cfg, self.data, self.device)
+        self.sampler = BatchSampler(self.data, cfg.batch_size, cfg.seed, self.device)
+        self.writer = RunWriter(run_dir, cfg.tensorboard)
+        self.step = 0
+        self.elapsed = 0.0
+        self.best = math.inf
+        self.last_good: Path | None = None
+        self._saved_step = -1
+        if ckpt is not None:
+            self._restore(ckpt)
+            self.writer.truncate_metrics(self.step)
+        self.writer.write_config(cfg.to_dict(), {"dataset": self.data.describe(), "model_info": self.algo.describe()})
+        self._real_mean, self._real_std = real_stats(self.data)
+        self._grid_latent, self._grid_nrow = self.algo.grid_latent(64, GRID_SEED)
+        self._proxy_latent = self.algo.sample_latent(PROXY_SAMPLES, torch.Generator(self.device).manual_seed(PROXY_SEED))
+        self._proxy: float | None = None
+        self._pending: collections.deque[Command] = collections.deque()
+        self._resumed = ckpt is not None
+        self._gen = self._loop()
+
+    # -- generator protocol --------------------------------------------------------------------------------
+    def __next__(self) -> Event:
+        return next(self._gen)
+
+    def send(self, command: Command | str | None) -> Event:
+        return self._gen.send(Command(command) if command is not None else None)
+
+    def close(self) -> None:
+        self._gen.close()
+        self.writer.close()
+
+    # -- the loop ------------------------------------------------------------------------------------------
+    def _emit(self, event: Event):
+        cmd = yield event
+        if cmd is not None:
+            self._pending.append(Command(cmd))
+
+    def _loop(self):
+        cfg = self.config
+        try:
+            yield from self._emit(RunStarted(str(self.run_dir), self.step, cfg.steps, device_label(self.device),
+                                             cfg.model, self.data.name, self._resumed, cfg.to_dict()))
+            for note in self.data.notes:
+                yield from self._emit(Message("warning", note, self.step))
+            if self.writer.tb_missing:
+                yield from self._emit(Message("warning", "TensorBoard export asked for but the tensorboard package "
+                                              "is not installed (pip install tensorboard)", self.step))
+            if not self._resumed:
+                yield from self._sample()
+            paused, corrupted, reason = False, False, "completed"
+            window: list[dict[str, torch.Tensor]] = []
+            t0 = time.perf_counter()
+            images = 0
+            while True:
+                while self._pending:
+                    cmd = self._pending.popleft()
+                    if cmd is Command.STOP:
+                        reason = "stopped"
+                        break
+                    if cmd is Command.PAUSE and not paused:
+                        paused = True
+                        yield from self._emit(Paused(self.step, "user"))
+                    elif cmd is Command.RESUME and paused:
+                        if corrupted:
+                            if self.last_good is None:
+                                yield from self._emit(Message("error", "no good checkpoint to go back to: stop and "
+                                                              "start again with lower learning rates", self.step))
+                                continue
+                            self._restore(ck.read_checkpoint(self.last_good))
+                            corrupted = False
+                            yield from self._emit(Message("info", f"reloaded the last good checkpoint "
+                                                          f"({self.last_good.name}, step {self.step})", self.step))
+                        paused = False
+                        t0, images, window = time.perf_counter(), 0, []
+                        yield from self._emit(Resumed(self.step))
+                    elif cmd in (Command.STEP_D, Command.STEP_G) and paused and not corrupted:
+                        yield from self._single_update(cmd)
+                    elif cmd is Command.SAVE and not corrupted:
+                        yield from self._checkpoint(periodic=False)
+                if reason == "stopped" or self.step >= cfg.steps:
+                    break
+                if paused:
+                    time.sleep(PAUSE_POLL_S)
+                    yield from self._emit(Idle(self.step))
+                    continue
+                try:
+                    window.append(self.algo.train_step(self.sampler))
+                except torch.OutOfMemoryError:
+                    window = []
+                    if self.device.type == "cuda":
+                        torch.cuda.empty_cache()
+                    paused = True
+                    yield from self._emit(Message("error", f"out of memory at step {self.step + 1} with batch "
+                                                  f"{cfg.batch_size}: lower --batch-size or the image size",
+                                                  self.step))
+                    yield from self._emit(Paused(self.step, "oom"))
+                    continue
+                self.step += 1
+                images += cfg.batch_size * cfg.n_critic
+                now = time.perf_counter()
+                sample_due = self.step % cfg.sample_every == 0
+                ckpt_due = self.step % cfg.checkpoint_every == 0
+                if not (now - t0 >= cfg.log_window_s or sample_due or ckpt_due or self.step >= cfg.steps):
+                    continue
+                values, bad = self._average(window)
+                if bad is not None:
+                    paused, corrupted = True, True
+                    key, index = bad
+                    kept = (f"the last good checkpoint ({self.last_good.name}) is kept; Resume reloads it"
+                            if self.last_good else "no checkpoint was written yet")
+                    yield from self._emit(Message("warning", f"{key} became NaN/Inf at step "
+                                                  f"{self.step - len(window) + 1 + index}: training paused, {kept}. "
+                                                  "Lower learning rates may help.", self.step))
+                    window = []
+                    yield from self._emit(Paused(self.step, "nan"))
+                    continue
+                self.elapsed += now - t0
+                values["img_per_s"] = images / max(now - t0, 1e-9)
+                yield from self._stats(values)
+                window, images, t0 = [], 0, time.perf_counter()
+                if sample_due:
+                    yield from self._sample()
+                if ckpt_due:
+                    yield from self._checkpoint(periodic=True)
+                t0 = time.perf_counter()
+            saved = None
+            if corrupted:
+                yield from self._emit(Message("warning", "not saving the NaN model; the last good checkpoint is "
+                                              f"{self.last_good}", self.step))
+            else:
+                if self.step % cfg.sample_every:
+                    yield from self._sample()
+                saved = self.last_good
+                if self._saved_step != self.step:
+                    saved = yield from self._checkpoint(periodic=False)
+            yield Finished(self.step, reason, str(saved) if saved else (str(self.last_good) if self.last_good else None))
+        finally:
+            self.writer.close()
+
+    # -- pieces --------------------------------------------------------------------------------------------
+    @staticmethod
+    def _average(window: list[dict[str, torch.Tensor]]) -> tuple[dict[str, float], tuple[str, int] | None]:
+        """Window means; or, if any value is NaN/Inf, (name, index in the window) of the first bad one."""
+        keys = sorted({k for s in window for k in s})
+        stacked = {k: torch.stack([s[k].float() for s in window if k in s]).cpu() for k in keys}
+        bad = [(int((~torch.isfinite(v)).nonzero()[0, 0]), k) for k, v in stacked.items()
+               if not bool(torch.isfinite(v).all())]
+        if bad:
+            index, key = min(bad)
+            return {}, (key, index)
+        return {k: float(v.mean()) for k, v in stacked.items()}, None
+
+    def _stats(self, values: dict[str, float]):
+        if self._proxy is not None:
+            values = {**values, "pix_dist": self._proxy}
+            self._proxy = None
+        self.writer.log_metrics({"step": self.step, "time": round(self.elapsed, 3), "wall": round(time.time(), 3),
+                                 **values})
+        yield from self._emit(Stats(self.step, self.elapsed, values))
+
+    def _single_update(self, cmd: Command):
+        if cmd is Command.STEP_D:
+            real, labels = self.sampler.next()
+            stats = self.algo.d_step(real, labels)
+        else:
+            stats = self.algo.g_step(self.config.batch_size)
+            self.step += 1
+        values, bad = self._average([stats])
+        if bad is None:
+            values["manual"] = 1.0
+            yield from self._stats(values)
+        yield from self._sample()
+
+    def _sample(self):
+        fake = self.algo.render(self._grid_latent)
+        if self.data.is_image:
+            image = to_uint8_grid(fake, self._grid_nrow)
+        else:
+            real = self.data.x[:2000].numpy()
+            more = self.algo.render(self._proxy_latent).numpy()
+            image = scatter_image(np.concatenate([fake.numpy(), more]), real)
+        path = self.writer.save_sample(self.step, image)
+        self._proxy = pixel_stat_distance(self.algo.render(self._proxy_latent), self._real_mean, self._real_std)
+        yield from self._emit(SampleGrid(self.step, image, str(path)))
+
+    def _checkpoint(self, periodic: bool):
+        """Write last (+ step_XXXXXXX when periodic and kept, + best when the proxy improved)."""
+        proxy = pixel_stat_distance(self.algo.render(self._proxy_latent), self._real_mean, self._real_std)
+        kinds = ["last"]
+        is_best = proxy < self.best
+        if is_best:
+            self.best = proxy
+        last = self.writer.checkpoints / "last.safetensors"
+        tensors = {f"rng/{k}": v for k, v in self.algo.rng_state().items()}
+        s_tensors, s_meta = self.sampler.state()
+        tensors.update({f"sampler/{k}": v for k, v in s_tensors.items()})
+        meta = {
+            "step": self.step,
+            "elapsed": self.elapsed,
+            "config": self.config.to_dict(),
+            "model": self.algo.describe(),
+            "data": self.data.describe(),
+            "sampler": s_meta,
+            "proxy": {"pix_dist": proxy, "best": self.best},
+        }
+        ck.save_checkpoint(last, modules=self.algo.modules, optimizers=self.algo.optimizers,
+                           extra_tensors=tensors, meta=meta)
+        if periodic and self.config.keep_every:
+            ck.copy_checkpoint(last, self.writer.checkpoints / f"{step_name(self.step)}.safetensors")
+            kinds.append("step")
+        if is_best:
+            ck.copy_checkpoint(last, self.writer.checkpoints / "best.safetensors")
+            kinds.append("best")
+        self.last_good = last
+        self._saved_step = self.step
+        yield from self._emit(CheckpointSaved(self.step, str(last), tuple(kinds)))
+        return last
+
+    def _restore(self, ckpt: ck.Checkpoint) -> None:
+        ck.load_modules(ckpt, self.algo.modules)
+        ck.load_optimizers(ckpt, self.algo.optimizers, self.device)
+        try:
+            self.algo.load_rng_state({k[4:]: v for k, v in ckpt.tensors.items() if k.startswith("rng/")})
+            self.sampler.load_state(ckpt.group("sampler"), ckpt.meta["sampler"])
+        except (KeyError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"{ckpt.path}: its sampler/RNG state does not fit this run ({exc})") from None
+        ck.restore_global_rng(ckpt)
+        self.step = ckpt.step
+        self.elapsed = float(ckpt.meta.get("elapsed", 0.0))
+        self.best = float(ckpt.meta.get("proxy", {}).get("best", math.inf))
+        self.last_good = ckpt.path
+        self._saved_step = self.step

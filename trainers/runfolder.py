@@ -1,0 +1,104 @@
+"""The run folder: config.json, metrics.jsonl, samples/step_XXXXXXX.png, checkpoints/ (see design.md)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConfigError
+from .images import save_png
+
+
+def step_name(step: int) -> str:
+    return f"step_{step:07d}"
+
+
+class RunWriter:
+    """Appends to a run folder; never rewrites what a watcher might be reading except on resume."""
+
+    def __init__(self, run_dir: str | Path, tensorboard: bool = False):
+        self.dir = Path(run_dir).expanduser()
+        try:
+            for sub in ("", "samples", "checkpoints"):
+                (self.dir / sub).mkdir(parents=True, exist_ok=True)
+            probe = self.dir / f".write-test-{os.getpid()}"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(f"cannot write the run folder {self.dir} ({exc.strerror or exc}); choose another --out")
+        self.metrics_path = self.dir / "metrics.jsonl"
+        self._metrics = None
+        self._tb = None
+        if tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError:
+                self.tb_missing = True
+            else:
+                self._tb = SummaryWriter(str(self.dir / "tensorboard"))
+        self.tb_missing = tensorboard and self._tb is None
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.dir / "checkpoints"
+
+    def write_config(self, config: dict, extra: dict) -> None:
+        tmp = self.dir / ".config.json.tmp"
+        tmp.write_text(json.dumps({**config, **extra}, indent=1, sort_keys=True))
+        os.replace(tmp, self.dir / "config.json")
+
+    def truncate_metrics(self, last_step: int) -> None:
+        """On resume: drop lines past the checkpoint's step so the curve has no duplicate tail."""
+        if not self.metrics_path.exists():
+            return
+        keep = []
+        for line in self.metrics_path.read_text().splitlines():
+            try:
+                if json.loads(line).get("step", 0) <= last_step:
+                    keep.append(line)
+            except json.JSONDecodeError:
+                continue
+        tmp = self.dir / ".metrics.jsonl.tmp"
+        tmp.write_text("".join(k + "\n" for k in keep))
+        os.replace(tmp, self.metrics_path)
+
+    def log_metrics(self, record: dict) -> None:
+        if self._metrics is None:
+            self._metrics = open(self.metrics_path, "a", buffering=1)
+        clean = {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in record.items()}
+        self._metrics.write(json.dumps(clean) + "\n")
+        if self._tb is not None:
+            for k, v in record.items():
+                if k not in ("step", "time", "wall") and isinstance(v, (int, float)):
+                    self._tb.add_scalar(k, v, record["step"])
+
+    def save_sample(self, step: int, image: np.ndarray) -> Path:
+        path = save_png(image, self.dir / "samples" / f"{step_name(step)}.png")
+        if self._tb is not None:
+            self._tb.add_image("samples", image, step, dataformats="HWC")
+        return path
+
+    def close(self) -> None:
+        if self._metrics is not None:
+            self._metrics.close()
+            self._metrics = None
+        if self._tb is not None:
+            self._tb.close()
+            self._tb = None
+
+
+def read_metrics(run_dir: str | Path) -> list[dict]:
+    """All complete lines of a run's metrics.jsonl (a half-written last line is ignored)."""
+    path = Path(run_dir) / "metrics.jsonl"
+    out = []
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return out
