@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 
 from .config import TrainConfig
@@ -17,8 +18,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="{train,sample,info,list}")
 
     t = sub.add_parser("train", help="train a model headless, with a progress bar")
-    t.add_argument("--model", default="dcgan", help="model family (see `list`), default dcgan")
-    t.add_argument("--data", default="digits", help="dataset name (see `list`) or a folder of images")
+    t.add_argument("--model", help="model family (see `list`), default dcgan")
+    t.add_argument("--data", help="dataset name (see `list`) or a folder of images, default digits")
     t.add_argument("--data-root", help="where torchvision datasets live (MNIST/raw, cifar-10-batches-bin, ...)")
     t.add_argument("--download", action="store_true", help="download a missing torchvision dataset (needs internet)")
     t.add_argument("--data-limit", type=int, help="use N samples (embedded sets are drawn at that size)")
@@ -88,9 +89,21 @@ def _train(args) -> int:
         "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip", "gp_weight", "g_loss", "cat_codes",
         "cont_codes", "info_weight", "seed", "deterministic", "device", "sample_every", "checkpoint_every",
         "tensorboard")}
+    if not args.resume:  # on --resume, options left out mean "as the run was"
+        fields["model"] = fields["model"] or "dcgan"
+        fields["data"] = fields["data"] or "digits"
     run = train(TrainConfig(**fields), resume=args.resume)
+    interrupted = []
+
+    def on_sigint(signum, frame):
+        if interrupted:  # a second Ctrl+C: give up at once
+            raise KeyboardInterrupt
+        interrupted.append(True)
+
+    old_handler = signal.signal(signal.SIGINT, on_sigint)
     bar = None
     status = 0
+    stop_sent = False
     try:
         event = next(run)
         while True:
@@ -124,19 +137,18 @@ def _train(args) -> int:
                     bar = None
                 print(f"{event.reason} at step {event.step}; checkpoint: {event.checkpoint}", file=sys.stderr)
                 return status
-            try:
-                event = run.send(cmd)
-            except KeyboardInterrupt:
-                _print(bar, "interrupted: writing a final checkpoint ...")
-                event = run.send(Command.STOP)
-                status = 130
+            if interrupted and not stop_sent:
+                _print(bar, "interrupted: writing a final checkpoint (Ctrl+C again to quit at once) ...")
+                cmd, status = Command.STOP, 130
+            stop_sent = stop_sent or cmd is Command.STOP
+            event = run.send(cmd)
     except KeyboardInterrupt:
-        status = 130
         run.close()
+        return 130
     finally:
+        signal.signal(signal.SIGINT, old_handler)
         if bar is not None:
             bar.close()
-    return status
 
 
 def _print(bar, text: str) -> None:

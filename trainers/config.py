@@ -62,6 +62,9 @@ class TrainConfig:
 
 # Fields that define the networks: a resumed run or a loaded checkpoint must agree on these.
 ARCH_FIELDS = ("model", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
+# Fields a resumed run must keep to continue the same trajectory.
+RECIPE_FIELDS = ("data", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
+                 "gp_weight", "g_loss", "info_weight", "cont_weight")
 
 
 def resolve(cfg: TrainConfig) -> TrainConfig:

@@ -23,7 +23,7 @@ import torch
 
 from . import checkpoints as ck
 from .algos import build_algorithm
-from .config import ARCH_FIELDS, TrainConfig, resolve
+from .config import ARCH_FIELDS, RECIPE_FIELDS, TrainConfig, resolve
 from .data import BatchSampler, load_dataset, real_stats
 from .errors import CheckpointError, ConfigError
 from .events import (CheckpointSaved, Command, Event, Finished, Idle, Message, Paused, Resumed, RunStarted,
@@ -55,8 +55,7 @@ class TrainingRun(Iterator[Event]):
     """The running training generator. Also exposes ``step``, ``config``, ``run_dir`` for callers."""
 
     def __init__(self, config: TrainConfig, resume: bool = False):
-        cfg = resolve(config)
-        run_dir = Path(cfg.out).expanduser()
+        run_dir = Path(config.out).expanduser()
         last = run_dir / "checkpoints" / "last.safetensors"
         ckpt = None
         if resume:
@@ -64,18 +63,20 @@ class TrainingRun(Iterator[Event]):
                 raise ConfigError(f"--resume: {run_dir} holds no checkpoint (checkpoints/last.safetensors); "
                                   "start without --resume")
             ckpt = ck.read_checkpoint(last)
-            saved = resolve(TrainConfig.from_dict(ckpt.meta["config"]))
-            for key in ARCH_FIELDS + ("data",):
+            saved = TrainConfig.from_dict(ckpt.meta["config"])
+            for key in ARCH_FIELDS + RECIPE_FIELDS:  # None = "as the run was"
                 given, was = getattr(config, key), getattr(saved, key)
-                if given is not None and key != "model" and given != was or key == "model" and cfg.model != was:
+                if given is not None and given != was:
                     raise ConfigError(f"--resume: the run in {run_dir} was trained with {key}={was!r}, not "
                                       f"{given!r}; drop that option or use another --out")
-            cfg = dataclasses.replace(saved, steps=cfg.steps, device=cfg.device, out=cfg.out,
-                                      log_window_s=cfg.log_window_s, tensorboard=cfg.tensorboard)
+            cfg = resolve(dataclasses.replace(saved, steps=config.steps, device=config.device, out=config.out,
+                                              log_window_s=config.log_window_s, tensorboard=config.tensorboard))
             if cfg.steps <= ckpt.step:
                 raise ConfigError(f"--resume: the run is already at step {ckpt.step}; pass --steps above that")
-        elif last.exists():
-            raise ConfigError(f"{run_dir} already holds a run: add --resume to continue it, or choose another --out")
+        else:
+            cfg = resolve(config)
+            if last.exists():
+                raise ConfigError(f"{run_dir} already holds a run: add --resume to continue it, or choose another --out")
         self.config = cfg
         self.run_dir = run_dir
         seed_everything(cfg.seed, cfg.deterministic)

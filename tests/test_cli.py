@@ -1,0 +1,142 @@
+"""The command line end to end in subprocesses, as a user (or a script) runs it."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+TINY = ["--data-limit", "512", "--batch-size", "32", "--width", "8", "--sample-every", "5",
+        "--checkpoint-every", "5", "--quiet"]
+
+
+def cli(*args, cwd=None):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([sys.executable, "-m", "trainers", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def cgan_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "cgan"
+    r = cli("train", "--model", "cdcgan", "--steps", "10", "--out", out, *TINY)
+    assert r.returncode == 0, r.stderr
+    return out, r
+
+
+def test_train_writes_a_run(cgan_run):
+    out, r = cgan_run
+    assert "completed at step 10" in r.stderr
+    assert (out / "checkpoints" / "last.safetensors").exists()
+    assert len(list((out / "samples").glob("step_*.png"))) == 3
+    lines = (out / "metrics.jsonl").read_text().splitlines()
+    assert json.loads(lines[-1])["step"] == 10
+
+
+def test_info_json_schema(cgan_run):
+    out, _ = cgan_run
+    r = cli("info", out, "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert {"path", "family", "kind", "image_size", "channels", "z_dim", "classes", "codes", "step",
+            "dataset"} <= set(info)
+    assert info["family"] == "cdcgan" and info["image_size"] == 28 and info["channels"] == 1
+    assert info["classes"] == [str(d) for d in range(10)] and info["step"] == 10 and info["dataset"] == "digits"
+    human = cli("info", out)
+    assert "cdcgan" in human.stdout and "28x28" in human.stdout
+
+
+def test_sample_grid_with_label(cgan_run, tmp_path):
+    out, _ = cgan_run
+    png = tmp_path / "grid.png"
+    r = cli("sample", out / "checkpoints" / "last.safetensors", "--n", "16", "--out", png, "--label", "3")
+    assert r.returncode == 0, r.stderr
+    img = np.asarray(Image.open(png))
+    assert img.shape == (4 * 30 + 2, 4 * 30 + 2, 3)  # 4×4 tiles of 28 px with 2-px padding
+    bad = cli("sample", out, "--n", "4", "--out", tmp_path / "x.png", "--label", "12")
+    assert bad.returncode == 2 and "out of range" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_infogan_codes(tmp_path):
+    out = tmp_path / "info"
+    assert cli("train", "--model", "infogan", "--steps", "3", "--out", out, *TINY).returncode == 0
+    info = json.loads(cli("info", out, "--json").stdout)
+    assert [c["name"] for c in info["codes"]] == ["cat", "c1", "c2"]
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    assert cli("sample", out, "--n", "4", "--out", a, "--code", "c1=-2").returncode == 0
+    assert cli("sample", out, "--n", "4", "--out", b, "--code", "c1=2", "--code", "cat=3").returncode == 0
+    assert not np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))
+    r = cli("sample", out, "--n", "4", "--out", a, "--code", "nope=1")
+    assert r.returncode == 2 and "codes are cat, c1, c2" in r.stderr
+
+
+def test_resume_from_the_command_line(tmp_path):
+    out = tmp_path / "r"
+    assert cli("train", "--model", "gan", "--steps", "5", "--out", out, *TINY).returncode == 0
+    again = cli("train", "--model", "gan", "--steps", "5", "--out", out, *TINY)
+    assert again.returncode == 2 and "--resume" in again.stderr
+    r = cli("train", "--model", "gan", "--steps", "10", "--out", out, "--resume", *TINY)
+    assert r.returncode == 0 and "resumed at step 5" in r.stderr and "completed at step 10" in r.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--batch-size", "0"], "--batch-size must be"),
+    (["--lr-g", "-0.001"], "--lr-g must be"),
+    (["--model", "nosuch"], "unknown model 'nosuch'"),
+    (["--image-size", "50"], "not 50"),
+    (["--data", "mnist", "--data-root", "/definitely/missing"], "mnist not found under /definitely/missing"),
+    (["--device", "cuda:7"], "--device cuda:7"),
+])
+def test_invalid_values_are_one_line_and_exit_2(tmp_path, args, message):
+    r = cli("train", "--steps", "5", "--out", tmp_path / "x", *args)
+    if "cuda" in message and "error" not in r.stderr:
+        pytest.skip("a CUDA device exists here")
+    assert r.returncode == 2
+    assert message in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_list_and_foreign_checkpoint(tmp_path):
+    r = cli("list")
+    assert r.returncode == 0 and "wgan-gp" in r.stdout and "digits" in r.stdout and "cifar10" in r.stdout
+    junk = tmp_path / "weights.safetensors"
+    junk.write_bytes(b"not a checkpoint at all")
+    r = cli("info", junk)
+    assert r.returncode == 2 and "weights.safetensors" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_ganstudio_entry_point_dispatches_to_the_cli():
+    from ganstudio.__main__ import main
+
+    assert main(["list"]) == 0
+
+
+def test_ctrl_c_stops_with_a_final_checkpoint(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "long"
+    proc = subprocess.Popen([sys.executable, "-m", "trainers", "train", "--model", "gan", "--steps", "100000",
+                             "--out", str(out), *TINY], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoints" / "last.safetensors").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted: writing a final checkpoint" in err and "stopped at step" in err
+    step = int(err.split("stopped at step ")[1].split(";")[0])
+    info = json.loads(cli("info", out, "--json").stdout)
+    assert info["step"] == step and step > 5
+
+
+def test_resume_keeps_the_recipe(tmp_path):
+    out = tmp_path / "r"
+    assert cli("train", "--model", "gan", "--steps", "3", "--out", out, *TINY).returncode == 0
+    r = cli("train", "--steps", "6", "--out", out, "--resume", "--lr-g", "0.01", "--quiet")
+    assert r.returncode == 2 and "trained with lr_g=0.0002" in r.stderr
+    r = cli("train", "--steps", "6", "--out", out, "--resume", "--quiet")  # model, data, ... from the run
+    assert r.returncode == 0 and "gan on digits" in r.stderr and "completed at step 6" in r.stderr
