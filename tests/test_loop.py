@@ -178,3 +178,14 @@ def test_a_short_digits_run_learns(tmp_path):
     acc = np.array([l["d_acc"] for l in lines])
     assert acc.max() > 0.7
     assert isinstance(events[-1], Finished)
+
+
+def test_resume_warns_when_the_data_changed(tmp_path, monkeypatch):
+    from trainers.data import ArrayData
+
+    list(train(tiny_config(tmp_path, steps=2)))
+    monkeypatch.setattr(ArrayData, "fingerprint", lambda self: "something-else")
+    events = list(train(tiny_config(tmp_path, steps=3), resume=True))
+    texts = [e.text for e in events if isinstance(e, Message)]
+    assert any("dataset differs" in t for t in texts)
+    assert events[-1].step == 3

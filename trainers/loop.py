@@ -103,6 +103,7 @@ class TrainingRun(Iterator[Event]):
         self._proxy: float | None = None
         self._pending: collections.deque[Command] = collections.deque()
         self._resumed = ckpt is not None
+        self._data_changed = ckpt is not None and ckpt.meta["data"].get("fingerprint") != self.data.fingerprint()
         self._gen = self._loop()
 
     # -- generator protocol --------------------------------------------------------------------------------
@@ -129,6 +130,10 @@ class TrainingRun(Iterator[Event]):
                                              cfg.model, self.data.name, self._resumed, cfg.to_dict()))
             for note in self.data.notes:
                 yield from self._emit(Message("warning", note, self.step))
+            if self._data_changed:
+                yield from self._emit(Message("warning", "the dataset differs from the one this run started with "
+                                              "(other files or another GAN Studio version): the resumed run will "
+                                              "not follow the original trajectory", self.step))
             if self.writer.tb_missing:
                 yield from self._emit(Message("warning", "TensorBoard export asked for but the tensorboard package "
                                               "is not installed (pip install tensorboard)", self.step))

@@ -7,6 +7,7 @@ checkpoint, which is what makes a resumed run continue bit for bit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -46,8 +47,8 @@ class ArrayData:
     def __len__(self) -> int:
         return self.x.shape[0]
 
-    def fingerprint(self) -> str:
-        """A short content hash: which exact data a run saw (and the cache key for classifiers later)."""
+    @functools.cached_property
+    def _fingerprint(self) -> str:
         h = hashlib.sha256()
         h.update(self.name.encode())
         h.update(str(tuple(self.x.shape)).encode())
@@ -55,6 +56,10 @@ class ArrayData:
         if self.labels is not None:
             h.update(self.labels.numpy().tobytes())
         return h.hexdigest()[:16]
+
+    def fingerprint(self) -> str:
+        """A short content hash: which exact data a run saw (and the cache key for classifiers later)."""
+        return self._fingerprint
 
     def to_model(self, x: torch.Tensor) -> torch.Tensor:
         """Batch as the networks see it: images in [-1, 1], points unchanged."""
