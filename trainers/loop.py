@@ -101,6 +101,7 @@ class TrainingRun(Iterator[Event]):
         self._grid_latent, self._grid_nrow = self.algo.grid_latent(64, GRID_SEED)
         self._proxy_latent = self.algo.sample_latent(PROXY_SAMPLES, torch.Generator(self.device).manual_seed(PROXY_SEED))
         self._proxy: float | None = None
+        self._proxy_cache: tuple[int, torch.Tensor | None] = (-1, None)
         self._pending: collections.deque[Command] = collections.deque()
         self._resumed = ckpt is not None
         self._data_changed = ckpt is not None and ckpt.meta["data"].get("fingerprint") != self.data.fingerprint()
@@ -269,15 +270,20 @@ class TrainingRun(Iterator[Event]):
             image = to_uint8_grid(fake, self._grid_nrow)
         else:
             real = self.data.x[:2000].numpy()
-            more = self.algo.render(self._proxy_latent).numpy()
-            image = scatter_image(np.concatenate([fake.numpy(), more]), real)
+            image = scatter_image(np.concatenate([fake.numpy(), self._proxy_fakes().numpy()]), real)
         path = self.writer.save_sample(self.step, image)
-        self._proxy = pixel_stat_distance(self.algo.render(self._proxy_latent), self._real_mean, self._real_std)
+        self._proxy = pixel_stat_distance(self._proxy_fakes(), self._real_mean, self._real_std)
         yield from self._emit(SampleGrid(self.step, image, str(path)))
+
+    def _proxy_fakes(self) -> torch.Tensor:
+        """G's output on the fixed proxy latent, rendered once per step however many users ask."""
+        if self._proxy_cache[0] != self.step:
+            self._proxy_cache = (self.step, self.algo.render(self._proxy_latent))
+        return self._proxy_cache[1]
 
     def _checkpoint(self, periodic: bool):
         """Write last (+ step_XXXXXXX when periodic and kept, + best when the proxy improved)."""
-        proxy = pixel_stat_distance(self.algo.render(self._proxy_latent), self._real_mean, self._real_std)
+        proxy = pixel_stat_distance(self._proxy_fakes(), self._real_mean, self._real_std)
         kinds = ["last"]
         is_best = proxy < self.best
         if is_best:
@@ -322,3 +328,4 @@ class TrainingRun(Iterator[Event]):
         self.best = float(ckpt.meta.get("proxy", {}).get("best", math.inf))
         self.last_good = ckpt.path
         self._saved_step = self.step
+        self._proxy_cache = (-1, None)  # weights changed under the same step numbers
