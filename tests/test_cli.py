@@ -130,7 +130,7 @@ def test_ctrl_c_stops_with_a_final_checkpoint(tmp_path):
     assert "interrupted: writing a final checkpoint" in err and "stopped at step" in err
     step = int(err.split("stopped at step ")[1].split(";")[0])
     info = json.loads(cli("info", out, "--json").stdout)
-    assert info["step"] == step and step > 5
+    assert info["step"] == step and step >= 5  # the SIGINT came after the step-5 checkpoint existed
 
 
 def test_resume_keeps_the_recipe(tmp_path):
