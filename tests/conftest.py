@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The app's tests run without a display (pytest-qt creates the QApplication on first use).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
@@ -30,6 +33,19 @@ def tiny_config(tmp_path: Path, **overrides):
                 width=8, sample_every=4, checkpoint_every=4, log_window_s=0.01)
     base.update(overrides)
     return TrainConfig(**base)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_settings(tmp_path_factory):
+    """The app's QSettings go to a temp INI file, never the user's; runs default into a temp folder."""
+    folder = tmp_path_factory.mktemp("ganstudio-settings")
+    old = os.environ.get("GANSTUDIO_CONFIG_DIR")
+    os.environ["GANSTUDIO_CONFIG_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("GANSTUDIO_CONFIG_DIR", None)
+    else:
+        os.environ["GANSTUDIO_CONFIG_DIR"] = old
 
 
 @pytest.fixture

@@ -162,6 +162,19 @@ def load_folder(path: str, size: int, channels: int, progress: Callable[[int, in
     return out[:n], classes, skipped
 
 
+def find_local(name: str, root: str | None) -> bool:
+    """Whether ``name`` (mnist, fashion-mnist, cifar10) is on disk under ``root``, without reading it."""
+    if not root:
+        return False
+    base = Path(root).expanduser()
+    if name in MNIST_LIKE:
+        return base.is_dir() and _find_raw(base, MNIST_LIKE[name][0]) is not None
+    if name == "cifar10":
+        return (base / "cifar-10-batches-bin" / "data_batch_1.bin").is_file() or \
+            (base / "cifar-10-batches-bin" / "test_batch.bin").is_file()
+    return False
+
+
 def default_data_root() -> str | None:
     """Where torchvision datasets live when --data-root is not given: $GANSTUDIO_DATA or ~/.cache/ganstudio/data."""
     env = os.environ.get("GANSTUDIO_DATA")

@@ -1,0 +1,1 @@
+"""One widget per concern: curves, sample grid, run list, run setup, messages."""

@@ -1,0 +1,106 @@
+"""Look and feel: a dark Fusion palette, pyqtgraph colours to match, and how each metric is named and drawn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+BG = "#1e2127"
+PANEL = "#262a31"
+BASE = "#1a1d22"
+TEXT = "#d8dee9"
+MUTED = "#8a93a3"
+ACCENT = "#4c9aff"
+WARN = "#e5a50a"
+ERROR = "#e5534b"
+OK = "#57ab5a"
+
+
+@dataclass(frozen=True)
+class MetricStyle:
+    label: str
+    plot: str  # which plot it is drawn in
+    color: str
+    help: str
+
+
+PLOTS = ("Losses", "Discriminator", "Wasserstein", "Quality", "Other")
+PLOT_HELP = {
+    "Losses": "D and G losses (plus L_I for InfoGAN and the gradient penalty for WGAN-GP)",
+    "Discriminator": "D(x) on real and D(G(z)) on fake batches; 0.5 each is the equilibrium of the original GAN",
+    "Wasserstein": "E[critic(x)] − E[critic(G(z))]: the critic's estimate of the Wasserstein distance",
+    "Quality": "pixel-statistics distance between fakes and real data (a cheap proxy; lower is better)",
+    "Other": "",
+}
+METRICS: dict[str, MetricStyle] = {
+    "loss_d": MetricStyle("D loss", "Losses", "#4c9aff", "discriminator / critic loss"),
+    "loss_g": MetricStyle("G loss", "Losses", "#f47067", "generator loss"),
+    "loss_info": MetricStyle("info loss L_I", "Losses", "#c297ff", "InfoGAN mutual-information loss"),
+    "gp": MetricStyle("gradient penalty", "Losses", "#e0823d", "WGAN-GP penalty term (before λ)"),
+    "d_real": MetricStyle("D(x)", "Discriminator", "#57ab5a", "mean D output on real images"),
+    "d_fake": MetricStyle("D(G(z))", "Discriminator", "#e5a50a", "mean D output on generated images"),
+    "d_acc": MetricStyle("D accuracy", "Discriminator", "#96d0ff", "share of real and fake D classifies right"),
+    "info_acc": MetricStyle("Q code accuracy", "Discriminator", "#c297ff", "Q recovers the categorical code"),
+    "wdist": MetricStyle("Wasserstein estimate", "Wasserstein", "#39c5cf", "critic(x) − critic(G(z))"),
+    "pix_dist": MetricStyle("pixel-stat distance", "Quality", "#dcbdfb", "lower is better"),
+}
+HIDDEN = frozenset({"img_per_s"})  # shown in the status bar, not as a curve
+EXTRA_COLORS = ("#ff938a", "#8ddb8c", "#f69d50", "#6cb6ff", "#b083f0", "#e275ad")
+
+
+def metric_style(key: str) -> MetricStyle:
+    if key in METRICS:
+        return METRICS[key]
+    color = EXTRA_COLORS[sum(map(ord, key)) % len(EXTRA_COLORS)]
+    return MetricStyle(key, "Other", color, "")
+
+
+def apply(app: QApplication) -> None:
+    """Dark Fusion theme for the whole app, and pyqtgraph defaults that match it."""
+    import pyqtgraph as pg
+
+    app.setStyle("Fusion")
+    pal = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: BG, QPalette.ColorRole.WindowText: TEXT, QPalette.ColorRole.Base: BASE,
+        QPalette.ColorRole.AlternateBase: PANEL, QPalette.ColorRole.ToolTipBase: PANEL,
+        QPalette.ColorRole.ToolTipText: TEXT, QPalette.ColorRole.Text: TEXT, QPalette.ColorRole.Button: PANEL,
+        QPalette.ColorRole.ButtonText: TEXT, QPalette.ColorRole.BrightText: "#ffffff",
+        QPalette.ColorRole.Highlight: ACCENT, QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.Link: ACCENT, QPalette.ColorRole.PlaceholderText: MUTED,
+    }
+    for role, color in roles.items():
+        pal.setColor(role, QColor(color))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#5c6370"))
+    app.setPalette(pal)
+    app.setStyleSheet(STYLESHEET)
+    pg.setConfigOptions(background=BASE, foreground=MUTED, antialias=True)
+
+
+STYLESHEET = f"""
+QToolBar {{ background: {PANEL}; border: none; border-bottom: 1px solid #14161a; spacing: 4px; padding: 4px; }}
+QToolButton {{ padding: 4px 8px; border-radius: 4px; }}
+QToolButton:hover {{ background: #323842; }}
+QToolButton:checked {{ background: #2d4a6e; }}
+QStatusBar {{ background: {PANEL}; color: {MUTED}; }}
+QStatusBar QLabel {{ padding: 0 8px; }}
+QTabWidget::pane {{ border: none; }}
+QTabBar::tab {{ background: transparent; color: {MUTED}; padding: 6px 16px; border: none;
+               border-bottom: 2px solid transparent; }}
+QTabBar::tab:selected {{ color: {TEXT}; border-bottom: 2px solid {ACCENT}; }}
+QTreeWidget, QListWidget {{ background: {PANEL}; border: none; }}
+QTreeWidget::item {{ padding: 4px 2px; }}
+QLineEdit[invalid="true"], QComboBox[invalid="true"] {{ border: 1px solid {ERROR}; }}
+QLabel#heading {{ font-size: 15px; font-weight: 600; color: {TEXT}; }}
+QLabel#muted {{ color: {MUTED}; }}
+QLabel#error {{ color: {ERROR}; }}
+QPushButton#primary {{ background: {ACCENT}; color: white; border: none; border-radius: 4px; padding: 6px 16px;
+                       font-weight: 600; }}
+QPushButton#primary:disabled {{ background: #3a4454; color: #7d8590; }}
+QProgressBar {{ background: {BASE}; border: none; border-radius: 3px; height: 6px; text-align: center; }}
+QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
+QSplitter::handle {{ background: #14161a; }}
+"""

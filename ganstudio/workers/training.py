@@ -1,0 +1,78 @@
+"""The training thread: drives ``trainers.train`` (the engine's event generator) and relays its events.
+
+Plain data only crosses the thread boundary: the engine's frozen event dataclasses (floats, ints, numpy
+arrays, paths). Commands go in through a thread-safe queue and are sent into the generator at its next
+yield (every ~0.1 s while training, every ~50 ms while paused), which is where pause/stop/step take effect.
+"""
+
+from __future__ import annotations
+
+import queue
+import traceback
+
+from PySide6.QtCore import QThread, Signal
+
+
+class TrainingThread(QThread):
+    """Runs one training run to its end. Stop (or closing the app) sends STOP: the engine writes a final
+    checkpoint and finishes; nothing is killed mid-write."""
+
+    sig_event = Signal(object)
+    """An event from ``trainers.events`` (RunStarted, Stats, SampleGrid, CheckpointSaved, Message, Paused,
+    Resumed, Finished). Idle heartbeats are not relayed."""
+    sig_failed = Signal(str, str)
+    """The run could not start or broke: (one-line message for the user, details/traceback or "")."""
+    sig_status = Signal(str)
+    """A progress line before the first event (loading data, building models)."""
+
+    def __init__(self, config: dict, resume: bool = False, parent=None):
+        super().__init__(parent)
+        self.config = dict(config)
+        self.resume = resume
+        self._commands: queue.SimpleQueue[str] = queue.SimpleQueue()
+
+    def command(self, cmd: str) -> None:
+        """Queue a command (pause, resume, stop, step_d, step_g, save); safe from any thread."""
+        self._commands.put(cmd)
+
+    def run(self) -> None:  # noqa: D401 - QThread API
+        try:
+            from trainers import GanStudioError, TrainConfig, train
+            from trainers.events import Finished, Idle
+        except Exception as exc:  # a broken install: say so instead of dying silently
+            self.sig_failed.emit(f"cannot load the training engine ({exc})", traceback.format_exc())
+            return
+        data = self.config.get("data", "")
+        self.sig_status.emit(f"Preparing {data} and building {self.config.get('model', '')}…")
+        try:
+            run = train(TrainConfig.from_dict(self.config), resume=self.resume)
+        except GanStudioError as exc:
+            self.sig_failed.emit(str(exc), "")
+            return
+        except MemoryError:
+            self.sig_failed.emit("out of memory while loading the data: use a smaller dataset or data limit", "")
+            return
+        except Exception as exc:
+            self.sig_failed.emit(f"the run could not start: {exc}", traceback.format_exc())
+            return
+        try:
+            event = next(run)
+            while True:
+                if not isinstance(event, Idle):
+                    self.sig_event.emit(event)
+                if isinstance(event, Finished):
+                    break
+                try:
+                    cmd = self._commands.get_nowait()
+                except queue.Empty:
+                    cmd = None
+                event = run.send(cmd)
+        except StopIteration:
+            pass
+        except GanStudioError as exc:
+            self.sig_failed.emit(str(exc), "")
+        except Exception as exc:
+            self.sig_failed.emit(f"training stopped by an internal error: {exc}. The last checkpoint on disk is "
+                                 "kept.", traceback.format_exc())
+        finally:
+            run.close()

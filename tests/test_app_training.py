@@ -1,0 +1,168 @@
+"""The app driving a real (tiny) training run, offscreen: points and grids arrive, pause/resume/step/stop
+behave, closing mid-run leaves a checkpoint and no thread, warnings stay non-modal."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from trainers.checkpoints import read_meta as _read_meta
+
+
+def read_meta(path):
+    return _read_meta(path)[1]
+
+from .qt_helpers import app_config, fresh_settings, no_thread_leaks, window  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.usefixtures("no_thread_leaks")
+
+
+def start(window, tmp_path, **overrides):
+    cfg = app_config(tmp_path, **overrides)
+    return window.start_run(cfg, cfg["out"])
+
+
+def test_a_tiny_run_fills_curves_and_grid_then_completes(window, qtbot, tmp_path):
+    session = start(window, tmp_path, steps=24, sample_every=8, checkpoint_every=12)
+    with qtbot.waitSignal(session.sig_finished, timeout=60_000):
+        pass
+    assert session.state == "completed" and session.data.step == 24
+    curves = window.view.curves
+    curves.refresh()
+    x, y = curves.curve_data("loss_d")
+    assert len(x) >= 3 and x[-1] == 24 and np.isfinite(y).all()
+    assert {"Losses", "Discriminator", "Quality"} <= set(curves.plot_names())
+    assert [s.step for s in session.data.snapshots] == [0, 8, 16, 24]
+    image = window.view.samples.current_image()
+    assert image is not None and image.width() > 28 * 8 and window.view.samples.current_step() == 24
+    assert window.runs.sessions()[-1] is session and window.runs.tree.currentItem().text(1) == "done"
+    assert (tmp_path / "run" / "checkpoints" / "last.safetensors").exists()
+
+
+def test_points_and_grids_arrive_as_signals_while_training(window, qtbot, tmp_path):
+    session = start(window, tmp_path, steps=100_000, sample_every=5)
+    with qtbot.waitSignals([session.sig_data, session.sig_image], timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: len(session.data.series.get("loss_g", [])) >= 3, timeout=30_000)
+    qtbot.waitUntil(lambda: len(session.data.snapshots) >= 2, timeout=30_000)
+    assert window.st_step.text().startswith("step ")
+    window.stop_run()
+    with qtbot.waitSignal(session.sig_finished, timeout=60_000):
+        pass
+
+
+def test_pause_stops_the_step_count_resume_continues_and_single_steps(window, qtbot, tmp_path):
+    session = start(window, tmp_path, steps=100_000, sample_every=1000)
+    qtbot.waitUntil(lambda: session.data.step >= 3, timeout=60_000)
+    window.toggle_pause()
+    qtbot.waitUntil(lambda: session.state == "paused", timeout=10_000)
+    assert window.actions_["pause"].text() == "Resume" and window.actions_["step_g"].isEnabled()
+    frozen = session.data.step
+    qtbot.wait(600)
+    assert session.data.step == frozen
+    snaps = len(session.data.snapshots)
+    points = len(session.data.series["loss_d"])  # G updates report loss_g only
+
+    window.actions_["step_g"].trigger()  # one generator update: the step advances by exactly one
+    qtbot.waitUntil(lambda: session.data.step == frozen + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: len(session.data.snapshots) == snaps + 1, timeout=10_000)
+    window.actions_["step_d"].trigger()  # one discriminator update: a new point, the same step
+    qtbot.waitUntil(lambda: len(session.data.series["loss_d"]) == points + 1, timeout=10_000)
+    assert session.data.step == frozen + 1
+
+    window.toggle_pause()
+    qtbot.waitUntil(lambda: session.state == "training", timeout=10_000)
+    qtbot.waitUntil(lambda: session.data.step > frozen + 3, timeout=30_000)
+    window.stop_run()
+    with qtbot.waitSignal(session.sig_finished, timeout=60_000):
+        pass
+
+
+def test_stop_writes_a_checkpoint_of_the_current_step(window, qtbot, tmp_path):
+    session = start(window, tmp_path, steps=100_000, checkpoint_every=100_000)
+    qtbot.waitUntil(lambda: session.data.step >= 5, timeout=60_000)
+    window.stop_run()
+    assert session.state == "stopping"
+    with qtbot.waitSignal(session.sig_finished, timeout=60_000):
+        pass
+    assert session.state == "stopped" and session.thread is None
+    meta = read_meta(tmp_path / "run" / "checkpoints" / "last.safetensors")
+    assert meta["step"] == session.data.step >= 5
+    assert window.actions_["continue"].isEnabled() and not window.actions_["stop"].isEnabled()
+
+
+def test_closing_the_window_mid_run_saves_and_leaves_no_thread(window, qtbot, tmp_path):
+    session = start(window, tmp_path, steps=100_000, checkpoint_every=100_000)
+    qtbot.waitUntil(lambda: session.data.step >= 3, timeout=60_000)
+    thread = session.thread
+    assert not window.close()  # not yet: the run is saving first
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=60_000)
+    assert not thread.isRunning() if _alive(thread) else True
+    meta = read_meta(tmp_path / "run" / "checkpoints" / "last.safetensors")
+    assert meta["step"] == session.data.step and session.state == "stopped"
+
+
+def _alive(qobj) -> bool:
+    try:
+        qobj.objectName()
+        return True
+    except RuntimeError:
+        return False
+
+
+def test_continue_training_resumes_from_the_checkpoint(window, qtbot, tmp_path, monkeypatch):
+    session = start(window, tmp_path, steps=12, checkpoint_every=6)
+    with qtbot.waitSignal(session.sig_finished, timeout=60_000):
+        pass
+    from PySide6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda *a, **k: (20, True)))
+    window.continue_run()
+    with qtbot.waitSignal(session.sig_finished, timeout=60_000):
+        pass
+    assert session.state == "completed" and session.data.step == 20
+    steps = [json.loads(line)["step"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps) and steps[-1] == 20  # no duplicate tail after the resume
+    assert any("resumed" in e.text for e in session.log)
+
+
+def test_a_nan_pause_shows_a_non_modal_warning_and_the_app_stays_up(window, qtbot, tmp_path, monkeypatch):
+    from trainers.algos.adversarial import AdversarialGAN
+
+    real_step = AdversarialGAN.train_step
+    calls = {"n": 0}
+
+    def poisoned(self, sampler):
+        stats = real_step(self, sampler)
+        calls["n"] += 1
+        if calls["n"] > 10:
+            stats["loss_d"] = torch.tensor(float("nan"))
+        return stats
+
+    monkeypatch.setattr(AdversarialGAN, "train_step", poisoned)
+    session = start(window, tmp_path, steps=100_000, checkpoint_every=5)
+    qtbot.waitUntil(lambda: session.state == "paused", timeout=60_000)
+    assert session.pause_reason == "nan"
+    bar = window.view.message_bar
+    assert bar.isVisible() and "NaN" in bar.message() and bar.level == "warning"
+    assert "NaN" in window.runs.tree.currentItem().text(1)
+    from PySide6.QtWidgets import QApplication
+
+    assert QApplication.activeModalWidget() is None
+    window.stop_run()
+    with qtbot.waitSignal(session.sig_finished, timeout=60_000):
+        pass
+    meta = read_meta(tmp_path / "run" / "checkpoints" / "last.safetensors")
+    assert meta["step"] <= 10  # the last good checkpoint survived
+
+
+def test_a_run_that_cannot_start_says_why(window, qtbot, tmp_path):
+    cfg = app_config(tmp_path, data=str(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "junk.png").write_bytes(b"no image")
+    session = window.start_run(cfg, cfg["out"])
+    with qtbot.waitSignal(session.sig_finished, timeout=60_000):
+        pass
+    assert session.state == "failed"
+    assert window.view.message_bar.level == "error" and "readable image" in window.view.message_bar.message()

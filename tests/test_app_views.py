@@ -1,0 +1,232 @@
+"""The app's views without a training thread: the New Run dialog's validation, watching a run folder that
+another process appends to, overlays, settings that persist, shortcuts, and the curves at scale."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganstudio import settings
+from ganstudio.panels.new_run import NewRunDialog
+from ganstudio.rundata import RunData
+
+from .qt_helpers import fresh_settings, no_thread_leaks, window  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.usefixtures("no_thread_leaks")
+
+
+@pytest.fixture
+def dialog(qtbot, fresh_settings, tmp_path):
+    d = NewRunDialog(runs_root=str(tmp_path / "runs"), data_root=str(tmp_path / "data"))
+    qtbot.addWidget(d)
+    d.show()
+    return d
+
+
+def test_dialog_defaults_are_valid_and_describe_the_run(dialog, tmp_path):
+    assert dialog.validate(), dialog.error_text()
+    assert dialog.start_btn.isEnabled()
+    cfg = dialog.config()
+    assert cfg["model"] == "dcgan" and cfg["data"] == "digits" and cfg["batch_size"] is None
+    assert cfg["steps"] == 5000 and cfg["out"] == str(tmp_path / "runs" / "dcgan-digits-1")
+    assert dialog.fields["lr_g"].placeholderText().startswith("0.0002")
+
+
+@pytest.mark.parametrize("key, text, words", [
+    ("batch_size", "-3", "Batch size"),
+    ("batch_size", "abc", "not a whole number"),
+    ("lr_g", "abc", "not a number"),
+    ("lr_d", "5", "learning rate"),
+    ("beta1", "1.5", "Adam β1"),
+    ("steps", "2.5", "not a whole number"),
+    ("steps", "", "Steps is empty"),
+    ("n_critic", "0", "D steps per G step"),
+    ("lr_g", "nan", "finite"),
+])
+def test_dialog_refuses_bad_values_with_a_message(dialog, key, text, words):
+    dialog.fields[key].setText(text)
+    assert not dialog.validate()
+    assert words in dialog.error_text()
+    assert dialog.fields[key].property("invalid") == "true"
+    assert not dialog.start_btn.isEnabled()
+    dialog.fields[key].setText("")
+    dialog.fields[key].setText({"steps": "100"}.get(key, ""))
+    assert dialog.validate() and dialog.fields[key].property("invalid") == "false"
+
+
+def test_dialog_refuses_impossible_combinations(dialog, tmp_path):
+    dialog.model.setCurrentIndex(dialog.model.findData("dcgan"))
+    dialog.dataset.setCurrentIndex(dialog.dataset.findData("ring"))
+    assert not dialog.validate() and "2D set" in dialog.error_text()
+    dialog.dataset.setCurrentIndex(dialog.dataset.findData("digits"))
+    dialog.name.setText("a/b")
+    assert not dialog.validate() and "folder name" in dialog.error_text()
+    dialog.name.setText("taken")
+    (tmp_path / "runs" / "taken").mkdir(parents=True)
+    (tmp_path / "runs" / "taken" / "metrics.jsonl").write_text("")
+    assert not dialog.validate() and "already holds a run" in dialog.error_text()
+
+
+def test_dialog_offers_real_datasets_only_when_found(dialog, tmp_path):
+    mnist = dialog.dataset.findData("mnist")
+    assert not dialog.dataset.model().item(mnist).isEnabled()
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "t10k-images-idx3-ubyte").write_bytes(b"")
+    dialog._on_data_root()
+    assert dialog.dataset.model().item(dialog.dataset.findData("mnist")).isEnabled()
+
+
+def test_dialog_remembers_the_last_setup(qtbot, fresh_settings, tmp_path):
+    first = NewRunDialog(runs_root=str(tmp_path / "runs"))
+    qtbot.addWidget(first)
+    first.model.setCurrentIndex(first.model.findData("wgan-gp"))
+    first.fields["steps"].setText("1234")
+    first.fields["lr_g"].setText("3e-4")
+    first._accept()
+    again = NewRunDialog()
+    qtbot.addWidget(again)
+    assert again.model.currentData() == "wgan-gp"
+    assert again.fields["steps"].text() == "1234" and again.fields["lr_g"].text() == "3e-4"
+    assert again.runs_root.text() == str(tmp_path / "runs")
+
+
+APPENDER = textwrap.dedent("""
+    import json, sys, time
+    from PIL import Image
+    run = sys.argv[1]
+    for step in range(10, 310, 10):
+        with open(run + "/metrics.jsonl", "a") as f:
+            f.write(json.dumps({"step": step, "time": step / 100, "loss_d": 1 / step, "loss_g": 2.0}) + "\\n")
+        if step % 100 == 0:
+            Image.new("RGB", (16, 16), (step % 256, 0, 0)).save(run + f"/samples/step_{step:07d}.png")
+        time.sleep(0.03)
+""")
+
+
+def make_run_folder(path, steps=300):
+    (path / "samples").mkdir(parents=True)
+    (path / "config.json").write_text(json.dumps({"model": "gan", "data": "digits", "steps": steps}))
+    (path / "metrics.jsonl").write_text(json.dumps({"step": 0, "time": 0, "loss_d": 1.4, "loss_g": 0.7}) + "\n")
+    Image.new("RGB", (16, 16)).save(path / "samples" / "step_0000000.png")
+
+
+def test_an_open_run_folder_grows_live_while_another_process_writes_it(window, qtbot, tmp_path):
+    run = tmp_path / "external"
+    make_run_folder(run)
+    session = window.open_run(str(run))
+    assert session is window.current and session.data.step == 0 and len(session.data.snapshots) == 1
+    writer = subprocess.Popen([sys.executable, "-c", APPENDER, str(run)])
+    try:
+        qtbot.waitUntil(lambda: session.data.step == 300, timeout=30_000)
+        qtbot.waitUntil(lambda: len(session.data.snapshots) == 4, timeout=10_000)
+    finally:
+        writer.wait(30)
+    assert session.state == "watching"
+    window.view.curves.mark_dirty()
+    window.view.curves.refresh()
+    x, _ = window.view.curves.curve_data("loss_d")
+    assert list(x) == [0] + list(range(10, 310, 10))
+    assert window.view.samples.current_step() == 300  # followed the newest snapshot
+    assert str(run.resolve()) in settings.recent_runs()
+
+
+def test_opening_a_folder_that_is_not_a_run_says_so(window, tmp_path):
+    (tmp_path / "holiday").mkdir()
+    assert window.open_run(str(tmp_path / "holiday")) is None
+    assert "not a GAN Studio run folder" in window.statusBar().currentMessage() + \
+        window.view.message_bar.message()
+    assert window.sessions == []
+
+
+def test_ticking_a_run_overlays_its_curves(window, qtbot, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    make_run_folder(a)
+    make_run_folder(b)
+    with open(b / "metrics.jsonl", "a") as f:
+        f.write(json.dumps({"step": 50, "loss_d": 0.5}) + "\n")
+    sb = window.open_run(str(b))
+    sa = window.open_run(str(a))
+    assert window.current is sa
+    window.runs.set_overlay(sb, True)
+    curves = window.view.curves
+    curves.refresh()
+    xa, _ = curves.curve_data("loss_d", sa.data)
+    xb, yb = curves.curve_data("loss_d", sb.data)
+    assert list(xa) == [0] and list(xb) == [0, 50] and yb[-1] < 1.4
+    window.runs.set_overlay(sb, False)
+    curves.refresh()
+    assert curves.curve_data("loss_d", sb.data)[0].size == 0
+
+
+def test_scrubber_shows_every_snapshot_and_png_export_is_crisp(window, qtbot, tmp_path):
+    run = tmp_path / "r"
+    make_run_folder(run)
+    for step, color in ((100, (255, 0, 0)), (200, (0, 255, 0))):
+        Image.new("RGB", (16, 16), color).save(run / "samples" / f"step_{step:07d}.png")
+    window.open_run(str(run))
+    samples = window.view.samples
+    assert samples.slider.maximum() == 2 and samples.current_step() == 200
+    samples.slider.setValue(1)
+    assert samples.current_step() == 100 and not samples.follow
+    assert samples.current_image().pixelColor(3, 3).red() == 255
+    from ganstudio.panels.export_dialog import save_png
+
+    out = save_png(window, samples.current_image(), str(tmp_path / "g.png"), 4)
+    with Image.open(out) as im:
+        assert im.size == (64, 64) and im.convert("RGB").getpixel((5, 60)) == (255, 0, 0)
+
+
+def test_settings_persist_geometry_plot_choices_and_known_runs(qtbot, fresh_settings, no_thread_leaks, tmp_path):
+    from ganstudio.main_window import MainWindow
+
+    run = tmp_path / "runs" / "old"
+    make_run_folder(run)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(720, 520)  # inside the offscreen screen (800×600); the width stops at the window's minimum
+    size = (w.width(), w.height())
+    w.view.curves.smoothing.setValue(0.9)
+    w.view.curves.log_y.setChecked(True)
+    assert [s.data.name for s in w.sessions] == ["old"]  # found in the runs folder
+    w.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.view.curves.smoothing.value() == pytest.approx(0.9)
+    assert again.view.curves.log_y.isChecked()
+    assert (again.width(), again.height()) == size
+    again.close()
+
+
+def test_keyboard_shortcuts_are_bound(window):
+    keys = {name: act.shortcut().toString() for name, act in window.actions_.items()}
+    assert keys["pause"] == "Space" and keys["new"] == "Ctrl+N" and keys["open"] == "Ctrl+O"
+    assert keys["gif"] == "Ctrl+E" and keys["step_d"] == "D" and keys["step_g"] == "G"
+    assert keys["stop"] == "Ctrl+." and keys["keys"] == "F1"
+    assert len(set(keys.values()) - {""}) == len([k for k in keys.values() if k])  # no two the same
+
+
+def test_curves_take_a_million_points(qtbot):
+    from ganstudio.panels.curves import CurvesPanel
+
+    panel = CurvesPanel(smoothing=0.9)
+    qtbot.addWidget(panel)
+    panel.show()
+    run = RunData("big", "/tmp/big")
+    run.add_record({"step": 0, "loss_d": 1.0})
+    n = 1_000_000
+    run.series["loss_d"].extend(np.arange(1, n + 1, dtype=float), np.sin(np.arange(n) / 1e4))
+    panel.set_runs(run)
+    x, y = panel.curve_data("loss_d")
+    assert len(x) == n + 1 and len(y) == n + 1 and np.isfinite(y).all()
+    assert abs(y[-1] - np.sin((n - 1) / 1e4)) < 0.01  # smoothing lags little on a slow curve
+    run.series["loss_d"].append(n + 1, 5.0)
+    panel.mark_dirty()
+    panel.refresh()
+    x, y = panel.curve_data("loss_d")
+    assert len(x) == n + 2 and y[-1] == pytest.approx(0.9 * y[-2] + 0.1 * 5.0, rel=1e-6)
