@@ -46,9 +46,12 @@ def memory_text() -> str:
         except Exception:
             rss = None
     text = f"RAM {rss / 2**30:.2f} GB" if rss else ""
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
-        text += f" · GPU {torch.cuda.memory_allocated() / 2**30:.2f} GB"
+    cuda = getattr(sys.modules.get("torch"), "cuda", None)  # torch may still be importing on another thread
+    try:
+        if cuda is not None and cuda.is_initialized():
+            text += f" · GPU {cuda.memory_allocated() / 2**30:.2f} GB"
+    except Exception:
+        pass
     return text
 
 
@@ -71,7 +74,12 @@ class MainWindow(QMainWindow):
         self.sessions: list[RunSession] = []
         self.current: RunSession | None = None
         self._closing = False
-        self._shown_at: float | None = None
+        self._synced: dict[int, tuple] = {}
+        self._pending_sync: set[RunSession] = set()
+        self._sync_timer = QTimer(self)
+        self._sync_timer.setSingleShot(True)
+        self._sync_timer.setInterval(250)
+        self._sync_timer.timeout.connect(self._flush_pending)
 
         smoothing = settings.get("plots/smoothing", 0.6, float)
         log_y = settings.get("plots/log_y", False, bool)
@@ -272,11 +280,30 @@ class MainWindow(QMainWindow):
             self.view.curves.set_runs(self.current.data, [s.data for s in overlays])
 
     def _on_session_changed(self) -> None:
+        """State changes show at once; step counts are batched to ~4 Hz (each relayout costs the GUI thread
+        time that training, on a small laptop, would otherwise get)."""
         session = self.sender()
-        if isinstance(session, RunSession):
-            self.runs.update_session(session)
-            if session is self.current:
-                self._sync()
+        if not isinstance(session, RunSession):
+            return
+        key = (session.state, session.pause_reason, session.status_line)
+        if self._synced.get(id(session)) != key:
+            self._synced[id(session)] = key
+            self._flush_session(session)
+        else:
+            self._pending_sync.add(session)
+            if not self._sync_timer.isActive():
+                self._sync_timer.start()
+
+    def _flush_session(self, session: RunSession) -> None:
+        self.runs.update_session(session)
+        if session is self.current:
+            self._sync()
+
+    def _flush_pending(self) -> None:
+        pending, self._pending_sync = self._pending_sync, set()
+        for session in pending:
+            if session in self.sessions:
+                self._flush_session(session)
 
     def _on_session_data(self) -> None:
         session = self.sender()

@@ -230,3 +230,28 @@ def test_curves_take_a_million_points(qtbot):
     panel.refresh()
     x, y = panel.curve_data("loss_d")
     assert len(x) == n + 2 and y[-1] == pytest.approx(0.9 * y[-2] + 0.1 * 5.0, rel=1e-6)
+
+
+def test_curves_follow_new_steps_whichever_plot_appears_first(qtbot):
+    from ganstudio.panels.curves import CurvesPanel, nice_ceiling
+
+    panel = CurvesPanel(smoothing=0.0)
+    qtbot.addWidget(panel)
+    panel.show()
+    run = RunData("r", "/tmp/r")
+    panel.set_runs(run)
+    for step in range(1, 400):
+        record = {"step": step, "d_real": 0.5, "loss_d": 1.0 / step}  # the Discriminator plot is created first
+        if step >= 50:
+            record["pix_dist"] = 1.0 / step  # a third plot arrives later and re-stacks the layout
+        run.add_record(record)
+        if step % 50 == 0:
+            panel.mark_dirty()
+            panel.refresh()
+    panel.mark_dirty()
+    panel.refresh()
+    assert panel.plot_names() == ["Discriminator", "Losses", "Quality"]
+    for plot in panel._plots.values():  # all x-linked to the top plot and showing the newest step
+        lo, hi = plot.vb.viewRange()[0]
+        assert lo <= 1 and 399 <= hi <= 1000
+    assert [nice_ceiling(v) for v in (0.3, 7, 10, 11, 499, 501)] == [0.5, 10, 10, 20, 500, 1000]

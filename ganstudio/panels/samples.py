@@ -52,8 +52,8 @@ class ImageCanvas(QWidget):
         iw, ih = self._image.width(), self._image.height()
         avail_w, avail_h = self.width() - 16, self.height() - 16
         scale = min(avail_w / iw, avail_h / ih)
-        if scale >= 1:
-            scale = max(1, int(scale)) if scale < 4 else scale  # whole-number zoom keeps small grids crisp
+        if scale >= 2:
+            scale = int(scale)  # whole-number zoom keeps every pixel the same size
         w, h = iw * scale, ih * scale
         target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1)

@@ -1,0 +1,193 @@
+"""Benchmark (not a test): how the desktop app holds up. Prints figures and the machine; asserts nothing.
+
+    python -m tests.benchmarks.bench_app [--seconds 20] [--model dcgan] [--skip-startup]
+
+1. Start-up: from launching `python -m ganstudio` to the main window shown (median of 3; target ≤ 2 s).
+2. Event-loop stalls while the app trains: the gaps between ticks of a 5 ms QTimer on the GUI thread
+   (longest and 99th percentile; target: longest ≤ 50 ms).
+3. Training speed in the app vs headless `ganstudio train` on the same config: mean img/s from each
+   run's metrics.jsonl after a warm-up (target ≥ 0.95×).
+4. Curves at a million points: time to push 1M points through smoothing and one redraw.
+
+Runs offscreen unless DISPLAY is set (use xvfb-run for a real X server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
+
+
+def machine() -> str:
+    import torch
+
+    return (f"{platform.machine()} · {os.cpu_count()} CPUs · torch {torch.__version__} "
+            f"({torch.get_num_threads()} threads) · Qt platform {os.environ['QT_QPA_PLATFORM']}")
+
+
+def startup(tmp: Path, runs: int = 3) -> list[float]:
+    times = []
+    env = dict(os.environ, GANSTUDIO_STARTUP_REPORT="1", GANSTUDIO_CONFIG_DIR=str(tmp / "startup-settings"))
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "ganstudio"], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, env=env)
+        for line in proc.stdout:
+            if line.startswith("window shown"):
+                times.append(time.perf_counter() - t0)
+                break
+        proc.wait(60)
+    return times
+
+
+def mean_rate(metrics: Path, warmup_s: float) -> tuple[float, int]:
+    rows = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("img_per_s") and r.get("time", 0) >= warmup_s and not r.get("manual")]
+    if not rows:
+        return 0.0, 0
+    return statistics.fmean(r["img_per_s"] for r in rows), len(rows)
+
+
+def headless(cfg: dict, out: Path, seconds: float) -> float:
+    args = [sys.executable, "-m", "trainers", "train", "--model", cfg["model"], "--data", cfg["data"],
+            "--steps", "1000000", "--out", str(out), "--sample-every", str(cfg["sample_every"]),
+            "--checkpoint-every", str(cfg["checkpoint_every"])]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    metrics = out / "metrics.jsonl"
+    t_start = None
+    while proc.poll() is None:
+        time.sleep(0.2)
+        if t_start is None and metrics.exists() and metrics.stat().st_size:
+            t_start = time.perf_counter()
+        if t_start is not None and time.perf_counter() - t_start >= seconds:
+            break
+    proc.send_signal(signal.SIGINT)
+    proc.wait(120)
+    return mean_rate(metrics, warmup_s=2.0)[0]
+
+
+def in_app(cfg: dict, out: Path, seconds: float, settings_dir: Path) -> tuple[float, list[float]]:
+    os.environ["GANSTUDIO_CONFIG_DIR"] = str(settings_dir)
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from ganstudio.app import create_app
+    from ganstudio.main_window import MainWindow
+
+    app = create_app()
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+    phase = {"measure": False, "t0": None}
+
+    def tick():
+        now = clock.nsecsElapsed()
+        if phase["measure"]:
+            gaps.append((now - last[0]) / 1e6)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    timer.start()
+    session = window.start_run({**cfg, "steps": 1_000_000}, str(out))
+
+    def watch():
+        if phase["t0"] is None and session.data.series:
+            phase["t0"] = time.perf_counter()
+            phase["measure"] = True
+        if phase["t0"] is not None and time.perf_counter() - phase["t0"] >= seconds:
+            window.close()  # stops the run (final checkpoint) and then the window
+
+    poll = QTimer()
+    poll.setInterval(200)
+    poll.timeout.connect(watch)
+    poll.start()
+    window.destroyed.connect(app.quit)
+    session.sig_finished.connect(app.quit)
+    app.exec()
+    session.stop_and_wait()
+    global LAST_GAPS
+    LAST_GAPS = list(gaps)
+    return mean_rate(out / "metrics.jsonl", warmup_s=2.0)[0], gaps
+
+
+def curves_at_scale() -> tuple[float, float]:
+    import numpy as np
+
+    from ganstudio.app import create_app
+    from ganstudio.panels.curves import CurvesPanel
+    from ganstudio.rundata import RunData
+
+    app = create_app()
+    panel = CurvesPanel(smoothing=0.9)
+    panel.resize(800, 600)
+    panel.show()
+    run = RunData("big", "/tmp/big")
+    run.add_record({"step": 0, "loss_d": 1.0, "loss_g": 1.0})
+    n = 1_000_000
+    x = np.arange(1, n + 1, dtype=float)
+    for key in ("loss_d", "loss_g"):
+        run.series[key].extend(x, np.sin(x / 1e4) + np.random.default_rng(0).normal(0, 0.1, n))
+    t0 = time.perf_counter()
+    panel.set_runs(run)
+    panel.canvas.repaint()
+    app.processEvents()
+    first = time.perf_counter() - t0
+    for key in ("loss_d", "loss_g"):  # then one new point on each curve: the live case
+        run.series[key].append(n + 1, 0.0)
+    t0 = time.perf_counter()
+    panel.mark_dirty()
+    panel.refresh()
+    panel.canvas.repaint()
+    app.processEvents()
+    live = time.perf_counter() - t0
+    panel.close()
+    panel.deleteLater()
+    app.processEvents()
+    return first, live
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=20.0, help="measured training time per side")
+    ap.add_argument("--model", default="dcgan")
+    ap.add_argument("--skip-startup", action="store_true")
+    args = ap.parse_args()
+    cfg = {"model": args.model, "data": "digits", "sample_every": 100, "checkpoint_every": 1000}
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        if not args.skip_startup:
+            times = startup(tmp)
+            print(f"start-up to window shown: median {statistics.median(times):.2f} s "
+                  f"(runs: {', '.join(f'{t:.2f}' for t in times)}; target ≤ 2 s)")
+        first, live = curves_at_scale()
+        print(f"curves, 2 × 1M points: first draw {first * 1000:.0f} ms; live update {live * 1000:.0f} ms")
+        cli = headless(cfg, tmp / "cli", args.seconds)
+        app_rate, gaps = in_app(cfg, tmp / "app", args.seconds, tmp / "settings")
+        gaps.sort()
+        p99 = gaps[int(0.99 * (len(gaps) - 1))] if gaps else float("nan")
+        print(f"{args.model} on digits, {args.seconds:.0f} s each, img/s after 2 s warm-up:")
+        print(f"  headless ganstudio train: {cli:8.0f} img/s")
+        print(f"  in the app:               {app_rate:8.0f} img/s   ratio {app_rate / cli:.3f} (target ≥ 0.95)")
+        print(f"event loop while training (5 ms timer, {len(gaps)} ticks): longest gap {max(gaps):.1f} ms, "
+              f"p99 {p99:.1f} ms, median {statistics.median(gaps):.1f} ms (target: longest ≤ 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
