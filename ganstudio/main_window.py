@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QLabel, 
                                QProgressBar, QSplitter, QStyle, QTabWidget, QToolBar, QWidget)
 
 from . import settings, theme
+from .panels.explorer import ExplorerPanel
 from .panels.runs import PAUSE_REASON, RunsPanel
 from .panels.training import TrainingView
 from .rundata import looks_like_run
@@ -88,6 +89,9 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.view, "Training")
+        self.explorer = ExplorerPanel()
+        self.tabs.addTab(self.explorer, "Explorer")
+        self.tabs.setTabToolTip(1, "Sample any checkpoint of the selected run: seed, class, InfoGAN codes")
         self.side_split = QSplitter(Qt.Orientation.Horizontal)
         self.side_split.addWidget(self.runs)
         self.side_split.addWidget(self.tabs)
@@ -206,6 +210,8 @@ class MainWindow(QMainWindow):
         v.samples.sig_export_gif.connect(self.export_gif)
         v.samples.sig_export_png.connect(self.export_png)
         v.curves.sig_settings_changed.connect(self._on_plot_settings)
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.explorer.sig_save_png.connect(self.export_png)
 
     # -- sessions ------------------------------------------------------------------------------------------
     def _adopt(self, session: RunSession, select: bool = True) -> RunSession:
@@ -215,6 +221,7 @@ class MainWindow(QMainWindow):
         session.sig_image.connect(self._on_session_image)
         session.sig_message.connect(self._on_session_message)
         session.sig_finished.connect(self._on_session_finished)
+        session.sig_checkpoint.connect(self._on_checkpoint_saved)
         self.runs.add(session, select=select)
         self.sig_session_added.emit(session)
         return session
@@ -270,7 +277,13 @@ class MainWindow(QMainWindow):
         else:
             v.samples.set_run(None)
             v.curves.set_runs(None)
+        if self.tabs.currentWidget() is self.explorer:
+            self.explorer.set_run(session.run_dir if session else None)
         self._sync()
+
+    def _on_tab(self, index: int) -> None:
+        if self.tabs.widget(index) is self.explorer:  # load generators only when someone looks
+            self.explorer.set_run(self.current.run_dir if self.current else None)
 
     def _on_overlays(self, overlays: list) -> None:
         for s in overlays:
@@ -328,6 +341,10 @@ class MainWindow(QMainWindow):
             self.view.message_bar.show_message(level, text)
         else:
             self.statusBar().showMessage(f"{name}: {text}", 6000)
+
+    def _on_checkpoint_saved(self) -> None:
+        if self.sender() is self.current and self.tabs.currentWidget() is self.explorer:
+            self.explorer.reload_checkpoints()
 
     def _on_session_finished(self) -> None:
         if self._closing and not any(s.is_training for s in self.sessions):
@@ -413,7 +430,8 @@ class MainWindow(QMainWindow):
         from .panels.export_dialog import export_png_interactive
 
         if self.current is not None:
-            export_png_interactive(self, self.current.data, self.view.samples)
+            source = self.explorer if self.tabs.currentWidget() is self.explorer else self.view.samples
+            export_png_interactive(self, self.current.data, source)
 
     def _on_run_action(self, action: str, session: RunSession) -> None:
         if action == "continue":
@@ -589,6 +607,7 @@ class MainWindow(QMainWindow):
             return
         self._save_settings()
         self._status_timer.stop()
+        self.explorer.shutdown()
         for s in self.sessions:
             s.shutdown()
         event.accept()

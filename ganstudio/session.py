@@ -38,6 +38,8 @@ class RunSession(QObject):
     """A fresh sample grid from the training thread: (step, HxWx3 uint8 array)."""
     sig_message = Signal(str, str)
     """Something the user should read: (level "info" | "warning" | "error", text)."""
+    sig_checkpoint = Signal()
+    """A checkpoint was written (the explorer lists it)."""
     sig_finished = Signal()
     """The training thread ended (completed, stopped or failed) and has been joined."""
 
@@ -149,6 +151,7 @@ class RunSession(QObject):
             self.last_checkpoint = event.path
             self._note("info", f"checkpoint at step {event.step} ({', '.join(event.kinds)})", event.step,
                        quiet=True)
+            self.sig_checkpoint.emit()
             self.sig_changed.emit()
         elif isinstance(event, ev.Message):
             self._note(event.level, event.text, event.step)
