@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QSplitter, QStyle, QTabWidget, QToolBar, QWidget)
+                               QSplitter, QStyle, QTabWidget, QToolBar, QWidget)
 
-from . import settings, theme
+from . import settings
 from .panels.explorer import ExplorerPanel
 from .panels.runs import PAUSE_REASON, RunsPanel
 from .panels.training import TrainingView
@@ -476,11 +475,10 @@ class MainWindow(QMainWindow):
         self.showFullScreen() if self.actions_["full"].isChecked() else self.showNormal()
 
     def _flash(self, level: str, text: str) -> None:
-        self.view.show_run(True) if self.current else None
+        """A non-modal message: the bar over the run view, or the status bar while the welcome page shows."""
         self.view.message_bar.show_message(level, text)
         if self.current is None:
-            QMessageBox.warning(self, "GAN Studio", text) if level == "error" else \
-                self.statusBar().showMessage(text, 10000)
+            self.statusBar().showMessage(text, 15000)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

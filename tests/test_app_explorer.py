@@ -7,7 +7,6 @@ import pytest
 from trainers.loop import train
 
 from .conftest import tiny_config
-from .qt_helpers import fresh_settings, no_thread_leaks, window  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.usefixtures("no_thread_leaks")
 

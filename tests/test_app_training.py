@@ -9,11 +9,12 @@ import torch
 
 from trainers.checkpoints import read_meta as _read_meta
 
+from .conftest import app_config
+
 
 def read_meta(path):
     return _read_meta(path)[1]
 
-from .qt_helpers import app_config, fresh_settings, no_thread_leaks, window  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.usefixtures("no_thread_leaks")
 

@@ -14,7 +14,6 @@ from ganstudio import settings
 from ganstudio.panels.new_run import NewRunDialog
 from ganstudio.rundata import RunData
 
-from .qt_helpers import fresh_settings, no_thread_leaks, window  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.usefixtures("no_thread_leaks")
 
