@@ -254,3 +254,25 @@ def test_curves_follow_new_steps_whichever_plot_appears_first(qtbot):
         lo, hi = plot.vb.viewRange()[0]
         assert lo <= 1 and 399 <= hi <= 1000
     assert [nice_ceiling(v) for v in (0.3, 7, 10, 11, 499, 501)] == [0.5, 10, 10, 20, 500, 1000]
+
+
+def test_gif_export_runs_on_a_thread_and_reports_back(window, qtbot, tmp_path):
+    from ganstudio.panels.export_dialog import GifExport
+
+    run = tmp_path / "r"
+    make_run_folder(run)
+    for step in (100, 200, 300):
+        Image.new("RGB", (16, 16), (step % 256, 0, 0)).save(run / "samples" / f"step_{step:07d}.png")
+    session = window.open_run(str(run))
+    out = tmp_path / "prog.gif"
+    job = GifExport(window, session.data, str(out), dict(fps=5, max_frames=10, scale=2, caption=False))
+    with qtbot.waitSignal(job.sig_finished, timeout=30_000) as blocker:
+        job.start()
+    assert blocker.args == [str(out), ""]
+    with Image.open(out) as im:
+        assert im.n_frames == 4 and im.size == (32, 32)
+    bad = GifExport(window, session.data, str(tmp_path / "nowhere" / "x.gif"), dict(fps=5))
+    with qtbot.waitSignal(bad.sig_finished, timeout=30_000) as blocker:
+        bad.start()
+    assert blocker.args[0] == "" and "does not exist" in blocker.args[1]
+    assert "does not exist" in window.view.message_bar.message()

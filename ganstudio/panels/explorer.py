@@ -185,6 +185,8 @@ class ExplorerPanel(QWidget):
         if info != self._info:
             self._info = info
             self._build_controls(info)
+            if self.request() != self._thread._last:  # the new controls describe another request
+                self._debounce.start()
         self.canvas.set_image(to_qimage(image))
         bits = [info.get("title") or info.get("family", ""), f"step {info.get('step', 0):,}",
                 f"trained on {info.get('dataset', '?')}"]
@@ -203,6 +205,8 @@ class ExplorerPanel(QWidget):
         classes = info.get("classes") or []
         self.label.blockSignals(True)
         self.label.clear()
+        if classes:
+            self.label.addItem("random (mixed classes)", None)
         for i, name in enumerate(classes):
             self.label.addItem(f"{i}: {name}" if str(name) != str(i) else str(i), i)
         self.label.blockSignals(False)
