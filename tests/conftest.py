@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
@@ -15,16 +16,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
+@contextlib.contextmanager
+def _env(name: str, value: str):
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory):
     cache = tmp_path_factory.mktemp("ganstudio-cache")
-    old = os.environ.get("GANSTUDIO_CACHE")
-    os.environ["GANSTUDIO_CACHE"] = str(cache)
-    yield cache
-    if old is None:
-        os.environ.pop("GANSTUDIO_CACHE", None)
-    else:
-        os.environ["GANSTUDIO_CACHE"] = old
+    with _env("GANSTUDIO_CACHE", str(cache)):
+        yield cache
 
 
 def tiny_config(tmp_path: Path, **overrides):
@@ -39,15 +48,10 @@ def tiny_config(tmp_path: Path, **overrides):
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_settings(tmp_path_factory):
-    """The app's QSettings go to a temp INI file, never the user's; runs default into a temp folder."""
+    """The app's QSettings go to a temp INI file, never the user's."""
     folder = tmp_path_factory.mktemp("ganstudio-settings")
-    old = os.environ.get("GANSTUDIO_CONFIG_DIR")
-    os.environ["GANSTUDIO_CONFIG_DIR"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("GANSTUDIO_CONFIG_DIR", None)
-    else:
-        os.environ["GANSTUDIO_CONFIG_DIR"] = old
+    with _env("GANSTUDIO_CONFIG_DIR", str(folder)):
+        yield folder
 
 
 @pytest.fixture

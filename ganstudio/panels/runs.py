@@ -92,6 +92,8 @@ class RunsPanel(QWidget):
             return
         self.tree.blockSignals(True)
         label, color = STATE_LABEL.get(session.state, (session.state, theme.MUTED))
+        if session.state == "idle" and session.data.step > 0:
+            label = "stopped"  # a folder nobody writes any more, short of its planned steps
         if session.state == "paused" and session.pause_reason in ("nan", "oom"):
             label, color = f"paused ({PAUSE_REASON[session.pause_reason]})", theme.ERROR
         item.setText(0, session.data.name)
