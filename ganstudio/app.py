@@ -3,6 +3,7 @@ window appears first); it loads on a background thread right after, ready before
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -19,7 +20,8 @@ def _warm_torch() -> None:
         import trainers.config  # noqa: F401
         import trainers.models  # noqa: F401
     except Exception:
-        pass  # the error surfaces, with a message, when a run starts
+        return  # the error surfaces, with a message, when a run starts
+    gc.freeze()  # long-lived: keep them out of full GC sweeps, which would stall the window
 
 
 def create_app(argv: list[str] | None = None):

@@ -71,6 +71,7 @@ class CurvesPanel(QWidget):
         self._spare: dict[str, pg.PlotItem] = {}
         self._curves: dict[tuple[int, str], _Curve] = {}
         self._dirty = True
+        self._queue: list[str | None] = []
         self._follow, self._x_hi, self._setting_range = True, 0.0, False
 
         self.smoothing = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
@@ -118,8 +119,8 @@ class CurvesPanel(QWidget):
         self.log_y.toggled.connect(self._on_settings)
         self.reset_btn.clicked.connect(self.fit)
         self._timer = QTimer(self)
-        self._timer.setInterval(self.REFRESH_MS)  # at most 2.5 redraws a second, only when something changed
-        self._timer.timeout.connect(self.refresh)
+        self._timer.setInterval(self.REFRESH_MS // 3)  # each plot at most 2.5×/s, only when something changed
+        self._timer.timeout.connect(self._tick)
         self._timer.start()
 
     # -- public --------------------------------------------------------------------------------------------
@@ -267,9 +268,26 @@ class CurvesPanel(QWidget):
         return c
 
     def refresh(self) -> None:
+        """Bring every curve up to date now."""
         if not self._dirty or not self.isVisible() and self._curves:
             return
         self._dirty = False
+        self._queue = []
+        self._update(None)
+
+    def _tick(self) -> None:
+        """Timer: one plot per tick, in turn, so each repaint covers one plot rather than the whole stack (the
+        GUI thread never blocks for a full-canvas redraw while training fills the cores)."""
+        if not self.isVisible():
+            return
+        if not self._queue:
+            if not self._dirty:
+                return
+            self._dirty = False
+            self._queue = [p for p in theme.PLOTS if p in self._plots] or [None]
+        self._update(self._queue.pop(0))
+
+    def _update(self, only: str | None) -> None:
         runs = self._runs()
         alpha = float(self.smoothing.value())
         total = 0
@@ -277,8 +295,10 @@ class CurvesPanel(QWidget):
             for key, s in list(run.series.items()):
                 if key in theme.HIDDEN or s.n == 0:
                     continue
-                c = self._curve_for(run, key, overlay=i > 0)
                 total += s.n
+                if only is not None and theme.metric_style(key).plot != only and (id(run), key) in self._curves:
+                    continue
+                c = self._curve_for(run, key, overlay=i > 0)
                 state = (s.n, s.version, alpha)
                 if c.drawn == state:
                     continue

@@ -7,6 +7,7 @@ yield (every ~0.1 s while training, every ~50 ms while paused), which is where p
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import sys
@@ -74,6 +75,9 @@ class TrainingThread(QThread):
         except Exception as exc:
             self.sig_failed.emit(f"the run could not start: {exc}", traceback.format_exc())
             return
+        # Torch, the data and the models are now in memory for good: take them out of the garbage collector's
+        # full sweeps, which otherwise hold the interpreter lock (and so the window) for 100-300 ms at a time.
+        gc.freeze()
         try:
             event = next(run)
             while True:
