@@ -99,3 +99,4 @@ class TrainingThread(QThread):
                                  "kept.", traceback.format_exc())
         finally:
             run.close()
+            gc.unfreeze()  # let a later full sweep reclaim this run's cycles
