@@ -3,66 +3,21 @@ shortcuts, live status at the bottom. It owns the sessions and routes the select
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QMainWindow,
                                QSplitter, QStyle, QTabWidget, QToolBar, QWidget)
 
 from . import settings
 from .panels.explorer import ExplorerPanel
-from .panels.runs import PAUSE_REASON, RunsPanel
+from .panels.help import show_about, show_shortcuts
+from .panels.runs import RunsPanel
+from .panels.status import RunStatus
 from .panels.training import TrainingView
 from .rundata import looks_like_run
 from .session import RunSession
-
-SHORTCUTS = (
-    ("Space", "Pause / resume training"), ("D", "One discriminator update (while paused)"),
-    ("G", "One generator update (while paused)"), ("Ctrl+.", "Stop (writes a checkpoint)"),
-    ("Ctrl+S", "Save a checkpoint now"), ("Ctrl+N", "New run"), ("Ctrl+Shift+N", "Quick start: DCGAN on digits"),
-    ("Ctrl+O", "Open a run folder (live if it is still training)"), ("Ctrl+Shift+R", "Continue a stopped run"),
-    ("Ctrl+E", "Export the progression as GIF"), ("Ctrl+Shift+E", "Save the shown grid as PNG"),
-    ("← / →, Home / End", "Scrub snapshots (grid focused)"), ("L", "Log-scale curves"), ("Ctrl+0", "Fit curves"),
-    ("Ctrl+L", "Show / hide the log"), ("Ctrl+B", "Show / hide the run list"), ("F11", "Full screen"),
-    ("F1", "This list"), ("Ctrl+Q", "Quit (running runs stop with a checkpoint)"),
-)
-
-
-def memory_text() -> str:
-    """Resident memory of this process (and GPU memory in use when torch is on CUDA)."""
-    rss = None
-    try:
-        with open("/proc/self/statm") as f:
-            rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError, AttributeError):
-        try:
-            import resource
-
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            rss = peak if sys.platform == "darwin" else peak * 1024
-        except Exception:
-            rss = None
-    text = f"RAM {rss / 2**30:.2f} GB" if rss else ""
-    cuda = getattr(sys.modules.get("torch"), "cuda", None)  # torch may still be importing on another thread
-    try:
-        if cuda is not None and cuda.is_initialized():
-            text += f" · GPU {cuda.memory_allocated() / 2**30:.2f} GB"
-    except Exception:
-        pass
-    return text
-
-
-def fmt_duration(s: float) -> str:
-    s = int(s)
-    if s >= 3600:
-        return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m {s % 60:02d}s"
-    return f"{s}s"
-
 
 class MainWindow(QMainWindow):
     sig_session_added = Signal(object)
@@ -186,16 +141,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(tb)
 
     def _build_status(self) -> None:
-        sb = self.statusBar()
-        self.st_state = QLabel("")
-        self.st_step = QLabel("")
-        self.st_rate = QLabel("")
-        self.st_eta = QLabel("")
-        self.st_device = QLabel("")
-        self.st_mem = QLabel("")
-        sb.addWidget(self.st_state)
-        for w in (self.st_step, self.st_rate, self.st_eta, self.st_device, self.st_mem):
-            sb.addPermanentWidget(w)
+        self.status = RunStatus(self.statusBar())
 
     def _connect(self) -> None:
         self.runs.sig_selected.connect(self.select_session)
@@ -450,20 +396,10 @@ class MainWindow(QMainWindow):
         self.view.welcome.set_recent(settings.recent_runs())
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td style='padding:2px 16px 2px 0'><b>{k}</b></td><td>{t}</td></tr>" for k, t in SHORTCUTS)
-        box = QMessageBox(self)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(f"<table>{rows}</table>")
-        box.setModal(False)
-        box.show()
+        show_shortcuts(self)
 
     def show_about(self) -> None:
-        from . import __version__
-
-        QMessageBox.about(self, "About GAN Studio",
-                          f"<b>GAN Studio {__version__}</b><br>Train GANs, watch them learn, take their generators "
-                          "apart.<br>Runs headless too: <code>ganstudio train --help</code>")
+        show_about(self)
 
     def _toggle_log(self) -> None:
         self.view.set_log_visible(self.actions_["log"].isChecked())
@@ -524,25 +460,7 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _update_status(self) -> None:
-        s = self.current
-        if s is None:
-            for w in (self.st_state, self.st_step, self.st_rate, self.st_eta, self.st_device):
-                w.setText("")
-            self.st_mem.setText(memory_text())
-            return
-        d = s.data
-        label = {"watching": "watching live", "idle": "opened", "completed": "done"}.get(s.state, s.state)
-        if s.state == "paused" and s.pause_reason in ("nan", "oom"):
-            label = f"paused: {PAUSE_REASON[s.pause_reason]}"
-        self.st_state.setText(s.status_line or label.capitalize())
-        total = f" / {d.total_steps:,}" if d.total_steps else ""
-        self.st_step.setText(f"step {d.step:,}{total}")
-        ips = d.latest.get("img_per_s")
-        self.st_rate.setText(f"{ips:,.0f} img/s" if ips and s.state in ("training", "watching") else "")
-        eta = s.eta_s()
-        self.st_eta.setText(f"ETA {fmt_duration(eta)}" if eta is not None else "")
-        self.st_device.setText(d.device or str(d.config.get("device", "")))
-        self.st_mem.setText(memory_text())
+        self.status.show_session(self.current)
 
     def _on_plot_settings(self, smoothing: float, log_y: bool) -> None:
         settings.put("plots/smoothing", smoothing)

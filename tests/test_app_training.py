@@ -47,7 +47,7 @@ def test_points_and_grids_arrive_as_signals_while_training(window, qtbot, tmp_pa
         pass
     qtbot.waitUntil(lambda: len(session.data.series.get("loss_g", [])) >= 3, timeout=30_000)
     qtbot.waitUntil(lambda: len(session.data.snapshots) >= 2, timeout=30_000)
-    assert window.st_step.text().startswith("step ")
+    assert window.status.step.text().startswith("step ")
     window.stop_run()
     with qtbot.waitSignal(session.sig_finished, timeout=60_000):
         pass

@@ -1,0 +1,36 @@
+"""Help: the keyboard shortcuts (F1, non-modal) and About."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+SHORTCUTS = (
+    ("Space", "Pause / resume training"), ("D", "One discriminator update (while paused)"),
+    ("G", "One generator update (while paused)"), ("Ctrl+.", "Stop (writes a checkpoint)"),
+    ("Ctrl+S", "Save a checkpoint now"), ("Ctrl+N", "New run"), ("Ctrl+Shift+N", "Quick start: DCGAN on digits"),
+    ("Ctrl+O", "Open a run folder (live if it is still training)"), ("Ctrl+Shift+R", "Continue a stopped run"),
+    ("Ctrl+E", "Export the progression as GIF"), ("Ctrl+Shift+E", "Save the shown grid as PNG"),
+    ("← / →, Home / End", "Scrub snapshots (grid focused)"), ("L", "Log-scale curves"), ("Ctrl+0", "Fit curves"),
+    ("Ctrl+L", "Show / hide the log"), ("Ctrl+B", "Show / hide the run list"), ("F11", "Full screen"),
+    ("F1", "This list"), ("Ctrl+Q", "Quit (running runs stop with a checkpoint)"),
+)
+
+
+def show_shortcuts(parent: QWidget) -> QMessageBox:
+    rows = "".join(f"<tr><td style='padding:2px 16px 2px 0'><b>{k}</b></td><td>{t}</td></tr>" for k, t in SHORTCUTS)
+    box = QMessageBox(parent)
+    box.setWindowTitle("Keyboard shortcuts")
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(f"<table>{rows}</table>")
+    box.setModal(False)
+    box.show()
+    return box
+
+
+def show_about(parent: QWidget) -> None:
+    from .. import __version__
+
+    QMessageBox.about(parent, "About GAN Studio",
+                      f"<b>GAN Studio {__version__}</b><br>Train GANs, watch them learn, take their generators "
+                      "apart.<br>Runs headless too: <code>ganstudio train --help</code>")
