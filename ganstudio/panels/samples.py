@@ -33,6 +33,8 @@ class ImageCanvas(QWidget):
         self.setMinimumSize(200, 200)
 
     def set_image(self, image: QImage | None) -> None:
+        if image is self._image:
+            return  # the grid refreshes on every stats window: repaint only when the picture changed
         self._image = image
         self.update()
 
