@@ -225,3 +225,22 @@ def _py_state_to_json(state) -> list:
 
 def _py_state_from_json(s: list):
     return (s[0], tuple(s[1]), s[2])
+
+
+def export_generator(src: str | Path, dst: str | Path, half: bool = False) -> Path:
+    """Write a generator-only checkpoint (G's weights + the description, no D, optimizer or RNG state): what the
+    app bundles and what someone shares to let others sample a model. It samples and explores like any other
+    checkpoint, but cannot resume training (``generator_only`` in its metadata says so). ``half`` stores
+    floating-point weights as float16 (half the size; they load back into float32 modules)."""
+    ckpt = read_checkpoint(src, prefixes=("G",))
+    if not ckpt.group("G"):
+        raise CheckpointError(f"{ckpt.path}: holds no generator weights")
+    meta = {k: v for k, v in ckpt.meta.items() if k not in ("optimizers", "rng", "sampler")}
+    meta.update(generator_only=True, exported_from=str(ckpt.path.name))
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in ckpt.tensors.items()}
+    text = json.dumps(meta, sort_keys=True)
+    _atomic(dst, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: text}))
+    _atomic(dst.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(meta, indent=1, sort_keys=True)))
+    return dst

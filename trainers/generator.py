@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from . import checkpoints as ck
@@ -49,6 +53,43 @@ class LoadedGenerator:
     @torch.no_grad()
     def render(self, latent: dict[str, torch.Tensor]) -> torch.Tensor:
         return self.G.generate(latent).float().cpu()
+
+    @torch.no_grad()
+    def render_inputs(self, inputs: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """G on raw input vectors (N, in_dim) = z ‖ class (soft one-hot) ‖ categorical codes ‖ continuous codes.
+
+        The explorer works in this space: blends between classes or code values are soft one-hots."""
+        h = torch.from_numpy(np.array(inputs, dtype=np.float32)).to(self.device)
+        if h.ndim != 2 or h.shape[1] != self.layout.in_dim:
+            raise ConfigError(f"{self.path.name}: a latent of {h.shape[-1]} values, but this generator takes "
+                              f"{self.layout.in_dim} (z {self.layout.z_dim}, classes {self.layout.num_classes}, "
+                              f"codes {sum(self.layout.cat_dims) + self.layout.cont_dim})")
+        return self.G.body(h).float().cpu()
+
+    def inputs(self, latent: dict[str, torch.Tensor]) -> np.ndarray:
+        """A ``latent()`` dict as raw input vectors (N, in_dim), the form ``render_inputs`` takes."""
+        return latent_to_inputs(self.layout, latent)
+
+    @cached_property
+    def weights_hash(self) -> str:
+        """sha256 of G's weights (names, shapes, bytes): the same generator, whatever file it came from."""
+        h = hashlib.sha256()
+        for name, t in sorted(self.G.state_dict().items()):
+            h.update(name.encode())
+            h.update(str(tuple(t.shape)).encode())
+            h.update(t.detach().cpu().contiguous().numpy().tobytes())
+        return h.hexdigest()[:16]
+
+    @cached_property
+    def lineage(self) -> str:
+        """Identifies the run a checkpoint belongs to (its recipe and data, not its step): latents saved on one
+        checkpoint of a run still mean something on the others."""
+        return run_lineage(self.meta)
+
+    @cached_property
+    def directions(self) -> dict:
+        """GANSpace-style principal directions in z (computed once per generator)."""
+        return principal_directions(self)
 
     def _label_index(self, label: int | str) -> int:
         names = self.class_names
@@ -118,3 +159,74 @@ def describe(meta: dict) -> dict:
         "seed": cfg.get("seed"),
         "saved_at": meta.get("saved_at"),
     }
+
+
+def latent_to_inputs(layout, latent: dict[str, torch.Tensor]) -> np.ndarray:
+    import torch.nn.functional as F
+
+    z = latent["z"].float().cpu()
+    parts = [z]
+    if layout.num_classes:
+        parts.append(F.one_hot(latent["label"].cpu(), layout.num_classes).float())
+    for k, n in enumerate(layout.cat_dims):
+        parts.append(F.one_hot(latent["cat"][:, k].cpu(), n).float())
+    if layout.cont_dim:
+        parts.append(latent["cont"].float().cpu())
+    return torch.cat(parts, 1).numpy()
+
+
+_NOT_LINEAGE = ("steps", "out", "device", "sample_every", "checkpoint_every", "keep_every", "log_window_s",
+                "tensorboard", "download", "data_root")
+
+
+def run_lineage(meta: dict) -> str:
+    cfg = {k: v for k, v in meta.get("config", {}).items() if k not in _NOT_LINEAGE}
+    ident = {"config": cfg, "data": meta.get("data", {}).get("fingerprint"), "model": meta.get("model", {})}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@torch.no_grad()
+def principal_directions(gen: LoadedGenerator, k: int = 8, n: int = 2000, seed: int = 0) -> dict:
+    """GANSpace (Härkönen et al. 2020) for a z-input generator: PCA of the first block's activations over
+    ``n`` random latents, then each principal component carried back to z by least squares
+    (u_i = argmin_U Σ_j ‖U x_j − z_j‖², x_j the PCA coordinates of sample j).
+
+    Returns ``{"dirs": (k, z_dim) unit vectors, "sigma": (k,) std of z along each, "explained": (k,)
+    fraction of activation variance}``; z moves by ``a · sigma_i · dirs_i`` for a slider value ``a``."""
+    g = torch.Generator().manual_seed(seed)
+    latent = gen.layout.sample(n, g, torch.device("cpu"))
+    x = torch.as_tensor(latent_to_inputs(gen.layout, latent)).to(gen.device)
+    net = getattr(gen.G.body, "net", None)
+    from .models.nets import ConvGenerator
+
+    first = net[:3] if isinstance(net, torch.nn.Sequential) and len(net) > 3 else gen.G.body
+    feats = first(x[:, :, None, None] if isinstance(gen.G.body, ConvGenerator) else x).flatten(1).float().cpu()
+    feats = feats - feats.mean(0, keepdim=True)
+    k = max(1, min(k, gen.layout.z_dim, feats.shape[1], n - 1))
+    _, s, v = torch.pca_lowrank(feats, q=min(k + 4, feats.shape[1], n), center=False, niter=3)
+    coords = feats @ v[:, :k]
+    z = latent["z"].float()
+    u = torch.linalg.lstsq(coords, z).solution  # (k, z_dim)
+    u = u / u.norm(dim=1, keepdim=True).clamp_min(1e-8)
+    sigma = (z @ u.T).std(0)
+    total = feats.pow(2).sum() / max(1, n - 1)
+    explained = (s[:k] ** 2 / max(1, n - 1)) / total
+    return {"dirs": u.numpy().astype(np.float32), "sigma": sigma.numpy().astype(np.float32),
+            "explained": explained.numpy().astype(np.float32)}
+
+
+def seed_latent(layout, n: int, seed: int) -> dict[str, np.ndarray]:
+    """What ``LoadedGenerator.latent(n, seed)`` draws, as numpy, from the layout alone (no weights needed)."""
+    g = torch.Generator().manual_seed(seed)
+    lat = layout.sample(n, g, torch.device("cpu"))
+    return {k: v.numpy() for k, v in lat.items()}
+
+
+def layout_from_info(info: dict):
+    """The LatentLayout a ``describe()`` dict stands for."""
+    from .models import LatentLayout
+
+    codes = info.get("codes") or []
+    return LatentLayout(int(info["z_dim"]), len(info.get("classes") or []),
+                        tuple(c["categories"] for c in codes if c["kind"] == "categorical"),
+                        sum(1 for c in codes if c["kind"] == "continuous"))

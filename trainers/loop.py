@@ -63,6 +63,9 @@ class TrainingRun(Iterator[Event]):
                 raise ConfigError(f"--resume: {run_dir} holds no checkpoint (checkpoints/last.safetensors); "
                                   "start without --resume")
             ckpt = ck.read_checkpoint(last)
+            if ckpt.meta.get("generator_only"):
+                raise ConfigError(f"--resume: {last} is a generator-only export (no D or optimizer state); it can "
+                                  "be sampled and explored, not trained further")
             saved = TrainConfig.from_dict(ckpt.meta["config"])
             for key in ARCH_FIELDS + RECIPE_FIELDS:  # None = "as the run was"
                 given, was = getattr(config, key), getattr(saved, key)

@@ -1,0 +1,1 @@
+"""Measurements of what a generator learned (``ganstudio eval`` builds on these)."""
