@@ -1,4 +1,5 @@
-"""Exports that need no Qt: the training progression as an animated GIF (Pillow), grids as PNG."""
+"""Exports that need no Qt: the training progression as an animated GIF (Pillow), explorer images as crisp
+enlarged PNGs, interpolations as GIF (Pillow) or MP4 (imageio-ffmpeg, optional)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .rundata import Snapshot
@@ -79,6 +81,11 @@ def export_gif(snapshots: Sequence[Snapshot], out: str | Path, *, fps: float = 8
             raise ExportError("export cancelled")
     if not frames:
         raise ExportError("none of the snapshots could be read back from the run's samples/ folder")
+    _write_gif(frames, out, fps, hold_last_s)
+    return len(frames)
+
+
+def _write_gif(frames: list[Image.Image], out: Path, fps: float, hold_last_s: float = 0.0) -> None:
     ms = max(int(round(1000 / fps)), 20)
     durations = [ms] * len(frames)
     durations[-1] = max(ms, int(hold_last_s * 1000))
@@ -93,4 +100,103 @@ def export_gif(snapshots: Sequence[Snapshot], out: str | Path, *, fps: float = 8
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return len(frames)
+
+
+def _enlarge(frame: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour: every pixel becomes a scale×scale block (crisp, exact)."""
+    if scale == 1:
+        return np.ascontiguousarray(frame[..., :3])
+    return np.ascontiguousarray(frame[..., :3].repeat(scale, axis=0).repeat(scale, axis=1))
+
+
+def _check_frames(frames, fps: float, scale: int) -> None:
+    if frames is None or len(frames) == 0:
+        raise ExportError("there are no frames to export yet")
+    if not 0.1 <= fps <= 60:
+        raise ExportError(f"frames per second must be between 0.1 and 60, not {fps}")
+    if not 1 <= scale <= 32:
+        raise ExportError(f"scale must be between 1 and 32, not {scale}")
+
+
+def save_image(image: np.ndarray, out: str | Path, scale: int = 1) -> Path:
+    """An (H, W, 3) uint8 image as PNG, enlarged ``scale`` times with nearest-neighbour; written atomically."""
+    out = Path(out).expanduser()
+    if not 1 <= scale <= 32:
+        raise ExportError(f"scale must be between 1 and 32, not {scale}")
+    _check_writable(out)
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out.parent)
+    os.close(fd)
+    try:
+        Image.fromarray(_enlarge(np.asarray(image, dtype=np.uint8), scale)).save(tmp, format="PNG")
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise ExportError(f"could not write {out} ({exc.strerror or exc})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out
+
+
+def frames_to_gif(frames: np.ndarray, out: str | Path, *, fps: float = 12.0, scale: int = 4, boomerang: bool = False,
+                  progress: Callable[[int, int], bool | None] | None = None) -> int:
+    """(N, H, W, 3) uint8 frames → an animated GIF that loops; returns the number of frames written.
+    ``boomerang`` plays forward then backward (a seamless loop for a two-keyframe interpolation)."""
+    out = Path(out).expanduser()
+    _check_frames(frames, fps, scale)
+    _check_writable(out)
+    seq = list(frames) + (list(frames[-2:0:-1]) if boomerang else [])
+    images = []
+    for k, f in enumerate(seq):
+        images.append(Image.fromarray(_enlarge(np.asarray(f, dtype=np.uint8), scale)))
+        if progress is not None and progress(k + 1, len(seq)) is False:
+            raise ExportError("export cancelled")
+    _write_gif(images, out, fps)
+    return len(images)
+
+
+def mp4_unavailable() -> str:
+    """Why MP4 export is off ("" when it is on): it needs the optional imageio-ffmpeg package."""
+    import importlib.util
+
+    if importlib.util.find_spec("imageio_ffmpeg") is None:
+        return "MP4 needs the optional imageio-ffmpeg package: pip install 'ganstudio[video]' (GIF works without it)"
+    return ""
+
+
+def frames_to_mp4(frames: np.ndarray, out: str | Path, *, fps: float = 24.0, scale: int = 4, boomerang: bool = False,
+                  progress: Callable[[int, int], bool | None] | None = None) -> int:
+    """(N, H, W, 3) uint8 frames → H.264 MP4 (yuv420p, plays everywhere) through imageio-ffmpeg's bundled
+    ffmpeg. Odd sizes are padded by one pixel (H.264 wants even sides)."""
+    reason = mp4_unavailable()
+    if reason:
+        raise ExportError(reason)
+    import imageio_ffmpeg
+
+    out = Path(out).expanduser()
+    _check_frames(frames, fps, scale)
+    _check_writable(out)
+    seq = list(frames) + (list(frames[-2:0:-1]) if boomerang else [])
+    h, w = np.asarray(seq[0]).shape[0] * scale, np.asarray(seq[0]).shape[1] * scale
+    ph, pw = h + h % 2, w + w % 2
+    fd, tmp = tempfile.mkstemp(suffix=".mp4", dir=out.parent)
+    os.close(fd)
+    try:
+        writer = imageio_ffmpeg.write_frames(tmp, (pw, ph), fps=fps, codec="libx264", pix_fmt_out="yuv420p",
+                                             macro_block_size=1, quality=8, ffmpeg_log_level="error")
+        writer.send(None)
+        for k, f in enumerate(seq):
+            big = _enlarge(np.asarray(f, dtype=np.uint8), scale)
+            if (ph, pw) != big.shape[:2]:
+                big = np.pad(big, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
+            writer.send(np.ascontiguousarray(big))
+            if progress is not None and progress(k + 1, len(seq)) is False:
+                writer.close()
+                raise ExportError("export cancelled")
+        writer.close()
+        os.replace(tmp, out)
+    except (OSError, RuntimeError) as exc:
+        raise ExportError(f"could not write {out} ({exc})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return len(seq)

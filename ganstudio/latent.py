@@ -1,0 +1,331 @@
+"""The explorer's model, without Qt or torch: what is being looked at (seed, truncation, edits, class, codes,
+bookmarks, keyframes), how it becomes generator input vectors, its undo history, and latent files.
+
+A generator input is one flat vector: ``z ‖ class (one-hot, or a blend of two) ‖ categorical codes (one-hot)
+‖ continuous codes``, the layout ``ganstudio info`` describes. Everything here works on those vectors, so
+interpolating between two keyframes also blends their classes and codes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+LATENT_FORMAT = "ganstudio-latent"
+LATENT_VERSION = 1
+DEFAULT_GROUPS = (("A", ()), ("B", ()), ("C", ()))
+
+
+class LatentFileError(Exception):
+    """A latent file that cannot be used here (unreadable, malformed, or for another model)."""
+
+
+@dataclass(frozen=True)
+class Space:
+    """The generator's input layout, from ``trainers.generator.describe()``."""
+
+    z_dim: int
+    classes: tuple[str, ...] = ()
+    cat_dims: tuple[int, ...] = ()
+    cont_dim: int = 0
+    code_names: tuple[str, ...] = ()
+
+    @classmethod
+    def from_info(cls, info: dict) -> "Space":
+        codes = info.get("codes") or []
+        return cls(int(info["z_dim"]), tuple(str(c) for c in info.get("classes") or ()),
+                   tuple(int(c["categories"]) for c in codes if c["kind"] == "categorical"),
+                   sum(1 for c in codes if c["kind"] == "continuous"), tuple(c["name"] for c in codes))
+
+    @property
+    def in_dim(self) -> int:
+        return self.z_dim + len(self.classes) + sum(self.cat_dims) + self.cont_dim
+
+    def vector(self, z, label: int = 0, label_b: int | None = None, blend: float = 0.0, cat=(), cont=()) -> np.ndarray:
+        """One input vector. ``label_b``/``blend``: the class input is (1 − blend)·onehot(label) + blend·onehot(label_b)."""
+        parts = [np.asarray(z, dtype=np.float32).reshape(self.z_dim)]
+        if self.classes:
+            y = np.zeros(len(self.classes), np.float32)
+            y[int(label) % len(self.classes)] += 1.0 - (blend if label_b is not None else 0.0)
+            if label_b is not None:
+                y[int(label_b) % len(self.classes)] += blend
+            parts.append(y)
+        for k, n in enumerate(self.cat_dims):
+            one = np.zeros(n, np.float32)
+            one[int(cat[k]) if k < len(cat) else 0] = 1.0
+            parts.append(one)
+        if self.cont_dim:
+            c = np.zeros(self.cont_dim, np.float32)
+            c[: len(cont)] = np.asarray(cont, dtype=np.float32)[: self.cont_dim]
+            parts.append(c)
+        return np.concatenate(parts)
+
+    def z_of(self, vec: np.ndarray) -> np.ndarray:
+        return np.asarray(vec, dtype=np.float32)[..., : self.z_dim]
+
+    def with_z(self, vec: np.ndarray, z: np.ndarray) -> np.ndarray:
+        out = np.array(vec, dtype=np.float32, copy=True)
+        out[..., : self.z_dim] = z
+        return out
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    """Everything the user edits; immutable so the history can keep snapshots cheaply."""
+
+    seed: int = 0
+    base_z: tuple[float, ...] = ()  # drawn from the seed, then edited by the z sliders
+    truncation: float = 1.0  # ψ: z ← ψ·z pulls samples toward the mean (StyleGAN's trick, in z)
+    offsets: tuple[float, ...] = ()  # along the principal directions, in units of their σ
+    label: int = 0
+    label_b: int | None = None
+    blend: float = 0.0
+    cat: tuple[int, ...] = ()
+    cont: tuple[float, ...] = ()
+    groups: tuple[tuple[str, tuple[tuple[float, ...], ...]], ...] = DEFAULT_GROUPS
+    keyframes: tuple[tuple[float, ...], ...] = ()  # whole input vectors
+
+    def z(self, directions: dict | None = None) -> np.ndarray:
+        z = np.asarray(self.base_z, dtype=np.float32) * np.float32(self.truncation)
+        if directions is not None and self.offsets:
+            dirs, sigma = directions["dirs"], directions["sigma"]
+            k = min(len(self.offsets), len(dirs))
+            a = np.asarray(self.offsets[:k], dtype=np.float32) * sigma[:k]
+            z = z + a @ dirs[:k]
+        return z.astype(np.float32)
+
+    def vector(self, space: Space, directions: dict | None = None) -> np.ndarray:
+        return space.vector(self.z(directions), self.label, self.label_b, self.blend, self.cat, self.cont)
+
+    def group(self, name: str) -> tuple[tuple[float, ...], ...]:
+        return dict(self.groups).get(name, ())
+
+    def with_group(self, name: str, members: tuple[tuple[float, ...], ...]) -> "ExplorerState":
+        groups = [(n, members if n == name else m) for n, m in self.groups]
+        if name not in dict(self.groups):
+            groups.append((name, members))
+        return replace(self, groups=tuple(groups))
+
+
+def fresh_state(space: Space, seed: int, z: np.ndarray, keep: ExplorerState | None = None) -> ExplorerState:
+    """The state for a newly opened model. ``keep`` (the previous model's state) carries over when the
+    layouts agree, so scrubbing the checkpoints of one run keeps the latent."""
+    if keep is not None and len(keep.base_z) == space.z_dim and len(keep.cat) == len(space.cat_dims) \
+            and len(keep.cont) == space.cont_dim and (not space.classes or keep.label < len(space.classes)):
+        return keep
+    return ExplorerState(seed=seed, base_z=tuple(float(v) for v in z), cat=(0,) * len(space.cat_dims),
+                         cont=(0.0,) * space.cont_dim)
+
+
+# -- undo / redo ---------------------------------------------------------------------------------------------
+@dataclass
+class History:
+    """Snapshots of the state. Consecutive edits with the same ``key`` (one slider being dragged) merge into
+    one undo step, so a drag undoes in one go."""
+
+    limit: int = 200
+    _undo: list[ExplorerState] = field(default_factory=list)
+    _redo: list[ExplorerState] = field(default_factory=list)
+    _last_key: str | None = None
+
+    def record(self, before: ExplorerState, key: str | None = None) -> None:
+        """Call before applying an edit: ``before`` is what undo returns to."""
+        if key is not None and key == self._last_key and self._undo:
+            self._redo.clear()
+            return
+        self._undo.append(before)
+        del self._undo[: -self.limit]
+        self._redo.clear()
+        self._last_key = key
+
+    def undo(self, current: ExplorerState) -> ExplorerState | None:
+        if not self._undo:
+            return None
+        self._redo.append(current)
+        self._last_key = None
+        return self._undo.pop()
+
+    def redo(self, current: ExplorerState) -> ExplorerState | None:
+        if not self._redo:
+            return None
+        self._undo.append(current)
+        self._last_key = None
+        return self._redo.pop()
+
+    def break_merge(self) -> None:
+        """End a drag: the next edit of the same control is a new undo step."""
+        self._last_key = None
+
+    def clear(self) -> None:
+        self._undo.clear()
+        self._redo.clear()
+        self._last_key = None
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+
+# -- interpolation and arithmetic ----------------------------------------------------------------------------
+def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Spherical interpolation (Shoemake; White 2016 for GANs): keeps ‖z‖ typical of a Gaussian, where lerp's
+    midpoints fall inside the shell that z ~ N(0, I) concentrates on."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na < 1e-8 or nb < 1e-8:
+        return ((1 - t) * a + t * b).astype(np.float32)
+    cos = np.clip(np.dot(a / na, b / nb), -1.0, 1.0)
+    omega = math.acos(cos)
+    if omega < 1e-6:
+        return ((1 - t) * a + t * b).astype(np.float32)
+    so = math.sin(omega)
+    return (math.sin((1 - t) * omega) / so * a + math.sin(t * omega) / so * b).astype(np.float32)
+
+
+def interpolation_path(space: Space, keyframes, frames_per_segment: int, mode: str = "slerp",
+                       loop: bool = False) -> np.ndarray:
+    """(frames, in_dim) through the keyframes. z moves by lerp or slerp; class and codes always by lerp
+    (soft one-hots). Each segment has ``frames_per_segment`` frames; the last keyframe ends the path."""
+    keys = [np.asarray(k, dtype=np.float32) for k in keyframes]
+    if len(keys) < 2:
+        raise ValueError("an interpolation needs at least two keyframes")
+    if loop:
+        keys.append(keys[0])
+    n = max(2, int(frames_per_segment))
+    out = []
+    for a, b in zip(keys[:-1], keys[1:]):
+        for i in range(n):
+            t = i / n
+            v = (1 - t) * a + t * b
+            if mode == "slerp":
+                v[: space.z_dim] = slerp(a[: space.z_dim], b[: space.z_dim], t)
+            out.append(v)
+    if not loop:
+        out.append(keys[-1])
+    return np.stack(out).astype(np.float32)
+
+
+def group_mean(members) -> np.ndarray | None:
+    """The average z of a group's bookmarks (the DCGAN paper averages 3 exemplars per concept)."""
+    if not members:
+        return None
+    return np.mean(np.asarray(members, dtype=np.float32), axis=0)
+
+
+def arithmetic(a, b, c) -> np.ndarray:
+    """A − B + C on z vectors."""
+    return (np.asarray(a, np.float32) - np.asarray(b, np.float32) + np.asarray(c, np.float32)).astype(np.float32)
+
+
+def neighbourhood(z: np.ndarray, n: int, sigma: float = 0.25, seed: int = 0) -> np.ndarray:
+    """``n`` z's around ``z``: the first is ``z`` itself, the others add N(0, σ²) noise (σ=0.25 as in DCGAN's
+    Figure 7)."""
+    rng = np.random.default_rng(seed)
+    out = np.repeat(np.asarray(z, np.float32)[None], n, 0)
+    out[1:] += rng.normal(0.0, sigma, size=out[1:].shape).astype(np.float32)
+    return out
+
+
+# -- latent files --------------------------------------------------------------------------------------------
+def latent_document(state: ExplorerState, space: Space, model: dict, directions: dict | None = None) -> dict:
+    """The JSON a latent file holds. ``model``: hash, lineage, family, step, checkpoint."""
+    codes: dict[str, float] = {}
+    cat_names = [n for n in space.code_names][: len(space.cat_dims)]
+    cont_names = [n for n in space.code_names][len(space.cat_dims):]
+    for name, v in zip(cat_names, state.cat):
+        codes[name] = int(v)
+    for name, v in zip(cont_names, state.cont):
+        codes[name] = float(v)
+    return {
+        "format": LATENT_FORMAT,
+        "version": LATENT_VERSION,
+        "model": {k: model.get(k) for k in ("hash", "lineage", "family", "title", "step", "checkpoint", "dataset")},
+        "seed": int(state.seed),
+        "truncation": float(state.truncation),
+        "z": [float(v) for v in state.z(directions)],
+        "base_z": [float(v) for v in state.base_z],
+        "offsets": [float(v) for v in state.offsets],
+        "label": int(state.label) if space.classes else None,
+        "label_name": space.classes[state.label] if space.classes else None,
+        "label_b": state.label_b,
+        "blend": float(state.blend),
+        "codes": codes,
+        "input": [float(v) for v in state.vector(space, directions)],
+    }
+
+
+def save_latent(path: str | Path, doc: dict) -> Path:
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise LatentFileError(f"the folder {folder} does not exist; choose another place")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(doc, indent=1))
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise LatentFileError(f"cannot write {path} ({exc.strerror or exc}); choose a writable folder") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def load_latent(path: str | Path, space: Space, model: dict, current: ExplorerState) -> tuple[ExplorerState, str]:
+    """Read a latent file into a state for the open model; returns (state, note for the user).
+
+    The same weights (hash) or another checkpoint of the same run (lineage) are accepted; any other model is
+    refused, because the same z means something else there."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text())
+    except OSError as exc:
+        raise LatentFileError(f"cannot read {path} ({exc.strerror or exc})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise LatentFileError(f"{path.name} is not a latent file (not JSON); latent files are saved by the "
+                              "explorer's Save latent") from None
+    if not isinstance(doc, dict) or doc.get("format") != LATENT_FORMAT:
+        raise LatentFileError(f"{path.name} is not a GAN Studio latent file (no \"format\": \"{LATENT_FORMAT}\")")
+    if int(doc.get("version", 0)) > LATENT_VERSION:
+        raise LatentFileError(f"{path.name} was written by a newer GAN Studio; update GAN Studio to read it")
+    saved = doc.get("model") or {}
+    note = ""
+    if saved.get("hash") != model.get("hash"):
+        if saved.get("lineage") and saved.get("lineage") == model.get("lineage"):
+            note = f"saved on step {saved.get('step')} of this run; shown on step {model.get('step')}"
+        else:
+            raise LatentFileError(
+                f"{path.name} belongs to another model ({saved.get('family', '?')}, step {saved.get('step', '?')}, "
+                f"hash {saved.get('hash', '?')}); the open one is {model.get('family')} (hash {model.get('hash')}). "
+                "The same z means something else in another generator: open the checkpoint it was saved from")
+    try:
+        base = [float(v) for v in doc["base_z"]]
+        offsets = tuple(float(v) for v in doc.get("offsets") or ())
+        codes = doc.get("codes") or {}
+        cat_names = list(space.code_names[: len(space.cat_dims)])
+        cont_names = list(space.code_names[len(space.cat_dims):])
+        cat = tuple(int(codes.get(n, 0)) for n in cat_names)
+        cont = tuple(float(codes.get(n, 0.0)) for n in cont_names)
+        label = int(doc.get("label") or 0)
+        label_b = doc.get("label_b")
+        state = replace(current, seed=int(doc.get("seed", 0)), base_z=tuple(base),
+                        truncation=float(doc.get("truncation", 1.0)), offsets=offsets, label=label,
+                        label_b=None if label_b is None else int(label_b), blend=float(doc.get("blend", 0.0)),
+                        cat=cat, cont=cont)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LatentFileError(f"{path.name}: a latent file with a damaged field ({exc}); save it again") from None
+    if len(state.base_z) != space.z_dim:
+        raise LatentFileError(f"{path.name} holds a z of {len(state.base_z)} values; this model's z has {space.z_dim}")
+    if space.classes and not 0 <= state.label < len(space.classes):
+        raise LatentFileError(f"{path.name}: class {state.label} does not exist in this model")
+    return state, note
