@@ -156,7 +156,6 @@ class MainWindow(QMainWindow):
         v.samples.sig_export_png.connect(self.export_png)
         v.curves.sig_settings_changed.connect(self._on_plot_settings)
         self.tabs.currentChanged.connect(self._on_tab)
-        self.explorer.sig_save_png.connect(self.export_png)
 
     # -- sessions ------------------------------------------------------------------------------------------
     def _adopt(self, session: RunSession, select: bool = True) -> RunSession:
@@ -368,15 +367,26 @@ class MainWindow(QMainWindow):
     def export_gif(self) -> None:
         from .panels.export_dialog import export_gif_interactive
 
+        if self.tabs.currentWidget() is self.explorer:
+            from .panels.explorer_export import export_animation_interactive
+
+            if self.explorer.current_tool.name == "interpolate":
+                export_animation_interactive(self.explorer, "gif")
+            else:
+                self.statusBar().showMessage("In the explorer, Ctrl+E exports the Interpolation tool's path", 5000)
+            return
         if self.current is not None:
             export_gif_interactive(self, self.current.data)
 
     def export_png(self) -> None:
         from .panels.export_dialog import export_png_interactive
 
-        if self.current is not None:
-            source = self.explorer if self.tabs.currentWidget() is self.explorer else self.view.samples
-            export_png_interactive(self, self.current.data, source)
+        if self.tabs.currentWidget() is self.explorer:
+            from .panels.explorer_export import save_image_interactive
+
+            save_image_interactive(self.explorer, "sample")
+        elif self.current is not None:
+            export_png_interactive(self, self.current.data, self.view.samples)
 
     def _on_run_action(self, action: str, session: RunSession) -> None:
         if action == "continue":
@@ -468,6 +478,7 @@ class MainWindow(QMainWindow):
 
     # -- persistence and shutdown --------------------------------------------------------------------------
     def _restore_settings(self) -> None:
+        self.explorer.restore()
         geo = settings.get("window/geometry")
         if isinstance(geo, (QByteArray, bytes)):
             self.restoreGeometry(geo)

@@ -1,9 +1,16 @@
-"""The explorer tab against a tiny trained checkpoint: controls change the pixels, requests coalesce and the
-last one wins, bad checkpoints give a message."""
+"""The explorer against tiny trained checkpoints: every tool's control changes the pixels (compared with a
+direct render of the same input), requests coalesce and the last one wins, exports decode back, latent
+files round-trip and another model's are refused, undo/redo restores the picture."""
+
+import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
+from trainers.checkpoints import export_generator
+from trainers.generator import load_generator
+from trainers.images import to_uint8_grid
 from trainers.loop import train
 
 from .conftest import tiny_config
@@ -20,70 +27,329 @@ def pixels(qimage) -> np.ndarray:
     return arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3).copy()
 
 
+def _run(tmp_path_factory, model, **kw):
+    folder = tmp_path_factory.mktemp(model)
+    list(train(tiny_config(folder, model=model, steps=6, checkpoint_every=3, **kw)))
+    return folder / "run"
+
+
+@pytest.fixture(scope="module")
+def cgan_run(tmp_path_factory):
+    return _run(tmp_path_factory, "cgan")
+
+
+@pytest.fixture(scope="module")
+def info_run(tmp_path_factory):
+    return _run(tmp_path_factory, "infogan", z_dim=8)
+
+
 @pytest.fixture
-def cgan_run(tmp_path):
-    cfg = tiny_config(tmp_path, model="cgan", steps=6, checkpoint_every=3)
-    list(train(cfg))
-    return tmp_path / "run"
+def panel(qtbot, fresh_settings, tmp_path, monkeypatch):
+    """An explorer on its own, with no bundled models (each test opens what it needs)."""
+    from ganstudio.panels.explorer import ExplorerPanel
+
+    monkeypatch.setenv("GANSTUDIO_MODELS", str(tmp_path / "no-models"))
+    ex = ExplorerPanel()
+    qtbot.addWidget(ex)
+    ex.resize(1100, 700)
+    ex.show()
+    yield ex
+    ex.shutdown()
 
 
-def open_explorer(window, qtbot, run):
-    window.open_run(str(run))
-    ex = window.explorer
-    window.tabs.setCurrentWidget(ex)
-    qtbot.waitUntil(lambda: ex.current_image() is not None, timeout=30_000)
-    return ex
+def settle(qtbot, ex, timeout=20_000):
+    """Wait until the render thread is idle and everything asked for has arrived."""
+    qtbot.waitUntil(lambda: ex.ctx is not None and ex.ctx.checkpoint == ex.source.currentData(), timeout=timeout)
+    qtbot.waitUntil(lambda: ex.settled and ex.ctx.checkpoint == ex.source.currentData() and "main" in ex.images,
+                    timeout=timeout)
+    return ex.images["main"]
 
 
-def wait_new_image(qtbot, ex, before):
-    qtbot.waitUntil(lambda: ex.current_image() is not None and not np.array_equal(pixels(ex.current_image()), before),
-                    timeout=20_000)
-    return pixels(ex.current_image())
+def open_run(qtbot, ex, run, which="last"):
+    ex.set_run(str(run))
+    ex.open_checkpoint(str(run / "checkpoints" / f"{which}.safetensors"))
+    return settle(qtbot, ex)
 
 
-def test_explorer_lists_checkpoints_and_every_control_changes_the_image(window, qtbot, cgan_run):
-    ex = open_explorer(window, qtbot, cgan_run)
-    names = [ex.checkpoint.itemText(i) for i in range(ex.checkpoint.count())]
-    assert names[:2] == ["best", "last"] and "step_0000003" in names
-    assert ex.label.isVisible() and ex.label.count() == 11 and "step 6" in ex.about.text()
-    first = pixels(ex.current_image())
-    assert first.shape[0] > 8 * 28  # an 8×8 grid of 28 px digits
-    ex.seed.setValue(7)
-    after_seed = wait_new_image(qtbot, ex, first)
-    ex.label.setCurrentIndex(3)
-    after_label = wait_new_image(qtbot, ex, after_seed)
-    ex.checkpoint.setCurrentIndex(ex.checkpoint.findText("step_0000003"))
-    wait_new_image(qtbot, ex, after_label)
-    assert "step 3" in ex.about.text()
+def direct(path, inputs, cols=1, pad=0):
+    gen = load_generator(path)
+    return to_uint8_grid(gen.render_inputs(np.atleast_2d(inputs)), cols, padding=pad)
 
 
-def test_requests_coalesce_and_the_last_one_is_shown(window, qtbot, cgan_run):
-    ex = open_explorer(window, qtbot, cgan_run)
+def test_latent_tool_seed_sliders_truncation_and_directions_change_the_pixels(qtbot, panel, cgan_run):
+    ex = panel
+    first = open_run(qtbot, ex, cgan_run)
+    ckpt = ex.ctx.checkpoint
+    assert np.array_equal(first, direct(ckpt, ex.state.vector(ex.ctx.space)))
+    lt = ex.latent_tool
+    lt.seed.setValue(5)
+    after_seed = settle(qtbot, ex)
+    assert not np.array_equal(after_seed, first) and ex.state.seed == 5
+    gen = load_generator(ckpt)
+    assert np.allclose(ex.state.base_z, gen.latent(1, seed=5)["z"][0].numpy())  # the CLI's seed, exactly
+    lt.sliders[0].setValue(2.5)
+    after_z = settle(qtbot, ex)
+    assert ex.state.base_z[0] == pytest.approx(2.5) and not np.array_equal(after_z, after_seed)
+    lt.trunc.setValue(0.0)
+    zero = settle(qtbot, ex)
+    vec = ex.state.vector(ex.ctx.space)
+    assert np.all(vec[: ex.ctx.space.z_dim] == 0)
+    assert np.array_equal(zero, direct(ckpt, vec))
+    lt.trunc.setValue(1.0)
+    settle(qtbot, ex)
+    lt.mode_pc.setChecked(True)
+    before = settle(qtbot, ex)
+    assert lt.slider_names[0].text() == "PC1"
+    lt.sliders[0].setValue(3.0)
+    moved = settle(qtbot, ex)
+    assert ex.state.offsets[0] == pytest.approx(3.0) and not np.array_equal(moved, before)
+    grid = ex.images["directions"]  # 6 directions × 7 offsets
+    assert grid.shape[:2] == (6 * 30 + 2, 7 * 30 + 2)
+
+
+def test_cgan_tool_class_buttons_blend_and_all_classes_grid(qtbot, panel, cgan_run):
+    ex = panel
+    open_run(qtbot, ex, cgan_run)
+    assert ex.set_tool("cgan")
+    tool = ex.tool("cgan")
+    assert [b.text() for b in tool.buttons.buttons()] == [str(k) for k in range(10)]
+    tool.buttons.button(7).click()
+    seven = settle(qtbot, ex)
+    assert ex.state.label == 7
+    sp = ex.ctx.space
+    z = ex.state.z()
+    assert np.array_equal(seven, direct(ex.ctx.checkpoint, sp.vector(z, 7)))
+    tool.blend_on.setChecked(True)
+    tool.blend_to.setCurrentIndex(2)
+    tool.blend.setValue(1.0)
+    blended = settle(qtbot, ex)
+    assert ex.state.label_b == 2 and np.array_equal(blended, direct(ex.ctx.checkpoint, sp.vector(z, 2)))
+    tool.blend.setValue(0.5)
+    half = settle(qtbot, ex)
+    assert not np.array_equal(half, blended) and not np.array_equal(half, seven)
+    grid = ex.images["classes"]  # rows of z × 10 classes
+    assert grid.shape[1] == 10 * 30 + 2 and grid.shape[0] == tool.rows.value() * 30 + 2
+    assert not ex.tabbar.isTabEnabled([t.name for t in ex.tools].index("infogan"))  # no codes in a cGAN
+
+
+def test_infogan_tool_codes_and_traversal_grid(qtbot, panel, info_run):
+    ex = panel
+    open_run(qtbot, ex, info_run)
+    assert ex.set_tool("infogan")
+    tool = ex.tool("infogan")
+    assert len(tool.groups) == 1 and len(tool.cont) == 2
+    base = settle(qtbot, ex)
+    tool.groups[0].button(4).click()
+    cat4 = settle(qtbot, ex)
+    assert ex.state.cat == (4,) and not np.array_equal(cat4, base)
+    tool.cont[1].setValue(-2.0)  # beyond the training range
+    c2 = settle(qtbot, ex)
+    assert ex.state.cont[1] == pytest.approx(-2.0) and not np.array_equal(c2, cat4)
+    assert np.array_equal(c2, direct(ex.ctx.checkpoint, ex.state.vector(ex.ctx.space)))
+    grid = ex.images["traversal"]  # rows: the 10 categories, columns: fixed noise
+    assert grid.shape[:2] == (10 * 30 + 2, tool.columns.value() * 30 + 2)
+    tool.sweep.setCurrentIndex(1)  # c1 from −2 to 2
+    qtbot.waitUntil(lambda: ex.images["traversal"].shape[0] == 9 * 30 + 2, timeout=20_000)
+    assert tool.grid.row_labels[0] == "-2.0" and tool.grid.row_labels[-1] == "2.0"
+
+
+def test_requests_coalesce_and_the_last_value_is_shown(qtbot, panel, cgan_run):
+    ex = panel
+    open_run(qtbot, ex, cgan_run)
     thread = ex._thread
     before = thread.renders
-    for seed in range(1, 101):  # a fast drag: 100 changes
-        ex.seed.setValue(seed)
-        ex.render()
-    qtbot.waitUntil(lambda: ex._latest_id and thread._pending is None, timeout=20_000)
-    qtbot.waitUntil(lambda: "step" in ex.about.text() and thread._last is not None and thread._last.seed == 100,
-                    timeout=20_000)
-    qtbot.wait(100)
-    assert thread.renders - before < 30
-    from trainers.generator import load_generator
-    from trainers.images import to_uint8_grid
-
-    gen = load_generator(cgan_run / "checkpoints" / "best.safetensors")
-    want = to_uint8_grid(gen.render(gen.latent(64, seed=100)), 8)  # class: random, as preselected
-    assert np.array_equal(pixels(ex.current_image()), want)
-    ex.render()  # the same request again: skipped
-    qtbot.wait(200)
-    assert thread._last.seed == 100
+    slider = ex.latent_tool.sliders[1]
+    for i in range(100):  # a fast drag: 100 events
+        slider.setValue(-2.0 + i * 0.04)
+    final = settle(qtbot, ex)
+    assert thread.renders - before < 50
+    assert ex.state.base_z[1] == pytest.approx(-2.0 + 99 * 0.04, abs=1e-3)
+    assert np.array_equal(final, direct(ex.ctx.checkpoint, ex.state.vector(ex.ctx.space)))
+    n = thread.renders
+    ex.render()  # the same request again: nothing is drawn
+    qtbot.wait(150)
+    assert thread.renders == n
 
 
-def test_a_corrupt_checkpoint_is_a_message_not_a_crash(window, qtbot, cgan_run):
-    bad = cgan_run / "checkpoints" / "step_0000003.safetensors"
+def test_undo_redo_restores_state_and_pixels(qtbot, panel, cgan_run):
+    ex = panel
+    first = open_run(qtbot, ex, cgan_run)
+    s0 = ex.state
+    ex.latent_tool.seed.setValue(11)
+    seeded = settle(qtbot, ex)
+    s1 = ex.state
+    for v in (0.5, 1.0, 1.5, 2.0):  # one drag: one undo step
+        ex.latent_tool.sliders[0].setValue(v)
+    ex.latent_tool.sliders[0].sliderReleased.emit()
+    settle(qtbot, ex)
+    ex.undo()
+    assert ex.state == s1 and np.array_equal(settle(qtbot, ex), seeded)
+    ex.undo()
+    assert ex.state == s0 and np.array_equal(settle(qtbot, ex), first)
+    assert ex.latent_tool.seed.value() == s0.seed and not ex.history.can_undo
+    ex.redo()
+    assert ex.state == s1 and ex.latent_tool.seed.value() == 11
+    assert np.array_equal(settle(qtbot, ex), seeded)
+
+
+def test_arithmetic_groups_and_result(qtbot, panel, cgan_run):
+    ex = panel
+    open_run(qtbot, ex, cgan_run)
+    assert ex.set_tool("arithmetic")
+    tool = ex.tool("arithmetic")
+    settle(qtbot, ex)
+    pool = tool.pool_z()
+    for g, cells in enumerate(((0, 1, 2), (3, 4, 5), (6, 7, 8))):
+        tool.groups.setCurrentRow(g)
+        for c in cells:
+            tool.toggle_pool_sample(c)
+    assert [len(m) for _, m in ex.state.groups] == [3, 3, 3]
+    assert set(tool.pool.marks) == set(range(9))
+    settle(qtbot, ex)
+    assert ex.images["equation"].shape[1] == 4 * 30 + 2 and ex.images["neighbours"].shape[1] == 3 * 30 + 2
+    want = pool[0:3].mean(0) - pool[3:6].mean(0) + pool[6:9].mean(0)
+    tool.use.click()
+    result = settle(qtbot, ex)
+    assert np.allclose(ex.state.z(), want, atol=1e-5)
+    assert np.array_equal(result, direct(ex.ctx.checkpoint, ex.state.vector(ex.ctx.space)))
+    tool.groups.setCurrentRow(0)
+    tool.toggle_pool_sample(0)  # a second click takes it out again
+    assert len(ex.state.group("A")) == 2
+
+
+def test_interpolation_frames_and_gif_mp4_exports(qtbot, panel, cgan_run, tmp_path):
+    from ganstudio.export import mp4_unavailable
+    from ganstudio.panels import explorer_export as xp
+
+    ex = panel
+    open_run(qtbot, ex, cgan_run)
+    assert ex.set_tool("interpolate")
+    tool = ex.interpolate_tool
+    tool.add_current()
+    ex.latent_tool.seed.setValue(3)
+    tool.add_current()
+    tool.per.setValue(10)
+    qtbot.waitUntil(lambda: tool.frames is not None and len(tool.frames) == 11, timeout=20_000)
+    k0, k1 = (np.asarray(k) for k in ex.state.keyframes)
+    first = direct(ex.ctx.checkpoint, k0)
+    assert np.array_equal(tool.frames[0], first) and np.array_equal(tool.frames[-1], direct(ex.ctx.checkpoint, k1))
+    tool.scrub.setValue(5)
+    assert tool.frame_label.text() == "6 / 11"
+    n = xp.export_animation(ex, tmp_path / "path.gif", "gif", scale=3, fps=10)
+    with Image.open(tmp_path / "path.gif") as im:
+        assert (n, im.n_frames, im.size) == (11, 11, (84, 84))
+    if mp4_unavailable():
+        pytest.skip(mp4_unavailable())
+    import imageio_ffmpeg
+
+    assert xp.export_animation(ex, tmp_path / "path.mp4", "mp4", scale=4, fps=10) == 11
+    reader = imageio_ffmpeg.read_frames(str(tmp_path / "path.mp4"))
+    meta = next(reader)
+    assert tuple(meta["size"]) == (112, 112) and sum(1 for _ in reader) == 11
+
+
+def test_checkpoint_tool_renders_the_latent_on_every_checkpoint(qtbot, panel, cgan_run):
+    ex = panel
+    open_run(qtbot, ex, cgan_run)
+    assert ex.set_tool("checkpoints")
+    tool = ex.checkpoints_tool
+    assert [s for s, _ in tool.items] == [3, 6]
+    settle(qtbot, ex)
+    strip = ex.images["strip"]
+    assert strip.shape[1] == 2 * 30 + 2
+    tool.slider.setValue(0)
+    qtbot.waitUntil(lambda: ex.ctx is not None and ex.ctx.info["step"] == 3, timeout=20_000)
+    on3 = settle(qtbot, ex)
+    assert np.array_equal(on3, direct(ex.ctx.checkpoint, ex.state.vector(ex.ctx.space)))
+    assert "step_0000003" in ex.source.currentData()
+
+
+def test_png_exports_latent_round_trip_and_refusals(qtbot, panel, cgan_run, info_run, tmp_path):
+    from PySide6.QtGui import QGuiApplication
+
+    from ganstudio.panels import explorer_export as xp
+
+    ex = panel
+    shown = open_run(qtbot, ex, cgan_run)
+    out = xp.save_image(ex, tmp_path / "s.png", scale=8)
+    with Image.open(out) as im:
+        big = np.asarray(im.convert("RGB"))
+    assert big.shape == (224, 224, 3) and np.array_equal(big[::8, ::8], shown)
+    grid = xp.save_image(ex, tmp_path / "g.png", scale=2, what="grid")
+    with Image.open(grid) as im:
+        assert im.size == (2 * (7 * 30 + 2), 2 * (6 * 30 + 2))
+    assert xp.save_image(ex, tmp_path / "missing" / "s.png") is None
+    assert "does not exist" in ex.message.text()
+    assert xp.copy_image(ex, scale=4)
+    assert QGuiApplication.clipboard().image().width() == 112
+
+    ex.latent_tool.seed.setValue(42)
+    ex.tool("cgan").buttons.button(3).click()
+    ex.latent_tool.trunc.setValue(0.7)
+    want = settle(qtbot, ex)
+    saved_state = ex.state
+    path = xp.save_latent(ex, tmp_path / "z.latent.json")
+    doc = json.loads(path.read_text())
+    assert doc["model"]["hash"] == ex.ctx.info["hash"] and doc["seed"] == 42 and doc["label"] == 3
+    assert doc["truncation"] == pytest.approx(0.7) and len(doc["z"]) == ex.ctx.space.z_dim
+    ex.latent_tool.seed.setValue(1)
+    settle(qtbot, ex)
+    assert xp.load_latent(ex, path)
+    assert ex.state == saved_state and np.array_equal(settle(qtbot, ex), want)
+    ex.undo()  # loading is one undo step
+    assert ex.state.seed == 1
+
+    # another checkpoint of the same run: accepted, with a note
+    ex.open_checkpoint(str(cgan_run / "checkpoints" / "step_0000003.safetensors"))
+    settle(qtbot, ex)
+    assert xp.load_latent(ex, path) and "saved on step 6" in ex.message.text()
+    # another model: refused, nothing changes
+    ex.set_run(str(info_run))
+    ex.open_checkpoint(str(info_run / "checkpoints" / "last.safetensors"))
+    settle(qtbot, ex)
+    before = ex.state
+    assert not xp.load_latent(ex, path)
+    assert "another model" in ex.message.text() and ex.state == before
+    (tmp_path / "junk.json").write_text("not json")
+    assert not xp.load_latent(ex, tmp_path / "junk.json") and "not a latent file" in ex.message.text()
+
+
+def test_bundled_models_open_when_no_run_is_selected(qtbot, fresh_settings, tmp_path, monkeypatch, cgan_run):
+    from ganstudio.panels.explorer import ExplorerPanel
+
+    models = tmp_path / "models"
+    export_generator(cgan_run / "checkpoints" / "last.safetensors",
+                     models / "cgan-digits" / "checkpoints" / "last.safetensors")
+    (models / "cgan-digits" / "model.json").write_text(json.dumps({"title": "cGAN · digits"}))
+    monkeypatch.setenv("GANSTUDIO_MODELS", str(models))
+    ex = ExplorerPanel()
+    qtbot.addWidget(ex)
+    ex.show()
+    try:
+        ex.set_run(None)
+        assert ex.source.itemText(0) == "cGAN · digits (bundled)"
+        settle(qtbot, ex)
+        assert ex.ctx.info["generator_only"] and ex.tabbar.isTabEnabled(2)
+        assert "cgan" in ex.about.text().lower() or "conditional" in ex.about.text().lower()
+    finally:
+        ex.shutdown()
+
+
+def test_a_corrupt_checkpoint_is_a_message_not_a_crash(qtbot, panel, cgan_run, tmp_path):
+    ex = panel
+    open_run(qtbot, ex, cgan_run)
+    bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x00" * 64)
-    ex = open_explorer(window, qtbot, cgan_run)
-    ex.checkpoint.setCurrentIndex(ex.checkpoint.findText("step_0000003"))
-    qtbot.waitUntil(lambda: bool(ex.error.text()), timeout=20_000)
-    assert "step_0000003" in ex.error.text()
+    ex.open_checkpoint(str(bad))
+    qtbot.waitUntil(lambda: "bad.safetensors" in ex.message.text(), timeout=20_000)
+    assert ex.message.objectName() == "error"
+
+
+def test_window_explorer_follows_the_selected_run(window, qtbot, cgan_run):
+    window.open_run(str(cgan_run))
+    window.tabs.setCurrentWidget(window.explorer)
+    ex = window.explorer
+    qtbot.waitUntil(lambda: "main" in ex.images, timeout=30_000)
+    names = [ex.source.itemText(i) for i in range(ex.source.count())]
+    assert names[0].endswith("best") and names[1].endswith("last") and ex.source.currentText().endswith("last")
+    assert "step 6" in ex.about.text()

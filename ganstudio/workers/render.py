@@ -1,45 +1,94 @@
-"""The render thread: turns the latest latent request into pixels, off the GUI thread.
+"""The render thread: turns the latest explorer request into pixels, off the GUI thread.
 
-One "latest request" slot (design.md, StyleGAN3's AsyncRenderer): a new request overwrites the one
-waiting, identical requests are skipped, and every result carries its request id so the view drops stale
-ones. Generators are loaded once per checkpoint file (and reloaded when the file changes)."""
+One "latest request" slot (design.md, StyleGAN3's AsyncRenderer, napari's status checker): a new request
+overwrites the one waiting, so dragging a slider never queues renders. A request names a checkpoint and an
+ordered list of outputs (the sample shown large first, then the panel's grid); the thread renders them in
+order, skips any output identical to the one it last sent, and abandons the rest of a request as soon as a
+newer one is waiting. Results carry the request id. Generators are loaded once per file (a few kept, for the
+checkpoint strip) and reloaded when the file changes on disk (a run still training rewrites last).
+"""
 
 from __future__ import annotations
 
 import os
 import threading
 import traceback
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QThread, Signal
+
+
+@dataclass(frozen=True)
+class Output:
+    """One picture to make: generator input vectors (as bytes, so comparing two requests is cheap) laid out
+    as a grid of ``cols`` columns, or as separate frames when ``cols`` is 0. With ``checkpoints`` the same
+    inputs are rendered by each of those generators instead of the request's."""
+
+    name: str
+    data: bytes
+    n: int
+    dim: int
+    cols: int = 1
+    pad: int = 2
+    checkpoints: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def of(cls, name: str, inputs: np.ndarray, cols: int = 1, pad: int = 2,
+           checkpoints: tuple[tuple[str, float], ...] = ()) -> "Output":
+        arr = np.ascontiguousarray(np.atleast_2d(inputs), dtype=np.float32)
+        return cls(name, arr.tobytes(), arr.shape[0], arr.shape[1], cols, pad, tuple(checkpoints))
+
+    def inputs(self) -> np.ndarray:
+        return np.frombuffer(self.data, dtype=np.float32).reshape(self.n, self.dim)
 
 
 @dataclass(frozen=True)
 class RenderRequest:
     checkpoint: str
-    n: int = 64
-    seed: int = 0
-    label: int | None = None
-    codes: tuple[tuple[str, float], ...] = field(default_factory=tuple)
-    stamp: float = 0.0  # the checkpoint file's mtime: a rewritten last.safetensors is a new request
+    stamp: float = 0.0  # the file's mtime: a rewritten last.safetensors is a new request
+    outputs: tuple[Output, ...] = ()
+
+
+def file_stamp(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+class _Superseded(Exception):
+    """A newer request arrived while a big output was half drawn."""
 
 
 class RenderThread(QThread):
-    sig_rendered = Signal(int, object, dict)
-    """(request id, HxWx3 uint8 image, info about the checkpoint: family, step, classes, codes, dataset)."""
+    sig_model = Signal(int, dict)
+    """(request id, info): the request's checkpoint was loaded and differs from the last one announced.
+    info = ``trainers.generator.describe()`` plus hash, lineage, checkpoint and GANSpace directions."""
+    sig_rendered = Signal(int, str, object, dict)
+    """(request id, output name, HxWx3 uint8 image — or NxHxWx3 frames when the output has cols=0, info)."""
     sig_failed = Signal(int, str)
     """(request id, message for the user)."""
+    sig_done = Signal(int)
+    """(request id): everything this request needed has been sent (or it failed)."""
+
+    CACHE = 24  # generators kept in memory (the checkpoint strip renders one latent on each)
+    CHUNK = 16  # samples per forward pass: a newer request waits at most one chunk (~2-4 ms on a CPU)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._cond = threading.Condition()
         self._pending: tuple[int, RenderRequest] | None = None
-        self._last: RenderRequest | None = None
         self._stop = False
         self._next_id = 0
-        self._cache: dict[str, tuple[float, object]] = {}
-        self.renders = 0  # how many renders actually ran (coalescing shows here)
+        self._cache: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._announced: tuple | None = None
+        self._done: dict[str, tuple] = {}
+        self.renders = 0  # how many outputs were actually rendered (coalescing shows here)
+        self.last_request: RenderRequest | None = None  # the newest request carried out to the end
 
+    # -- GUI side -------------------------------------------------------------------------------------------
     def request(self, req: RenderRequest) -> int:
         """Queue ``req`` (replacing any request still waiting); returns its id."""
         with self._cond:
@@ -51,12 +100,24 @@ class RenderThread(QThread):
             self.start()
         return rid
 
+    def forget(self) -> None:
+        """Send everything again (the view was reset): the next request announces its model and renders all."""
+        with self._cond:
+            self._announced = None
+            self._done = {}
+
+    @property
+    def busy(self) -> bool:
+        with self._cond:
+            return self._pending is not None
+
     def stop(self) -> None:
         with self._cond:
             self._stop = True
             self._cond.notify()
         self.wait()
 
+    # -- render side ----------------------------------------------------------------------------------------
     def run(self) -> None:  # noqa: D401 - QThread API
         while True:
             with self._cond:
@@ -66,46 +127,110 @@ class RenderThread(QThread):
                     return
                 rid, req = self._pending
                 self._pending = None
-            if req == self._last:
-                continue
-            try:
-                image, info = self._render(req)
-            except Exception as exc:  # a message, never an exception into the GUI
-                from trainers import GanStudioError
+            if self._carry_out(rid, req):
+                self.sig_done.emit(rid)
 
-                text = str(exc) if isinstance(exc, GanStudioError) else f"could not render: {exc}"
-                if not isinstance(exc, GanStudioError):
-                    traceback.print_exc()
-                self._last = None
-                self.sig_failed.emit(rid, text)
+    def _carry_out(self, rid: int, req: RenderRequest) -> bool:
+        """Render what ``req`` needs; False when a newer request cut it short."""
+        try:
+            gen = self._load(req.checkpoint)
+            info = self._info(gen)
+        except Exception as exc:  # a message, never an exception into the GUI
+            self._announced = None
+            self.sig_failed.emit(rid, self._message(exc))
+            return True
+        key = (req.checkpoint, req.stamp, info["hash"])
+        if key != self._announced:
+            self._announced = key
+            self._done = {}
+            self.sig_model.emit(rid, info)
+        for out in req.outputs:
+            with self._cond:
+                if self._pending is not None or self._stop:
+                    return False  # a newer request is waiting: it decides what is still worth drawing
+            done_key = (key, out)
+            if self._done.get(out.name) == done_key:
                 continue
-            self._last = req
+            if out.dim != gen.layout.in_dim:
+                continue  # built for the previous model; the view rebuilds on sig_model
+            try:
+                image = self._render(gen, info, out)
+            except _Superseded:
+                return False
+            except Exception as exc:
+                self._done.pop(out.name, None)
+                self.sig_failed.emit(rid, self._message(exc))
+                continue
+            self._done[out.name] = done_key
             self.renders += 1
-            self.sig_rendered.emit(rid, image, info)
+            self.sig_rendered.emit(rid, out.name, image, info)
+        self.last_request = req
+        return True
+
+    def _check_superseded(self) -> None:
+        with self._cond:
+            if self._pending is not None or self._stop:
+                raise _Superseded
+
+    @staticmethod
+    def _message(exc: Exception) -> str:
+        from trainers import GanStudioError
+
+        if isinstance(exc, GanStudioError):
+            return str(exc)
+        traceback.print_exc()
+        return f"could not render: {exc}"
 
     def _load(self, path: str):
         from trainers.generator import load_generator
 
-        mtime = os.stat(path).st_mtime if os.path.exists(path) else 0.0
+        mtime = file_stamp(path)
         hit = self._cache.get(path)
         if hit is not None and hit[0] == mtime:
+            self._cache.move_to_end(path)
             return hit[1]
         gen = load_generator(path)
-        self._cache = {path: (mtime, gen)}  # one at a time: bounded memory
+        self._cache[path] = (mtime, gen)
+        while len(self._cache) > self.CACHE:
+            self._cache.popitem(last=False)
         return gen
 
-    def _render(self, req: RenderRequest):
-        import math
+    def _info(self, gen) -> dict:
+        cached = getattr(gen, "_explorer_info", None)
+        if cached is None:
+            from trainers.generator import describe
 
-        from trainers.generator import describe
+            cached = describe(gen.meta)
+            cached.update(hash=gen.weights_hash, lineage=gen.lineage, checkpoint=str(gen.path),
+                          class_names=list(gen.meta.get("data", {}).get("class_names", [])),
+                          directions=gen.directions if cached["kind"] == "image" else None,
+                          generator_only=bool(gen.meta.get("generator_only")))
+            gen._explorer_info = cached
+        return cached
+
+    def _render(self, gen, info: dict, out: Output):
+        import torch
+
         from trainers.images import scatter_image, to_uint8_grid
 
-        gen = self._load(req.checkpoint)
-        info = describe(gen.meta)
-        latent = gen.latent(req.n, seed=req.seed, label=req.label, codes=dict(req.codes))
-        fake = gen.render(latent)
-        if info["kind"] == "image":
-            image = to_uint8_grid(fake, int(math.ceil(math.sqrt(req.n))))
+        x = out.inputs()
+        parts = []
+        if out.checkpoints:
+            for path, _ in out.checkpoints:
+                self._check_superseded()
+                parts.append(self._load(path).render_inputs(x))
         else:
-            image = scatter_image(fake.numpy())
-        return image, info
+            for i in range(0, len(x), self.CHUNK):  # a big grid yields to a newer request between chunks
+                if i:
+                    self._check_superseded()
+                parts.append(gen.render_inputs(x[i:i + self.CHUNK]))
+        fake = torch.cat(parts, 0)
+        if info["kind"] != "image":
+            return scatter_image(fake.numpy())
+        if out.cols == 0:
+            frames = fake.clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
+            frames = frames.permute(0, 2, 3, 1).numpy()
+            if frames.shape[-1] == 1:
+                frames = np.repeat(frames, 3, axis=-1)
+            return np.ascontiguousarray(frames)
+        return to_uint8_grid(fake, max(1, out.cols), padding=out.pad)

@@ -1,0 +1,348 @@
+"""Interpolation between keyframes (lerp or slerp, played and scrubbed, exported as GIF or MP4) and the
+checkpoint strip: the same latent rendered by every checkpoint of a run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QPushButton,
+                               QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+
+from ..export import mp4_unavailable
+from ..latent import interpolation_path
+from ..workers.render import Output, file_stamp
+from .explore_common import Context, GridCanvas, Tool, caption_label
+from .samples import ImageCanvas, to_qimage
+
+STRIP = 10
+
+
+def _strip(frames: np.ndarray, n: int = STRIP, pad: int = 2) -> np.ndarray:
+    """Up to ``n`` evenly spaced frames side by side."""
+    idx = np.unique(np.linspace(0, len(frames) - 1, min(n, len(frames))).round().astype(int))
+    h, w = frames.shape[1:3]
+    out = np.full((h + 2 * pad, len(idx) * (w + pad) + pad, 3), 38, np.uint8)
+    for j, i in enumerate(idx):
+        out[pad:pad + h, pad + j * (w + pad): pad + j * (w + pad) + w] = frames[i]
+    return out
+
+
+class InterpolateTool(Tool):
+    name = "interpolate"
+    title = "Interpolation"
+    sig_export = Signal(str)
+    """"gif" or "mp4": the user asked to export the animation."""
+
+    def __init__(self, state):
+        super().__init__(state)
+        self.frames: np.ndarray | None = None
+        self.keys = QListWidget()
+        self.keys.setMaximumHeight(130)
+        self.keys.setToolTip("The path visits these in order")
+        self.add_btn = QPushButton("Add current")
+        self.add_btn.setToolTip("The current sample becomes the next keyframe (K)")
+        self.add_random = QPushButton("Add random")
+        self.add_random.setToolTip("A keyframe from a random seed, other inputs as the current sample")
+        self.remove_btn = QPushButton("Remove")
+        self.clear_btn = QPushButton("Clear")
+        self.mode = QComboBox()
+        self.mode.addItem("slerp (spherical)", "slerp")
+        self.mode.addItem("lerp (linear)", "lerp")
+        self.mode.setToolTip("slerp keeps ‖z‖ typical of N(0, I); lerp's midpoints are closer to the origin, "
+                             "which often looks washed out")
+        self.per = QSpinBox()
+        self.per.setRange(2, 240)
+        self.per.setValue(24)
+        self.per.setToolTip("Frames from one keyframe to the next")
+        self.loop = QCheckBox("Loop back to the first keyframe")
+        self.fps = QSpinBox()
+        self.fps.setRange(1, 60)
+        self.fps.setValue(24)
+        self.fps.setSuffix(" fps")
+        self.gif_btn = QPushButton("Export GIF…")
+        self.mp4_btn = QPushButton("Export MP4…")
+        why = mp4_unavailable()
+        self.mp4_btn.setEnabled(not why)
+        self.mp4_btn.setToolTip(why or "H.264 MP4 through imageio-ffmpeg")
+        form = QFormLayout(self)
+        form.addRow(QLabel("Keyframes"))
+        form.addRow(self.keys)
+        row = QHBoxLayout()
+        for b in (self.add_btn, self.add_random, self.remove_btn, self.clear_btn):
+            row.addWidget(b)
+        form.addRow(row)
+        form.addRow("Path", self.mode)
+        form.addRow("Frames per segment", self.per)
+        form.addRow(self.loop)
+        form.addRow("Playback", self.fps)
+        row = QHBoxLayout()
+        row.addWidget(self.gif_btn)
+        row.addWidget(self.mp4_btn)
+        form.addRow(row)
+        if why:
+            off = QLabel(why)
+            off.setObjectName("muted")
+            off.setWordWrap(True)
+            form.addRow(off)
+
+        self.player = ImageCanvas()
+        self.player.placeholder = "Add two or more keyframes (K adds the current sample)"
+        self.play_btn = QToolButton()
+        self.play_btn.setText("▶")
+        self.play_btn.setCheckable(True)
+        self.play_btn.setToolTip("Play / pause (P)")
+        self.scrub = QSlider(Qt.Orientation.Horizontal)
+        self.scrub.setRange(0, 0)
+        self.frame_label = QLabel("")
+        self.frame_label.setMinimumWidth(70)
+        self.strip = ImageCanvas()
+        self.strip.setMinimumSize(200, 60)
+        self.strip.setMaximumHeight(90)
+        self.strip.placeholder = ""
+        self.caption = caption_label("")
+        view = QWidget()
+        lay = QVBoxLayout(view)
+        lay.setContentsMargins(4, 4, 4, 4)
+        head = QLabel("Interpolation")
+        head.setObjectName("heading")
+        lay.addWidget(head)
+        lay.addWidget(self.caption)
+        lay.addWidget(self.player, 1)
+        bar = QHBoxLayout()
+        bar.addWidget(self.play_btn)
+        bar.addWidget(self.scrub, 1)
+        bar.addWidget(self.frame_label)
+        lay.addLayout(bar)
+        lay.addWidget(self.strip)
+        self.view = view
+
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._tick)
+        self.add_btn.clicked.connect(self.add_current)
+        self.add_random.clicked.connect(self._add_random)
+        self.remove_btn.clicked.connect(self._remove)
+        self.clear_btn.clicked.connect(lambda: self.edit("", keyframes=()))
+        for sig in (self.mode.currentIndexChanged, self.per.valueChanged, self.loop.toggled):
+            sig.connect(self.sig_refresh)
+        self.fps.valueChanged.connect(lambda v: self.timer.setInterval(int(1000 / v)))
+        self.play_btn.toggled.connect(self.set_playing)
+        self.scrub.valueChanged.connect(self.show_frame)
+        self.gif_btn.clicked.connect(lambda: self.sig_export.emit("gif"))
+        self.mp4_btn.clicked.connect(lambda: self.sig_export.emit("mp4"))
+        self.timer.setInterval(int(1000 / self.fps.value()))
+
+    def set_context(self, ctx: Context) -> None:
+        super().set_context(ctx)
+        self.frames = None
+        self.show_state(self.state())
+
+    def show_state(self, st) -> None:
+        self.keys.clear()
+        for i, k in enumerate(st.keyframes):
+            self.keys.addItem(self._describe(i, np.asarray(k, np.float32)))
+
+    def _describe(self, i: int, v: np.ndarray) -> str:
+        if self.ctx is None:
+            return f"{i + 1}"
+        sp = self.ctx.space
+        bits = [f"{i + 1}.", f"‖z‖ {np.linalg.norm(v[: sp.z_dim]):.1f}"]
+        if sp.classes:
+            y = v[sp.z_dim: sp.z_dim + len(sp.classes)]
+            bits.append(f"class {sp.classes[int(np.argmax(y))]}")
+        return " · ".join(bits)
+
+    def add_current(self) -> None:
+        if self.ctx is not None:
+            v = tuple(float(x) for x in self.vector(self.state()))
+            self.edit("", keyframes=self.state().keyframes + (v,))
+
+    def _add_random(self) -> None:
+        if self.ctx is None:
+            return
+        import random
+
+        z = self.ctx.seed_z(random.randrange(0, 2**31 - 1))[0] * self.state().truncation
+        v = self.ctx.space.with_z(self.vector(self.state()), z)
+        self.edit("", keyframes=self.state().keyframes + (tuple(float(x) for x in v),))
+
+    def _remove(self) -> None:
+        row = self.keys.currentRow()
+        keys = list(self.state().keyframes)
+        if 0 <= row < len(keys):
+            del keys[row]
+        elif keys:
+            keys.pop()
+        self.edit("", keyframes=tuple(keys))
+
+    def outputs(self, st) -> list[Output]:
+        if len(st.keyframes) < 2:
+            self.frames = None
+            self.player.set_image(None)
+            self.strip.set_image(None)
+            self.scrub.setRange(0, 0)
+            self.frame_label.setText("")
+            self.caption.setText(f"{len(st.keyframes)} keyframe(s): add at least two")
+            self.set_playing(False)
+            return []
+        path = interpolation_path(self.ctx.space, st.keyframes, self.per.value(), self.mode.currentData(),
+                                  self.loop.isChecked())
+        self.caption.setText(f"{len(st.keyframes)} keyframes · {len(path)} frames · {self.mode.currentData()}")
+        return [Output.of("frames", path, cols=0)]
+
+    def take(self, name: str, frames) -> None:
+        self.frames = frames
+        if frames.ndim != 4:  # a 2D-points model draws one scatter of the whole path
+            self.player.set_image(to_qimage(frames))
+            return
+        keep = self.scrub.value()
+        self.scrub.blockSignals(True)
+        self.scrub.setRange(0, len(frames) - 1)
+        self.scrub.setValue(min(keep, len(frames) - 1))
+        self.scrub.blockSignals(False)
+        self.strip.set_image(to_qimage(_strip(frames)))
+        self.show_frame(self.scrub.value())
+
+    def show_frame(self, i: int) -> None:
+        if self.frames is None or self.frames.ndim != 4 or not len(self.frames):
+            return
+        i = int(np.clip(i, 0, len(self.frames) - 1))
+        self.player.set_image(to_qimage(self.frames[i]))
+        self.frame_label.setText(f"{i + 1} / {len(self.frames)}")
+
+    def set_playing(self, on: bool) -> None:
+        on = bool(on) and self.frames is not None and self.frames.ndim == 4
+        self.play_btn.blockSignals(True)
+        self.play_btn.setChecked(on)
+        self.play_btn.setText("⏸" if on else "▶")
+        self.play_btn.blockSignals(False)
+        self.timer.start() if on else self.timer.stop()
+
+    def toggle_play(self) -> None:
+        self.set_playing(not self.timer.isActive())
+
+    def _tick(self) -> None:
+        if self.frames is None or not len(self.frames):
+            self.set_playing(False)
+            return
+        self.scrub.setValue((self.scrub.value() + 1) % len(self.frames))
+
+    def hideEvent(self, event) -> None:
+        self.set_playing(False)
+        super().hideEvent(event)
+
+
+CKPT_STEP = re.compile(r"^step_(\d+)\.safetensors$")
+
+
+def run_checkpoints(folder: str | Path) -> list[tuple[int | None, Path]]:
+    """(step, path) of a checkpoints folder: kept steps in order, then last (its step read from the file)."""
+    folder = Path(folder)
+    out: list[tuple[int | None, Path]] = []
+    try:
+        names = sorted(folder.iterdir())
+    except OSError:
+        return out
+    for p in names:
+        m = CKPT_STEP.match(p.name)
+        if m:
+            out.append((int(m.group(1)), p))
+    out.sort(key=lambda t: t[0])
+    last = folder / "last.safetensors"
+    if last.exists():
+        try:
+            from trainers.checkpoints import read_meta
+
+            step = int(read_meta(last)[1]["step"])
+        except Exception:
+            step = None
+        if step is None or not out or out[-1][0] != step:
+            out.append((step, last))
+    return out
+
+
+class CheckpointTool(Tool):
+    """The current latent across the run's checkpoints: a strip of all of them, and a scrubber that makes
+    the chosen checkpoint the one explored."""
+
+    name = "checkpoints"
+    title = "Checkpoints"
+    sig_pick = Signal(str)
+    """A checkpoint path the user scrubbed to."""
+
+    MAX = 24
+
+    def __init__(self, state):
+        super().__init__(state)
+        self.items: list[tuple[int | None, Path]] = []
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.setToolTip("Scrub through the run's checkpoints: the current sample re-renders on each")
+        self.step_label = QLabel("")
+        form = QFormLayout(self)
+        form.addRow("Checkpoint", self.slider)
+        form.addRow("", self.step_label)
+        note = QLabel("The same latent on every kept checkpoint shows what training changed. Runs keep one every "
+                      "checkpoint interval (--checkpoint-every).")
+        note.setObjectName("muted")
+        note.setWordWrap(True)
+        form.addRow(note)
+        self.grid = GridCanvas()
+        self.grid.placeholder = "Rendering…"
+        self.caption = caption_label("")
+        from .explore_common import titled
+
+        self.view = titled("Across checkpoints", self.caption, self.grid)
+        self.slider.valueChanged.connect(self._on_slider)
+
+    def _folder(self, ctx: Context) -> Path:
+        return Path(ctx.checkpoint).parent
+
+    def unavailable(self, ctx: Context) -> str:
+        n = len(run_checkpoints(self._folder(ctx)))
+        return "" if n >= 2 else "this model has a single checkpoint; runs keep one every checkpoint interval"
+
+    def set_context(self, ctx: Context) -> None:
+        super().set_context(ctx)
+        self.items = run_checkpoints(self._folder(ctx))
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, len(self.items) - 1))
+        here = [i for i, (_, p) in enumerate(self.items) if str(p) == ctx.checkpoint]
+        if not here:  # best.safetensors: find the kept step it equals
+            step = ctx.info.get("step")
+            here = [i for i, (s, _) in enumerate(self.items) if s == step]
+        self.slider.setValue(here[-1] if here else len(self.items) - 1)
+        self.slider.blockSignals(False)
+        self._label()
+
+    def _label(self) -> None:
+        if self.items:
+            s, p = self.items[self.slider.value()]
+            self.step_label.setText(f"step {s:,} · {p.stem}" if s is not None else p.stem)
+
+    def _on_slider(self, i: int) -> None:
+        self._label()
+        if 0 <= i < len(self.items):
+            self.sig_pick.emit(str(self.items[i][1]))
+
+    def picked(self) -> list[tuple[int | None, Path]]:
+        if len(self.items) <= self.MAX:
+            return list(self.items)
+        idx = np.unique(np.linspace(0, len(self.items) - 1, self.MAX).round().astype(int))
+        return [self.items[i] for i in idx]
+
+    def outputs(self, st) -> list[Output]:
+        chosen = self.picked()
+        if not chosen:
+            return []
+        cols = min(8, len(chosen))
+        self.grid.set_layout(cols, self.ctx.side or 1)
+        steps = [f"{s:,}" if s is not None else p.stem for s, p in chosen]
+        self.caption.setText(f"{len(chosen)} checkpoints, left to right then down: steps {steps[0]} … {steps[-1]}")
+        cks = tuple((str(p), file_stamp(str(p))) for _, p in chosen)
+        return [Output.of("strip", self.vector(st)[None], cols=cols, checkpoints=cks)]
+
+    def take(self, name: str, image) -> None:
+        self.grid.set_image(to_qimage(image))
