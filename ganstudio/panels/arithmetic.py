@@ -20,6 +20,7 @@ POOL = POOL_COLS * POOL_COLS
 
 
 class ArithmeticTool(Tool):
+    resync = True
     name = "arithmetic"
     title = "Vector arithmetic"
 
@@ -30,6 +31,7 @@ class ArithmeticTool(Tool):
         self.pool_seed.setValue(1)
         self.pool_seed.setToolTip("The seed of the pool of samples to pick from")
         self.new_pool = QPushButton("New pool")
+        self.pool_seed.setMinimumWidth(90)
         self.groups = QListWidget()
         self.groups.setToolTip("Click a sample in the pool to add it to the selected group (click again to "
                                "remove). Double-click a group to rename it.")
@@ -39,13 +41,18 @@ class ArithmeticTool(Tool):
         self.bookmark = QPushButton("Bookmark current sample")
         self.bookmark.setToolTip("Add the current sample's z to the selected group (B)")
         self.slots = [QComboBox() for _ in range(3)]
+        for c in self.slots:
+            c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            c.setMinimumContentsLength(3)
         self.use = QPushButton("Use result as current sample")
         form = QFormLayout(self)
         row = QHBoxLayout()
         row.addWidget(self.pool_seed, 1)
         row.addWidget(self.new_pool)
         form.addRow("Pool seed", row)
-        form.addRow(QLabel("Groups (click pool samples into the selected one)"))
+        hint = QLabel("Groups: click pool samples into the selected one")
+        hint.setWordWrap(True)
+        form.addRow(hint)
         form.addRow(self.groups)
         row = QHBoxLayout()
         row.addWidget(self.add_group)
@@ -57,7 +64,8 @@ class ArithmeticTool(Tool):
             if op:
                 eq.addWidget(QLabel(op))
             eq.addWidget(combo, 1)
-        form.addRow("Result =", eq)
+        form.addRow(QLabel("Result ="))
+        form.addRow(eq)
         form.addRow(self.use)
         note = QLabel("Each group is averaged; the result is A − B + C in z, shown with neighbours at σ = 0.25 "
                       "(the DCGAN paper's Figure 7 uses three exemplars per group).")
@@ -70,10 +78,10 @@ class ArithmeticTool(Tool):
         self.pool.placeholder = "Rendering…"
         self.pool.setCursor(Qt.CursorShape.PointingHandCursor)
         self.equation = GridCanvas()
-        self.equation.setMinimumSize(200, 90)
+        self.equation.setMinimumSize(70, 40)
         self.equation.placeholder = "Put samples in groups A, B and C"
         self.near = GridCanvas()
-        self.near.setMinimumSize(120, 120)
+        self.near.setMinimumSize(40, 40)
         self.near.placeholder = ""
         self.eq_caption = caption_label("")
         view = QWidget()

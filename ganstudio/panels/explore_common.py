@@ -60,6 +60,7 @@ class Tool(QWidget):
 
     name = ""
     title = ""
+    resync = False  # True: the controls list things the tool's own edits change (groups, keyframes)
     sig_edit = Signal(object, str)
     """(new ExplorerState, merge key): edits with the same non-empty key merge into one undo step."""
     sig_drag_end = Signal()
@@ -114,6 +115,7 @@ class GridCanvas(ImageCanvas):
         self.marks: dict[int, str] = {}
         self.row_labels: list[str] = []
         self.clickable = False
+        self.setMinimumSize(120, 120)
 
     def set_layout(self, cols: int, cell: int, pad: int = 2) -> None:
         self.cols, self.cell, self.pad = max(1, cols), max(1, cell), pad

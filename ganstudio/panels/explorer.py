@@ -62,7 +62,7 @@ class ExplorerPanel(QWidget):
         self._owner: dict[str, Tool] = {}
 
         self.source = QComboBox()
-        self.source.setMinimumWidth(260)
+        self.source.setMinimumWidth(200)
         self.source.setToolTip("The generator to explore: this run's checkpoints (last is live while it trains) "
                                "or a model that ships with GAN Studio")
         self.refresh_btn = QToolButton()
@@ -94,17 +94,23 @@ class ExplorerPanel(QWidget):
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            scroll.setWidget(tool)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            holder = QWidget()  # the tool at its natural height, spare room below
+            hl = QVBoxLayout(holder)
+            hl.setContentsMargins(0, 0, 2, 0)
+            hl.addWidget(tool)
+            hl.addStretch(1)
+            scroll.setWidget(holder)
             self.controls.addWidget(scroll)
             self.views.addWidget(tool.view)
             tool.sig_edit.connect(self.apply_edit)
             tool.sig_drag_end.connect(self.history.break_merge)
             tool.sig_refresh.connect(self.render)
             tool.sig_message.connect(self.show_message)
-        self.controls.setFixedWidth(330)
+        self.controls.setFixedWidth(292)
 
         self.canvas = ImageCanvas()
-        self.canvas.setMinimumSize(220, 220)
+        self.canvas.setMinimumSize(120, 120)
         self.canvas.placeholder = "Pick a model above"
         self.sample_caption = QElidingLabel("")
         self.sample_caption.setObjectName("muted")
@@ -142,7 +148,7 @@ class ExplorerPanel(QWidget):
         body.addWidget(self.controls)
         body.addWidget(self.split, 1)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setContentsMargins(4, 6, 4, 6)
         lay.addLayout(head)
         lay.addWidget(self.tabbar)
         lay.addLayout(body, 1)
@@ -260,7 +266,7 @@ class ExplorerPanel(QWidget):
             self._after_change(sync=True)
 
     def _after_change(self, sync: bool) -> None:
-        if sync and self.ctx is not None:
+        if (sync or self.current_tool.resync) and self.ctx is not None:
             self.current_tool.show_state(self.state)
         self._sync_history()
         self._sync_caption()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPushButton,
                                QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from ..export import mp4_unavailable
@@ -31,6 +31,7 @@ def _strip(frames: np.ndarray, n: int = STRIP, pad: int = 2) -> np.ndarray:
 
 
 class InterpolateTool(Tool):
+    resync = True
     name = "interpolate"
     title = "Interpolation"
     sig_export = Signal(str)
@@ -70,10 +71,10 @@ class InterpolateTool(Tool):
         form = QFormLayout(self)
         form.addRow(QLabel("Keyframes"))
         form.addRow(self.keys)
-        row = QHBoxLayout()
-        for b in (self.add_btn, self.add_random, self.remove_btn, self.clear_btn):
-            row.addWidget(b)
-        form.addRow(row)
+        buttons = QGridLayout()
+        for i, b in enumerate((self.add_btn, self.add_random, self.remove_btn, self.clear_btn)):
+            buttons.addWidget(b, i // 2, i % 2)
+        form.addRow(buttons)
         form.addRow("Path", self.mode)
         form.addRow("Frames per segment", self.per)
         form.addRow(self.loop)
@@ -89,6 +90,7 @@ class InterpolateTool(Tool):
             form.addRow(off)
 
         self.player = ImageCanvas()
+        self.player.setMinimumSize(120, 120)
         self.player.placeholder = "Add two or more keyframes (K adds the current sample)"
         self.play_btn = QToolButton()
         self.play_btn.setText("▶")
@@ -99,7 +101,7 @@ class InterpolateTool(Tool):
         self.frame_label = QLabel("")
         self.frame_label.setMinimumWidth(70)
         self.strip = ImageCanvas()
-        self.strip.setMinimumSize(200, 60)
+        self.strip.setMinimumSize(120, 40)
         self.strip.setMaximumHeight(90)
         self.strip.placeholder = ""
         self.caption = caption_label("")
@@ -148,10 +150,16 @@ class InterpolateTool(Tool):
         if self.ctx is None:
             return f"{i + 1}"
         sp = self.ctx.space
-        bits = [f"{i + 1}.", f"‖z‖ {np.linalg.norm(v[: sp.z_dim]):.1f}"]
+        bits = [f"{i + 1}", f"‖z‖ {np.linalg.norm(v[: sp.z_dim]):.1f}"]
+        at = sp.z_dim
         if sp.classes:
-            y = v[sp.z_dim: sp.z_dim + len(sp.classes)]
-            bits.append(f"class {sp.classes[int(np.argmax(y))]}")
+            bits.append(f"class {sp.classes[int(np.argmax(v[at: at + len(sp.classes)]))]}")
+            at += len(sp.classes)
+        for name, n in zip(sp.code_names, sp.cat_dims):
+            bits.append(f"{name} {int(np.argmax(v[at: at + n]))}")
+            at += n
+        for name, value in zip(sp.code_names[len(sp.cat_dims):], v[at:]):
+            bits.append(f"{name} {value:+.2f}")
         return " · ".join(bits)
 
     def add_current(self) -> None:

@@ -1,0 +1,134 @@
+"""Rebuild the bundled generators: train each with `ganstudio train`, export generator-only checkpoints
+(float16) into assets/models/<name>/checkpoints/, then check that they are good with a digit classifier.
+
+    python assets/models/rebuild.py                 # train all three, export, check (≈45 min on a 2-core CPU)
+    python assets/models/rebuild.py --only cgan-digits
+    python assets/models/rebuild.py --check         # only re-measure what is in assets/models
+    python assets/models/rebuild.py --device cuda   # same recipes on a GPU
+
+The exact training commands are in MODELS below and in each model's model.json ("command"). Training is
+deterministic for a seed on the CPU, so a rebuild on the CPU gives the same generators (the hash in the
+explorer's header says so). The check trains a small CNN on the embedded digits (>99% held out) and asks:
+  cGAN:    does G(z, class k) look like a k?             (label accuracy, should be ≥ 0.9)
+  InfoGAN: does each value of the categorical code pick one digit? (purity and how many distinct digits)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+
+MODELS = {
+    "dcgan-digits": {
+        "title": "DCGAN · digits",
+        "args": ["--model", "dcgan", "--data", "digits", "--steps", "4000", "--seed", "1", "--width", "32",
+                 "--checkpoint-every", "500"],
+        "keep": [500, 1000, 2000],  # earlier steps shipped too, for the Checkpoints tool
+    },
+    "cgan-digits": {
+        "title": "cGAN · digits",
+        "args": ["--model", "cgan", "--data", "digits", "--steps", "6000", "--seed", "1",
+                 "--checkpoint-every", "1000"],
+        "keep": [],
+    },
+    "infogan-digits": {
+        "title": "InfoGAN · digits",
+        # a 16-value z leaves the digit's identity to the categorical code (with InfoGAN's 62 the noise
+        # carried it and the code settled on style: purity 0.24 at 1,500 steps)
+        "args": ["--model", "infogan", "--data", "digits", "--steps", "6000", "--seed", "2", "--z-dim", "16",
+                 "--width", "32", "--batch-size", "64", "--checkpoint-every", "1000"],
+        "keep": [1000, 3000],
+    },
+}
+
+
+def train(name: str, spec: dict, work: Path, device: str) -> Path:
+    out = work / name
+    cmd = [sys.executable, "-m", "ganstudio", "train", *spec["args"], "--out", str(out), "--device", device,
+           "--quiet"]
+    print(f"[{name}] {' '.join(cmd[2:])}", flush=True)
+    t = time.time()
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    print(f"[{name}] trained in {time.time() - t:.0f} s", flush=True)
+    return out
+
+
+def export(name: str, spec: dict, run: Path) -> None:
+    from trainers.checkpoints import export_generator
+
+    dest = HERE / name / "checkpoints"
+    if dest.exists():
+        shutil.rmtree(dest)
+    for step in spec["keep"]:
+        src = run / "checkpoints" / f"step_{step:07d}.safetensors"
+        export_generator(src, dest / src.name, half=True)
+    export_generator(run / "checkpoints" / "last.safetensors", dest / "last.safetensors", half=True)
+    shutil.copyfile(run / "samples" / sorted(p.name for p in (run / "samples").glob("step_*.png"))[-1],
+                    HERE / name / "samples.png")
+    doc = {"title": spec["title"], "command": "ganstudio train " + " ".join(spec["args"]) + f" --out runs/{name}",
+           "built": time.strftime("%Y-%m-%d")}
+    (HERE / name / "model.json").write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def check(names: list[str]) -> bool:
+    import torch
+
+    from trainers.data import load_dataset
+    from trainers.generator import load_generator
+    from trainers.metrics.classifier import code_purity, label_accuracy, train_classifier
+
+    torch.manual_seed(0)
+    clf = train_classifier(load_dataset("digits", limit=20000), steps=400)
+    print(f"classifier: {clf.accuracy:.3f} on held-out digits")
+    ok = True
+    for name in names:
+        path = HERE / name / "checkpoints" / "last.safetensors"
+        if not path.exists():
+            print(f"[{name}] missing: {path}")
+            ok = False
+            continue
+        gen = load_generator(path)
+        info = json.loads((HERE / name / "model.json").read_text())
+        quality: dict = {"step": gen.meta["step"], "classifier_accuracy": round(clf.accuracy, 4)}
+        if gen.layout.num_classes:
+            acc, per = label_accuracy(gen, clf)
+            quality.update(label_accuracy=round(acc, 4), per_class=[round(p, 3) for p in per])
+            ok &= acc >= 0.9
+            print(f"[{name}] label accuracy {acc:.3f}; per class {', '.join(f'{p:.2f}' for p in per)}")
+        if gen.layout.cat_dims:
+            r = code_purity(gen, clf)
+            quality.update(code_purity=round(r["purity"], 4), distinct_digits=r["distinct"], code_to_digit=r["mapping"])
+            print(f"[{name}] categorical code: purity {r['purity']:.3f}, {r['distinct']} distinct digits, "
+                  f"value→digit {r['mapping']}")
+        info["quality"] = quality
+        (HERE / name / "model.json").write_text(json.dumps(info, indent=1) + "\n")
+    return ok
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", action="append", choices=sorted(MODELS), help="rebuild just this one (repeatable)")
+    ap.add_argument("--check", action="store_true", help="only measure the models already in assets/models")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--work", help="where the full runs go (default: a temp folder)")
+    args = ap.parse_args()
+    names = args.only or list(MODELS)
+    if not args.check:
+        work = Path(args.work or tempfile.mkdtemp(prefix="ganstudio-bundle-"))
+        for name in names:
+            export(name, MODELS[name], train(name, MODELS[name], work, args.device))
+    return 0 if check(names) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
