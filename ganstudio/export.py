@@ -89,14 +89,19 @@ def _write_gif(frames: list[Image.Image], out: Path, fps: float, hold_last_s: fl
     ms = max(int(round(1000 / fps)), 20)
     durations = [ms] * len(frames)
     durations[-1] = max(ms, int(hold_last_s * 1000))
-    fd, tmp = tempfile.mkstemp(suffix=".gif", dir=out.parent)
+    _atomic(out, lambda tmp: frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
+                                            duration=durations, loop=0, optimize=False, disposal=1))
+
+
+def _atomic(out: Path, write: Callable[[str], None]) -> None:
+    """``write(tmp)`` into the target folder, then rename: a failed export never leaves half a file."""
+    fd, tmp = tempfile.mkstemp(suffix=out.suffix, dir=out.parent)
     os.close(fd)
     try:
-        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
-                       optimize=False, disposal=1)
+        write(tmp)
         os.replace(tmp, out)
-    except OSError as exc:
-        raise ExportError(f"could not write {out} ({exc.strerror or exc})") from None
+    except (OSError, RuntimeError) as exc:
+        raise ExportError(f"could not write {out} ({getattr(exc, 'strerror', None) or exc})") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -124,16 +129,7 @@ def save_image(image: np.ndarray, out: str | Path, scale: int = 1) -> Path:
     if not 1 <= scale <= 32:
         raise ExportError(f"scale must be between 1 and 32, not {scale}")
     _check_writable(out)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out.parent)
-    os.close(fd)
-    try:
-        Image.fromarray(_enlarge(np.asarray(image, dtype=np.uint8), scale)).save(tmp, format="PNG")
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise ExportError(f"could not write {out} ({exc.strerror or exc})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    _atomic(out, lambda tmp: Image.fromarray(_enlarge(np.asarray(image, dtype=np.uint8), scale)).save(tmp, "PNG"))
     return out
 
 
@@ -178,25 +174,21 @@ def frames_to_mp4(frames: np.ndarray, out: str | Path, *, fps: float = 24.0, sca
     seq = list(frames) + (list(frames[-2:0:-1]) if boomerang else [])
     h, w = np.asarray(seq[0]).shape[0] * scale, np.asarray(seq[0]).shape[1] * scale
     ph, pw = h + h % 2, w + w % 2
-    fd, tmp = tempfile.mkstemp(suffix=".mp4", dir=out.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         writer = imageio_ffmpeg.write_frames(tmp, (pw, ph), fps=fps, codec="libx264", pix_fmt_out="yuv420p",
                                              macro_block_size=1, quality=8, ffmpeg_log_level="error")
         writer.send(None)
-        for k, f in enumerate(seq):
-            big = _enlarge(np.asarray(f, dtype=np.uint8), scale)
-            if (ph, pw) != big.shape[:2]:
-                big = np.pad(big, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
-            writer.send(np.ascontiguousarray(big))
-            if progress is not None and progress(k + 1, len(seq)) is False:
-                writer.close()
-                raise ExportError("export cancelled")
-        writer.close()
-        os.replace(tmp, out)
-    except (OSError, RuntimeError) as exc:
-        raise ExportError(f"could not write {out} ({exc})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        try:
+            for k, f in enumerate(seq):
+                big = _enlarge(np.asarray(f, dtype=np.uint8), scale)
+                if (ph, pw) != big.shape[:2]:
+                    big = np.pad(big, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
+                writer.send(np.ascontiguousarray(big))
+                if progress is not None and progress(k + 1, len(seq)) is False:
+                    raise ExportError("export cancelled")
+        finally:
+            writer.close()
+
+    _atomic(out, write)
     return len(seq)

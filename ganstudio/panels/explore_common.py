@@ -222,7 +222,3 @@ def caption_label(text: str = "") -> QElidingLabel:
     lab = QElidingLabel(text)
     lab.setObjectName("muted")
     return lab
-
-
-def blank(n: int, dim: int) -> np.ndarray:
-    return np.zeros((n, dim), dtype=np.float32)

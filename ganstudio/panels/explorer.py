@@ -8,7 +8,6 @@ and describe what to draw; the render thread draws the latest request only (see 
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -466,6 +465,3 @@ class ExplorerPanel(QWidget):
         name = settings.get("explorer/tool", "latent", str)
         if name in [t.name for t in self.tools]:
             self.tabbar.setCurrentIndex([t.name for t in self.tools].index(name))
-
-    def timestamp(self) -> str:
-        return time.strftime("%Y%m%d-%H%M%S")
