@@ -353,3 +353,14 @@ def test_window_explorer_follows_the_selected_run(window, qtbot, cgan_run):
     names = [ex.source.itemText(i) for i in range(ex.source.count())]
     assert names[0].endswith("best") and names[1].endswith("last") and ex.source.currentText().endswith("last")
     assert "step 6" in ex.about.text()
+
+
+def test_switching_to_a_model_without_the_current_tool_falls_back_to_latent(qtbot, panel, cgan_run, info_run):
+    ex = panel
+    open_run(qtbot, ex, cgan_run)
+    assert ex.set_tool("cgan")
+    settle(qtbot, ex)
+    ex.set_run(str(info_run))  # a z of 8 and no classes: every tool must learn the new layout first
+    shown = settle(qtbot, ex)
+    assert ex.current_tool.name == "latent" and ex.views.currentIndex() == 0
+    assert len(ex.state.base_z) == 8 and np.array_equal(shown, direct(ex.ctx.checkpoint, ex.state.vector(ex.ctx.space)))

@@ -165,6 +165,10 @@ class ExplorerPanel(QWidget):
         self.checkpoints_tool.sig_pick.connect(self.pick_checkpoint)
         self.interpolate_tool.sig_export.connect(self._export_animation)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        from .. import theme
+
+        self.setStyleSheet(f"QPushButton:checked {{ background: {theme.ACCENT}; color: white; "
+                           f"border: 1px solid {theme.ACCENT}; border-radius: 3px; }}")
         self._sync_history()
         self._filled = False  # sources are listed (and a generator loaded) only once someone looks
 
@@ -327,13 +331,18 @@ class ExplorerPanel(QWidget):
             self.state = fresh_state(space, seed, ctx.seed_z(seed)[0])
             self.history.clear()
         self.message.setText("")
-        for i, tool in enumerate(self.tools):
+        for tool in self.tools:  # every tool knows the new model before any tab can switch
             tool.set_context(ctx)
+        was = self.tabbar.currentIndex()
+        self.tabbar.blockSignals(True)
+        for i, tool in enumerate(self.tools):
             why = tool.unavailable(ctx)
             self.tabbar.setTabEnabled(i, not why)
             self.tabbar.setTabToolTip(i, f"{tool.title} (Alt+{i + 1})" + (f": off, {why}" if why else ""))
-        if not self.tabbar.isTabEnabled(self.tabbar.currentIndex()):
-            self.tabbar.setCurrentIndex(0)
+        self.tabbar.setCurrentIndex(was if self.tabbar.isTabEnabled(was) else 0)
+        self.tabbar.blockSignals(False)
+        self.controls.setCurrentIndex(self.tabbar.currentIndex())
+        self.views.setCurrentIndex(self.tabbar.currentIndex())
         self.current_tool.show_state(self.state)
         bits = [info.get("title", "").split(" (")[0] or info.get("family", ""), f"step {info.get('step', 0):,}",
                 f"trained on {info.get('dataset', '?')}", f"model {info.get('hash', '')[:8]}"]
