@@ -20,8 +20,8 @@ class BundledModel:
 
 
 def models_dir() -> Path:
-    """``GANSTUDIO_MODELS`` if set, else assets/models beside the package (a source checkout or editable
-    install; wheels carry it as ganstudio/assets)."""
+    """``GANSTUDIO_MODELS`` if set, else assets/models of the source checkout (the README installs it
+    editable); a copy placed at ganstudio/assets/models is found too."""
     env = os.environ.get("GANSTUDIO_MODELS")
     if env:
         return Path(env)
