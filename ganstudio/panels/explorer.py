@@ -22,7 +22,7 @@ from ..bundled import bundled_models
 from ..latent import ExplorerState, History, Space, fresh_state
 from ..workers.render import Output, RenderRequest, RenderThread, file_stamp
 from .arithmetic import ArithmeticTool
-from .explore_common import Context, Tool
+from .explore_common import Context, Tool, titled
 from .explore_tools import CganTool, InfoGanTool, LatentTool
 from .interpolate import CheckpointTool, InterpolateTool
 from .samples import ImageCanvas, to_qimage
@@ -129,15 +129,7 @@ class ExplorerPanel(QWidget):
         head.addWidget(self.undo_btn)
         head.addWidget(self.redo_btn)
         head.addWidget(self.export_btn)
-        sample = QWidget()
-        sl = QVBoxLayout(sample)
-        sl.setContentsMargins(4, 4, 4, 4)
-        st = QLabel("Current sample")
-        st.setObjectName("heading")
-        sl.addWidget(st)
-        sl.addWidget(self.sample_caption)
-        sl.addWidget(self.canvas, 1)
-        sl.addWidget(self.message)
+        sample = titled("Current sample", self.sample_caption, self.canvas, self.message)
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(sample)
         self.split.addWidget(self.views)

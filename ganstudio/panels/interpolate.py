@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPushButton,
-                               QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+                               QSlider, QSpinBox, QToolButton, QWidget)
 
 from ..export import mp4_unavailable
 from ..latent import interpolation_path
 from ..workers.render import Output, file_stamp
-from .explore_common import Context, GridCanvas, Tool, caption_label
+from .explore_common import Context, GridCanvas, Tool, caption_label, titled
 from .samples import ImageCanvas, to_qimage
 
 STRIP = 10
@@ -105,21 +105,13 @@ class InterpolateTool(Tool):
         self.strip.setMaximumHeight(90)
         self.strip.placeholder = ""
         self.caption = caption_label("")
-        view = QWidget()
-        lay = QVBoxLayout(view)
-        lay.setContentsMargins(4, 4, 4, 4)
-        head = QLabel("Interpolation")
-        head.setObjectName("heading")
-        lay.addWidget(head)
-        lay.addWidget(self.caption)
-        lay.addWidget(self.player, 1)
-        bar = QHBoxLayout()
-        bar.addWidget(self.play_btn)
-        bar.addWidget(self.scrub, 1)
-        bar.addWidget(self.frame_label)
-        lay.addLayout(bar)
-        lay.addWidget(self.strip)
-        self.view = view
+        bar = QWidget()
+        bl = QHBoxLayout(bar)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(self.play_btn)
+        bl.addWidget(self.scrub, 1)
+        bl.addWidget(self.frame_label)
+        self.view = titled("Interpolation", self.caption, self.player, bar, self.strip)
 
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
@@ -300,8 +292,6 @@ class CheckpointTool(Tool):
         self.grid = GridCanvas()
         self.grid.placeholder = "Rendering…"
         self.caption = caption_label("")
-        from .explore_common import titled
-
         self.view = titled("Across checkpoints", self.caption, self.grid)
         self.slider.valueChanged.connect(self._on_slider)
 
