@@ -169,6 +169,9 @@ class RunData:
                 s = self.series[key] = Series()
             s.append(float(step), float(value))
             self.latest[key] = float(value)
+        if record.get("eval"):  # scores of an earlier step, computed in the background: the run is further on
+            self.version += 1
+            return
         self.step = int(step)
         t = record.get("time")
         if isinstance(t, (int, float)):

@@ -105,6 +105,24 @@ def copy_checkpoint(src: Path, dst: Path) -> None:
         _atomic(b, lambda tmp, a=a: shutil.copyfile(a, tmp))
 
 
+def link_checkpoint(src: Path, dst: Path) -> None:
+    """Keep the current content of a checkpoint under another name at no cost: a hard link (``last`` is later
+    replaced by rename, so the link keeps this version), or a copy where links are not possible."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    for a, b in ((src, dst), (src.with_suffix(".json"), dst.with_suffix(".json"))):
+        b.unlink(missing_ok=True)
+        try:
+            os.link(a, b)
+        except OSError:
+            _atomic(b, lambda tmp, a=a: shutil.copyfile(a, tmp))
+
+
+def promote_checkpoint(src: Path, dst: Path) -> None:
+    """Move a checkpoint (both files) over another, each by one atomic rename: e.g. a candidate → best."""
+    os.replace(src.with_suffix(".json"), dst.with_suffix(".json"))
+    os.replace(src, dst)
+
+
 def resolve_checkpoint_path(path: str | Path) -> Path:
     """Accept a .safetensors file, its .json sidecar, or a run folder (→ checkpoints/last.safetensors)."""
     p = Path(path).expanduser()

@@ -15,7 +15,7 @@ EXIT_USAGE = 2
 
 def _parser(prog: str) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog=prog, description="GAN Studio: train GANs and take their generators apart.")
-    sub = ap.add_subparsers(dest="command", metavar="{train,sample,info,list}")
+    sub = ap.add_subparsers(dest="command", metavar="{train,sample,info,eval,list}")
 
     t = sub.add_parser("train", help="train a model headless, with a progress bar")
     t.add_argument("--model", help="model family (see `list`), default dcgan")
@@ -47,6 +47,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     t.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps")
     t.add_argument("--sample-every", type=int, default=250)
     t.add_argument("--checkpoint-every", type=int, default=1000)
+    t.add_argument("--eval-every", type=int, help="domain scores (FID, ...) every N steps, in the background; "
+                   "they pick the `best` checkpoint (default 1000 on labelled image data; 0: off)")
+    t.add_argument("--eval-samples", type=int, help="fakes and real images per evaluation (default 2000)")
     t.add_argument("--tensorboard", action="store_true", help="also write TensorBoard events (needs tensorboard)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -63,6 +66,16 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     i.add_argument("ckpt")
     i.add_argument("--json", action="store_true")
 
+    e = sub.add_parser("eval", help="domain FID, KID, precision/recall, IS, class coverage, label and code "
+                       "accuracy of a checkpoint, next to the real-vs-real floor")
+    e.add_argument("ckpt", help="a .safetensors checkpoint or a run folder (→ its last checkpoint)")
+    e.add_argument("--json", action="store_true", help="print the result as JSON (schema ganstudio-eval/1)")
+    e.add_argument("--n", type=int, default=5000, help="fakes and real images per set (default 5000, capped at "
+                   "half the dataset)")
+    e.add_argument("--data-root", help="where the model's dataset lives, if not where it was trained")
+    e.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps")
+    e.add_argument("--quiet", action="store_true", help="no progress bars")
+
     sub.add_parser("list", help="models and datasets")
     return ap
 
@@ -74,21 +87,23 @@ def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
         ap.print_help()
         return EXIT_USAGE
     try:
-        return {"train": _train, "sample": _sample, "info": _info, "list": _list}[args.command](args)
+        return {"train": _train, "sample": _sample, "info": _info, "eval": _eval, "list": _list}[args.command](args)
     except GanStudioError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
 def _train(args) -> int:
-    from .events import CheckpointSaved, Command, Finished, Message, Paused, RunStarted, Stats
+    from .events import CheckpointSaved, Command, EvalScores, Finished, Message, Paused, RunStarted, Stats
     from .loop import train
 
     fields = {f: getattr(args, f) for f in (
         "model", "data", "data_root", "download", "data_limit", "steps", "out", "batch_size", "image_size", "channels",
         "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip", "gp_weight", "g_loss", "cat_codes",
         "cont_codes", "info_weight", "seed", "deterministic", "device", "sample_every", "checkpoint_every",
-        "tensorboard")}
+        "tensorboard", "eval_every")}
+    if args.eval_samples is not None:
+        fields["eval_samples"] = args.eval_samples
     if not args.resume:  # on --resume, options left out mean "as the run was"
         fields["model"] = fields["model"] or "dcgan"
         fields["data"] = fields["data"] or "digits"
@@ -128,6 +143,8 @@ def _train(args) -> int:
             elif isinstance(event, Paused) and event.reason != "user":
                 status = 1
                 cmd = Command.STOP  # nobody here to resume: stop (a NaN model is not saved)
+            elif isinstance(event, EvalScores):
+                _print(bar, f"[eval] step {event.step}: {eval_line(event.values)}" + (" · new best" if event.best else ""))
             elif isinstance(event, CheckpointSaved) and args.quiet:
                 print(f"checkpoint {event.path} (step {event.step})", file=sys.stderr)
             elif isinstance(event, Finished):
@@ -149,6 +166,17 @@ def _train(args) -> int:
         signal.signal(signal.SIGINT, old_handler)
         if bar is not None:
             bar.close()
+
+
+def eval_line(v: dict[str, float]) -> str:
+    """One line of domain scores, e.g. for the progress log."""
+    parts = [f"FID {v['eval_fid']:.2f} (real floor {v['eval_fid_floor']:.2f})",
+             f"precision {v['eval_precision']:.2f}", f"recall {v['eval_recall']:.2f}"]
+    for key, label in (("eval_label_accuracy", "label acc"), ("eval_code_accuracy", "code acc"),
+                       ("eval_code_correlation", "best code |r|")):
+        if key in v:
+            parts.append(f"{label} {v[key]:.3f}")
+    return " · ".join(parts)
 
 
 def _print(bar, text: str) -> None:
@@ -211,6 +239,43 @@ def _info(args) -> int:
     print(f"  codes    {', '.join(codes) if codes else '-'}")
     print(f"  step     {d['step']}")
     print(f"  dataset  {d['dataset']} ({d['dataset_fingerprint']})")
+    return 0
+
+
+def _eval(args) -> int:
+    from .errors import ConfigError
+    from .metrics.evaluate import evaluate_checkpoint
+    from .metrics.report import table
+    from .runtime import pick_device
+
+    if not 50 <= args.n <= 100_000:
+        raise ConfigError(f"--n must be in 50..100000, got {args.n}")
+    bars: dict = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if args.quiet:
+            return
+        from tqdm import tqdm
+
+        bar = bars.get(stage)
+        if bar is None:
+            for old in bars.values():
+                old.close()
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="img" if "images" in stage else "step",
+                                     dynamic_ncols=True, file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    device = pick_device(args.device)
+    try:
+        result = evaluate_checkpoint(args.ckpt, samples=args.n, device=device, data_root=args.data_root,
+                                     progress=progress)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print(table(result))
     return 0
 
 

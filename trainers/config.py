@@ -46,6 +46,8 @@ class TrainConfig:
     checkpoint_every: int = 1000
     keep_every: bool = True  # keep step_XXXXXXX checkpoints besides last/best
     log_window_s: float = 0.1  # stats are averaged and yielded about this often
+    eval_every: int | None = None  # domain scores every N steps (0: off; default 1000 on labelled image data)
+    eval_samples: int = 2000  # fakes and real images per set in those evaluations
     tensorboard: bool = False
 
     def to_dict(self) -> dict:
@@ -59,6 +61,8 @@ class TrainConfig:
             raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
         return cls(**d)
 
+
+EVAL_EVERY = 1000  # default evaluation interval on labelled image datasets
 
 # Fields that define the networks: a resumed run or a loaded checkpoint must agree on these.
 ARCH_FIELDS = ("model", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
@@ -108,6 +112,14 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if spec.needs_labels and info.kind == "image" and cfg.data not in _labelled():
         raise ConfigError(f"{cfg.model} is conditional and needs class labels; a folder of images has none")
 
+    labelled_images = is_image and (cfg.data in _labelled())
+    if r.eval_every is None:
+        r.eval_every = EVAL_EVERY if labelled_images else 0
+    _check_int(r, "eval_every", 0)
+    _check_int(r, "eval_samples", 50, 100_000)
+    if r.eval_every and not labelled_images:
+        raise ConfigError(f"--eval-every: domain scores need a labelled image dataset (digits, mnist, ...), "
+                          f"not {cfg.data!r}; use --eval-every 0")
     _check_int(r, "steps", 1)
     _check_int(r, "batch_size", 1, 65536)
     _check_int(r, "n_critic", 1, 100)

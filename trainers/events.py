@@ -80,10 +80,21 @@ class Idle:
 
 
 @dataclass(frozen=True)
+class EvalScores:
+    """Domain scores of the generator at ``step`` (computed in the background, so ``step`` may be behind)."""
+
+    step: int
+    values: dict[str, float]  # the eval_* numbers of metrics.jsonl
+    path: str  # the full result (protocol, classifier, per-class detail) as JSON
+    best: bool  # this step became the `best` checkpoint
+
+
+@dataclass(frozen=True)
 class Finished:
     step: int
     reason: str  # "completed" | "stopped" | "failed"
     checkpoint: str | None
 
 
-Event = RunStarted | Stats | SampleGrid | CheckpointSaved | Message | Paused | Resumed | Idle | Finished
+Event = (RunStarted | Stats | SampleGrid | CheckpointSaved | EvalScores | Message | Paused | Resumed | Idle
+         | Finished)

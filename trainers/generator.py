@@ -176,7 +176,7 @@ def latent_to_inputs(layout, latent: dict[str, torch.Tensor]) -> np.ndarray:
 
 
 _NOT_LINEAGE = ("steps", "out", "device", "sample_every", "checkpoint_every", "keep_every", "log_window_s",
-                "tensorboard", "download", "data_root")
+                "tensorboard", "download", "data_root", "eval_every", "eval_samples")
 
 
 def run_lineage(meta: dict) -> str:

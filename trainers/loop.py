@@ -12,8 +12,10 @@ yields averaged Stats; every yield is where pause / stop / step-D / step-G take 
 from __future__ import annotations
 
 import collections
+import copy
 import dataclasses
 import math
+import shutil
 import time
 from pathlib import Path
 from typing import Iterator
@@ -26,10 +28,10 @@ from .algos import build_algorithm
 from .config import ARCH_FIELDS, RECIPE_FIELDS, TrainConfig, resolve
 from .data import BatchSampler, load_dataset, real_stats
 from .errors import CheckpointError, ConfigError
-from .events import (CheckpointSaved, Command, Event, Finished, Idle, Message, Paused, Resumed, RunStarted,
-                     SampleGrid, Stats)
+from .events import (CheckpointSaved, Command, Event, EvalScores, Finished, Idle, Message, Paused, Resumed,
+                     RunStarted, SampleGrid, Stats)
 from .images import scatter_image, to_uint8_grid
-from .runfolder import RunWriter, step_name
+from .runfolder import RunWriter, read_metrics, step_name
 from .runtime import device_label, pick_device, seed_everything
 
 GRID_SEED = 1234  # the fixed latent of sample grids (StyleGAN's grid_z, pytorch/examples' fixed_noise)
@@ -73,7 +75,9 @@ class TrainingRun(Iterator[Event]):
                     raise ConfigError(f"--resume: the run in {run_dir} was trained with {key}={was!r}, not "
                                       f"{given!r}; drop that option or use another --out")
             cfg = resolve(dataclasses.replace(saved, steps=config.steps, device=config.device, out=config.out,
-                                              log_window_s=config.log_window_s, tensorboard=config.tensorboard))
+                                              log_window_s=config.log_window_s, tensorboard=config.tensorboard,
+                                              eval_every=config.eval_every if config.eval_every is not None
+                                              else saved.eval_every, eval_samples=config.eval_samples))
             if cfg.steps <= ckpt.step:
                 raise ConfigError(f"--resume: the run is already at step {ckpt.step}; pass --steps above that")
         else:
@@ -96,9 +100,15 @@ class TrainingRun(Iterator[Event]):
         self.best = math.inf
         self.last_good: Path | None = None
         self._saved_step = -1
+        self._evaluator = None  # BackgroundEvaluator, started at the first evaluation
+        self._evaluating = self._evaluated = -1  # step of the running / last submitted evaluation
+        self.best_eval = math.inf  # best domain FID so far (drives `best` while evaluation is on)
         if ckpt is not None:
             self._restore(ckpt)
             self.writer.truncate_metrics(self.step)
+            self.best_eval = min((float(r["eval_fid"]) for r in read_metrics(run_dir)
+                                  if isinstance(r.get("eval_fid"), (int, float))), default=math.inf)
+        shutil.rmtree(self._pending_dir, ignore_errors=True)  # candidates a crashed run left behind
         self.writer.write_config(cfg.to_dict(), {"dataset": self.data.describe(), "model_info": self.algo.describe()})
         self._real_mean, self._real_std = real_stats(self.data)
         self._grid_latent, self._grid_nrow = self.algo.grid_latent(64, GRID_SEED)
@@ -177,6 +187,7 @@ class TrainingRun(Iterator[Event]):
                     break
                 if paused:
                     time.sleep(PAUSE_POLL_S)
+                    yield from self._collect_evals()
                     yield from self._emit(Idle(self.step))
                     continue
                 try:
@@ -218,6 +229,9 @@ class TrainingRun(Iterator[Event]):
                     yield from self._sample()
                 if ckpt_due:
                     yield from self._checkpoint(periodic=True)
+                if cfg.eval_every and self.step % cfg.eval_every == 0 and self.step < cfg.steps:
+                    yield from self._start_eval()  # the final step's is done below, waiting for a busy one
+                yield from self._collect_evals()
                 t0 = time.perf_counter()
             saved = None
             if corrupted:
@@ -229,8 +243,15 @@ class TrainingRun(Iterator[Event]):
                 saved = self.last_good
                 if self._saved_step != self.step:
                     saved = yield from self._checkpoint(periodic=False)
+                if reason == "completed" and cfg.eval_every and self._evaluated != self.step:
+                    if self._evaluator is not None and self._evaluator.busy:
+                        yield from self._collect_evals(self._evaluator.wait())
+                    yield from self._start_eval()
+            yield from self._finish_evals(wait=reason == "completed")
             yield Finished(self.step, reason, str(saved) if saved else (str(self.last_good) if self.last_good else None))
         finally:
+            if self._evaluator is not None:
+                self._evaluator.close()
             self.writer.close()
 
     # -- pieces --------------------------------------------------------------------------------------------
@@ -288,7 +309,7 @@ class TrainingRun(Iterator[Event]):
         """Write last (+ step_XXXXXXX when periodic and kept, + best when the proxy improved)."""
         proxy = pixel_stat_distance(self._proxy_fakes(), self._real_mean, self._real_std)
         kinds = ["last"]
-        is_best = proxy < self.best
+        is_best = proxy < self.best and not math.isfinite(self.best_eval)  # domain FID takes over once there
         if is_best:
             self.best = proxy
         last = self.writer.checkpoints / "last.safetensors"
@@ -317,6 +338,72 @@ class TrainingRun(Iterator[Event]):
         yield from self._emit(CheckpointSaved(self.step, str(last), tuple(kinds)))
         return last
 
+    # -- evaluation (metrics/live.py runs it in a thread; here: hand-over, results, `best`) --------------
+    @property
+    def _pending_dir(self) -> Path:
+        return self.writer.checkpoints / ".pending"
+
+    def _start_eval(self):
+        """Hand a frozen copy of G to the background evaluator, with a link to this step's checkpoint."""
+        from .generator import LoadedGenerator
+        from .metrics.evaluate import Protocol
+        from .metrics.live import BackgroundEvaluator
+
+        cfg = self.config
+        if self._evaluator is None:
+            self._evaluator = BackgroundEvaluator(self.data, Protocol(samples=cfg.eval_samples), self.device)
+        if self._evaluator.busy:
+            yield from self._emit(Message("info", f"step {self.step}: evaluation skipped, the one of step "
+                                          f"{self._evaluating} is still running", self.step))
+            return
+        if self._saved_step != self.step:
+            yield from self._checkpoint(periodic=False)
+        candidate = self._pending_dir / f"{step_name(self.step)}.safetensors"
+        ck.link_checkpoint(self.last_good, candidate)
+        G = copy.deepcopy(self.algo.G).eval().requires_grad_(False)
+        meta = {"step": self.step, "model": self.algo.describe(), "data": self.data.describe(),
+                "config": cfg.to_dict()}
+        self._evaluator.submit(self.step, LoadedGenerator(candidate, meta, G, self.device), candidate)
+        self._evaluating = self._evaluated = self.step
+
+    def _collect_evals(self, done: list | None = None):
+        """Log finished evaluations (metrics.jsonl, eval/step_*.json), and make the best one `best`."""
+        if self._evaluator is None:
+            return
+        from .metrics.evaluate import headline
+
+        for d in self._evaluator.poll() if done is None else done:
+            if d.result is None:
+                _unlink_pair(d.candidate)
+                yield from self._emit(Message("warning", f"evaluation of step {d.step} failed ({d.error}); "
+                                              "training goes on without domain scores", self.step))
+                continue
+            values = headline(d.result)
+            path = self.writer.save_eval(d.step, d.result)
+            self.writer.log_metrics({"step": d.step, "wall": round(time.time(), 3), "eval": True, **values,
+                                     "eval_seconds": round(d.seconds, 2)})
+            best = values["eval_fid"] < self.best_eval and d.candidate is not None and d.candidate.exists()
+            if best:
+                self.best_eval = values["eval_fid"]
+                dst = self.writer.checkpoints / "best.safetensors"
+                ck.promote_checkpoint(d.candidate, dst)
+            else:
+                _unlink_pair(d.candidate)
+            yield from self._emit(EvalScores(d.step, values, str(path), best))
+            if best:
+                yield from self._emit(CheckpointSaved(d.step, str(dst), ("best",)))
+
+    def _finish_evals(self, wait: bool):
+        """At the end: wait for a running evaluation when asked (or when it is quick), then tidy up."""
+        ev = self._evaluator
+        if ev is not None and ev.busy and (wait or ev.ready):
+            yield from self._emit(Message("info", f"waiting for the evaluation of step {self._evaluating} ...",
+                                          self.step))
+            yield from self._collect_evals(ev.wait())
+        yield from self._collect_evals()
+        if ev is None or not ev.busy:
+            shutil.rmtree(self._pending_dir, ignore_errors=True)
+
     def _restore(self, ckpt: ck.Checkpoint) -> None:
         ck.load_modules(ckpt, self.algo.modules)
         ck.load_optimizers(ckpt, self.algo.optimizers, self.device)
@@ -332,3 +419,9 @@ class TrainingRun(Iterator[Event]):
         self.last_good = ckpt.path
         self._saved_step = self.step
         self._proxy_cache = (-1, None)  # weights changed under the same step numbers
+
+
+def _unlink_pair(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)

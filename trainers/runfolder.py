@@ -76,6 +76,15 @@ class RunWriter:
                 if k not in ("step", "time", "wall") and isinstance(v, (int, float)):
                     self._tb.add_scalar(k, v, record["step"])
 
+    def save_eval(self, step: int, result: dict) -> Path:
+        """The full evaluation result of a step as eval/step_XXXXXXX.json (atomically)."""
+        path = self.dir / "eval" / f"{step_name(step)}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(result, indent=1))
+        os.replace(tmp, path)
+        return path
+
     def save_sample(self, step: int, image: np.ndarray) -> Path:
         path = save_png(image, self.dir / "samples" / f"{step_name(step)}.png")
         if self._tb is not None:

@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 import torch
 
 from ..errors import DataError

@@ -1,0 +1,231 @@
+"""Evaluate a generator offline against its dataset: what ``ganstudio eval`` prints and training logs.
+
+Protocol (stated in every result): ``n`` fakes from a fixed seed are compared with ``n`` real images (half
+A of a fixed split); the *floor* of each score is the same comparison with another ``n`` real images (half
+B, disjoint from A) in place of the fakes: the best a perfect generator could expect at this sample size.
+Features: the dataset's own feature classifier (``features.py``), so these are domain scores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..data.base import ArrayData
+from . import scores
+from .features import Embedding, FeatureExtractor
+
+SCHEMA = "ganstudio-eval/1"
+NOTE = ("domain scores: distances in the feature space of a classifier GAN Studio trained on this dataset; "
+        "comparable between models on the same dataset and protocol, not with Inception FID/IS")
+# Which way is better, per score (used by tables, plots and the `best` checkpoint).
+LOWER_IS_BETTER = {"fid", "kid"}
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    samples: int = 5000  # fakes, and real images per half
+    seed: int = 0  # fakes are drawn from this latent seed; the real split from this seed too
+    k: int = 5  # neighbours for precision/recall
+    kid_subsets: int = 50
+    kid_subset_size: int = 1000
+
+    def effective(self, data: ArrayData) -> "Protocol":
+        """Capped so that two disjoint real halves fit in the dataset."""
+        from ..errors import DataError
+
+        n = min(self.samples, len(data) // 2)
+        if n <= self.k + 1:
+            raise DataError(f"{data.name} has {len(data)} images: too few for two real halves of more than "
+                             f"{self.k + 1} samples each")
+        return dataclasses.replace(self, samples=n, kid_subset_size=min(self.kid_subset_size, n))
+
+    def describe(self, data: ArrayData) -> dict:
+        return {"samples": self.samples, "seed": self.seed, "knn_k": self.k, "kid_subsets": self.kid_subsets,
+                "kid_subset_size": self.kid_subset_size, "dataset": data.name, "dataset_size": len(data),
+                "real": f"two disjoint random halves A and B of the {len(data):,} images (split seed "
+                        f"{self.seed}), {self.samples:,} each",
+                "fake": f"{self.samples:,} samples, latent seed {self.seed}, labels/codes uniform",
+                "floor": "the same score with real half B in place of the fakes"}
+
+
+def set_scores(real: Embedding, other: Embedding, p: Protocol) -> dict[str, float | list]:
+    """Every two-set score of ``other`` (fakes, or real half B) against ``real`` (half A)."""
+    kid_mean, kid_std = scores.kid(real.features, other.features, p.kid_subsets, p.kid_subset_size, p.seed)
+    precision, recall = scores.precision_recall(real.features, other.features, p.k)
+    hist = scores.class_histogram(other.pred, real.probs.shape[1])
+    return {"fid": scores.fid(real.features, other.features), "kid": kid_mean, "kid_std": kid_std,
+            "precision": precision, "recall": recall, "is": scores.inception_score(other.probs),
+            "coverage": scores.covered_classes(hist), "histogram": [round(float(h), 4) for h in hist]}
+
+
+class RealReference:
+    """Real halves A and B embedded once, with the floor of every score; reused across checkpoints."""
+
+    def __init__(self, data: ArrayData, extractor: FeatureExtractor, protocol: Protocol,
+                 progress: Progress | None = None):
+        self.protocol = p = protocol.effective(data)
+        perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(p.seed))
+        a, b = perm[:p.samples], perm[p.samples:2 * p.samples]
+        self.real = _embed_indices(data, extractor, a, "real images (A)", progress)
+        half_b = _embed_indices(data, extractor, b, "real images (B)", progress)
+        self.floor = set_scores(self.real, half_b, p)
+        self.fingerprint = data.fingerprint()
+
+
+def _embed_indices(data: ArrayData, ex: FeatureExtractor, idx: torch.Tensor, stage: str,
+                   progress: Progress | None, chunk: int = 1000) -> Embedding:
+    parts = []
+    for s in range(0, len(idx), chunk):
+        parts.append(ex.embed(data.to_model(data.x[idx[s:s + chunk]])))
+        if progress:
+            progress(stage, min(s + chunk, len(idx)), len(idx))
+    return _cat(parts)
+
+
+def _cat(parts: list[Embedding]) -> Embedding:
+    factors = None if parts[0].factors is None else np.concatenate([e.factors for e in parts])
+    return Embedding(np.concatenate([e.features for e in parts]), np.concatenate([e.probs for e in parts]), factors)
+
+
+def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protocol = Protocol(),
+             reference: RealReference | None = None, progress: Progress | None = None) -> dict:
+    """Score a generator (``LoadedGenerator``-like: ``layout``, ``latent()``, ``render()``, ``codes``).
+
+    Returns a JSON-ready dict (schema ``SCHEMA``): every score as ``{"value", "floor"}`` (or ``"reference"``
+    for accuracies, the classifier's own held-out accuracy), plus the protocol and the classifier."""
+    t0 = time.perf_counter()
+    if reference is None or reference.fingerprint != data.fingerprint():
+        reference = RealReference(data, extractor, protocol, progress)
+    p = reference.protocol
+    layout = gen.layout
+    latent = gen.latent(p.samples, seed=p.seed)
+    parts = []
+    chunk = 500
+    for s in range(0, p.samples, chunk):
+        part = {k: v[s:s + chunk] for k, v in latent.items()}
+        parts.append(extractor.embed(gen.render(part)))
+        if progress:
+            progress("generated images", min(s + chunk, p.samples), p.samples)
+    fake = _cat(parts)
+    model = set_scores(reference.real, fake, p)
+    floor = reference.floor
+    k = len(extractor.class_names)
+    metrics: dict[str, dict] = {}
+    for key in ("fid", "kid", "precision", "recall", "is", "coverage"):
+        metrics[key] = {"value": _r(model[key]), "floor": _r(floor[key])}
+    metrics["kid"].update(std=_r(model["kid_std"]), floor_std=_r(floor["kid_std"]))
+    metrics["coverage"].update(value=int(model["coverage"]), floor=int(floor["coverage"]), of=k,
+                               histogram=model["histogram"], floor_histogram=floor["histogram"])
+    if layout.num_classes:
+        want = latent["label"].cpu().numpy()
+        per = [float((fake.pred[want == c] == c).mean()) if (want == c).any() else 0.0 for c in range(k)]
+        metrics["label_accuracy"] = {"value": _r(float((fake.pred == want).mean())), "per_class": [_r(x) for x in per],
+                                     "reference": _r(extractor.accuracy)}
+    cat_names = [c["name"] for c in gen.codes if c["kind"] == "categorical"]
+    for i, n_values in enumerate(layout.cat_dims):
+        vals = latent["cat"][:, i].cpu().numpy()
+        confusion = np.zeros((n_values, k))
+        np.add.at(confusion, (vals, fake.pred), 1)
+        acc, mapping = scores.matched_accuracy(confusion)
+        metrics.setdefault("code_accuracy", {"value": _r(acc), "reference": _r(extractor.accuracy), "codes": {}})
+        metrics["code_accuracy"]["codes"][cat_names[i] if i < len(cat_names) else f"cat{i}"] = {
+            "accuracy": _r(acc), "value_to_class": [extractor.class_names[m] if m >= 0 else None for m in mapping]}
+    cont_names = [c["name"] for c in gen.codes if c["kind"] == "continuous"]
+    if layout.cont_dim and fake.factors is not None:
+        r = scores.correlation_matrix(latent["cont"].cpu().numpy(), fake.factors)
+        per_code = {}
+        for i in range(layout.cont_dim):
+            j = int(np.abs(r[i]).argmax())
+            per_code[cont_names[i] if i < len(cont_names) else f"cont{i}"] = {
+                "factor": extractor.factor_names[j], "r": _r(r[i, j]),
+                "all": {f: _r(r[i, q]) for q, f in enumerate(extractor.factor_names)}}
+        best = max(per_code.values(), key=lambda c: abs(c["r"]))
+        metrics["code_correlation"] = {"value": _r(abs(best["r"])), "codes": per_code,
+                                       "reference": {f: _r(x) for f, x in zip(extractor.factor_names, extractor.factor_r)}}
+    return {"schema": SCHEMA, "note": NOTE, "protocol": p.describe(data), "classifier": extractor.describe(),
+            "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def headline(result: dict) -> dict[str, float]:
+    """The flat numbers training logs (``eval_*`` keys in metrics.jsonl) and the app plots."""
+    m = result["metrics"]
+    out = {"eval_fid": m["fid"]["value"], "eval_fid_floor": m["fid"]["floor"], "eval_kid": m["kid"]["value"],
+           "eval_precision": m["precision"]["value"], "eval_recall": m["recall"]["value"],
+           "eval_is": m["is"]["value"], "eval_coverage": m["coverage"]["value"]}
+    for key in ("label_accuracy", "code_accuracy", "code_correlation"):
+        if key in m:
+            out[f"eval_{key}"] = m[key]["value"]
+    return out
+
+
+def _r(x: float, digits: int = 5) -> float:
+    return float(round(float(x), digits))
+
+
+def dataset_for(meta: dict, data_root: str | None = None) -> ArrayData:
+    """The dataset a checkpoint was trained on, loaded the way its run loaded it (size, channels, limit)."""
+    from ..data import load_dataset
+    from ..errors import DataError
+
+    cfg = meta["config"]
+    try:
+        return load_dataset(cfg["data"], root=data_root or cfg.get("data_root"), image_size=cfg.get("image_size") or None,
+                            channels=cfg.get("channels") or None, limit=cfg.get("data_limit"))
+    except DataError as exc:
+        raise DataError(f"evaluating needs the data the model was trained on: {exc}") from None
+
+
+class Evaluator:
+    """Evaluates checkpoints of one dataset, keeping its classifier and real reference between calls."""
+
+    def __init__(self, data: ArrayData, protocol: Protocol = Protocol(), device: torch.device | str = "cpu",
+                 progress: Progress | None = None):
+        from ..errors import DataError
+        from .features import get_extractor
+
+        if not data.is_image or data.labels is None or data.num_classes < 2:
+            raise DataError(f"{data.name}: domain scores need a labelled image dataset (digits, MNIST, "
+                            "Fashion-MNIST, CIFAR-10, ...); this one has no classes to train a feature classifier on")
+        self.data = data
+        self.protocol = protocol
+        self.device = torch.device(device)
+        self.progress = progress
+        stage = "training the feature classifier (once per dataset, then cached)"
+        self.extractor = get_extractor(data, self.device, (lambda d, t: progress(stage, d, t)) if progress else None)
+        self._reference: RealReference | None = None
+
+    @property
+    def reference(self) -> RealReference:
+        if self._reference is None:
+            self._reference = RealReference(self.data, self.extractor, self.protocol, self.progress)
+        return self._reference
+
+    def __call__(self, gen) -> dict:
+        result = evaluate(gen, self.data, self.extractor, self.protocol, self.reference, self.progress)
+        meta = getattr(gen, "meta", {}) or {}
+        trained_on = meta.get("data", {}).get("fingerprint")
+        result["checkpoint"] = {"path": str(getattr(gen, "path", "")), "step": meta.get("step"),
+                                "family": meta.get("model", {}).get("family"),
+                                "dataset": meta.get("data", {}).get("name")}
+        if trained_on and trained_on != self.data.fingerprint():
+            result["warning"] = ("the dataset here differs from the one the model was trained on (other files or "
+                                 "another GAN Studio version): compare scores with care")
+        return result
+
+
+def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_root: str | None = None,
+                        progress: Progress | None = None) -> dict:
+    """``ganstudio eval``: load the checkpoint, its dataset and the dataset's classifier, and score it."""
+    from ..generator import load_generator
+
+    gen = load_generator(path, device)
+    data = dataset_for(gen.meta, data_root)
+    return Evaluator(data, Protocol(samples=samples), device, progress)(gen)

@@ -1,0 +1,61 @@
+"""Plain-text report of an evaluation result (``ganstudio eval`` without ``--json``)."""
+
+from __future__ import annotations
+
+# (key, label, how to read it, scale for display)
+ROWS = (
+    ("fid", "FID (domain)", "lower is better", 1.0),
+    ("kid", "KID ×1000", "lower is better", 1000.0),
+    ("precision", "precision (k-NN)", "share of fakes that look real", 1.0),
+    ("recall", "recall (k-NN)", "share of the data the fakes cover", 1.0),
+    ("is", "IS-like score", "higher: confident, varied classes", 1.0),
+    ("coverage", "classes covered", "a class counts from 1/10 of its fair share", 1.0),
+)
+
+
+def _num(x: float, scale: float = 1.0) -> str:
+    v = x * scale
+    return f"{v:.0f}" if abs(v) >= 100 else f"{v:.3f}" if abs(v) < 10 else f"{v:.2f}"
+
+
+def table(result: dict) -> str:
+    m = result["metrics"]
+    ck = result.get("checkpoint", {})
+    p = result["protocol"]
+    clf = result["classifier"]
+    lines = [f"{ck.get('path', '')}",
+             f"  {ck.get('family', '?')} at step {ck.get('step', '?')} · dataset {p['dataset']} "
+             f"({p['dataset_size']:,} images)",
+             f"  features: GAN Studio's {clf['arch']} classifier for this dataset, {clf['accuracy']:.1%} on "
+             f"{clf['held_out']:,} held-out images",
+             f"  protocol: {p['fake']}; real: {p['real']}; floor: {p['floor']}",
+             "  (domain scores: not comparable to Inception FID/IS)", ""]
+    if result.get("warning"):
+        lines.insert(1, f"  warning: {result['warning']}")
+    head = f"  {'score':<22}{'model':>10}{'real floor':>12}   note"
+    lines += [head, "  " + "─" * (len(head) + 20)]
+    for key, label, note, scale in ROWS:
+        s = m[key]
+        if key == "coverage":
+            model, floor = f"{s['value']}/{s['of']}", f"{s['floor']}/{s['of']}"
+        else:
+            model, floor = _num(s["value"], scale), _num(s["floor"], scale)
+        lines.append(f"  {label:<22}{model:>10}{floor:>12}   {note}")
+    for key, label in (("label_accuracy", "label accuracy"), ("code_accuracy", "code accuracy")):
+        if key in m:
+            lines.append(f"  {label:<22}{_num(m[key]['value']):>10}{_num(m[key]['reference']):>12}   "
+                         "floor column: the classifier's own held-out accuracy")
+    if "code_correlation" in m:
+        for name, c in m["code_correlation"]["codes"].items():
+            ref = m["code_correlation"]["reference"].get(c["factor"], float("nan"))
+            label = f"{name} ~ {c['factor']}"
+            lines.append(f"  {label:<22}{c['r']:>+10.3f}{ref:>12.3f}   correlation of code and factor; floor "
+                         "column: the classifier's own")
+    hist = m["coverage"]["histogram"]
+    lines += ["", "  class shares  " + " ".join(f"{h:.2f}" for h in hist)]
+    if "code_accuracy" in m:
+        for name, c in m["code_accuracy"]["codes"].items():
+            lines.append(f"  {name} values → classes: {', '.join(str(v) for v in c['value_to_class'])}")
+    if "label_accuracy" in m:
+        lines.append("  per class     " + " ".join(f"{v:.2f}" for v in m["label_accuracy"]["per_class"]))
+    return "\n".join(lines)
