@@ -153,6 +153,14 @@ class RunSession(QObject):
                        quiet=True)
             self.sig_checkpoint.emit()
             self.sig_changed.emit()
+        elif isinstance(event, ev.EvalScores):
+            from trainers.cli import eval_line
+
+            d.add_record({"step": event.step, "eval": True, **event.values})
+            self._note("info", f"domain scores at step {event.step:,}: {eval_line(event.values)}"
+                       + (" · new best" if event.best else ""), event.step, quiet=True)
+            self.sig_data.emit()
+            self.sig_changed.emit()
         elif isinstance(event, ev.Message):
             self._note(event.level, event.text, event.step)
         elif isinstance(event, ev.Paused):

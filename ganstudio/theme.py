@@ -24,14 +24,20 @@ class MetricStyle:
     plot: str  # which plot it is drawn in
     color: str
     help: str
+    sparse: bool = False  # a few points far apart (evaluations): drawn unsmoothed, with markers
 
 
-PLOTS = ("Losses", "Discriminator", "Wasserstein", "Quality", "Other")
+PLOTS = ("Losses", "Discriminator", "Wasserstein", "Quality", "Domain FID", "Scores", "Other")
 PLOT_HELP = {
     "Losses": "D and G losses (plus L_I for InfoGAN and the gradient penalty for WGAN-GP)",
     "Discriminator": "D(x) on real and D(G(z)) on fake batches; 0.5 each is the equilibrium of the original GAN",
     "Wasserstein": "E[critic(x)] − E[critic(G(z))]: the critic's estimate of the Wasserstein distance",
     "Quality": "pixel-statistics distance between fakes and real data (a cheap proxy; lower is better)",
+    "Domain FID": "Fréchet distance of fakes to real images in the features of GAN Studio's own classifier for "
+                  "this dataset (lower is better), next to the real-vs-real floor: how close two real samples get. "
+                  "Not comparable to Inception FID.",
+    "Scores": "From the same evaluations: precision (fakes that look real), recall (data the fakes cover), and "
+              "for cGAN / InfoGAN the accuracy of the asked-for label or the matched categorical code",
     "Other": "",
 }
 METRICS: dict[str, MetricStyle] = {
@@ -45,8 +51,17 @@ METRICS: dict[str, MetricStyle] = {
     "info_acc": MetricStyle("Q code accuracy", "Discriminator", "#c297ff", "Q recovers the categorical code"),
     "wdist": MetricStyle("Wasserstein estimate", "Wasserstein", "#39c5cf", "critic(x) − critic(G(z))"),
     "pix_dist": MetricStyle("pixel-stat distance", "Quality", "#dcbdfb", "lower is better"),
+    "eval_fid": MetricStyle("domain FID", "Domain FID", "#f69d50", "lower is better", True),
+    "eval_fid_floor": MetricStyle("real-vs-real floor", "Domain FID", "#768390", "two real halves", True),
+    "eval_precision": MetricStyle("precision", "Scores", "#57ab5a", "share of fakes that look real", True),
+    "eval_recall": MetricStyle("recall", "Scores", "#4c9aff", "share of the data the fakes cover", True),
+    "eval_label_accuracy": MetricStyle("label accuracy", "Scores", "#f47067", "cGAN: the asked-for class", True),
+    "eval_code_accuracy": MetricStyle("code accuracy", "Scores", "#c297ff", "InfoGAN: matched code → class", True),
+    "eval_code_correlation": MetricStyle("best code |r|", "Scores", "#e5a50a", "InfoGAN: continuous code vs factor",
+                                         True),
 }
-HIDDEN = frozenset({"img_per_s"})  # shown in the status bar, not as a curve
+# Shown in the status bar or the scores details, not as curves.
+HIDDEN = frozenset({"img_per_s", "eval_kid", "eval_is", "eval_coverage", "eval_seconds"})
 EXTRA_COLORS = ("#ff938a", "#8ddb8c", "#f69d50", "#6cb6ff", "#b083f0", "#e275ad")
 
 

@@ -43,6 +43,7 @@ class _Curve:
         self.cache: _Smoothed | None = None
         self.x = self.y = np.empty(0)  # what was last given to the item (before pyqtgraph clips/downsamples)
         self.drawn = (-1, -1, -1.0)  # (n, version, alpha) last pushed to the items
+        self.sparse = False  # evaluations: drawn as they are, with markers
 
     def smoothed(self, s: Series, alpha: float) -> np.ndarray:
         c = self.cache
@@ -259,6 +260,13 @@ class CurvesPanel(QWidget):
         # Qt's raster engine 10-20× more, and the aliasing is invisible at this opacity).
         raw = plot.plot(pen=pg.mkPen(faint, width=1), antialias=False)
         raw.curve.setSegmentedLineMode("on")
+        if style.sparse:  # evaluations: a handful of points, each worth seeing
+            item = plot.plot(pen=pen, name=name, symbol="o", symbolSize=5, symbolPen=None,
+                             symbolBrush=pg.mkBrush(style.color))
+            raw.hide()
+            c = self._curves[(id(run), key)] = _Curve(run, key, item, raw)
+            c.sparse = True
+            return c
         item = plot.plot(pen=pen, name=name)
         for it, method in ((raw, "peak"), (item, "mean")):  # raw keeps its spikes; the trend stays a clean line
             it.opts["autoDownsampleFactor"] = 1.0  # one bin per pixel column (pyqtgraph's default: 5)
@@ -304,6 +312,10 @@ class CurvesPanel(QWidget):
                     continue
                 c.drawn = state
                 c.x = s.x
+                if c.sparse:
+                    c.y = s.y
+                    c.item.setData(c.x, c.y)
+                    continue
                 if alpha > 0:
                     c.raw.setData(s.x, s.y)
                     c.raw.show()

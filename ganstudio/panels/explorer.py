@@ -119,6 +119,9 @@ class ExplorerPanel(QWidget):
         self._msg_timer.setSingleShot(True)
         self._msg_timer.timeout.connect(lambda: self.message.setText(""))
 
+        from .scores import ScoresBar
+
+        self.scores = ScoresBar()
         head = QHBoxLayout()
         title = QLabel("Explore")
         title.setObjectName("heading")
@@ -141,6 +144,7 @@ class ExplorerPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 6, 4, 6)
         lay.addLayout(head)
+        lay.addWidget(self.scores)
         lay.addWidget(self.tabbar)
         lay.addLayout(body, 1)
 
@@ -226,6 +230,7 @@ class ExplorerPanel(QWidget):
 
     def shutdown(self) -> None:
         self.interpolate_tool.set_playing(False)
+        self.scores.cancel()
         if self._thread is not None:
             self._thread.stop()
             self._thread = None
@@ -340,6 +345,7 @@ class ExplorerPanel(QWidget):
                 f"trained on {info.get('dataset', '?')}", f"model {info.get('hash', '')[:8]}"]
         self.about.setText(" · ".join(b for b in bits if b))
         self.about.setToolTip(f"{info.get('title', '')}\n{info['checkpoint']}")
+        self.scores.show_checkpoint(info["checkpoint"], info.get("step"), info.get("kind") == "image")
         self._sync_history()
         self._sync_caption()
         self.render()
@@ -459,6 +465,7 @@ class ExplorerPanel(QWidget):
         sc("B", lambda: self.tool("arithmetic").bookmark_current())
         sc("K", self.interpolate_tool.add_current)
         sc("P", self.interpolate_tool.toggle_play)
+        sc("Ctrl+M", self.scores.evaluate)
         for i in range(len(self.tools)):
             sc(f"Alt+{i + 1}", lambda i=i: self.set_tool(self.tools[i].name))
 

@@ -18,6 +18,7 @@ SHORTCUTS = (
     ("Explorer: R · B · K · P", "New seed · bookmark into the group · add keyframe · play the path"),
     ("Explorer: Ctrl+C", "Copy the current sample (enlarged) to the clipboard"),
     ("Explorer: Ctrl+Shift+S / Ctrl+Shift+O", "Save / load the latent (JSON)"),
+    ("Explorer: Ctrl+M", "Measure the checkpoint: domain FID, precision/recall, label/code accuracy"),
     ("F1", "This list"), ("Ctrl+Q", "Quit (running runs stop with a checkpoint)"),
 )
 

@@ -28,6 +28,9 @@ NUMERIC = {
     "seed": ("Seed", int, "same seed, same run"),
     "checkpoint_every": ("Checkpoint every", int, "steps between checkpoints (last/best/step_N)"),
     "sample_every": ("Snapshot every", int, "steps between sample-grid snapshots"),
+    "eval_every": ("Evaluate every", int, "steps between domain scores (FID, precision/recall, label/code accuracy), "
+                   "computed in the background; they pick the best checkpoint. 0: off; blank: 1000 on labelled "
+                   "images, off otherwise"),
 }
 RECIPE_KEYS = ("batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic")
 DEFAULTS = {"steps": "5000", "seed": "0", "checkpoint_every": "1000", "sample_every": "100"}
@@ -125,6 +128,8 @@ class NewRunDialog(QDialog):
             e = QLineEdit(DEFAULTS.get(key, ""))
             e.setToolTip(f"{label}: {tip}" + (" (blank: the model's recipe)" if key in RECIPE_KEYS else ""))
             e.setAccessibleName(label)
+            if key == "eval_every":
+                e.setPlaceholderText("auto (1000)")
             self.fields[key] = e
         recipe_box = QGroupBox("Recipe (blank = the model's default)")
         g = QGridLayout(recipe_box)
@@ -137,7 +142,7 @@ class NewRunDialog(QDialog):
         g.addWidget(reset, 3, 3)
         sched_box = QGroupBox("Schedule")
         g2 = QGridLayout(sched_box)
-        for i, key in enumerate(("steps", "seed", "checkpoint_every", "sample_every")):
+        for i, key in enumerate(("steps", "seed", "checkpoint_every", "sample_every", "eval_every")):
             g2.addWidget(QLabel(NUMERIC[key][0]), i // 2, (i % 2) * 2)
             g2.addWidget(self.fields[key], i // 2, (i % 2) * 2 + 1)
 
@@ -189,7 +194,7 @@ class NewRunDialog(QDialog):
         for key, (label, kind, _tip) in NUMERIC.items():
             text = self.fields[key].text().strip()
             if not text:
-                if key not in RECIPE_KEYS:
+                if key not in RECIPE_KEYS + ("eval_every",):
                     raise _FieldError(key, f"{label} is empty")
                 cfg[key] = None
                 continue

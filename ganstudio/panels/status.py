@@ -49,14 +49,16 @@ class RunStatus:
     """Permanent labels in the window's status bar, refreshed from a RunSession (or cleared)."""
 
     def __init__(self, bar: QStatusBar):
-        self.state, self.step, self.rate, self.eta, self.device, self.memory = (QLabel("") for _ in range(6))
+        self.state, self.step, self.rate, self.eta, self.device, self.memory, self.fid = (QLabel("") for _ in range(7))
+        self.fid.setToolTip("The latest domain FID of this run (lower is better) and its real-vs-real floor; the "
+                            "Domain FID plot has them all")
         bar.addWidget(self.state)
-        for w in (self.step, self.rate, self.eta, self.device, self.memory):
+        for w in (self.fid, self.step, self.rate, self.eta, self.device, self.memory):
             bar.addPermanentWidget(w)
 
     def show_session(self, s) -> None:
         if s is None:
-            for w in (self.state, self.step, self.rate, self.eta, self.device):
+            for w in (self.state, self.step, self.rate, self.eta, self.device, self.fid):
                 w.setText("")
             self.memory.setText(memory_text())
             return
@@ -72,4 +74,6 @@ class RunStatus:
         eta = s.eta_s()
         self.eta.setText(f"ETA {fmt_duration(eta)}" if eta is not None else "")
         self.device.setText(d.device or str(d.config.get("device", "")))
+        fid, floor = d.latest.get("eval_fid"), d.latest.get("eval_fid_floor")
+        self.fid.setText(f"FID {fid:.2f} (floor {floor:.2f})" if fid is not None and floor is not None else "")
         self.memory.setText(memory_text())

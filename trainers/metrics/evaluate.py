@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -229,3 +230,50 @@ def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_roo
     gen = load_generator(path, device)
     data = dataset_for(gen.meta, data_root)
     return Evaluator(data, Protocol(samples=samples), device, progress)(gen)
+
+
+def stored_result(ckpt: str | Path, step: int) -> dict | None:
+    """An evaluation already made for this checkpoint's step: ``eval/step_XXXXXXX.json`` of its run folder, or
+    the ``eval`` entry of a bundled model's ``model.json``. None when there is none (or it is unreadable)."""
+    import json
+
+    from ..runfolder import step_name
+
+    folder = Path(ckpt).resolve().parent.parent
+    candidates = [folder / "eval" / f"{step_name(step)}.json"]
+    for path in candidates:
+        try:
+            result = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(result, dict) and result.get("schema") == SCHEMA:
+            return result
+    try:
+        result = json.loads((folder / "model.json").read_text()).get("eval")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if isinstance(result, dict) and result.get("schema") == SCHEMA and result.get("checkpoint", {}).get("step") == step:
+        return result
+    return None
+
+
+def store_result(ckpt: str | Path, result: dict) -> Path | None:
+    """Keep a result beside its run (``eval/step_XXXXXXX.json``) when the checkpoint belongs to a run folder."""
+    import json
+    import os
+
+    from ..runfolder import step_name
+
+    folder = Path(ckpt).resolve().parent.parent
+    step = result.get("checkpoint", {}).get("step")
+    if not isinstance(step, int) or not (folder / "config.json").is_file():
+        return None
+    path = folder / "eval" / f"{step_name(step)}.json"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(result, indent=1))
+        os.replace(tmp, path)
+    except OSError:
+        return None  # a read-only run folder: the result is still shown, just not kept
+    return path

@@ -59,3 +59,19 @@ def table(result: dict) -> str:
     if "label_accuracy" in m:
         lines.append("  per class     " + " ".join(f"{v:.2f}" for v in m["label_accuracy"]["per_class"]))
     return "\n".join(lines)
+
+
+def summary(result: dict) -> str:
+    """One line for a status bar or a header: FID next to its floor, precision/recall, accuracies."""
+    m = result["metrics"]
+    parts = [f"domain FID {m['fid']['value']:.2f} (real floor {m['fid']['floor']:.2f})",
+             f"precision {m['precision']['value']:.2f}", f"recall {m['recall']['value']:.2f}",
+             f"classes {m['coverage']['value']}/{m['coverage']['of']}"]
+    if "label_accuracy" in m:
+        parts.append(f"label accuracy {m['label_accuracy']['value']:.1%}")
+    if "code_accuracy" in m:
+        parts.append(f"code accuracy {m['code_accuracy']['value']:.1%}")
+    if "code_correlation" in m:
+        best = max(m["code_correlation"]["codes"].items(), key=lambda kv: abs(kv[1]["r"]))
+        parts.append(f"{best[0]}~{best[1]['factor']} r {best[1]['r']:+.2f}")
+    return " · ".join(parts)

@@ -1,0 +1,221 @@
+"""The explorer's scores line: the domain scores of the checkpoint being explored, from its run's eval/ folder
+or a bundled model's model.json, or computed on request (Evaluate, Ctrl+M) in a background thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
+                               QPushButton, QVBoxLayout, QWidget)
+from superqt import QElidingLabel
+
+EVAL_SAMPLES = 2000  # what the app evaluates with (the CLI defaults to 5,000: `ganstudio eval --n`)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class EvalThread(QThread):
+    """Scores one checkpoint (``trainers.metrics.evaluate.evaluate_checkpoint``) off the GUI thread."""
+
+    sig_progress = Signal(str, int, int)
+    """(stage, done, total) while it works."""
+    sig_result = Signal(str, object)
+    """(checkpoint, result dict) when done."""
+    sig_failed = Signal(str, str)
+    """(checkpoint, one-line reason) when the checkpoint or its data cannot be evaluated."""
+
+    def __init__(self, checkpoint: str, parent=None):
+        super().__init__(parent)
+        self.checkpoint = checkpoint
+        self._cancel = False
+
+    def cancel(self) -> None:
+        self._cancel = True
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if self._cancel:
+            raise _Cancelled
+        self.sig_progress.emit(stage, done, total)
+
+    def run(self) -> None:
+        from trainers.errors import GanStudioError
+        from trainers.metrics.evaluate import evaluate_checkpoint, store_result
+
+        try:
+            result = evaluate_checkpoint(self.checkpoint, samples=EVAL_SAMPLES, progress=self._progress)
+            store_result(self.checkpoint, result)
+        except _Cancelled:
+            return
+        except GanStudioError as exc:
+            self.sig_failed.emit(self.checkpoint, str(exc))
+            return
+        except Exception as exc:  # shown in the bar; the app stays up
+            self.sig_failed.emit(self.checkpoint, f"{type(exc).__name__}: {exc}")
+            return
+        self.sig_result.emit(self.checkpoint, result)
+
+
+class ScoresBar(QWidget):
+    """One line under the explorer's header. ``show_checkpoint`` is called for every model shown."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.checkpoint: str | None = None
+        self.step: int | None = None
+        self.result: dict | None = None
+        self._cache: dict[tuple[str, float], dict] = {}
+        self._thread: EvalThread | None = None
+        self.label = QElidingLabel("")
+        self.label.setObjectName("muted")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.eval_btn = QPushButton("Evaluate")
+        self.eval_btn.setToolTip("Measure domain FID, precision/recall, class coverage and label/code accuracy of "
+                                 f"this checkpoint ({EVAL_SAMPLES:,} samples; Ctrl+M)")
+        self.details_btn = QPushButton("Details…")
+        self.details_btn.setToolTip("The full table with its protocol, as `ganstudio eval` prints it")
+        for b in (self.eval_btn, self.details_btn):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        title = QLabel("Scores")
+        title.setObjectName("muted")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 0, 6, 0)
+        lay.addWidget(title)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.eval_btn)
+        lay.addWidget(self.details_btn)
+        self.eval_btn.clicked.connect(self._on_eval_btn)
+        self.details_btn.clicked.connect(self.show_details)
+        self._sync()
+
+    # -- public --------------------------------------------------------------------------------------------
+    def show_checkpoint(self, checkpoint: str | None, step: int | None, is_image: bool = True) -> None:
+        from trainers.metrics.evaluate import stored_result
+
+        if checkpoint == self.checkpoint and step == self.step and self.result is not None:
+            return
+        self.cancel()
+        self.checkpoint, self.step, self.result = checkpoint, step, None
+        self._is_image = is_image
+        if checkpoint and step is not None:
+            self.result = self._cache.get(self._key(checkpoint)) or stored_result(checkpoint, step)
+        self._sync()
+
+    def evaluate(self) -> None:
+        if not self.checkpoint or self._thread is not None or not getattr(self, "_is_image", True):
+            return
+        t = self._thread = EvalThread(self.checkpoint, self)
+        t.sig_progress.connect(self._on_progress)
+        t.sig_result.connect(self._on_result)
+        t.sig_failed.connect(self._on_failed)
+        t.finished.connect(self._on_finished)
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("starting…")
+        self.progress.show()
+        self.label.setText("Evaluating: the first time per dataset trains a small classifier (then cached)…")
+        t.start()
+        self._sync_buttons()
+
+    def cancel(self) -> None:
+        if self._thread is not None:
+            self._thread.cancel()
+            self._thread.wait()
+            self._on_finished()
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None
+
+    def show_details(self) -> None:
+        if self.result is None:
+            return
+        from trainers.metrics.report import table
+
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Domain scores")
+        text = QPlainTextEdit(table(self.result))
+        text.setReadOnly(True)
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        text.setFont(font)
+        text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        copy = buttons.addButton("Copy", QDialogButtonBox.ButtonRole.ActionRole)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(text.toPlainText()))
+        buttons.rejected.connect(dlg.reject)
+        lay = QVBoxLayout(dlg)
+        lay.addWidget(text)
+        lay.addWidget(buttons)
+        dlg.resize(900, 460)
+        dlg.open()
+        self._dialog = dlg
+
+    # -- internals -----------------------------------------------------------------------------------------
+    def _key(self, checkpoint: str) -> tuple[str, float]:
+        try:
+            return checkpoint, Path(checkpoint).stat().st_mtime
+        except OSError:
+            return checkpoint, 0.0
+
+    def _sync(self) -> None:
+        from trainers.metrics.report import summary
+
+        if self._thread is not None:
+            return
+        if not self.checkpoint:
+            self.label.setText("")
+        elif not getattr(self, "_is_image", True):
+            self.label.setText("Domain scores are measured on labelled image datasets; this model draws 2D points.")
+        elif self.result is not None:
+            self.label.setText(summary(self.result))
+            self.label.setToolTip(self.result.get("note", ""))
+        else:
+            self.label.setText("Not evaluated yet: Evaluate measures domain FID, precision/recall and accuracies.")
+            self.label.setToolTip("")
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        busy = self._thread is not None
+        self.eval_btn.setText("Cancel" if busy else ("Re-evaluate" if self.result else "Evaluate"))
+        self.eval_btn.setEnabled(bool(self.checkpoint) and getattr(self, "_is_image", True))
+        self.details_btn.setVisible(self.result is not None and not busy)
+
+    def _on_eval_btn(self) -> None:
+        if self.busy:
+            self.cancel()
+        else:
+            self.evaluate()
+
+    def _on_progress(self, stage: str, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{stage.split(' (')[0]} %p%")
+        self.progress.setToolTip(stage)
+
+    def _on_result(self, checkpoint: str, result: dict) -> None:
+        self._cache[self._key(checkpoint)] = result
+        if checkpoint == self.checkpoint:
+            self.result = result
+
+    def _on_failed(self, checkpoint: str, reason: str) -> None:
+        if checkpoint == self.checkpoint:
+            self._failure = reason
+
+    def _on_finished(self) -> None:
+        t, self._thread = self._thread, None
+        if t is not None:
+            t.wait()
+            t.deleteLater()
+        self.progress.hide()
+        self._sync()
+        failure = getattr(self, "_failure", None)
+        if failure:
+            self._failure = None
+            self.label.setText(f"Could not evaluate: {failure}")
