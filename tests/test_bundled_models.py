@@ -1,6 +1,6 @@
 """The generators shipped in assets/models: they load, render, and do what the explorer promises — the cGAN
-draws the digit it is asked for, InfoGAN's categorical code picks out digits (measured with a small CNN
-trained here on the embedded digits)."""
+draws the digit it is asked for, InfoGAN's categorical code picks out digits (measured like `ganstudio eval`, with a
+classifier trained here on the embedded digits), and they carry their full scores in model.json."""
 
 import json
 
@@ -14,13 +14,17 @@ MODELS = {m.name: m for m in bundled_models()}
 
 
 @pytest.fixture(scope="module")
-def classifier():
+def scored():
+    """Each bundled model scored like `ganstudio eval`, on 12,000 digits with a briefly trained classifier."""
     from trainers.data import load_dataset
-    from trainers.metrics.classifier import train_classifier
+    from trainers.metrics.evaluate import Protocol, RealReference, evaluate
+    from trainers.metrics.features import train_extractor
 
-    clf = train_classifier(load_dataset("digits", limit=12000), steps=300)
-    assert clf.accuracy > 0.95
-    return clf
+    data = load_dataset("digits", limit=12000)
+    ex = train_extractor(data, steps=300)
+    assert ex.accuracy > 0.97
+    ref = RealReference(data, ex, Protocol(samples=1000, kid_subsets=5))
+    return lambda name: evaluate(load_generator(MODELS[name].checkpoint), data, ex, ref.protocol, ref)["metrics"]
 
 
 def test_the_three_bundled_models_are_there_and_small():
@@ -36,17 +40,27 @@ def test_the_three_bundled_models_are_there_and_small():
         assert img.shape == (4, 1, 28, 28) and np.isfinite(img.numpy()).all() and img.std() > 0.2
 
 
-def test_bundled_cgan_draws_the_requested_digit(classifier):
-    from trainers.metrics.classifier import label_accuracy
-
-    acc, per = label_accuracy(load_generator(MODELS["cgan-digits"].checkpoint), classifier, per_class=50)
-    assert acc >= 0.85, per
+def test_bundled_cgan_draws_the_requested_digit(scored):
+    m = scored("cgan-digits")
+    assert m["label_accuracy"]["value"] >= 0.98, m["label_accuracy"]  # issue 5's bar (shipped: 0.995)
 
 
-def test_bundled_infogan_categorical_code_picks_the_digit(classifier):
-    from trainers.metrics.classifier import code_purity
+def test_bundled_infogan_categorical_code_picks_the_digit(scored):
+    m = scored("infogan-digits")
+    # Shipped: 0.65 matched accuracy at 5,000 samples; issue 5's bar is 0.95, not met yet (see model.json "bars").
+    # This pins the shipped level so a rebuild cannot quietly ship a worse one.
+    assert m["code_accuracy"]["value"] >= 0.6, m["code_accuracy"]
+    assert len(set(m["code_accuracy"]["codes"]["cat"]["value_to_class"])) == 10  # Hungarian: one digit per value
 
-    r = code_purity(load_generator(MODELS["infogan-digits"].checkpoint), classifier, per_value=50)
-    # shipped: purity 0.68, 7 distinct digits (4 and 5 share values with 9 and 6, as in many InfoGAN runs);
-    # this pins that level so a rebuild cannot quietly ship a worse one
-    assert r["distinct"] >= 7 and r["purity"] >= 0.6, r
+
+def test_bundled_models_carry_their_scores(scored):
+    from trainers.metrics.evaluate import SCHEMA, stored_result
+
+    for name, m in MODELS.items():
+        result = stored_result(m.checkpoint, load_generator(m.checkpoint).meta["step"])
+        assert result is not None and result["schema"] == SCHEMA, name
+        assert result["protocol"]["samples"] == 5000 and result["metrics"]["fid"]["floor"] > 0
+        doc = json.loads((m.folder / "model.json").read_text())
+        assert set(doc["bars"]) >= {"fid_ratio"}
+    dcgan = scored("dcgan-digits")
+    assert dcgan["coverage"]["value"] == 10  # no digit left out (shipped: every share ≥ 0.02)

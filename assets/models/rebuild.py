@@ -8,9 +8,9 @@
 
 The exact training commands are in MODELS below and in each model's model.json ("command"). Training is
 deterministic for a seed on the CPU, so a rebuild on the CPU gives the same generators (the hash in the
-explorer's header says so). The check trains a small CNN on the embedded digits (>99% held out) and asks:
-  cGAN:    does G(z, class k) look like a k?             (label accuracy, should be ≥ 0.9)
-  InfoGAN: does each value of the categorical code pick one digit? (purity and how many distinct digits)
+explorer's header says so). The check is `ganstudio eval` on each model (domain FID and its real-vs-real
+floor, precision/recall, label accuracy for the cGAN, matched code accuracy and code-factor correlation for
+InfoGAN); the full result goes into model.json ("eval"), with which of the BARS below each model meets.
 """
 
 from __future__ import annotations
@@ -87,18 +87,23 @@ def export(name: str, spec: dict, run: Path) -> None:
     (HERE / name / "model.json").write_text(json.dumps(doc, indent=1) + "\n")
 
 
-def check(names: list[str]) -> bool:
-    import numpy as np
-    import torch
+# The quality bars of issue 5 (domain scores on `digits`, protocol: 5,000 fakes vs 5,000 real, floor = two
+# disjoint real halves). A model that misses one is still shipped if it is the best we have, and says so.
+BARS = {
+    "fid_ratio": 2.0,  # DCGAN: domain FID ≤ 2 × the real-vs-real floor
+    "label_accuracy": 0.98,  # cGAN
+    "code_accuracy": 0.95,  # InfoGAN categorical code, Hungarian-matched to digits
+    "code_correlation": 0.7,  # InfoGAN: some continuous code with |r| ≥ 0.7 to a ground-truth factor
+}
 
-    from trainers.data import load_dataset
+
+def check(names: list[str], samples: int = 5000) -> bool:
     from trainers.generator import load_generator
-    from trainers.metrics.classifier import code_purity, label_accuracy, train_classifier
+    from trainers.metrics.evaluate import Evaluator, Protocol, dataset_for
+    from trainers.metrics.report import summary
 
-    torch.manual_seed(0)
-    clf = train_classifier(load_dataset("digits", limit=20000), steps=400)
-    print(f"classifier: {clf.accuracy:.3f} on held-out digits")
     ok = True
+    evaluator = None
     for name in names:
         path = HERE / name / "checkpoints" / "last.safetensors"
         if not path.exists():
@@ -106,26 +111,30 @@ def check(names: list[str]) -> bool:
             ok = False
             continue
         gen = load_generator(path)
+        if evaluator is None:
+            evaluator = Evaluator(dataset_for(gen.meta), Protocol(samples=samples))
+            print(f"classifier: {evaluator.extractor.accuracy:.4f} on held-out digits")
+        result = evaluator(gen)
+        result["checkpoint"]["path"] = f"assets/models/{name}/checkpoints/last.safetensors"
+        result["classifier"]["cache"] = None  # a path on the machine that measured it
+        m = result["metrics"]
+        bars = {"fid_ratio": m["fid"]["value"] / m["fid"]["floor"] <= BARS["fid_ratio"]}
+        if "label_accuracy" in m:
+            bars["label_accuracy"] = m["label_accuracy"]["value"] >= BARS["label_accuracy"]
+        if "code_accuracy" in m:
+            bars["code_accuracy"] = m["code_accuracy"]["value"] >= BARS["code_accuracy"]
+        if "code_correlation" in m:
+            bars["code_correlation"] = m["code_correlation"]["value"] >= BARS["code_correlation"]
         info = json.loads((HERE / name / "model.json").read_text())
-        quality: dict = {"step": gen.meta["step"], "classifier_accuracy": round(clf.accuracy, 4)}
-        if not gen.layout.num_classes:  # every digit drawn, none dominating: no mode collapse
-            pred = clf.predict(gen.render(gen.latent(2000, seed=0))).numpy()
-            share = np.bincount(pred, minlength=10) / len(pred)
-            quality.update(digit_shares=[round(float(x), 3) for x in share])
-            ok &= share.min() > 0.02
-            print(f"[{name}] digits drawn from random z: {', '.join(f'{x:.2f}' for x in share)}")
-        if gen.layout.num_classes:
-            acc, per = label_accuracy(gen, clf)
-            quality.update(label_accuracy=round(acc, 4), per_class=[round(p, 3) for p in per])
-            ok &= acc >= 0.9
-            print(f"[{name}] label accuracy {acc:.3f}; per class {', '.join(f'{p:.2f}' for p in per)}")
-        if gen.layout.cat_dims:
-            r = code_purity(gen, clf)
-            quality.update(code_purity=round(r["purity"], 4), distinct_digits=r["distinct"], code_to_digit=r["mapping"])
-            print(f"[{name}] categorical code: purity {r['purity']:.3f}, {r['distinct']} distinct digits, "
-                  f"value→digit {r['mapping']}")
-        info["quality"] = quality
+        info.pop("quality", None)
+        info["bars"] = bars
+        info["eval"] = result  # the explorer's scores line shows this without computing
         (HERE / name / "model.json").write_text(json.dumps(info, indent=1) + "\n")
+        print(f"[{name}] {summary(result)}")
+        print(f"[{name}] bars: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in bars.items()))
+        family = gen.meta["model"]["family"]
+        key = {"dcgan": "fid_ratio", "cgan": "label_accuracy", "infogan": "code_accuracy"}.get(family)
+        ok &= bars.get(key, True)
     return ok
 
 
