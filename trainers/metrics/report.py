@@ -5,7 +5,7 @@ from __future__ import annotations
 # (key, label, how to read it, scale for display)
 ROWS = (
     ("fid", "FID (domain)", "lower is better", 1.0),
-    ("kid", "KID ×1000", "lower is better", 1000.0),
+    ("kid", "KID ×1000", "lower is better (unbiased: ≈0 ± noise for real)", 1000.0),
     ("precision", "precision (k-NN)", "share of fakes that look real", 1.0),
     ("recall", "recall (k-NN)", "share of the data the fakes cover", 1.0),
     ("is", "IS-like score", "higher: confident, varied classes", 1.0),
@@ -28,7 +28,9 @@ def table(result: dict) -> str:
              f"({p['dataset_size']:,} images)",
              f"  features: GAN Studio's {clf['arch']} classifier for this dataset, {clf['accuracy']:.1%} on "
              f"{clf['held_out']:,} held-out images",
-             f"  protocol: {p['fake']}; real: {p['real']}; floor: {p['floor']}",
+             f"  fakes:    {p['fake']}",
+             f"  real:     {p['real']}",
+             f"  floor:    {p['floor']}",
              "  (domain scores: not comparable to Inception FID/IS)", ""]
     if result.get("warning"):
         lines.insert(1, f"  warning: {result['warning']}")
