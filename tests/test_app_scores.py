@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import tiny_config
 
+pytestmark = pytest.mark.usefixtures("no_thread_leaks")
+
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
