@@ -203,3 +203,17 @@ def test_mnist_classifier_reaches_97_percent_held_out(mnist_root):
     data = load_dataset("mnist", root=str(mnist_root))
     ex = features.train_extractor(data)
     assert ex.held_out == 1000 and ex.accuracy >= 0.97
+
+
+def test_first_evaluation_trains_the_classifier_in_the_background(tmp_path, monkeypatch):
+    """No classifier cached for this data: the evaluation thread trains one (briefly here), then scores."""
+    from trainers.events import EvalScores, Message
+    from trainers.loop import train
+
+    monkeypatch.setattr(features, "default_steps", lambda data: 20)
+    cfg = tiny_config(tmp_path, model="dcgan", data_limit=700, steps=4, eval_every=4, eval_samples=100)
+    events = list(train(cfg))
+    scores = [e for e in events if isinstance(e, EvalScores)]
+    warnings = [e.text for e in events if isinstance(e, Message) and e.level == "warning"]
+    assert [e.step for e in scores] == [4] and not warnings
+    assert features.cache_path(load_dataset("digits", limit=700)).exists()  # cached for the next run

@@ -102,6 +102,7 @@ class TrainingRun(Iterator[Event]):
         self._saved_step = -1
         self._evaluator = None  # BackgroundEvaluator, started at the first evaluation
         self._evaluating = self._evaluated = -1  # step of the running / last submitted evaluation
+        self._eval_off = False  # set after an evaluation failed: one warning, not one per interval
         self.best_eval = math.inf  # best domain FID so far (drives `best` while evaluation is on)
         if ckpt is not None:
             self._restore(ckpt)
@@ -350,6 +351,8 @@ class TrainingRun(Iterator[Event]):
         from .metrics.live import BackgroundEvaluator
 
         cfg = self.config
+        if self._eval_off:
+            return
         if self._evaluator is None:
             self._evaluator = BackgroundEvaluator(self.data, Protocol(samples=cfg.eval_samples), self.device)
         if self._evaluator.busy:
@@ -375,6 +378,7 @@ class TrainingRun(Iterator[Event]):
         for d in self._evaluator.poll() if done is None else done:
             if d.result is None:
                 _unlink_pair(d.candidate)
+                self._eval_off = True
                 yield from self._emit(Message("warning", f"evaluation of step {d.step} failed ({d.error}); "
                                               "training goes on without domain scores", self.step))
                 continue

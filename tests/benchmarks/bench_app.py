@@ -62,7 +62,7 @@ def mean_rate(metrics: Path, warmup_s: float) -> tuple[float, int]:
 def headless(cfg: dict, out: Path, seconds: float) -> float:
     args = [sys.executable, "-m", "trainers", "train", "--model", cfg["model"], "--data", cfg["data"],
             "--steps", "1000000", "--out", str(out), "--sample-every", str(cfg["sample_every"]),
-            "--checkpoint-every", str(cfg["checkpoint_every"])]
+            "--checkpoint-every", str(cfg["checkpoint_every"]), "--eval-every", str(cfg["eval_every"])]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     metrics = out / "metrics.jsonl"
     t_start = None
@@ -174,7 +174,8 @@ def main() -> None:
     ap.add_argument("--skip-startup", action="store_true")
     ap.add_argument("--repeats", type=int, default=2, help="alternating headless/app rounds for the img/s ratio")
     args = ap.parse_args()
-    cfg = {"model": args.model, "data": "digits", "sample_every": 100, "checkpoint_every": 1000}
+    # evaluation off: its first run trains a classifier in the background, which would blur the comparison
+    cfg = {"model": args.model, "data": "digits", "sample_every": 100, "checkpoint_every": 1000, "eval_every": 0}
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -84,13 +84,12 @@ class BackgroundEvaluator:
                 return
             step, gen, candidate = job
             t0 = time.perf_counter()
-            try:
-                with torch.no_grad():
-                    if evaluator is None:
-                        evaluator = Evaluator(self._data, self._protocol, self._device, self._check)
-                        evaluator.reference  # noqa: B018 (embed the real halves now, once)
-                        self._ready.set()
-                    result = evaluator(gen)
+            try:  # not under no_grad: the first job may train the classifier (its own passes are no_grad)
+                if evaluator is None:
+                    evaluator = Evaluator(self._data, self._protocol, self._device, self._check)
+                    evaluator.reference  # noqa: B018 (embed the real halves now, once)
+                    self._ready.set()
+                result = evaluator(gen)
                 done = EvalDone(step, result, None, candidate, time.perf_counter() - t0)
             except _Cancelled:
                 return
