@@ -211,7 +211,8 @@ class CurvesPanel(QWidget):
         plot.setDownsampling(auto=True, mode="peak")
         plot.setClipToView(True)
         plot.setLogMode(y=self.log_y.isChecked())
-        plot.addLegend(offset=(-8, 8), labelTextColor=theme.TEXT, brush=pg.mkBrush(26, 29, 34, 200))
+        plot.addLegend(offset=(-8, 8), labelTextColor=theme.TEXT, brush=pg.mkBrush(26, 29, 34, 200),
+                       colCount=2 if name == "Scores" else 1)  # up to four scores in a short plot
         plot.setMenuEnabled(True)
         plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
         plot.getAxis("left").setWidth(48)
