@@ -101,9 +101,7 @@ def _train(args) -> int:
         "model", "data", "data_root", "download", "data_limit", "steps", "out", "batch_size", "image_size", "channels",
         "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip", "gp_weight", "g_loss", "cat_codes",
         "cont_codes", "info_weight", "seed", "deterministic", "device", "sample_every", "checkpoint_every",
-        "tensorboard", "eval_every")}
-    if args.eval_samples is not None:
-        fields["eval_samples"] = args.eval_samples
+        "tensorboard", "eval_every", "eval_samples")}
     if not args.resume:  # on --resume, options left out mean "as the run was"
         fields["model"] = fields["model"] or "dcgan"
         fields["data"] = fields["data"] or "digits"

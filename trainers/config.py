@@ -47,7 +47,7 @@ class TrainConfig:
     keep_every: bool = True  # keep step_XXXXXXX checkpoints besides last/best
     log_window_s: float = 0.1  # stats are averaged and yielded about this often
     eval_every: int | None = None  # domain scores every N steps (0: off; default 1000 on labelled image data)
-    eval_samples: int = 2000  # fakes and real images per set in those evaluations
+    eval_samples: int | None = None  # fakes and real images per set in those evaluations (default 2000)
     tensorboard: bool = False
 
     def to_dict(self) -> dict:
@@ -63,6 +63,7 @@ class TrainConfig:
 
 
 EVAL_EVERY = 1000  # default evaluation interval on labelled image datasets
+EVAL_SAMPLES = 2000
 
 # Fields that define the networks: a resumed run or a loaded checkpoint must agree on these.
 ARCH_FIELDS = ("model", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
@@ -115,6 +116,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     labelled_images = is_image and (cfg.data in _labelled())
     if r.eval_every is None:
         r.eval_every = EVAL_EVERY if labelled_images else 0
+    if r.eval_samples is None:
+        r.eval_samples = EVAL_SAMPLES
     _check_int(r, "eval_every", 0)
     _check_int(r, "eval_samples", 50, 100_000)
     if r.eval_every and not labelled_images:

@@ -77,7 +77,8 @@ class TrainingRun(Iterator[Event]):
             cfg = resolve(dataclasses.replace(saved, steps=config.steps, device=config.device, out=config.out,
                                               log_window_s=config.log_window_s, tensorboard=config.tensorboard,
                                               eval_every=config.eval_every if config.eval_every is not None
-                                              else saved.eval_every, eval_samples=config.eval_samples))
+                                              else saved.eval_every,
+                                              eval_samples=config.eval_samples or saved.eval_samples))
             if cfg.steps <= ckpt.step:
                 raise ConfigError(f"--resume: the run is already at step {ckpt.step}; pass --steps above that")
         else:
@@ -244,7 +245,9 @@ class TrainingRun(Iterator[Event]):
                 saved = self.last_good
                 if self._saved_step != self.step:
                     saved = yield from self._checkpoint(periodic=False)
-                if reason == "completed" and cfg.eval_every and self._evaluated != self.step:
+                # a run that passed at least one evaluation interval ends with the score of its final step
+                if (reason == "completed" and cfg.eval_every and self.step >= cfg.eval_every
+                        and self._evaluated != self.step):
                     if self._evaluator is not None and self._evaluator.busy:
                         yield from self._collect_evals(self._evaluator.wait())
                     yield from self._start_eval()

@@ -73,7 +73,7 @@ class RunWriter:
         self._metrics.write(json.dumps(clean) + "\n")
         if self._tb is not None:
             for k, v in record.items():
-                if k not in ("step", "time", "wall") and isinstance(v, (int, float)):
+                if k not in ("step", "time", "wall") and isinstance(v, (int, float)) and not isinstance(v, bool):
                     self._tb.add_scalar(k, v, record["step"])
 
     def save_eval(self, step: int, result: dict) -> Path:
