@@ -111,9 +111,9 @@ class LatentTool(Tool):
                 lab.setText(f"z[{i}]")
                 s.setToolTip(f"Dimension {i} of z (N(0, 1) when sampled)")
                 s.setEnabled(i < zd)
+        which = f"All {zd} values of z" if zd <= N_SLIDERS else f"The first {N_SLIDERS} of z's {zd} values"
         self.note.setText("Offsets along the top principal directions (in σ); the grid sweeps each from −3σ to 3σ"
-                          if self.pc_mode else f"The first {min(N_SLIDERS, zd)} of z's {zd} values; the grid sweeps "
-                          "each from −3 to 3")
+                          if self.pc_mode else f"{which}; the grid sweeps each from −3 to 3")
 
     def show_state(self, st: ExplorerState) -> None:
         self.seed.blockSignals(True)

@@ -106,7 +106,9 @@ class ExplorerPanel(QWidget):
             tool.sig_drag_end.connect(self.history.break_merge)
             tool.sig_refresh.connect(self.render)
             tool.sig_message.connect(self.show_message)
-        self.controls.setFixedWidth(292)
+        # room for the tools plus a vertical scroll bar, which shows up on short windows: without it the
+        # tools' right edge (Randomize, slider values) would be cut off instead
+        self.controls.setFixedWidth(292 + scroll.verticalScrollBar().sizeHint().width())
 
         self.canvas = ImageCanvas()
         self.canvas.setMinimumSize(120, 120)
