@@ -106,3 +106,14 @@ def test_failed_write_leaves_previous_checkpoint_intact(finished_run, tmp_path, 
                            meta={"step": 9, "config": {}, "model": {}})
     assert target.read_bytes() == before
     assert not list(tmp_path.glob(".*tmp"))  # no temp litter
+
+
+def test_damaged_file_whose_header_length_starts_with_0x80_is_not_called_a_pickle(tmp_path):
+    bad = tmp_path / "odd.safetensors"
+    bad.write_bytes((0x480).to_bytes(8, "little") + b'{"G/w": {"dtype": "F32", ' + b"\x00" * 2000)
+    with pytest.raises(CheckpointError, match=r"odd\.safetensors: .*truncated or corrupt"):
+        ck.read_meta(bad)
+    pickle_like = tmp_path / "model.safetensors"
+    pickle_like.write_bytes(b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94." + b"\x00" * 64)
+    with pytest.raises(CheckpointError, match="pickle"):
+        ck.read_meta(pickle_like)

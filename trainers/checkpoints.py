@@ -177,13 +177,17 @@ def read_checkpoint(path: str | Path, prefixes: tuple[str, ...] | None = None) -
 
 
 def _not_safetensors(p: Path, exc: Exception) -> str:
-    head = b""
+    head, size = b"", 0
     try:
         with open(p, "rb") as fh:
-            head = fh.read(4)
+            head = fh.read(8)
+        size = p.stat().st_size
     except OSError:
         pass
-    if head[:2] == b"PK" or head[:1] == b"\x80":
+    # A safetensors file starts with its header's length (u64, little-endian): a damaged one still has a
+    # plausible length there, while a pickle's opcodes (0x80 0x02 ...) or a zip's "PK.." read as a huge one.
+    plausible = len(head) == 8 and int.from_bytes(head, "little") + 8 <= size
+    if not plausible and (head[:2] == b"PK" or head[:1] == b"\x80"):
         return (f"{p}: a PyTorch pickle (.pt/.pth), not a GAN Studio checkpoint; GAN Studio never unpickles files. "
                 "Export the weights to safetensors first")
     return f"{p}: not a readable safetensors checkpoint ({exc}); it may be truncated or corrupt: use another one"

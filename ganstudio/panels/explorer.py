@@ -111,7 +111,7 @@ class ExplorerPanel(QWidget):
         self.controls.setFixedWidth(292 + scroll.verticalScrollBar().sizeHint().width())
 
         self.canvas = ImageCanvas()
-        self.canvas.setMinimumSize(120, 120)
+        self.canvas.setMinimumSize(108, 108)  # keeps the window's minimum width under 800 px
         self.canvas.placeholder = "Pick a model above"
         self.sample_caption = QElidingLabel("")
         self.sample_caption.setObjectName("muted")
