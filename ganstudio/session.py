@@ -154,7 +154,7 @@ class RunSession(QObject):
             self.sig_checkpoint.emit()
             self.sig_changed.emit()
         elif isinstance(event, ev.EvalScores):
-            from trainers.cli import eval_line
+            from trainers.metrics.report import eval_line
 
             d.add_record({"step": event.step, "eval": True, **event.values})
             self._note("info", f"domain scores at step {event.step:,}: {eval_line(event.values)}"

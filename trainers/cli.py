@@ -142,7 +142,10 @@ def _train(args) -> int:
                 status = 1
                 cmd = Command.STOP  # nobody here to resume: stop (a NaN model is not saved)
             elif isinstance(event, EvalScores):
-                _print(bar, f"[eval] step {event.step}: {eval_line(event.values)}" + (" · new best" if event.best else ""))
+                from .metrics.report import eval_line
+
+                best = " · new best" if event.best else ""
+                _print(bar, f"[eval] step {event.step}: {eval_line(event.values)}{best}")
             elif isinstance(event, CheckpointSaved) and args.quiet:
                 print(f"checkpoint {event.path} (step {event.step})", file=sys.stderr)
             elif isinstance(event, Finished):
@@ -164,17 +167,6 @@ def _train(args) -> int:
         signal.signal(signal.SIGINT, old_handler)
         if bar is not None:
             bar.close()
-
-
-def eval_line(v: dict[str, float]) -> str:
-    """One line of domain scores, e.g. for the progress log."""
-    parts = [f"FID {v['eval_fid']:.2f} (real floor {v['eval_fid_floor']:.2f})",
-             f"precision {v['eval_precision']:.2f}", f"recall {v['eval_recall']:.2f}"]
-    for key, label in (("eval_label_accuracy", "label acc"), ("eval_code_accuracy", "code acc"),
-                       ("eval_code_correlation", "best code |r|")):
-        if key in v:
-            parts.append(f"{label} {v[key]:.3f}")
-    return " · ".join(parts)
 
 
 def _print(bar, text: str) -> None:

@@ -30,7 +30,8 @@ from trainers.runtime import pick_device  # noqa: E402
 
 
 def bars(m: dict) -> str:
-    out = [f"FID/floor {m['fid']['value'] / m['fid']['floor']:.1f} ({'met' if m['fid']['value'] <= 2 * m['fid']['floor'] else 'missed'} ≤ 2)"]
+    ratio = m["fid"]["value"] / m["fid"]["floor"]
+    out = [f"FID/floor {ratio:.1f} ({'met' if ratio <= 2 else 'missed'} ≤ 2)"]
     if "label_accuracy" in m:
         v = m["label_accuracy"]["value"]
         out.append(f"label {v:.3f} ({'met' if v >= 0.98 else 'missed'} ≥ 0.98)")

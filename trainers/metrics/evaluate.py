@@ -149,8 +149,8 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
                 "factor": extractor.factor_names[j], "r": _r(r[i, j]),
                 "all": {f: _r(r[i, q]) for q, f in enumerate(extractor.factor_names)}}
         best = max(per_code.values(), key=lambda c: abs(c["r"]))
-        metrics["code_correlation"] = {"value": _r(abs(best["r"])), "codes": per_code,
-                                       "reference": {f: _r(x) for f, x in zip(extractor.factor_names, extractor.factor_r)}}
+        reference = {f: _r(x) for f, x in zip(extractor.factor_names, extractor.factor_r)}
+        metrics["code_correlation"] = {"value": _r(abs(best["r"])), "codes": per_code, "reference": reference}
     return {"schema": SCHEMA, "note": NOTE, "protocol": p.describe(data), "classifier": extractor.describe(),
             "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
 
@@ -178,8 +178,9 @@ def dataset_for(meta: dict, data_root: str | None = None) -> ArrayData:
 
     cfg = meta["config"]
     try:
-        return load_dataset(cfg["data"], root=data_root or cfg.get("data_root"), image_size=cfg.get("image_size") or None,
-                            channels=cfg.get("channels") or None, limit=cfg.get("data_limit"))
+        return load_dataset(cfg["data"], root=data_root or cfg.get("data_root"),
+                            image_size=cfg.get("image_size") or None, channels=cfg.get("channels") or None,
+                            limit=cfg.get("data_limit"))
     except DataError as exc:
         raise DataError(f"evaluating needs the data the model was trained on: {exc}") from None
 

@@ -40,7 +40,8 @@ Progress = Callable[[int, int], None]
 class FeatureNet(nn.Module):
     """(C, S, S) images in [-1, 1] → (features, class logits, factor predictions).
 
-    grey: LeNet-style, two conv + pool stages (3×3: a third of 5×5's cost, same accuracy here);  rgb: three 3×3 conv pairs with BatchNorm.
+    grey: LeNet-style, two conv + pool stages (3×3: a third of 5×5's cost, same accuracy here);
+    rgb: three 3×3 conv pairs with BatchNorm.
     Both end in ``FEATURES`` ReLU units, the space the distances are measured in."""
 
     def __init__(self, channels: int, classes: int, factors: int = 0):
@@ -190,7 +191,8 @@ def train_extractor(data: ArrayData, steps: int | None = None, batch_size: int =
 
 def cache_path(data: ArrayData) -> Path:
     c = data.sample_shape[0]
-    return cache_dir() / "classifiers" / f"{data.name}-{data.fingerprint()}-{'lenet' if c == 1 else 'cnn'}-v{VERSION}.safetensors"
+    arch = "lenet" if c == 1 else "cnn"
+    return cache_dir() / "classifiers" / f"{data.name}-{data.fingerprint()}-{arch}-v{VERSION}.safetensors"
 
 
 def get_extractor(data: ArrayData, device: torch.device | str = "cpu", progress: Progress | None = None,

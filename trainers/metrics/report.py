@@ -77,3 +77,14 @@ def summary(result: dict) -> str:
         best = max(m["code_correlation"]["codes"].items(), key=lambda kv: abs(kv[1]["r"]))
         parts.append(f"{best[0]}~{best[1]['factor']} r {best[1]['r']:+.2f}")
     return " · ".join(parts)
+
+
+def eval_line(v: dict[str, float]) -> str:
+    """One line of domain scores, e.g. for the progress log."""
+    parts = [f"FID {v['eval_fid']:.2f} (real floor {v['eval_fid_floor']:.2f})",
+             f"precision {v['eval_precision']:.2f}", f"recall {v['eval_recall']:.2f}"]
+    for key, label in (("eval_label_accuracy", "label acc"), ("eval_code_accuracy", "code acc"),
+                       ("eval_code_correlation", "best code |r|")):
+        if key in v:
+            parts.append(f"{label} {v[key]:.3f}")
+    return " · ".join(parts)
