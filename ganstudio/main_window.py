@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         session.sig_message.connect(self._on_session_message)
         session.sig_finished.connect(self._on_session_finished)
         session.sig_checkpoint.connect(self._on_checkpoint_saved)
+        session.sig_scores.connect(self.explorer.scores.recheck)
         self.runs.add(session, select=select)
         self.sig_session_added.emit(session)
         return session

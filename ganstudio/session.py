@@ -40,6 +40,8 @@ class RunSession(QObject):
     """Something the user should read: (level "info" | "warning" | "error", text)."""
     sig_checkpoint = Signal()
     """A checkpoint was written (the explorer lists it)."""
+    sig_scores = Signal(int)
+    """Domain scores of a step arrived (its eval/step_XXXXXXX.json is written)."""
     sig_finished = Signal()
     """The training thread ended (completed, stopped or failed) and has been joined."""
 
@@ -159,6 +161,7 @@ class RunSession(QObject):
             d.add_record({"step": event.step, "eval": True, **event.values})
             self._note("info", f"domain scores at step {event.step:,}: {eval_line(event.values)}"
                        + (" · new best" if event.best else ""), event.step, quiet=True)
+            self.sig_scores.emit(event.step)
             self.sig_data.emit()
             self.sig_changed.emit()
         elif isinstance(event, ev.Message):

@@ -55,6 +55,25 @@ def test_scores_bar_evaluates_on_request_and_keeps_the_result(qtbot, run_dir):
     assert not again.busy
 
 
+def test_scores_bar_picks_up_scores_a_training_run_writes_later(qtbot, tmp_path, run_dir):
+    import shutil
+
+    from ganstudio.panels.scores import ScoresBar
+
+    run = tmp_path / "copy"
+    shutil.copytree(run_dir, run, ignore=shutil.ignore_patterns("eval"))
+    bar = ScoresBar()
+    qtbot.addWidget(bar)
+    ckpt = str(run / "checkpoints" / "last.safetensors")
+    bar.show_checkpoint(ckpt, 4)
+    assert bar.result is None
+    from trainers.metrics.evaluate import evaluate_checkpoint, store_result
+
+    assert store_result(ckpt, evaluate_checkpoint(ckpt, samples=200)) == run / "eval" / "step_0000004.json"
+    bar.recheck(4)  # what the main window does on a session's sig_scores
+    assert bar.result is not None and "domain FID" in bar.label.text()
+
+
 def test_scores_bar_says_why_a_file_cannot_be_evaluated(qtbot, tmp_path):
     from ganstudio.panels.scores import ScoresBar
 

@@ -108,6 +108,15 @@ class ScoresBar(QWidget):
             self.result = self._cache.get(self._key(checkpoint)) or stored_result(checkpoint, step)
         self._sync()
 
+    def recheck(self, *_) -> None:
+        """Look again for stored scores of the shown checkpoint (a training run has just evaluated a step)."""
+        from trainers.metrics.evaluate import stored_result
+
+        if self.checkpoint and self.step is not None and self.result is None and self._thread is None:
+            self.result = stored_result(self.checkpoint, self.step)
+            if self.result is not None:
+                self._sync()
+
     def evaluate(self) -> None:
         if not self.checkpoint or self._thread is not None or not getattr(self, "_is_image", True):
             return
