@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+
+from trainers.atomic import atomic_write_text
 
 LATENT_FORMAT = "ganstudio-latent"
 LATENT_VERSION = 1
@@ -269,15 +270,10 @@ def save_latent(path: str | Path, doc: dict) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise LatentFileError(f"the folder {folder} does not exist; choose another place")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(doc, indent=1))
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(doc, indent=1))
     except OSError as exc:
         raise LatentFileError(f"cannot write {path} ({exc.strerror or exc}); choose a writable folder") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 

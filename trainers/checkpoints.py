@@ -23,6 +23,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from .atomic import atomic_write
 from .errors import CheckpointError
 
 FORMAT = "ganstudio-checkpoint"
@@ -44,16 +45,6 @@ class Checkpoint:
         """Tensors under ``prefix/`` with the prefix removed."""
         p = prefix + "/"
         return {k[len(p):]: v for k, v in self.tensors.items() if k.startswith(p)}
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def save_checkpoint(path: Path, *, modules: dict[str, torch.nn.Module], optimizers: dict[str, torch.optim.Optimizer],
@@ -94,15 +85,15 @@ def save_checkpoint(path: Path, *, modules: dict[str, torch.nn.Module], optimize
                                                                           int(np_state[3]), float(np_state[4])]},
     })
     text = json.dumps(full, sort_keys=True)
-    _atomic(path, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: text}))
-    _atomic(path.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(full, indent=1, sort_keys=True)))
+    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: text}))
+    atomic_write(path.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(full, indent=1, sort_keys=True)))
     return path
 
 
 def copy_checkpoint(src: Path, dst: Path) -> None:
     """Atomically copy a checkpoint (both files) to another name, e.g. last → best."""
     for a, b in ((src, dst), (src.with_suffix(".json"), dst.with_suffix(".json"))):
-        _atomic(b, lambda tmp, a=a: shutil.copyfile(a, tmp))
+        atomic_write(b, lambda tmp, a=a: shutil.copyfile(a, tmp))
 
 
 def link_checkpoint(src: Path, dst: Path) -> None:
@@ -114,7 +105,7 @@ def link_checkpoint(src: Path, dst: Path) -> None:
         try:
             os.link(a, b)
         except OSError:
-            _atomic(b, lambda tmp, a=a: shutil.copyfile(a, tmp))
+            atomic_write(b, lambda tmp, a=a: shutil.copyfile(a, tmp))
 
 
 def promote_checkpoint(src: Path, dst: Path) -> None:
@@ -263,6 +254,6 @@ def export_generator(src: str | Path, dst: str | Path, half: bool = False) -> Pa
     dst.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in ckpt.tensors.items()}
     text = json.dumps(meta, sort_keys=True)
-    _atomic(dst, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: text}))
-    _atomic(dst.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(meta, indent=1, sort_keys=True)))
+    atomic_write(dst, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: text}))
+    atomic_write(dst.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(meta, indent=1, sort_keys=True)))
     return dst

@@ -36,13 +36,10 @@ def scatter_image(fake: np.ndarray, real: np.ndarray | None = None, size: int = 
 
 def save_png(array: np.ndarray, path: str | Path) -> Path:
     """Write an (H, W[, 3]) uint8 array atomically as PNG."""
-    import os
-
     from PIL import Image
+
+    from .atomic import atomic_write
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    Image.fromarray(array).save(tmp, format="PNG")
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, lambda tmp: Image.fromarray(array).save(tmp, format="PNG"))

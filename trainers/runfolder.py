@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_write_text
 from .errors import ConfigError
 from .images import save_png
 
@@ -47,9 +48,7 @@ class RunWriter:
         return self.dir / "checkpoints"
 
     def write_config(self, config: dict, extra: dict) -> None:
-        tmp = self.dir / ".config.json.tmp"
-        tmp.write_text(json.dumps({**config, **extra}, indent=1, sort_keys=True))
-        os.replace(tmp, self.dir / "config.json")
+        atomic_write_text(self.dir / "config.json", json.dumps({**config, **extra}, indent=1, sort_keys=True))
 
     def truncate_metrics(self, last_step: int) -> None:
         """On resume: drop lines past the checkpoint's step so the curve has no duplicate tail."""
@@ -62,9 +61,7 @@ class RunWriter:
                     keep.append(line)
             except json.JSONDecodeError:
                 continue
-        tmp = self.dir / ".metrics.jsonl.tmp"
-        tmp.write_text("".join(k + "\n" for k in keep))
-        os.replace(tmp, self.metrics_path)
+        atomic_write_text(self.metrics_path, "".join(k + "\n" for k in keep))
 
     def log_metrics(self, record: dict) -> None:
         if self._metrics is None:
@@ -77,13 +74,7 @@ class RunWriter:
                     self._tb.add_scalar(k, v, record["step"])
 
     def save_eval(self, step: int, result: dict) -> Path:
-        """The full evaluation result of a step as eval/step_XXXXXXX.json (atomically)."""
-        path = self.dir / "eval" / f"{step_name(step)}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(result, indent=1))
-        os.replace(tmp, path)
-        return path
+        return save_eval(self.dir, step, result)
 
     def save_sample(self, step: int, image: np.ndarray) -> Path:
         path = save_png(image, self.dir / "samples" / f"{step_name(step)}.png")
@@ -98,6 +89,13 @@ class RunWriter:
         if self._tb is not None:
             self._tb.close()
             self._tb = None
+
+
+def save_eval(run_dir: str | Path, step: int, result: dict) -> Path:
+    """The full evaluation result of a step as ``eval/step_XXXXXXX.json`` in the run folder (atomically)."""
+    path = Path(run_dir) / "eval" / f"{step_name(step)}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write_text(path, json.dumps(result, indent=1))
 
 
 def read_metrics(run_dir: str | Path) -> list[dict]:

@@ -241,14 +241,12 @@ def stored_result(ckpt: str | Path, step: int) -> dict | None:
     from ..runfolder import step_name
 
     folder = Path(ckpt).resolve().parent.parent
-    candidates = [folder / "eval" / f"{step_name(step)}.json"]
-    for path in candidates:
-        try:
-            result = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
+    try:
+        result = json.loads((folder / "eval" / f"{step_name(step)}.json").read_text())
         if isinstance(result, dict) and result.get("schema") == SCHEMA:
             return result
+    except (OSError, ValueError):
+        pass
     try:
         result = json.loads((folder / "model.json").read_text()).get("eval")
     except (OSError, ValueError, AttributeError):
@@ -260,21 +258,13 @@ def stored_result(ckpt: str | Path, step: int) -> dict | None:
 
 def store_result(ckpt: str | Path, result: dict) -> Path | None:
     """Keep a result beside its run (``eval/step_XXXXXXX.json``) when the checkpoint belongs to a run folder."""
-    import json
-    import os
-
-    from ..runfolder import step_name
+    from ..runfolder import save_eval
 
     folder = Path(ckpt).resolve().parent.parent
     step = result.get("checkpoint", {}).get("step")
     if not isinstance(step, int) or not (folder / "config.json").is_file():
         return None
-    path = folder / "eval" / f"{step_name(step)}.json"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(result, indent=1))
-        os.replace(tmp, path)
+        return save_eval(folder, step, result)
     except OSError:
         return None  # a read-only run folder: the result is still shown, just not kept
-    return path

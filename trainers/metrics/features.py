@@ -14,7 +14,6 @@ Cached as safetensors (never a pickle) with the held-out accuracy in its header.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -26,6 +25,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from ..atomic import atomic_write
 from ..data.base import ArrayData
 from ..data.digits import cache_dir
 from ..errors import DataError
@@ -218,10 +218,8 @@ def save_extractor(ex: FeatureExtractor, path: Path) -> None:
             "factor_mean": [float(v) for v in ex.factor_mean], "factor_std": [float(v) for v in ex.factor_std],
             "factor_r": list(ex.factor_r), "steps": ex.steps, "channels": ex.net.trunk[0].in_channels}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     state = {k: v.detach().cpu().contiguous() for k, v in ex.net.state_dict().items()}
-    save_file(state, str(tmp), metadata={"ganstudio_classifier": json.dumps(meta)})
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata={"ganstudio_classifier": json.dumps(meta)}))
     ex.path = path
 
 
