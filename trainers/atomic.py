@@ -4,14 +4,16 @@ error mid-write leaves the previous file intact and no temporary file behind."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Callable
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """``write(tmp)`` to ``.<name>.<pid>.tmp`` in the target's folder, then rename it over ``path``."""
+    """``write(tmp)`` to ``.<name>.<pid>-<thread>.tmp`` in the target's folder, then rename it over ``path``.
+    The thread id keeps the background evaluator and the step loop from sharing a temporary file."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         write(tmp)
         os.replace(tmp, path)

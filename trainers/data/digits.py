@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from trainers.atomic import atomic_write
+
 VERSION = 4  # bump when drawing changes: invalidates caches
 SIZE = 28
 FACTOR_NAMES = ("slant", "rotation", "width", "scale", "aspect", "jitter")
@@ -242,9 +244,13 @@ def load(n: int = 60000, seed: int = 0, use_cache: bool = True) -> DigitsArrays:
     arrays = generate(n, seed)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, images=arrays.images, labels=arrays.labels, factors=arrays.factors, variants=arrays.variants)
-        os.replace(tmp, path)
+
+        def write(tmp):  # a file object, so numpy does not append ".npz" to the temporary name
+            with open(tmp, "wb") as f:
+                np.savez(f, images=arrays.images, labels=arrays.labels, factors=arrays.factors,
+                         variants=arrays.variants)
+
+        atomic_write(path, write)
     except OSError:
         pass  # an unwritable cache only costs time
     return arrays
