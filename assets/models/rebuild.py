@@ -10,7 +10,7 @@ The exact training commands are in MODELS below and in each model's model.json (
 deterministic for a seed on the CPU, so a rebuild on the CPU gives the same generators (the hash in the
 explorer's header says so). The check is `ganstudio eval` on each model (domain FID and its real-vs-real
 floor, precision/recall, label accuracy for the cGAN, matched code accuracy and code-factor correlation for
-InfoGAN); the full result goes into model.json ("eval"), with which of the BARS below each model meets.
+InfoGAN); the full result goes into model.json ("eval"), with which of the bars (trainers/metrics/report.py BARS) each model meets.
 """
 
 from __future__ import annotations
@@ -88,20 +88,10 @@ def export(name: str, spec: dict, run: Path) -> None:
     (HERE / name / "model.json").write_text(json.dumps(doc, indent=1) + "\n")
 
 
-# The quality bars of issue 5 (domain scores on `digits`, protocol: 5,000 fakes vs 5,000 real, floor = two
-# disjoint real halves). A model that misses one is still shipped if it is the best we have, and says so.
-BARS = {
-    "fid_ratio": 2.0,  # DCGAN: domain FID ≤ 2 × the real-vs-real floor
-    "label_accuracy": 0.98,  # cGAN
-    "code_accuracy": 0.95,  # InfoGAN categorical code, Hungarian-matched to digits
-    "code_correlation": 0.7,  # InfoGAN: some continuous code with |r| ≥ 0.7 to a ground-truth factor
-}
-
-
 def check(names: list[str], samples: int = 5000) -> bool:
     from trainers.generator import load_generator
     from trainers.metrics.evaluate import Evaluator, Protocol, dataset_for
-    from trainers.metrics.report import summary
+    from trainers.metrics.report import bars_met, summary
 
     ok = True
     evaluator = None
@@ -118,14 +108,7 @@ def check(names: list[str], samples: int = 5000) -> bool:
         result = evaluator(gen)
         result["checkpoint"]["path"] = f"assets/models/{name}/checkpoints/last.safetensors"
         result["classifier"]["cache"] = None  # a path on the machine that measured it
-        m = result["metrics"]
-        bars = {"fid_ratio": m["fid"]["value"] / m["fid"]["floor"] <= BARS["fid_ratio"]}
-        if "label_accuracy" in m:
-            bars["label_accuracy"] = m["label_accuracy"]["value"] >= BARS["label_accuracy"]
-        if "code_accuracy" in m:
-            bars["code_accuracy"] = m["code_accuracy"]["value"] >= BARS["code_accuracy"]
-        if "code_correlation" in m:
-            bars["code_correlation"] = m["code_correlation"]["value"] >= BARS["code_correlation"]
+        bars = bars_met(result["metrics"])
         info = json.loads((HERE / name / "model.json").read_text())
         info.pop("quality", None)
         info["bars"] = bars

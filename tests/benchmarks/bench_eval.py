@@ -26,22 +26,16 @@ from ganstudio.bundled import bundled_models  # noqa: E402
 from trainers.checkpoints import resolve_checkpoint_path  # noqa: E402
 from trainers.generator import load_generator  # noqa: E402
 from trainers.metrics.evaluate import Evaluator, Protocol, dataset_for  # noqa: E402
+from trainers.metrics.report import BARS, bar_values, bars_met  # noqa: E402
 from trainers.runtime import pick_device  # noqa: E402
 
 
 def bars(m: dict) -> str:
-    ratio = m["fid"]["value"] / m["fid"]["floor"]
-    out = [f"FID/floor {ratio:.1f} ({'met' if ratio <= 2 else 'missed'} ≤ 2)"]
-    if "label_accuracy" in m:
-        v = m["label_accuracy"]["value"]
-        out.append(f"label {v:.3f} ({'met' if v >= 0.98 else 'missed'} ≥ 0.98)")
-    if "code_accuracy" in m:
-        v = m["code_accuracy"]["value"]
-        out.append(f"code {v:.3f} ({'met' if v >= 0.95 else 'missed'} ≥ 0.95)")
-    if "code_correlation" in m:
-        v = m["code_correlation"]["value"]
-        out.append(f"|r| {v:.2f} ({'met' if v >= 0.7 else 'missed'} ≥ 0.7)")
-    return "; ".join(out)
+    names = {"fid_ratio": "FID/floor", "label_accuracy": "label", "code_accuracy": "code",
+             "code_correlation": "|r|"}
+    values, met = bar_values(m), bars_met(m)
+    return "; ".join(f"{names[k]} {v:.3f} ({'met' if met[k] else 'missed'} {'≤' if k == 'fid_ratio' else '≥'} "
+                     f"{BARS[k]})" for k, v in values.items())
 
 
 def main() -> None:
