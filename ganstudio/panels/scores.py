@@ -69,6 +69,8 @@ class ScoresBar(QWidget):
         self.result: dict | None = None
         self._cache: dict[tuple[str, float], dict] = {}
         self._thread: EvalThread | None = None
+        self._is_image = True  # scores need an image model; set per checkpoint in show_checkpoint
+        self._failure: str | None = None  # why the last evaluation failed, shown once
         self.label = QElidingLabel("")
         self.label.setObjectName("muted")
         self.progress = QProgressBar()
@@ -118,7 +120,7 @@ class ScoresBar(QWidget):
                 self._sync()
 
     def evaluate(self) -> None:
-        if not self.checkpoint or self._thread is not None or not getattr(self, "_is_image", True):
+        if not self.checkpoint or self._thread is not None or not self._is_image:
             return
         t = self._thread = EvalThread(self.checkpoint, self)
         t.sig_progress.connect(self._on_progress)
@@ -180,7 +182,7 @@ class ScoresBar(QWidget):
             return
         if not self.checkpoint:
             self.label.setText("")
-        elif not getattr(self, "_is_image", True):
+        elif not self._is_image:
             self.label.setText("Domain scores are measured on labelled image datasets; this model draws 2D points.")
         elif self.result is not None:
             self.label.setText(summary(self.result))
@@ -193,7 +195,7 @@ class ScoresBar(QWidget):
     def _sync_buttons(self) -> None:
         busy = self._thread is not None
         self.eval_btn.setText("Cancel" if busy else ("Re-evaluate" if self.result else "Evaluate"))
-        self.eval_btn.setEnabled(bool(self.checkpoint) and getattr(self, "_is_image", True))
+        self.eval_btn.setEnabled(bool(self.checkpoint) and self._is_image)
         self.details_btn.setVisible(self.result is not None and not busy)
 
     def _on_eval_btn(self) -> None:
@@ -224,7 +226,7 @@ class ScoresBar(QWidget):
             t.deleteLater()
         self.progress.hide()
         self._sync()
-        failure = getattr(self, "_failure", None)
+        failure = self._failure
         if failure:
             self._failure = None
             self.label.setText(f"Could not evaluate: {failure}")

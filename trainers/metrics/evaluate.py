@@ -190,12 +190,9 @@ class Evaluator:
 
     def __init__(self, data: ArrayData, protocol: Protocol = Protocol(), device: torch.device | str = "cpu",
                  progress: Progress | None = None):
-        from ..errors import DataError
-        from .features import get_extractor
+        from .features import get_extractor, require_labelled_images
 
-        if not data.is_image or data.labels is None or data.num_classes < 2:
-            raise DataError(f"{data.name}: domain scores need a labelled image dataset (digits, MNIST, "
-                            "Fashion-MNIST, CIFAR-10, ...); this one has no classes to train a feature classifier on")
+        require_labelled_images(data)
         self.data = data
         self.protocol = protocol
         self.device = torch.device(device)

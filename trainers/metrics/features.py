@@ -145,12 +145,17 @@ def split(data: ArrayData, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     return perm[n_test:], perm[:n_test]
 
 
+def require_labelled_images(data: ArrayData) -> None:
+    """Domain scores need classes to train the feature classifier on; say so before any work starts."""
+    if data.labels is None or not data.is_image or data.num_classes < 2:
+        raise DataError(f"{data.name}: domain scores need a labelled image dataset (digits, MNIST, "
+                        "Fashion-MNIST, CIFAR-10, ...); this one has no classes to train a feature classifier on")
+
+
 def train_extractor(data: ArrayData, steps: int | None = None, batch_size: int = 64, seed: int = 0,
                     device: torch.device | str = "cpu", progress: Progress | None = None) -> FeatureExtractor:
     """Fit a FeatureNet on ``data`` (labels, and factors when the data has them); report held-out accuracy."""
-    if data.labels is None or not data.is_image or data.num_classes < 2:
-        raise DataError(f"{data.name}: domain scores need a labelled image dataset (a folder of images has no "
-                         "classes to train the feature classifier on)")
+    require_labelled_images(data)
     steps = steps or default_steps(data)
     device = torch.device(device)
     train_idx, test_idx = split(data, seed)
