@@ -203,6 +203,9 @@ def load_modules(ckpt: Checkpoint, modules: dict[str, torch.nn.Module]) -> None:
         mod.load_state_dict(saved)
 
 
+RUNTIME_OPTIMIZER_KEYS = ("fused", "foreach", "capturable", "differentiable")
+
+
 def load_optimizers(ckpt: Checkpoint, optimizers: dict[str, torch.optim.Optimizer], device: torch.device) -> None:
     for name, opt in optimizers.items():
         om = ckpt.meta["optimizers"].get(name)
@@ -214,10 +217,20 @@ def load_optimizers(ckpt: Checkpoint, optimizers: dict[str, torch.optim.Optimize
             state.setdefault(int(idx), {})[key] = v.to(device) if key != "step" else v
         for idx, sc in om["scalars"].items():
             state.setdefault(int(idx), {}).update(sc)
+        groups = [dict(g) for g in om["param_groups"]]
+        for saved, current in zip(groups, opt.param_groups):
+            for key in RUNTIME_OPTIMIZER_KEYS:  # how this machine runs the optimizer, not what it computes
+                if key in current:
+                    saved[key] = current[key]
         try:
-            opt.load_state_dict({"state": state, "param_groups": om["param_groups"]})
+            opt.load_state_dict({"state": state, "param_groups": groups})
         except (ValueError, KeyError) as exc:
             raise CheckpointError(f"{ckpt.path}: optimizer {name} state does not fit this model ({exc})") from None
+        for group in opt.param_groups:  # moments in the parameters' memory format (channels_last), for fused kernels
+            for p in group["params"]:
+                for key, v in opt.state.get(p, {}).items():
+                    if torch.is_tensor(v) and v.shape == p.shape and v.stride() != p.stride():
+                        opt.state[p][key] = torch.empty_like(p, dtype=v.dtype).copy_(v)
 
 
 def restore_global_rng(ckpt: Checkpoint) -> None:

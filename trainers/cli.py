@@ -45,6 +45,10 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--deterministic", action="store_true", help="deterministic kernels (slower on GPU)")
     t.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps")
+    t.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
+                   help="auto: bf16 autocast on CUDA GPUs that support it, fp32 elsewhere")
+    t.add_argument("--compile", default="auto", choices=("auto", "on", "off"),
+                   help="torch.compile the training step (auto: on CUDA, except with a gradient penalty)")
     t.add_argument("--sample-every", type=int, default=250)
     t.add_argument("--checkpoint-every", type=int, default=1000)
     t.add_argument("--eval-every", type=int, help="domain scores (FID, ...) every N steps, in the background; "
@@ -100,11 +104,15 @@ def _train(args) -> int:
     fields = {f: getattr(args, f) for f in (
         "model", "data", "data_root", "download", "data_limit", "steps", "out", "batch_size", "image_size", "channels",
         "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip", "gp_weight", "g_loss", "cat_codes",
-        "cont_codes", "info_weight", "seed", "deterministic", "device", "sample_every", "checkpoint_every",
-        "tensorboard", "eval_every", "eval_samples")}
+        "cont_codes", "info_weight", "seed", "deterministic", "device", "precision", "compile", "sample_every",
+        "checkpoint_every", "tensorboard", "eval_every", "eval_samples")}
     if not args.resume:  # on --resume, options left out mean "as the run was"
         fields["model"] = fields["model"] or "dcgan"
         fields["data"] = fields["data"] or "digits"
+    from .distributed import env_rank
+
+    if env_rank() != 0:  # under torchrun, rank 0 speaks for the run; the others only report errors
+        return _quiet_rank(train(TrainConfig(**fields), resume=args.resume))
     run = train(TrainConfig(**fields), resume=args.resume)
     interrupted = []
 
@@ -167,6 +175,27 @@ def _train(args) -> int:
         signal.signal(signal.SIGINT, old_handler)
         if bar is not None:
             bar.close()
+
+
+def _quiet_rank(run) -> int:
+    """Drive a rank other than 0 of a torchrun run: no bar, no log; errors still reach stderr."""
+    from .events import Command, Finished, Message, Paused
+
+    status = 0
+    try:
+        event = next(run)
+        while not isinstance(event, Finished):
+            cmd = None
+            if isinstance(event, Message) and event.level == "error":
+                print(f"[rank {run.dist.rank if run.dist else '?'}] {event.text}", file=sys.stderr)
+                status = 1
+            elif isinstance(event, Paused) and event.reason != "user":
+                status, cmd = 1, Command.STOP
+            event = run.send(cmd)
+    except KeyboardInterrupt:
+        run.close()
+        return 130
+    return status
 
 
 def _print(bar, text: str) -> None:

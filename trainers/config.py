@@ -42,6 +42,8 @@ class TrainConfig:
     seed: int = 0
     deterministic: bool = False
     device: str = "auto"
+    precision: str = "auto"  # "auto" (bf16 autocast on CUDA GPUs that have it, else fp32) | "fp32" | "bf16"
+    compile: str = "auto"  # torch.compile the step: "auto" (on CUDA, without gradient penalty) | "on" | "off"
     sample_every: int = 250
     checkpoint_every: int = 1000
     keep_every: bool = True  # keep step_XXXXXXX checkpoints besides last/best
@@ -162,6 +164,10 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
                               f"{r.image_size}: pass --image-size with one of those")
         if arch_for(spec, True) == "mlp" and not 8 <= r.image_size <= 64:
             raise ConfigError(f"{cfg.model} (an MLP) makes images of 8 to 64 px, not {r.image_size}")
+    if r.precision not in ("auto", "fp32", "bf16"):
+        raise ConfigError(f"--precision must be auto, fp32 or bf16, got {r.precision!r}")
+    if r.compile not in ("auto", "on", "off"):
+        raise ConfigError(f"--compile must be auto, on or off, got {r.compile!r}")
     if r.device not in ("auto", "cpu", "cuda", "mps") and not r.device.startswith("cuda:"):
         raise ConfigError(f"--device must be auto, cpu, cuda, cuda:N or mps, got {r.device!r}")
     return r

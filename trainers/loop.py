@@ -24,10 +24,11 @@ import numpy as np
 import torch
 
 from . import checkpoints as ck
+from . import distributed as ddp
 from .algos import build_algorithm
 from .config import ARCH_FIELDS, RECIPE_FIELDS, TrainConfig, resolve
 from .data import BatchSampler, load_dataset, real_stats
-from .errors import CheckpointError, ConfigError
+from .errors import CheckpointError, ConfigError, GanStudioError
 from .events import (CheckpointSaved, Command, Event, EvalScores, Finished, Idle, Message, Paused, Resumed,
                      RunStarted, SampleGrid, Stats)
 from .images import scatter_image, to_uint8_grid
@@ -57,6 +58,15 @@ class TrainingRun(Iterator[Event]):
     """The running training generator. Also exposes ``step``, ``config``, ``run_dir`` for callers."""
 
     def __init__(self, config: TrainConfig, resume: bool = False):
+        self.dist = ddp.init_from_env(config.device)  # under torchrun: join the process group first
+        self.is_main = self.dist is None or self.dist.is_main
+        try:
+            self._setup(config, resume)
+        except BaseException:
+            ddp.shutdown(self.dist)
+            raise
+
+    def _setup(self, config: TrainConfig, resume: bool) -> None:
         run_dir = Path(config.out).expanduser()
         last = run_dir / "checkpoints" / "last.safetensors"
         ckpt = None
@@ -75,6 +85,7 @@ class TrainingRun(Iterator[Event]):
                     raise ConfigError(f"--resume: the run in {run_dir} was trained with {key}={was!r}, not "
                                       f"{given!r}; drop that option or use another --out")
             cfg = resolve(dataclasses.replace(saved, steps=config.steps, device=config.device, out=config.out,
+                                              precision=config.precision, compile=config.compile,
                                               log_window_s=config.log_window_s, tensorboard=config.tensorboard,
                                               eval_every=config.eval_every if config.eval_every is not None
                                               else saved.eval_every,
@@ -88,14 +99,18 @@ class TrainingRun(Iterator[Event]):
         self.config = cfg
         self.run_dir = run_dir
         seed_everything(cfg.seed, cfg.deterministic)
-        self.device = pick_device(cfg.device)
+        self.device = ddp.device_for(self.dist) if self.dist is not None else pick_device(cfg.device)
+        ddp.check_batch(cfg.batch_size, self.dist)
         self.data = load_dataset(cfg.data, root=cfg.data_root, image_size=cfg.image_size or None,
                                  channels=cfg.channels or None, download=cfg.download, limit=cfg.data_limit)
         if len(self.data) < cfg.batch_size:
             raise ConfigError(f"--batch-size {cfg.batch_size} is larger than the dataset ({len(self.data)} samples)")
-        self.algo = build_algorithm(cfg, self.data, self.device)
-        self.sampler = BatchSampler(self.data, cfg.batch_size, cfg.seed, self.device)
-        self.writer = RunWriter(run_dir, cfg.tensorboard)
+        self.algo = build_algorithm(cfg, self.data, self.device, self.dist)
+        self.sampler = BatchSampler(self.data, cfg.batch_size, cfg.seed, self.device, self.dist)
+        self.writer = RunWriter(run_dir, cfg.tensorboard, enabled=self.is_main)
+        # ranks agree on stops and NaNs at common step boundaries instead of each on its own clock
+        self._sync = ddp.Sync(self.dist, self.device, cfg.log_window_s) if self.dist is not None else None
+        self._stop_wanted = False
         self.step = 0
         self.elapsed = 0.0
         self.best = math.inf
@@ -110,7 +125,8 @@ class TrainingRun(Iterator[Event]):
             self.writer.truncate_metrics(self.step)
             self.best_eval = min((float(r["eval_fid"]) for r in read_metrics(run_dir)
                                   if isinstance(r.get("eval_fid"), (int, float))), default=math.inf)
-        shutil.rmtree(self._pending_dir, ignore_errors=True)  # candidates a crashed run left behind
+        if self.is_main:
+            shutil.rmtree(self._pending_dir, ignore_errors=True)  # candidates a crashed run left behind
         self.writer.write_config(cfg.to_dict(), {"dataset": self.data.describe(), "model_info": self.algo.describe()})
         self._real_mean, self._real_std = real_stats(self.data)
         self._grid_latent, self._grid_nrow = self.algo.grid_latent(64, GRID_SEED)
@@ -132,6 +148,7 @@ class TrainingRun(Iterator[Event]):
     def close(self) -> None:
         self._gen.close()
         self.writer.close()
+        ddp.shutdown(self.dist)
 
     # -- the loop ------------------------------------------------------------------------------------------
     def _emit(self, event: Event):
@@ -142,7 +159,10 @@ class TrainingRun(Iterator[Event]):
     def _loop(self):
         cfg = self.config
         try:
-            yield from self._emit(RunStarted(str(self.run_dir), self.step, cfg.steps, device_label(self.device),
+            device = device_label(self.device)
+            if self.dist is not None:
+                device += f" × {self.dist.world} processes ({self.dist.backend})"
+            yield from self._emit(RunStarted(str(self.run_dir), self.step, cfg.steps, device,
                                              cfg.model, self.data.name, self._resumed, cfg.to_dict()))
             for note in self.data.notes:
                 yield from self._emit(Message("warning", note, self.step))
@@ -153,6 +173,10 @@ class TrainingRun(Iterator[Event]):
             if self.writer.tb_missing:
                 yield from self._emit(Message("warning", "TensorBoard export asked for but the tensorboard package "
                                               "is not installed (pip install tensorboard)", self.step))
+            speed = self.algo.speed.describe()
+            yield from self._emit(Message("info", f"training step: {speed}"
+                                          + (" (the first steps compile: expect a pause)" if self.algo.speed.compile
+                                             else ""), self.step))
             if not self._resumed:
                 yield from self._sample()
             paused, corrupted, reason = False, False, "completed"
@@ -163,9 +187,15 @@ class TrainingRun(Iterator[Event]):
                 while self._pending:
                     cmd = self._pending.popleft()
                     if cmd is Command.STOP:
+                        if self._sync is not None and not paused:
+                            self._stop_wanted = True  # all ranks stop together at the next boundary
+                            continue
                         reason = "stopped"
                         break
-                    if cmd is Command.PAUSE and not paused:
+                    if cmd is Command.PAUSE and self._sync is not None:
+                        yield from self._emit(Message("warning", "a multi-process run cannot pause; stop it and "
+                                                      "resume it later with --resume", self.step))
+                    elif cmd is Command.PAUSE and not paused:
                         paused = True
                         yield from self._emit(Paused(self.step, "user"))
                     elif cmd is Command.RESUME and paused:
@@ -195,6 +225,9 @@ class TrainingRun(Iterator[Event]):
                 try:
                     window.append(self.algo.train_step(self.sampler))
                 except torch.OutOfMemoryError:
+                    if self._sync is not None:  # the other ranks cannot wait for this one to recover
+                        raise GanStudioError(f"out of memory at step {self.step + 1} with batch {cfg.batch_size}: "
+                                             "lower --batch-size or the image size") from None
                     window = []
                     if self.device.type == "cuda":
                         torch.cuda.empty_cache()
@@ -209,9 +242,22 @@ class TrainingRun(Iterator[Event]):
                 now = time.perf_counter()
                 sample_due = self.step % cfg.sample_every == 0
                 ckpt_due = self.step % cfg.checkpoint_every == 0
-                if not (now - t0 >= cfg.log_window_s or sample_due or ckpt_due or self.step >= cfg.steps):
+                window_due = self._sync.due(self.step) if self._sync is not None else now - t0 >= cfg.log_window_s
+                if not (window_due or sample_due or ckpt_due or self.step >= cfg.steps):
                     continue
                 values, bad = self._average(window)
+                if self._sync is not None:
+                    bad_any, stop_any = self._sync.decide(self.step, bad=bad is not None, stop=self._stop_wanted,
+                                                          seconds_per_step=(now - t0) / max(1, len(window)))
+                    if bad_any and bad is None:
+                        bad = ("loss on another rank", len(window) - 1)
+                    if not bad_any:
+                        values = self._sync.mean(values)
+                    if stop_any:
+                        reason = "stopped"
+                if self.algo.compile_note:
+                    yield from self._emit(Message("warning", self.algo.compile_note, self.step))
+                    self.algo.compile_note = None
                 if bad is not None:
                     paused, corrupted = True, True
                     key, index = bad
@@ -257,6 +303,7 @@ class TrainingRun(Iterator[Event]):
             if self._evaluator is not None:
                 self._evaluator.close()
             self.writer.close()
+            ddp.shutdown(self.dist)
 
     # -- pieces --------------------------------------------------------------------------------------------
     @staticmethod
@@ -293,6 +340,8 @@ class TrainingRun(Iterator[Event]):
         yield from self._sample()
 
     def _sample(self):
+        if not self.is_main:
+            return
         fake = self.algo.render(self._grid_latent)
         if self.data.is_image:
             image = to_uint8_grid(fake, self._grid_nrow)
@@ -310,7 +359,10 @@ class TrainingRun(Iterator[Event]):
         return self._proxy_cache[1]
 
     def _checkpoint(self, periodic: bool):
-        """Write last (+ step_XXXXXXX when periodic and kept, + best when the proxy improved)."""
+        """Write last (+ step_XXXXXXX when periodic and kept, + best when the proxy improved). Rank 0 only."""
+        if not self.is_main:
+            self._saved_step = self.step
+            return None
         proxy = pixel_stat_distance(self._proxy_fakes(), self._real_mean, self._real_std)
         kinds = ["last"]
         is_best = proxy < self.best and not math.isfinite(self.best_eval)  # domain FID takes over once there
@@ -354,7 +406,7 @@ class TrainingRun(Iterator[Event]):
         from .metrics.live import BackgroundEvaluator
 
         cfg = self.config
-        if self._eval_off:
+        if self._eval_off or not self.is_main:
             return
         if self._evaluator is None:
             self._evaluator = BackgroundEvaluator(self.data, Protocol(samples=cfg.eval_samples), self.device)

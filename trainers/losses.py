@@ -73,13 +73,14 @@ LOSSES: dict[str, AdversarialLoss] = {
 
 
 def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+                     generator: torch.Generator | None = None, eps: torch.Tensor | None = None) -> torch.Tensor:
     """WGAN-GP (Gulrajani et al. 2017): E[(‖∇_x̂ D(x̂)‖₂ − 1)²] with x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1] per sample.
 
-    Multiply by λ (10 in the paper) at the call site.
+    Multiply by λ (10 in the paper) at the call site. ``eps`` (shape (N, 1, ...)) may be given, else drawn.
     """
-    eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(eps_shape, device=real.device, generator=generator)
+    if eps is None:
+        eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+        eps = torch.rand(eps_shape, device=real.device, generator=generator)
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
     out = critic(x_hat)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)

@@ -21,8 +21,15 @@ def step_name(step: int) -> str:
 class RunWriter:
     """Appends to a run folder; never rewrites what a watcher might be reading except on resume."""
 
-    def __init__(self, run_dir: str | Path, tensorboard: bool = False):
+    def __init__(self, run_dir: str | Path, tensorboard: bool = False, enabled: bool = True):
         self.dir = Path(run_dir).expanduser()
+        self.enabled = enabled  # False on the ranks of a multi-process run other than 0: they write nothing
+        self.metrics_path = self.dir / "metrics.jsonl"
+        self._metrics = None
+        self._tb = None
+        self.tb_missing = False
+        if not enabled:
+            return
         try:
             for sub in ("", "samples", "checkpoints"):
                 (self.dir / sub).mkdir(parents=True, exist_ok=True)
@@ -31,9 +38,6 @@ class RunWriter:
             probe.unlink()
         except OSError as exc:
             raise ConfigError(f"cannot write the run folder {self.dir} ({exc.strerror or exc}); choose another --out")
-        self.metrics_path = self.dir / "metrics.jsonl"
-        self._metrics = None
-        self._tb = None
         if tensorboard:
             try:
                 from torch.utils.tensorboard import SummaryWriter
@@ -48,11 +52,13 @@ class RunWriter:
         return self.dir / "checkpoints"
 
     def write_config(self, config: dict, extra: dict) -> None:
+        if not self.enabled:
+            return
         atomic_write_text(self.dir / "config.json", json.dumps({**config, **extra}, indent=1, sort_keys=True))
 
     def truncate_metrics(self, last_step: int) -> None:
         """On resume: drop lines past the checkpoint's step so the curve has no duplicate tail."""
-        if not self.metrics_path.exists():
+        if not self.enabled or not self.metrics_path.exists():
             return
         keep = []
         for line in self.metrics_path.read_text().splitlines():
@@ -64,6 +70,8 @@ class RunWriter:
         atomic_write_text(self.metrics_path, "".join(k + "\n" for k in keep))
 
     def log_metrics(self, record: dict) -> None:
+        if not self.enabled:
+            return
         if self._metrics is None:
             self._metrics = open(self.metrics_path, "a", buffering=1)
         clean = {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in record.items()}

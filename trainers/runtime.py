@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -47,3 +49,70 @@ def device_label(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return device.type
+
+
+@dataclass(frozen=True)
+class Speed:
+    """How the training step runs on this device (never what it computes, up to rounding).
+
+    ``amp_dtype``: autocast dtype (bf16) or None for full fp32; ``memory_format``: channels_last for conv nets
+    (what cuDNN and oneDNN are fastest with); ``compile``: torch.compile the G and D forward passes;
+    ``fused``: fused optimizer kernels (CUDA).
+    """
+
+    amp_dtype: torch.dtype | None = None
+    memory_format: torch.memory_format = torch.contiguous_format
+    compile: bool = False
+    fused: bool = False
+
+    @staticmethod
+    def choose(cfg, device: torch.device, conv: bool) -> "Speed":
+        cuda = device.type == "cuda"
+        precision = getattr(cfg, "precision", "auto") or "auto"
+        if precision == "bf16":
+            if cuda and not torch.cuda.is_bf16_supported():
+                raise ConfigError(f"--precision bf16: {torch.cuda.get_device_name(device)} has no bfloat16; "
+                                  "use --precision fp32")
+            amp = torch.bfloat16
+        elif precision == "auto" and cuda and torch.cuda.is_bf16_supported():
+            amp = torch.bfloat16
+        else:
+            amp = None
+        compile_pref = getattr(cfg, "compile", "auto") or "auto"
+        # double backward (gradient penalty) does not compile, nor do spectral-norm hooks reliably: eager there
+        compilable = not (cfg.gp_weight > 0) and not _uses_spectral_norm(cfg)
+        if compile_pref == "on":
+            use_compile = compilable
+        elif compile_pref == "auto":
+            use_compile = compilable and cuda and not cfg.deterministic
+        else:
+            use_compile = False
+        # channels_last suits cuDNN and oneDNN; the penalty's double backward hands back plain-layout gradients
+        channels_last = conv and device.type in ("cuda", "cpu") and not cfg.gp_weight > 0
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        return Speed(amp, fmt, use_compile, fused=cuda)
+
+    def optimizer_options(self, device: torch.device, kind: str = "adam") -> dict:
+        if not self.fused or device.type != "cuda":
+            return {}
+        return {"fused": True} if kind == "adam" else {"foreach": True}
+
+    def without_compile(self) -> "Speed":
+        return dataclasses.replace(self, compile=False)
+
+    def describe(self) -> str:
+        parts = ["bf16 autocast" if self.amp_dtype == torch.bfloat16 else "fp32"]
+        if self.memory_format == torch.channels_last:
+            parts.append("channels_last")
+        if self.fused:
+            parts.append("fused optimizer")
+        if self.compile:
+            parts.append("torch.compile")
+        return ", ".join(parts)
+
+
+def _uses_spectral_norm(cfg) -> bool:
+    from .models import MODELS
+
+    spec = MODELS.get(cfg.model)
+    return bool(spec and spec.spectral)

@@ -7,36 +7,94 @@ conditioning (in the nets) and InfoGAN's mutual-information term. All of that is
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 from torch import nn
 
+from .. import distributed as ddp
 from ..config import TrainConfig
 from ..data import ArrayData, BatchSampler
 from ..losses import LOSSES, gradient_penalty, info_loss
-from ..models import MODELS, build_networks
+from ..models import MODELS, arch_for, build_networks
+from ..runtime import Speed
 
 Stats = dict[str, torch.Tensor]
 
 
+class Critic(nn.Module):
+    """D and (InfoGAN) Q as one module: the unit DistributedDataParallel wraps and torch.compile compiles.
+
+    ``forward(x, y, with_q)`` → (score, Q's categorical logits, Q's continuous means); Q runs on D's features
+    only when asked (on fakes), as in InfoGAN.
+    """
+
+    def __init__(self, D: nn.Module, Q: nn.Module | None):
+        super().__init__()
+        self.D, self.Q = D, Q
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, with_q: bool = False):
+        h = self.D.features(x, y)
+        score = self.D.score(h, y)
+        if with_q and self.Q is not None:
+            logits, cont = self.Q(h)
+            return score, logits, cont
+        return score, None, None
+
+
 class AdversarialGAN:
-    def __init__(self, cfg: TrainConfig, nets: dict[str, nn.Module], device: torch.device, class_names=()):
+    def __init__(self, cfg: TrainConfig, nets: dict[str, nn.Module], device: torch.device, class_names=(),
+                 dist: ddp.DistInfo | None = None, speed: Speed | None = None):
         spec = MODELS[cfg.model]
-        self.cfg, self.spec, self.device = cfg, spec, device
+        self.cfg, self.spec, self.device, self.dist = cfg, spec, device, dist
+        self.speed = speed or Speed()
         self.class_names = tuple(class_names)
-        self.G = nets["G"].to(device)
-        self.D = nets["D"].to(device)
+        if dist is not None:
+            nets = {k: ddp.sync_batchnorm(v, dist) for k, v in nets.items()}
+        fmt = self.speed.memory_format
+        self.G = nets["G"].to(device, memory_format=fmt)
+        self.D = nets["D"].to(device, memory_format=fmt)
         self.Q = nets["Q"].to(device) if "Q" in nets else None
+        self.critic = Critic(self.D, self.Q)
         self.layout = self.G.layout
         loss_key = "bce-minimax" if spec.loss == "bce" and cfg.g_loss == "minimax" else spec.loss
         self.loss = LOSSES[loss_key]
         d_params = list(self.D.parameters()) + (list(self.Q.parameters()) if self.Q is not None else [])
+        opt_kw = self.speed.optimizer_options(device, spec.optimizer)
         if spec.optimizer == "rmsprop":
-            self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=cfg.lr_g)
-            self.opt_d = torch.optim.RMSprop(d_params, lr=cfg.lr_d)
+            self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=cfg.lr_g, **opt_kw)
+            self.opt_d = torch.optim.RMSprop(d_params, lr=cfg.lr_d, **opt_kw)
         else:
-            self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-            self.opt_d = torch.optim.Adam(d_params, lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+            self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2), **opt_kw)
+            self.opt_d = torch.optim.Adam(d_params, lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2), **opt_kw)
         self.noise = torch.Generator(device=device).manual_seed(cfg.seed + 1)
+        # what the training step calls: DDP wrappers (gradients averaged over ranks), compiled when asked;
+        # the plain modules above are what checkpoints, rendering and single D/G updates use
+        self._g_train: nn.Module = ddp.wrap(self.G, dist)
+        self._c_train: nn.Module = ddp.wrap(self.critic, dist)
+        self._c_frozen: nn.Module = self.critic  # D in G's update: frozen, so no gradient to average
+        self.compile_note: str | None = None
+        if self.speed.compile:
+            self._compile()
+
+    def _compile(self) -> None:
+        self._eager = (self._g_train, self._c_train, self._c_frozen)
+        self._g_train = torch.compile(self._g_train)
+        self._c_train = torch.compile(self._c_train)
+        self._c_frozen = torch.compile(self._c_frozen)
+        self._compiled_ok = False
+
+    def _uncompile(self, exc: BaseException) -> None:
+        self._g_train, self._c_train, self._c_frozen = self._eager
+        self.speed = self.speed.without_compile()
+        self.compile_note = (f"torch.compile failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+                             "training goes on without it")
+
+    def _autocast(self):
+        dtype = self.speed.amp_dtype
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=dtype)
 
     # -- what the loop and checkpoints see ---------------------------------------------------------------
     @property
@@ -69,41 +127,78 @@ class AdversarialGAN:
 
     # -- one iteration -----------------------------------------------------------------------------------
     def train_step(self, sampler: BatchSampler) -> Stats:
-        """n_critic D updates on fresh real batches, then one G update."""
-        for _ in range(self.cfg.n_critic):
+        """n_critic D updates on fresh real batches, then one G update on the last D update's fakes.
+
+        G runs once per iteration: its output on the last critic batch is what D learns to reject (detached)
+        and then, through the updated D, what G learns from (as pytorch/examples' DCGAN does).
+        """
+        if self.speed.compile and not self._compiled_ok:
+            try:
+                stats = self._train_step(sampler)
+            except Exception as exc:  # noqa: BLE001 - any compiler failure: fall back to eager, say so once
+                self._uncompile(exc)
+                return self._train_step(sampler)
+            self._compiled_ok = True
+            return stats
+        return self._train_step(sampler)
+
+    def _train_step(self, sampler: BatchSampler) -> Stats:
+        n_critic = self.cfg.n_critic
+        for k in range(n_critic):
             real, labels = sampler.next()
-            stats = self.d_step(real, labels)
-        stats.update(self.g_step(real.shape[0]))
+            latent = self._latent_for(real.shape[0], labels)
+            if k < n_critic - 1:
+                with torch.no_grad(), self._autocast():
+                    fake = self.G.generate(latent)
+                stats = self._d_update(real, labels, latent, fake)
+            else:
+                with self._autocast():
+                    fake = self._g_train(latent["z"], latent.get("label"), latent.get("cat"), latent.get("cont"))
+                stats = self._d_update(real, labels, latent, fake.detach())
+        stats.update(self._g_update(latent, fake))
         return stats
 
     def d_step(self, real: torch.Tensor, labels: torch.Tensor | None) -> Stats:
-        """(1) Update D: minimise L_D(D(x), D(G(z))) [+ λ·GP] [+ λ_I·L_I on the fakes]."""
-        n = real.shape[0]
-        latent = self.sample_latent(n)
-        if self.layout.num_classes:
-            latent["label"] = labels  # fakes of the same classes as the real batch
-        with torch.no_grad():
+        """One D update on its own (the app's "step D" while paused): fresh fakes, no G update."""
+        latent = self._latent_for(real.shape[0], labels)
+        with torch.no_grad(), self._autocast():
             fake = self.G.generate(latent)
+        return self._d_update(real, labels, latent, fake)
+
+    def g_step(self, n: int) -> Stats:
+        """One G update on its own (the app's "step G" while paused)."""
+        latent = self._latent_for(n, None)
+        with self._autocast():
+            fake = self._g_train(latent["z"], latent.get("label"), latent.get("cat"), latent.get("cont"))
+        return self._g_update(latent, fake)
+
+    def _d_update(self, real: torch.Tensor, labels: torch.Tensor | None, latent: dict[str, torch.Tensor],
+                  fake: torch.Tensor) -> Stats:
+        """(1) Update D: minimise L_D(D(x), D(G(z))) [+ λ·GP] [+ λ_I·L_I on the fakes]; ``fake`` is detached."""
         y = latent.get("label")
-        h_fake = self.D.features(fake, y)
-        r = self.D(real, y)
-        f = self.D.score(h_fake, y)
+        if real.dim() == 4:
+            real = real.contiguous(memory_format=self.speed.memory_format)
+        with self._autocast():
+            r, _, _ = self._c_train(real, y)
+            f, cat_logits, cont_mean = self._c_train(fake, y, self.Q is not None)
+        r, f = r.float(), f.float()
         loss = self.loss.d_loss(r, f)
         stats: Stats = {}
-        if self.cfg.gp_weight > 0:
-            gp = gradient_penalty(lambda x: self.D(x, y), real, fake, self.noise)
+        if self.cfg.gp_weight > 0:  # double backward: eager and in full precision, on the plain module
+            eps = self._uniform((real.shape[0],) + (1,) * (real.dim() - 1))
+            gp = gradient_penalty(lambda x: self.critic(x, y)[0], real, fake.float(), eps=eps)
             loss = loss + self.cfg.gp_weight * gp
             stats["gp"] = gp.detach()
         if self.Q is not None:
-            li = self._info(h_fake, latent)
+            li = self._info(cat_logits, cont_mean, latent)
             loss = loss + self.cfg.info_weight * li
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
         if self.cfg.clip > 0:
             with torch.no_grad():
-                for p in self.D.parameters():
-                    p.clamp_(-self.cfg.clip, self.cfg.clip)
+                torch._foreach_clamp_min_(list(self.D.parameters()), -self.cfg.clip)
+                torch._foreach_clamp_max_(list(self.D.parameters()), self.cfg.clip)
         r, f = r.detach(), f.detach()
         stats["loss_d"] = loss.detach()
         if self.loss.probabilistic:
@@ -115,18 +210,17 @@ class AdversarialGAN:
             stats["wdist"] = r.mean() - f.mean()
         return stats
 
-    def g_step(self, n: int) -> Stats:
+    def _g_update(self, latent: dict[str, torch.Tensor], fake: torch.Tensor) -> Stats:
         """(2) Update G: minimise L_G(D(G(z))) [+ λ_I·L_I], D and Q frozen."""
-        latent = self.sample_latent(n)
         self._freeze_d(True)
         try:
-            fake = self.G.generate(latent)
             y = latent.get("label")
-            h = self.D.features(fake, y)
-            loss = self.loss.g_loss(self.D.score(h, y))
+            with self._autocast():
+                f, cat_logits, cont_mean = self._c_frozen(fake, y, self.Q is not None)
+            loss = self.loss.g_loss(f.float())
             stats: Stats = {}
             if self.Q is not None:
-                li = self._info(h, latent, stats)
+                li = self._info(cat_logits, cont_mean, latent, stats)
                 loss = loss + self.cfg.info_weight * li
                 stats["loss_info"] = li.detach()
             self.opt_g.zero_grad(set_to_none=True)
@@ -136,6 +230,21 @@ class AdversarialGAN:
             self._freeze_d(False)
         stats["loss_g"] = loss.detach()
         return stats
+
+    def _latent_for(self, n: int, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """This rank's share of a global latent batch (all of it in one process); fakes share the real labels."""
+        world = self.dist.world if self.dist is not None else 1
+        part = ddp.shard(n * world, self.dist)
+        latent = {k: v[part] for k, v in self.sample_latent(n * world).items()}
+        if self.layout.num_classes and labels is not None:
+            latent["label"] = labels  # fakes of the same classes as the real batch
+        return latent
+
+    def _uniform(self, shape: tuple[int, ...]) -> torch.Tensor:
+        """U[0, 1) for this rank's share of a global batch, from the run's noise generator."""
+        world = self.dist.world if self.dist is not None else 1
+        full = torch.rand((shape[0] * world,) + shape[1:], device=self.device, generator=self.noise)
+        return full[ddp.shard(shape[0] * world, self.dist)]
 
     # -- sampling ------------------------------------------------------------------------------------------
     def sample_latent(self, n: int, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
@@ -173,8 +282,10 @@ class AdversarialGAN:
         return torch.cat(outs)
 
     # -- internals -----------------------------------------------------------------------------------------
-    def _info(self, h: torch.Tensor, latent: dict[str, torch.Tensor], stats: Stats | None = None) -> torch.Tensor:
-        cat_logits, cont_mean = self.Q(h)
+    def _info(self, cat_logits: list[torch.Tensor] | None, cont_mean: torch.Tensor | None,
+              latent: dict[str, torch.Tensor], stats: Stats | None = None) -> torch.Tensor:
+        cat_logits = [c.float() for c in cat_logits or []]
+        cont_mean = cont_mean.float() if cont_mean is not None else None
         if stats is not None and cat_logits:
             stats["info_acc"] = (cat_logits[0].argmax(1) == latent["cat"][:, 0]).float().mean().detach()
         return info_loss(cat_logits, latent.get("cat"), cont_mean, latent.get("cont"), self.cfg.cont_weight)
@@ -185,9 +296,11 @@ class AdversarialGAN:
                 m.requires_grad_(not frozen)
 
 
-def build_algorithm(cfg: TrainConfig, data: ArrayData, device: torch.device) -> AdversarialGAN:
+def build_algorithm(cfg: TrainConfig, data: ArrayData, device: torch.device, dist: ddp.DistInfo | None = None
+                    ) -> AdversarialGAN:
     """Networks for the resolved ``cfg`` on ``data``'s sample shape, wrapped in the training algorithm."""
     spec = MODELS[cfg.model]
     nets = build_networks(spec, sample_shape=data.sample_shape, num_classes=data.num_classes, z_dim=cfg.z_dim,
                           width=cfg.width, cat_codes=cfg.cat_codes, cont_codes=cfg.cont_codes)
-    return AdversarialGAN(cfg, nets, device, data.class_names)
+    speed = Speed.choose(cfg, device, conv=arch_for(spec, data.is_image) == "conv")
+    return AdversarialGAN(cfg, nets, device, data.class_names, dist, speed)

@@ -101,18 +101,28 @@ def fit_images(x: torch.Tensor, size: int, channels: int) -> torch.Tensor:
 
 
 class BatchSampler:
-    """Shuffled batches without replacement, epoch after epoch; its state round-trips through a checkpoint."""
+    """Shuffled batches without replacement, epoch after epoch; its state round-trips through a checkpoint.
 
-    def __init__(self, data: ArrayData, batch_size: int, seed: int, device: torch.device):
+    The data lives on the training device as uint8 and each batch is one index into it: no DataLoader, no
+    per-image decoding on the hot path. The epoch's permutation is drawn on the CPU (so it is the same on
+    every machine and in the checkpoint) and moved to the device once per epoch. Under torchrun,
+    ``batch_size`` is the global batch: every rank walks the same permutation and takes its own slice.
+    """
+
+    def __init__(self, data: ArrayData, batch_size: int, seed: int, device: torch.device, dist=None):
+        from ..distributed import shard
+
         self.data = data
         self.batch_size = batch_size
         self.device = device
+        self.part = shard(batch_size, dist)
         self.generator = torch.Generator().manual_seed(seed)
         self.x = data.x.to(device)
         self.labels = data.labels.to(device) if data.labels is not None else None
         self.epoch = 0
         self.pos = 0
         self.perm = torch.randperm(len(data), generator=self.generator)
+        self._perm_dev: torch.Tensor | None = None
 
     def next(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Next batch: (x in model range on device, labels or None). Drops an incomplete epoch tail."""
@@ -120,7 +130,10 @@ class BatchSampler:
             self.epoch += 1
             self.pos = 0
             self.perm = torch.randperm(len(self.data), generator=self.generator)
-        idx = self.perm[self.pos:self.pos + self.batch_size].to(self.device)
+            self._perm_dev = None
+        if self._perm_dev is None:
+            self._perm_dev = self.perm.to(self.device)
+        idx = self._perm_dev[self.pos:self.pos + self.batch_size][self.part]
         self.pos += self.batch_size
         x = self.data.to_model(self.x[idx])
         y = self.labels[idx] if self.labels is not None else None
@@ -134,6 +147,7 @@ class BatchSampler:
         if tensors["perm"].numel() != len(self.data):
             raise ValueError(f"sampler permutation has {tensors['perm'].numel()} entries, dataset {len(self.data)}")
         self.perm = tensors["perm"].clone()
+        self._perm_dev = None
         self.generator.set_state(tensors["generator"])
         self.epoch, self.pos = int(meta["epoch"]), int(meta["pos"])
 
