@@ -1,0 +1,122 @@
+"""Benchmark (not a test): resident memory over a long training run, headless and in the app.
+
+    python -m tests.benchmarks.bench_memory [--minutes 5] [--model dcgan] [--skip-app]
+
+Memory must stay flat: the engine keeps one logging window of stats, the app a bounded history in RAM, the
+rest goes to disk (metrics.jsonl, samples/, checkpoints/). Samples every 250 steps, checkpoints every 1000,
+domain evaluation every 1000 (its classifier is trained or loaded at the first one), so every kind of
+output is produced many times. Prints RSS after warm-up, the peak, the end, and the growth over the second
+half of the run (MB per minute); asserts nothing. Linux (reads /proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def report(name: str, samples: list[tuple[float, float]], steps: int | None = None) -> None:
+    if len(samples) < 4:
+        print(f"{name}: too few samples")
+        return
+    t_end = samples[-1][0]
+    warm = [m for t, m in samples if t >= min(30.0, t_end / 4)]
+    half = [(t, m) for t, m in samples if t >= t_end / 2]
+    (t0, m0), (t1, m1) = half[0], half[-1]
+    slope = (m1 - m0) / max(t1 - t0, 1e-9) * 60
+    print(f"{name}: RSS after warm-up {warm[0]:.0f} MB · peak {max(m for _, m in samples):.0f} MB · end {m1:.0f} MB"
+          f" · second half {slope:+.1f} MB/min over {t_end / 60:.1f} min" + (f" ({steps} steps)" if steps else ""))
+
+
+def last_step(out: Path) -> int | None:
+    import json
+
+    try:
+        return int(json.loads((out / "metrics.jsonl").read_text().splitlines()[-1])["step"])
+    except (OSError, IndexError, KeyError, ValueError):
+        return None
+
+
+def headless(model: str, seconds: float, out: Path) -> None:
+    args = [sys.executable, "-m", "trainers", "train", "--model", model, "--data", "digits", "--steps", "100000000",
+            "--out", str(out), "--sample-every", "250", "--checkpoint-every", "1000", "--eval-every", "1000",
+            "--quiet"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0, samples = time.perf_counter(), []
+    while proc.poll() is None and time.perf_counter() - t0 < seconds:
+        time.sleep(1.0)
+        samples.append((time.perf_counter() - t0, rss_mb(proc.pid)))
+    proc.terminate()
+    proc.wait(120)
+    report("headless ganstudio train", samples, last_step(out))
+
+
+def in_app(model: str, seconds: float, out: Path, settings: Path) -> None:
+    os.environ["GANSTUDIO_CONFIG_DIR"] = str(settings)
+    from PySide6.QtCore import QTimer
+
+    from ganstudio.app import create_app
+    from ganstudio.main_window import MainWindow
+
+    app = create_app()
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    cfg = {"model": model, "data": "digits", "sample_every": 250, "checkpoint_every": 1000, "eval_every": 1000,
+           "steps": 100_000_000}
+    session = window.start_run(cfg, str(out))
+    t0, samples = time.perf_counter(), []
+
+    def tick():
+        samples.append((time.perf_counter() - t0, rss_mb(os.getpid())))
+        if samples[-1][0] >= seconds:
+            timer.stop()
+            window.close()
+
+    timer = QTimer()
+    timer.setInterval(1000)
+    timer.timeout.connect(tick)
+    timer.start()
+    window.destroyed.connect(app.quit)
+    session.sig_finished.connect(app.quit)
+    app.exec()
+    session.stop_and_wait()
+    report("in the app (training tab live)", samples, last_step(out))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, default=5.0)
+    ap.add_argument("--model", default="dcgan")
+    ap.add_argument("--skip-app", action="store_true")
+    args = ap.parse_args()
+    import torch
+
+    print(f"machine: {platform.machine()} · {os.cpu_count()} CPUs · torch {torch.__version__} · "
+          f"{args.model} on digits, {args.minutes:g} min per side")
+    with tempfile.TemporaryDirectory() as tmp:
+        headless(args.model, args.minutes * 60, Path(tmp) / "cli")
+        if not args.skip_app:
+            in_app(args.model, args.minutes * 60, Path(tmp) / "app", Path(tmp) / "settings")
+
+
+if __name__ == "__main__":
+    main()

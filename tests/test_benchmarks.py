@@ -1,0 +1,18 @@
+"""The speed benchmark runs in CI in its tiny mode, so it cannot rot: both loops train, the table prints."""
+
+from __future__ import annotations
+
+import re
+
+from tests.benchmarks import bench_speed
+
+
+def test_speed_benchmark_tiny_mode(capsys):
+    assert bench_speed.main(["--tiny", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("machine: ") and " cores · torch " in out
+    rows = re.findall(r"^(DCGAN \d+×\d+, batch \d+)\s+(\S+)\s+(\d+)\s+(\d+)\s+([\d.]+)×$", out, re.M)
+    assert [r[0] for r in rows] == ["DCGAN 28×28, batch 128", "DCGAN 64×64, batch 64"]
+    for _, _, ref, ours, ratio in rows:
+        assert int(ref) > 0 and int(ours) > 0
+        assert abs(float(ratio) - int(ours) / int(ref)) < 0.01 + 0.02 * float(ratio)
