@@ -97,3 +97,26 @@ def test_resume_under_torchrun_continues_the_run(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert "resumed at step 5" in again.stderr and "completed at step 8" in again.stderr
     assert read_checkpoint(out / "checkpoints" / "last.safetensors").step == 8
+
+
+def test_ctrl_c_stops_every_rank_at_the_same_step_with_a_checkpoint(tmp_path):
+    """A terminal's Ctrl+C reaches torchrun and both workers (twice: torchrun forwards it); they must agree."""
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    args = [a if a != "10" else "100000" for a in ARGS]
+    proc = subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                             "-m", "trainers", "train", *args, "--out", str(out)], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    metrics = out / "metrics.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (metrics.exists() and len(metrics.read_text().splitlines()) > 5):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
+    _, err = proc.communicate(timeout=120)
+    assert "stopped at step" in err, err[-3000:]
+    step = int(err.split("stopped at step ")[1].split(";")[0])
+    assert read_checkpoint(out / "checkpoints" / "last.safetensors").step == step
+    assert json.loads(metrics.read_text().splitlines()[-1])["step"] == step

@@ -6,6 +6,7 @@ import argparse
 import json
 import signal
 import sys
+import time
 
 from .config import TrainConfig
 from .errors import GanStudioError
@@ -114,14 +115,8 @@ def _train(args) -> int:
     if env_rank() != 0:  # under torchrun, rank 0 speaks for the run; the others only report errors
         return _quiet_rank(train(TrainConfig(**fields), resume=args.resume))
     run = train(TrainConfig(**fields), resume=args.resume)
-    interrupted = []
-
-    def on_sigint(signum, frame):
-        if interrupted:  # a second Ctrl+C: give up at once
-            raise KeyboardInterrupt
-        interrupted.append(True)
-
-    old_handler = signal.signal(signal.SIGINT, on_sigint)
+    interrupted: list[float] = []
+    old_handler = signal.signal(signal.SIGINT, _sigint_handler(interrupted))
     bar = None
     status = 0
     stop_sent = False
@@ -177,11 +172,32 @@ def _train(args) -> int:
             bar.close()
 
 
+def _sigint_handler(interrupted: list[float]):
+    """First Ctrl+C: note it (the loop stops with a final checkpoint); a second one: give up at once.
+
+    Under torchrun a terminal's Ctrl+C reaches each worker twice, from the terminal and forwarded by torchrun,
+    so a repeat within 2 s counts as the same one.
+    """
+    from .distributed import env_world_size
+
+    def on_sigint(signum, frame):
+        now = time.monotonic()
+        if interrupted and not (env_world_size() > 1 and now - interrupted[0] < 2.0):
+            raise KeyboardInterrupt
+        if not interrupted:
+            interrupted.append(now)
+
+    return on_sigint
+
+
 def _quiet_rank(run) -> int:
     """Drive a rank other than 0 of a torchrun run: no bar, no log; errors still reach stderr."""
     from .events import Command, Finished, Message, Paused
 
     status = 0
+    interrupted: list[float] = []
+    old_handler = signal.signal(signal.SIGINT, _sigint_handler(interrupted))
+    stop_sent = False
     try:
         event = next(run)
         while not isinstance(event, Finished):
@@ -191,10 +207,15 @@ def _quiet_rank(run) -> int:
                 status = 1
             elif isinstance(event, Paused) and event.reason != "user":
                 status, cmd = 1, Command.STOP
+            if interrupted and not stop_sent:
+                cmd, status = Command.STOP, 130
+            stop_sent = stop_sent or cmd is Command.STOP
             event = run.send(cmd)
     except KeyboardInterrupt:
         run.close()
         return 130
+    finally:
+        signal.signal(signal.SIGINT, old_handler)
     return status
 
 
