@@ -298,6 +298,8 @@ class TrainingRun(Iterator[Event]):
                         yield from self._collect_evals(self._evaluator.wait())
                     yield from self._start_eval()
             yield from self._finish_evals(wait=reason == "completed")
+            if self._sync is not None:  # rank 0 may still be writing: leave the process group together
+                self._sync.barrier()
             yield Finished(self.step, reason, str(saved) if saved else (str(self.last_good) if self.last_good else None))
         finally:
             if self._evaluator is not None:
