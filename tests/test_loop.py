@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from trainers import checkpoints as ck
-from trainers.errors import ConfigError
+from trainers.errors import ConfigError, GanStudioError
 from trainers.events import (CheckpointSaved, Command, Finished, Idle, Message, Paused, Resumed, RunStarted,
                              SampleGrid, Stats)
 from trainers.loop import train
@@ -189,3 +189,53 @@ def test_resume_warns_when_the_data_changed(tmp_path, monkeypatch):
     texts = [e.text for e in events if isinstance(e, Message)]
     assert any("dataset differs" in t for t in texts)
     assert events[-1].step == 3
+
+
+def test_checkpoint_writes_do_not_stall_the_step_loop(tmp_path, monkeypatch):
+    """While the step-10 checkpoint is held on its way to disk, training goes on; CheckpointSaved comes only
+    once the file is there, and the end of the run waits for every queued write."""
+    import threading
+
+    release = threading.Event()
+    real_write = ck.write_checkpoint
+
+    def held_write(path, tensors, full):
+        assert release.wait(timeout=120), "the test never released the write"
+        return real_write(path, tensors, full)
+
+    monkeypatch.setattr(ck, "write_checkpoint", held_write)
+    cfg = tiny_config(tmp_path, steps=30, checkpoint_every=10, sample_every=5, log_window_s=0.0)
+    last = tmp_path / "run" / "checkpoints" / "last.safetensors"
+    saved, stats_while_held = [], []
+    for e in train(cfg):
+        if isinstance(e, CheckpointSaved):
+            assert release.is_set()
+            _, meta = ck.read_meta(e.path)
+            saved.append((e.step, meta["step"]))
+        elif isinstance(e, Stats) and not release.is_set():
+            stats_while_held.append(e.step)
+            if e.step == 19:
+                assert not last.exists() and saved == []
+                release.set()
+    assert stats_while_held == list(range(1, 20))  # nine steps past the checkpoint, none waited for it
+    assert saved == [(10, 10), (20, 20), (30, 30)]
+    assert ck.read_meta(last)[1]["step"] == 30
+    samples = sorted(p.name for p in (tmp_path / "run" / "samples").glob("*.png"))
+    assert samples == [f"step_{s:07d}.png" for s in range(0, 31, 5)]
+
+
+def test_a_failed_background_write_ends_the_run_with_what_to_do(tmp_path, monkeypatch):
+    calls = []
+    real_write = ck.write_checkpoint
+
+    def full_disk(path, tensors, full):
+        calls.append(full["step"])
+        if full["step"] >= 8:
+            raise OSError(28, "No space left on device")
+        return real_write(path, tensors, full)
+
+    monkeypatch.setattr(ck, "write_checkpoint", full_disk)
+    with pytest.raises(GanStudioError, match=r"step 8 .*No space left on device.*last good checkpoint .*"
+                                             r"last\.safetensors is kept"):
+        list(train(tiny_config(tmp_path, steps=12)))
+    assert ck.read_meta(tmp_path / "run" / "checkpoints" / "last.safetensors")[1]["step"] == 4

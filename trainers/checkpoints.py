@@ -50,12 +50,18 @@ class Checkpoint:
 def save_checkpoint(path: Path, *, modules: dict[str, torch.nn.Module], optimizers: dict[str, torch.optim.Optimizer],
                     extra_tensors: dict[str, torch.Tensor], meta: dict) -> Path:
     """Write ``path`` (.safetensors) and its ``.json`` sidecar atomically. ``meta`` must be JSON-serialisable."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_checkpoint(path, *snapshot_checkpoint(modules=modules, optimizers=optimizers,
+                                                       extra_tensors=extra_tensors, meta=meta))
+
+
+def snapshot_checkpoint(*, modules: dict[str, torch.nn.Module], optimizers: dict[str, torch.optim.Optimizer],
+                        extra_tensors: dict[str, torch.Tensor], meta: dict) -> tuple[dict[str, torch.Tensor], dict]:
+    """Everything a checkpoint holds, copied to the CPU now: training may go on while ``write_checkpoint``
+    writes the copy (in another thread)."""
     tensors: dict[str, torch.Tensor] = {}
     for name, mod in modules.items():
         for k, v in mod.state_dict().items():
-            tensors[f"{name}/{k}"] = v.detach().cpu().contiguous().clone()
+            tensors[f"{name}/{k}"] = _cpu_copy(v)
     optim_meta = {}
     for name, opt in optimizers.items():
         sd = opt.state_dict()
@@ -63,7 +69,7 @@ def save_checkpoint(path: Path, *, modules: dict[str, torch.nn.Module], optimize
         for idx, st in sd["state"].items():
             for k, v in st.items():
                 if torch.is_tensor(v):
-                    tensors[f"optim/{name}/{idx}/{k}"] = v.detach().cpu().contiguous().clone()
+                    tensors[f"optim/{name}/{idx}/{k}"] = _cpu_copy(v)
                 else:
                     scalars.setdefault(str(idx), {})[k] = v
         optim_meta[name] = {"param_groups": sd["param_groups"], "scalars": scalars}
@@ -74,7 +80,7 @@ def save_checkpoint(path: Path, *, modules: dict[str, torch.nn.Module], optimize
         for i, s in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"rng/cuda{i}"] = s
     for k, v in extra_tensors.items():
-        tensors[k] = v.detach().cpu().contiguous().clone()
+        tensors[k] = _cpu_copy(v)
     full = dict(meta)
     full.update({
         "format": FORMAT,
@@ -84,6 +90,17 @@ def save_checkpoint(path: Path, *, modules: dict[str, torch.nn.Module], optimize
         "rng": {"python": _py_state_to_json(random.getstate()), "numpy": [np_state[0], int(np_state[2]),
                                                                           int(np_state[3]), float(np_state[4])]},
     })
+    return tensors, full
+
+
+def _cpu_copy(v: torch.Tensor) -> torch.Tensor:
+    """A contiguous CPU copy that later in-place updates of ``v`` cannot reach (one copy, not two)."""
+    return v.detach().to("cpu", memory_format=torch.contiguous_format, copy=True)
+
+
+def write_checkpoint(path: Path, tensors: dict[str, torch.Tensor], full: dict) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(full, sort_keys=True)
     atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: text}))
     atomic_write(path.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(full, indent=1, sort_keys=True)))

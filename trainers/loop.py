@@ -31,9 +31,10 @@ from .data import BatchSampler, load_dataset, real_stats
 from .errors import CheckpointError, ConfigError, GanStudioError
 from .events import (CheckpointSaved, Command, Event, EvalScores, Finished, Idle, Message, Paused, Resumed,
                      RunStarted, SampleGrid, Stats)
-from .images import scatter_image, to_uint8_grid
+from .images import save_png, scatter_image, to_uint8_grid
 from .runfolder import RunWriter, read_metrics, step_name
 from .runtime import device_label, pick_device, seed_everything
+from .writes import BackgroundWrites
 
 GRID_SEED = 1234  # the fixed latent of sample grids (StyleGAN's grid_z, pytorch/examples' fixed_noise)
 PROXY_SEED = 4321
@@ -134,6 +135,7 @@ class TrainingRun(Iterator[Event]):
         self._proxy: float | None = None
         self._proxy_cache: tuple[int, torch.Tensor | None] = (-1, None)
         self._pending: collections.deque[Command] = collections.deque()
+        self._writes = BackgroundWrites()  # sample PNGs and checkpoints, written while training goes on
         self._resumed = ckpt is not None
         self._data_changed = ckpt is not None and ckpt.meta["data"].get("fingerprint") != self.data.fingerprint()
         self._gen = self._loop()
@@ -204,6 +206,7 @@ class TrainingRun(Iterator[Event]):
                                 yield from self._emit(Message("error", "no good checkpoint to go back to: stop and "
                                                               "start again with lower learning rates", self.step))
                                 continue
+                            yield from self._collect_writes(wait=True)  # the newest good one
                             self._restore(ck.read_checkpoint(self.last_good))
                             corrupted = False
                             yield from self._emit(Message("info", f"reloaded the last good checkpoint "
@@ -220,6 +223,7 @@ class TrainingRun(Iterator[Event]):
                 if paused:
                     time.sleep(PAUSE_POLL_S)
                     yield from self._collect_evals()
+                    yield from self._collect_writes()
                     yield from self._emit(Idle(self.step))
                     continue
                 try:
@@ -261,6 +265,7 @@ class TrainingRun(Iterator[Event]):
                 if bad is not None:
                     paused, corrupted = True, True
                     key, index = bad
+                    yield from self._collect_writes(wait=True)  # name the newest good checkpoint
                     kept = (f"the last good checkpoint ({self.last_good.name}) is kept; Resume reloads it"
                             if self.last_good else "no checkpoint was written yet")
                     yield from self._emit(Message("warning", f"{key} became NaN/Inf at step "
@@ -280,6 +285,7 @@ class TrainingRun(Iterator[Event]):
                 if cfg.eval_every and self.step % cfg.eval_every == 0 and self.step < cfg.steps:
                     yield from self._start_eval()  # the final step's is done below, waiting for a busy one
                 yield from self._collect_evals()
+                yield from self._collect_writes()
                 t0 = time.perf_counter()
             saved = None
             if corrupted:
@@ -288,9 +294,10 @@ class TrainingRun(Iterator[Event]):
             else:
                 if self.step % cfg.sample_every:
                     yield from self._sample()
-                saved = self.last_good
                 if self._saved_step != self.step:
-                    saved = yield from self._checkpoint(periodic=False)
+                    yield from self._checkpoint(periodic=False)
+                yield from self._collect_writes(wait=True)
+                saved = self.last_good
                 # a run that passed at least one evaluation interval ends with the score of its final step
                 if (reason == "completed" and cfg.eval_every and self.step >= cfg.eval_every
                         and self._evaluated != self.step):
@@ -302,6 +309,7 @@ class TrainingRun(Iterator[Event]):
                 self._sync.barrier()
             yield Finished(self.step, reason, str(saved) if saved else (str(self.last_good) if self.last_good else None))
         finally:
+            self._writes.close()  # queued writes finish: an error or a stop loses no checkpoint
             if self._evaluator is not None:
                 self._evaluator.close()
             self.writer.close()
@@ -350,7 +358,9 @@ class TrainingRun(Iterator[Event]):
         else:
             real = self.data.x[:2000].numpy()
             image = scatter_image(np.concatenate([fake.numpy(), self._proxy_fakes().numpy()]), real)
-        path = self.writer.save_sample(self.step, image)
+        path = self.writer.sample_path(self.step)
+        self.writer.log_image(self.step, image)
+        self._writes.submit(lambda: save_png(image, path), ("sample", self.step, path))
         self._proxy = pixel_stat_distance(self._proxy_fakes(), self._real_mean, self._real_std)
         yield from self._emit(SampleGrid(self.step, image, str(path)))
 
@@ -361,7 +371,8 @@ class TrainingRun(Iterator[Event]):
         return self._proxy_cache[1]
 
     def _checkpoint(self, periodic: bool):
-        """Write last (+ step_XXXXXXX when periodic and kept, + best when the proxy improved). Rank 0 only."""
+        """Snapshot the state now and write it in the background: last (+ step_XXXXXXX when periodic and kept,
+        + best when the proxy improved). CheckpointSaved follows once the files exist. Rank 0 only."""
         if not self.is_main:
             self._saved_step = self.step
             return None
@@ -383,18 +394,40 @@ class TrainingRun(Iterator[Event]):
             "sampler": s_meta,
             "proxy": {"pix_dist": proxy, "best": self.best},
         }
-        ck.save_checkpoint(last, modules=self.algo.modules, optimizers=self.algo.optimizers,
-                           extra_tensors=tensors, meta=meta)
+        snapshot = ck.snapshot_checkpoint(modules=self.algo.modules, optimizers=self.algo.optimizers,
+                                          extra_tensors=tensors, meta=meta)
+        copies = []
         if periodic and self.config.keep_every:
-            ck.copy_checkpoint(last, self.writer.checkpoints / f"{step_name(self.step)}.safetensors")
+            copies.append(self.writer.checkpoints / f"{step_name(self.step)}.safetensors")
             kinds.append("step")
         if is_best:
-            ck.copy_checkpoint(last, self.writer.checkpoints / "best.safetensors")
+            copies.append(self.writer.checkpoints / "best.safetensors")
             kinds.append("best")
-        self.last_good = last
+
+        def write() -> None:
+            ck.write_checkpoint(last, *snapshot)
+            for dst in copies:
+                ck.copy_checkpoint(last, dst)
+
+        self._writes.submit(write, ("checkpoint", self.step, last, tuple(kinds)))
         self._saved_step = self.step
-        yield from self._emit(CheckpointSaved(self.step, str(last), tuple(kinds)))
-        return last
+        return
+        yield  # a generator like the other pieces: callers `yield from` it
+
+    def _collect_writes(self, wait: bool = False):
+        """Finished background writes: a checkpoint becomes `last_good` and is announced once it is on disk.
+        A failed write ends the run with what to do; the checkpoints already written stay as they are."""
+        for d in self._writes.done(wait):
+            kind, step, path = d.tag[:3]
+            if d.error is not None:
+                err = d.error.strerror if isinstance(d.error, OSError) and d.error.strerror else d.error
+                kept = (f"the last good checkpoint {self.last_good} is kept; resume from it with --resume"
+                        if self.last_good else "no checkpoint was written yet")
+                raise GanStudioError(f"could not write the {kind} of step {step} to {path} ({err}): free disk "
+                                     f"space or check the folder's permissions; {kept}")
+            if kind == "checkpoint":
+                self.last_good = path
+                yield from self._emit(CheckpointSaved(step, str(path), d.tag[3]))
 
     # -- evaluation (metrics/live.py runs it in a thread; here: hand-over, results, `best`) --------------
     @property
@@ -418,6 +451,7 @@ class TrainingRun(Iterator[Event]):
             return
         if self._saved_step != self.step:
             yield from self._checkpoint(periodic=False)
+        yield from self._collect_writes(wait=True)  # the candidate is a link to this step's file
         candidate = self._pending_dir / f"{step_name(self.step)}.safetensors"
         ck.link_checkpoint(self.last_good, candidate)
         G = copy.deepcopy(self.algo.G).eval().requires_grad_(False)

@@ -11,7 +11,6 @@ import numpy as np
 
 from .atomic import atomic_write_text
 from .errors import ConfigError
-from .images import save_png
 
 
 def step_name(step: int) -> str:
@@ -84,11 +83,13 @@ class RunWriter:
     def save_eval(self, step: int, result: dict) -> Path:
         return save_eval(self.dir, step, result)
 
-    def save_sample(self, step: int, image: np.ndarray) -> Path:
-        path = save_png(image, self.dir / "samples" / f"{step_name(step)}.png")
+    def sample_path(self, step: int) -> Path:
+        return self.dir / "samples" / f"{step_name(step)}.png"
+
+    def log_image(self, step: int, image: np.ndarray) -> None:
+        """The sample grid to TensorBoard (if on); the PNG itself is written by the loop's background writer."""
         if self._tb is not None:
             self._tb.add_image("samples", image, step, dataformats="HWC")
-        return path
 
     def close(self) -> None:
         if self._metrics is not None:
