@@ -1,10 +1,10 @@
-"""The speed benchmark runs in CI in its tiny mode, so it cannot rot: both loops train, the table prints."""
+"""Benchmarks run in CI in a tiny mode, so they cannot rot: both loops train, the figures print."""
 
 from __future__ import annotations
 
 import re
 
-from tests.benchmarks import bench_speed
+from tests.benchmarks import bench_folder, bench_speed
 
 
 def test_speed_benchmark_tiny_mode(capsys):
@@ -16,3 +16,11 @@ def test_speed_benchmark_tiny_mode(capsys):
     for _, _, ref, ours, ratio in rows:
         assert int(ref) > 0 and int(ours) > 0
         assert abs(float(ratio) - int(ours) / int(ref)) < 0.01 + 0.02 * float(ratio)
+
+
+def test_folder_benchmark_tiny_mode(capsys):
+    assert bench_folder.main(["--images", "50", "--size", "16", "--source", "24", "--seconds", "0.2"]) == 0
+    out = capsys.readouterr().out
+    loads = re.findall(r"^  (memory|cache) load \((first|second)\): (\d+) images", out, re.M)
+    assert loads == [("memory", "first", "50"), ("cache", "first", "50"), ("cache", "second", "50")]
+    assert len(re.findall(r"^  sampler: [\d,]+ img/s at batch 64 · anonymous RSS", out, re.M)) == 2

@@ -89,6 +89,57 @@ def test_folder_skips_junk_and_counts(tmp_path):
     assert data.notes == [f"skipped 2 unreadable or non-image files in {tmp_path}"]
 
 
+def test_a_large_folder_is_read_from_a_memory_mapped_cache(tmp_path, monkeypatch):
+    """Over the RAM threshold, a folder is decoded once into a cache file and batches page in from it: the
+    same pixels as the in-memory load, no decoding the second time, a fresh cache when a file changes."""
+    from trainers.data import real
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        Image.fromarray(rng.integers(0, 256, (48, 40, 3), dtype=np.uint8)).save(folder / f"{i:02d}.png")
+    (folder / "junk.png").write_bytes(b"not a png")
+    monkeypatch.setenv("GANSTUDIO_CACHE", str(tmp_path / "cache"))
+    in_ram = load_dataset(str(folder), image_size=16, channels=3)
+    monkeypatch.setattr(real, "STREAM_OVER_BYTES", 0)
+    mapped = load_dataset(str(folder), image_size=16, channels=3)
+    caches = sorted((tmp_path / "cache" / "folders").glob("*.npy"))
+    assert len(caches) == 1 and caches[0].stat().st_size >= 41 * 3 * 16 * 16
+    assert mapped.x.shape == (40, 3, 16, 16) and torch.equal(mapped.x, in_ram.x)
+    assert mapped.fingerprint() == in_ram.fingerprint()
+    assert "skipped 1 unreadable" in mapped.notes[-1] and "cache file" in mapped.notes[0]
+    x, _ = BatchSampler(mapped, 8, 0, torch.device("cpu")).next()
+    x_ram, _ = BatchSampler(in_ram, 8, 0, torch.device("cpu")).next()
+    assert torch.equal(x, x_ram) and x.dtype == torch.float32 and x.min() >= -1 and x.max() <= 1
+
+    def no_decoding(*a, **k):
+        raise AssertionError("decoded again instead of reading the cache")
+
+    monkeypatch.setattr(real, "_decode_one", no_decoding)
+    again = load_dataset(str(folder), image_size=16, channels=3)
+    assert torch.equal(again.x, in_ram.x) and "skipped 1 unreadable" in again.notes[-1]
+    monkeypatch.undo()
+    monkeypatch.setenv("GANSTUDIO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(real, "STREAM_OVER_BYTES", 0)
+    Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(folder / "00.png")  # one image changes
+    changed = load_dataset(str(folder), image_size=16, channels=3)
+    assert int(changed.x[0].max()) == 0 and torch.equal(changed.x[1:], in_ram.x[1:])
+    assert len(list((tmp_path / "cache" / "folders").glob("*.npy"))) == 1  # the stale cache is gone
+
+
+def test_a_large_folder_without_cache_space_says_what_to_do(tmp_path, monkeypatch):
+    from trainers.data import real
+
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "a.png")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("GANSTUDIO_CACHE", str(blocker))
+    monkeypatch.setattr(real, "STREAM_OVER_BYTES", 0)
+    with pytest.raises(DataError, match="set GANSTUDIO_CACHE to a writable folder"):
+        load_dataset(str(tmp_path), image_size=16, channels=3)
+
+
 def test_folder_errors(tmp_path):
     with pytest.raises(DataError, match="empty"):
         load_dataset(str(tmp_path), image_size=32)

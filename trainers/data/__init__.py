@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import torch
 
 from ..errors import DataError
@@ -81,6 +82,9 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
     else:
         imgs, _, skipped = real.load_folder(name, size, ch or 3, progress)
         x = torch.from_numpy(imgs)
+        if isinstance(imgs, np.memmap):
+            notes.append(f"{len(imgs)} images at {size} px are read from the cache file {imgs.filename} "
+                         f"({imgs.nbytes / 2**30:.1f} GiB) rather than held in memory")
         if skipped:
             notes.append(f"skipped {skipped} unreadable or non-image file{'s' if skipped != 1 else ''} in {name}")
     if limit is not None and len(x) > limit:

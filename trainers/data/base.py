@@ -52,7 +52,7 @@ class ArrayData:
         h = hashlib.sha256()
         h.update(self.name.encode())
         h.update(str(tuple(self.x.shape)).encode())
-        h.update(self.x.contiguous().numpy().tobytes()[: 1 << 22])
+        h.update(self.x.contiguous().view(-1)[: 1 << 22].numpy().tobytes())  # not the whole set: it may be on disk
         if self.labels is not None:
             h.update(self.labels.numpy().tobytes())
         return h.hexdigest()[:16]
@@ -117,8 +117,11 @@ class BatchSampler:
         self.device = device
         self.part = shard(batch_size, dist)
         self.generator = torch.Generator().manual_seed(seed)
-        self.x = data.x.to(device)
-        self.labels = data.labels.to(device) if data.labels is not None else None
+        # a set that fits goes to the device once; a large one read from disk stays there and each batch is
+        # gathered on the CPU and copied over (pinned, asynchronous)
+        self.resident = device.type == "cpu" or _fits_on(device, data.x.nbytes)
+        self.x = data.x.to(device) if self.resident else data.x
+        self.labels = data.labels.to(self.x.device) if data.labels is not None else None
         self.epoch = 0
         self.pos = 0
         self.perm = torch.randperm(len(data), generator=self.generator)
@@ -132,12 +135,15 @@ class BatchSampler:
             self.perm = torch.randperm(len(self.data), generator=self.generator)
             self._perm_dev = None
         if self._perm_dev is None:
-            self._perm_dev = self.perm.to(self.device)
+            self._perm_dev = self.perm.to(self.x.device)
         idx = self._perm_dev[self.pos:self.pos + self.batch_size][self.part]
         self.pos += self.batch_size
-        x = self.data.to_model(self.x[idx])
+        x = self.x[idx]
         y = self.labels[idx] if self.labels is not None else None
-        return x, y
+        if not self.resident:
+            x = x.pin_memory().to(self.device, non_blocking=True)
+            y = y.to(self.device, non_blocking=True) if y is not None else None
+        return self.data.to_model(x), y
 
     def state(self) -> tuple[dict[str, torch.Tensor], dict]:
         tensors = {"perm": self.perm.clone(), "generator": self.generator.get_state()}
@@ -150,6 +156,14 @@ class BatchSampler:
         self._perm_dev = None
         self.generator.set_state(tensors["generator"])
         self.epoch, self.pos = int(meta["epoch"]), int(meta["pos"])
+
+
+def _fits_on(device: torch.device, nbytes: int) -> bool:
+    """Whether a dataset of ``nbytes`` may live on an accelerator: at most a quarter of its free memory."""
+    if device.type != "cuda":
+        return True
+    free, _ = torch.cuda.mem_get_info(device)
+    return nbytes <= free // 4
 
 
 def real_stats(data: ArrayData, n: int = 4096, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

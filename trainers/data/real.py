@@ -122,44 +122,130 @@ def _download(fetch: Callable, name: str) -> None:
                         "Otherwise copy the files by hand (see the message without --download)") from exc
 
 
+# A folder whose decoded images would take more than this is decoded once into a memory-mapped file in the
+# cache and read from there: batches page in from disk, so RAM need not hold the whole set, and later runs on
+# the same files start at once.
+STREAM_OVER_BYTES = 1 << 30
+
+
 def load_folder(path: str, size: int, channels: int, progress: Callable[[int, int], None] | None = None
                 ) -> tuple[np.ndarray, list[str], int]:
     """Every readable image under ``path`` (recursively), centre-cropped and resized to ``size``.
 
     Returns (images (N, C, size, size) uint8, class names from first-level sub-folders (or []), number of
-    files skipped as unreadable). Labels are not used for folders.
+    files skipped as unreadable). Labels are not used for folders. Large folders come back as a read-only
+    view of a memory-mapped cache file (an ``np.memmap``) rather than an array in RAM.
     """
-    from PIL import Image, UnidentifiedImageError
-
     root = Path(path).expanduser()
     if not root.is_dir():
         raise DataError(f"{root}: not a folder. Give a dataset name (see `ganstudio list`) or a folder of images")
     files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
     if not files:
         raise DataError(f"{root}: the folder is empty; put .png/.jpg images in it")
-    mode = "L" if channels == 1 else "RGB"
-    out = np.empty((len(files), channels, size, size), dtype=np.uint8)
-    n = skipped = 0
-    for i, f in enumerate(files):
-        if progress is not None:
-            progress(i, len(files))
-        try:
-            with Image.open(f) as im:
-                im = im.convert(mode)
-                w, h = im.size
-                side = min(w, h)
-                im = im.crop(((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side))
-                im = im.resize((size, size), Image.Resampling.LANCZOS)
-                arr = np.asarray(im, dtype=np.uint8)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-            skipped += 1
-            continue
-        out[n] = arr[None] if channels == 1 else arr.transpose(2, 0, 1)
-        n += 1
-    if n == 0:
-        raise DataError(f"{root}: none of its {len(files)} files is a readable image")
     classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
-    return out[:n], classes, skipped
+    shape = (len(files), channels, size, size)
+    if int(np.prod(shape)) > STREAM_OVER_BYTES:
+        images, skipped = _mapped_folder(root, files, shape, progress)
+    else:
+        out = np.empty(shape, dtype=np.uint8)
+        n = _decode_into(out, files, progress)
+        images, skipped = out[:n], len(files) - n
+    if len(images) == 0:
+        raise DataError(f"{root}: none of its {len(files)} files is a readable image")
+    return images, classes, skipped
+
+
+def _decode_one(f: Path, size: int, channels: int) -> np.ndarray | None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(f) as im:
+            im = im.convert("L" if channels == 1 else "RGB")
+            w, h = im.size
+            side = min(w, h)
+            im = im.crop(((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side))
+            im = im.resize((size, size), Image.Resampling.LANCZOS)
+            arr = np.asarray(im, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    return arr[None] if channels == 1 else arr.transpose(2, 0, 1)
+
+
+def _decode_into(out: np.ndarray, files: list[Path], progress: Callable[[int, int], None] | None) -> int:
+    """Decode ``files`` into the first rows of ``out`` in order, skipping unreadable ones; the count written.
+    Pillow releases the GIL while it decodes and resizes, so a thread per core runs in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, channels, size, _ = out.shape
+    n = 0
+    chunk = 256
+    with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:
+        for start in range(0, len(files), chunk):
+            if progress is not None:
+                progress(start, len(files))
+            for arr in pool.map(lambda f: _decode_one(f, size, channels), files[start:start + chunk]):
+                if arr is not None:
+                    out[n] = arr
+                    n += 1
+    if progress is not None:
+        progress(len(files), len(files))
+    return n
+
+
+def _mapped_folder(root: Path, files: list[Path], shape: tuple[int, ...], progress) -> tuple[np.ndarray, int]:
+    """The folder's images from their cache file, decoding them into it first when it is missing or stale.
+
+    The file's name holds a hash of every file's path, size and modification time, so adding, removing or
+    changing an image makes a fresh cache (and the stale one of the same folder and size is removed)."""
+    import hashlib
+    import json
+    import shutil
+
+    from ..atomic import atomic_write, atomic_write_text
+    from .digits import cache_dir
+
+    listing = hashlib.sha1()
+    for f in files:
+        st = f.stat()
+        listing.update(f"{f.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    n_files, channels, size, _ = shape
+    stem = f"{hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:12]}-{size}px-{channels}ch"
+    folder = cache_dir() / "folders"
+    path = folder / f"{stem}-{listing.hexdigest()[:12]}.npy"
+    sidecar = path.with_suffix(".json")
+    try:
+        info = json.loads(sidecar.read_text())
+        images = np.load(path, mmap_mode="c")  # copy-on-write: the file is never changed
+        if images.shape == shape and 0 <= info["count"] <= n_files:
+            return images[:info["count"]], n_files - info["count"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # missing, stale or damaged: decode again
+    need = int(np.prod(shape)) + 4096
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(folder).free
+    except OSError as exc:
+        raise DataError(f"{root}: its {n_files} images are too many to hold in memory and the cache folder "
+                        f"{folder} is not writable ({exc.strerror or exc}); set GANSTUDIO_CACHE to a writable "
+                        "folder") from None
+    if free < need:
+        raise DataError(f"{root}: decoding its {n_files} images at {size} px needs {need / 2**30:.1f} GiB in "
+                        f"{folder}, which has {free / 2**30:.1f} GiB free; free space, set GANSTUDIO_CACHE to "
+                        "another disk, or choose a smaller --image-size")
+    for old in folder.glob(f"{stem}-*"):
+        old.unlink(missing_ok=True)
+    count = 0
+
+    def write(tmp: Path) -> None:
+        nonlocal count
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
+        count = _decode_into(out, files, progress)
+        out.flush()
+        del out
+
+    atomic_write(path, write)
+    atomic_write_text(sidecar, json.dumps({"folder": str(root), "count": count, "files": n_files}))
+    return np.load(path, mmap_mode="c")[:count], n_files - count
 
 
 def find_local(name: str, root: str | None) -> bool:
