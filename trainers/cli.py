@@ -99,7 +99,6 @@ def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
 
 
 def _train(args) -> int:
-    from .events import CheckpointSaved, Command, EvalScores, Finished, Message, Paused, RunStarted, Stats
     from .loop import train
 
     fields = {f: getattr(args, f) for f in (
@@ -112,54 +111,36 @@ def _train(args) -> int:
         fields["data"] = fields["data"] or "digits"
     from .distributed import env_rank
 
-    if env_rank() != 0:  # under torchrun, rank 0 speaks for the run; the others only report errors
-        return _quiet_rank(train(TrainConfig(**fields), resume=args.resume))
     run = train(TrainConfig(**fields), resume=args.resume)
+    # under torchrun, rank 0 speaks for the run; the others only report errors
+    return _drive(run, _Console(args.quiet) if env_rank() == 0 else _RankErrors(run))
+
+
+def _drive(run, show) -> int:
+    """Run a training generator to its end from the command line; ``show`` prints what is worth printing.
+
+    Exit status: 0, or 1 after an error or a NaN/out-of-memory pause (nobody is here to resume it: the run
+    stops, and a NaN model is not saved), or 130 after Ctrl+C (the run stops with a final checkpoint; a
+    second Ctrl+C quits at once)."""
+    from .events import Command, Finished, Message, Paused
+
     interrupted: list[float] = []
     old_handler = signal.signal(signal.SIGINT, _sigint_handler(interrupted))
-    bar = None
     status = 0
     stop_sent = False
     try:
         event = next(run)
         while True:
             cmd = None
-            if isinstance(event, RunStarted):
-                print(f"{event.model} on {event.dataset} · {event.device} · run folder {event.run_dir}"
-                      + (f" · resumed at step {event.step}" if event.resumed else ""), file=sys.stderr)
-                if not args.quiet:
-                    from tqdm import tqdm
-                    bar = tqdm(total=event.total_steps, initial=event.step, unit="step", dynamic_ncols=True,
-                               file=sys.stderr)
-            elif isinstance(event, Stats) and bar is not None:
-                bar.update(event.step - bar.n)
-                v = event.values
-                post = {k: f"{v[k]:.3f}" for k in ("loss_d", "loss_g", "wdist", "loss_info") if k in v}
-                post["img/s"] = f"{v.get('img_per_s', 0):.0f}"
-                bar.set_postfix(post, refresh=False)
-            elif isinstance(event, Message):
-                _print(bar, f"[{event.level}] step {event.step}: {event.text}")
-                if event.level == "error":
-                    status = 1
-            elif isinstance(event, Paused) and event.reason != "user":
-                status = 1
-                cmd = Command.STOP  # nobody here to resume: stop (a NaN model is not saved)
-            elif isinstance(event, EvalScores):
-                from .metrics.report import eval_line
-
-                best = " · new best" if event.best else ""
-                _print(bar, f"[eval] step {event.step}: {eval_line(event.values)}{best}")
-            elif isinstance(event, CheckpointSaved) and args.quiet:
-                print(f"checkpoint {event.path} (step {event.step})", file=sys.stderr)
-            elif isinstance(event, Finished):
-                if bar is not None:
-                    bar.update(event.step - bar.n)
-                    bar.close()
-                    bar = None
-                print(f"{event.reason} at step {event.step}; checkpoint: {event.checkpoint}", file=sys.stderr)
+            show(event)
+            if isinstance(event, Finished):
                 return status
+            if isinstance(event, Message) and event.level == "error":
+                status = 1
+            elif isinstance(event, Paused) and event.reason != "user":
+                status, cmd = 1, Command.STOP
             if interrupted and not stop_sent:
-                _print(bar, "interrupted: writing a final checkpoint (Ctrl+C again to quit at once) ...")
+                show.note("interrupted: writing a final checkpoint (Ctrl+C again to quit at once) ...")
                 cmd, status = Command.STOP, 130
             stop_sent = stop_sent or cmd is Command.STOP
             event = run.send(cmd)
@@ -168,8 +149,79 @@ def _train(args) -> int:
         return 130
     finally:
         signal.signal(signal.SIGINT, old_handler)
-        if bar is not None:
-            bar.close()
+        show.close()
+
+
+class _Console:
+    """Rank 0 (or a single process): a tqdm bar with the losses, messages above it, a summary at the end."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+
+    def __call__(self, event) -> None:
+        from .events import CheckpointSaved, EvalScores, Finished, Message, RunStarted, Stats
+
+        if isinstance(event, RunStarted):
+            print(f"{event.model} on {event.dataset} · {event.device} · run folder {event.run_dir}"
+                  + (f" · resumed at step {event.step}" if event.resumed else ""), file=sys.stderr)
+            if not self.quiet:
+                from tqdm import tqdm
+                self.bar = tqdm(total=event.total_steps, initial=event.step, unit="step", dynamic_ncols=True,
+                                file=sys.stderr)
+        elif isinstance(event, Stats) and self.bar is not None:
+            self.bar.update(event.step - self.bar.n)
+            v = event.values
+            post = {k: f"{v[k]:.3f}" for k in ("loss_d", "loss_g", "wdist", "loss_info") if k in v}
+            post["img/s"] = f"{v.get('img_per_s', 0):.0f}"
+            self.bar.set_postfix(post, refresh=False)
+        elif isinstance(event, Message):
+            self.note(f"[{event.level}] step {event.step}: {event.text}")
+        elif isinstance(event, EvalScores):
+            from .metrics.report import eval_line
+
+            self.note(f"[eval] step {event.step}: {eval_line(event.values)}{' · new best' if event.best else ''}")
+        elif isinstance(event, CheckpointSaved) and self.quiet:
+            print(f"checkpoint {event.path} (step {event.step})", file=sys.stderr)
+        elif isinstance(event, Finished):
+            if self.bar is not None:
+                self.bar.update(event.step - self.bar.n)
+            self.close()
+            print(f"{event.reason} at step {event.step}; checkpoint: {event.checkpoint}", file=sys.stderr)
+
+    def note(self, text: str) -> None:
+        _print(self.bar, text)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class _RankErrors:
+    """A torchrun rank other than 0: no bar, no log; its errors still reach stderr."""
+
+    def __init__(self, run):
+        self.rank = run.dist.rank if run.dist else "?"
+
+    def __call__(self, event) -> None:
+        from .events import Message
+
+        if isinstance(event, Message) and event.level == "error":
+            print(f"[rank {self.rank}] {event.text}", file=sys.stderr)
+
+    def note(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _print(bar, text: str) -> None:
+    if bar is not None:
+        bar.write(text, file=sys.stderr)
+    else:
+        print(text, file=sys.stderr)
 
 
 def _sigint_handler(interrupted: list[float]):
@@ -188,42 +240,6 @@ def _sigint_handler(interrupted: list[float]):
             interrupted.append(now)
 
     return on_sigint
-
-
-def _quiet_rank(run) -> int:
-    """Drive a rank other than 0 of a torchrun run: no bar, no log; errors still reach stderr."""
-    from .events import Command, Finished, Message, Paused
-
-    status = 0
-    interrupted: list[float] = []
-    old_handler = signal.signal(signal.SIGINT, _sigint_handler(interrupted))
-    stop_sent = False
-    try:
-        event = next(run)
-        while not isinstance(event, Finished):
-            cmd = None
-            if isinstance(event, Message) and event.level == "error":
-                print(f"[rank {run.dist.rank if run.dist else '?'}] {event.text}", file=sys.stderr)
-                status = 1
-            elif isinstance(event, Paused) and event.reason != "user":
-                status, cmd = 1, Command.STOP
-            if interrupted and not stop_sent:
-                cmd, status = Command.STOP, 130
-            stop_sent = stop_sent or cmd is Command.STOP
-            event = run.send(cmd)
-    except KeyboardInterrupt:
-        run.close()
-        return 130
-    finally:
-        signal.signal(signal.SIGINT, old_handler)
-    return status
-
-
-def _print(bar, text: str) -> None:
-    if bar is not None:
-        bar.write(text, file=sys.stderr)
-    else:
-        print(text, file=sys.stderr)
 
 
 def _sample(args) -> int:

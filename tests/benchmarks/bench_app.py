@@ -59,11 +59,42 @@ def mean_rate(metrics: Path, warmup_s: float) -> tuple[float, int]:
     return statistics.fmean(r["img_per_s"] for r in rows), len(rows)
 
 
-def headless(cfg: dict, out: Path, seconds: float) -> float:
-    args = [sys.executable, "-m", "trainers", "train", "--model", cfg["model"], "--data", cfg["data"],
-            "--steps", "1000000", "--out", str(out), "--sample-every", str(cfg["sample_every"]),
+def train_command(cfg: dict, out: Path, steps: int = 1_000_000) -> list[str]:
+    """``ganstudio train`` with the sample / checkpoint / evaluation intervals of ``cfg``, as the app runs it."""
+    return [sys.executable, "-m", "trainers", "train", "--model", cfg["model"], "--data", cfg["data"],
+            "--steps", str(steps), "--out", str(out), "--sample-every", str(cfg["sample_every"]),
             "--checkpoint-every", str(cfg["checkpoint_every"]), "--eval-every", str(cfg["eval_every"])]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def open_window(settings_dir: Path):
+    """The app's main window at 1280×800 with its settings in ``settings_dir``: (QApplication, MainWindow)."""
+    os.environ["GANSTUDIO_CONFIG_DIR"] = str(settings_dir)
+    from ganstudio.app import create_app
+    from ganstudio.main_window import MainWindow
+
+    app = create_app()
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    return app, window
+
+
+def run_until_closed(app, window, session, every_ms: int, tick) -> None:
+    """Call ``tick`` every ``every_ms`` on the GUI thread until it closes the window (or the run ends)."""
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(window)
+    timer.setInterval(every_ms)
+    timer.timeout.connect(tick)
+    timer.start()
+    window.destroyed.connect(app.quit)
+    session.sig_finished.connect(app.quit)
+    app.exec()
+    session.stop_and_wait()
+
+
+def headless(cfg: dict, out: Path, seconds: float) -> float:
+    proc = subprocess.Popen(train_command(cfg, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     metrics = out / "metrics.jsonl"
     t_start = None
     while proc.poll() is None:
@@ -81,16 +112,9 @@ def in_app(cfg: dict, out: Path, seconds: float, settings_dir: Path, probe: bool
            ) -> tuple[float, list[float]]:
     """Train ``cfg`` in the app for ``seconds``; mean img/s and, with ``probe``, the 5 ms timer's gaps (the probe
     itself costs the GUI thread 200 wake-ups a second, so img/s is measured in a run without it)."""
-    os.environ["GANSTUDIO_CONFIG_DIR"] = str(settings_dir)
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from ganstudio.app import create_app
-    from ganstudio.main_window import MainWindow
-
-    app = create_app()
-    window = MainWindow()
-    window.resize(1280, 800)
-    window.show()
+    app, window = open_window(settings_dir)
     gaps: list[float] = []
     clock = QElapsedTimer()
     clock.start()
@@ -118,14 +142,7 @@ def in_app(cfg: dict, out: Path, seconds: float, settings_dir: Path, probe: bool
             phase["measure"] = False  # shutdown (final checkpoint) is not part of the measurement
             window.close()  # stops the run, then the window
 
-    poll = QTimer()
-    poll.setInterval(200)
-    poll.timeout.connect(watch)
-    poll.start()
-    window.destroyed.connect(app.quit)
-    session.sig_finished.connect(app.quit)
-    app.exec()
-    session.stop_and_wait()
+    run_until_closed(app, window, session, 200, watch)
     global LAST_GAPS
     LAST_GAPS = list(gaps)
     return mean_rate(out / "metrics.jsonl", warmup_s=2.0)[0], gaps

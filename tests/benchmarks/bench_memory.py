@@ -15,12 +15,13 @@ import argparse
 import os
 import platform
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.benchmarks.bench_app import open_window, run_until_closed, train_command  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -55,11 +56,14 @@ def last_step(out: Path) -> int | None:
         return None
 
 
+def config(model: str) -> dict:
+    return {"model": model, "data": "digits", "sample_every": 250, "checkpoint_every": 1000, "eval_every": 1000,
+            "steps": 100_000_000}
+
+
 def headless(model: str, seconds: float, out: Path) -> None:
-    args = [sys.executable, "-m", "trainers", "train", "--model", model, "--data", "digits", "--steps", "100000000",
-            "--out", str(out), "--sample-every", "250", "--checkpoint-every", "1000", "--eval-every", "1000",
-            "--quiet"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(train_command(config(model), out, 100_000_000) + ["--quiet"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     t0, samples = time.perf_counter(), []
     while proc.poll() is None and time.perf_counter() - t0 < seconds:
         time.sleep(1.0)
@@ -70,35 +74,16 @@ def headless(model: str, seconds: float, out: Path) -> None:
 
 
 def in_app(model: str, seconds: float, out: Path, settings: Path) -> None:
-    os.environ["GANSTUDIO_CONFIG_DIR"] = str(settings)
-    from PySide6.QtCore import QTimer
-
-    from ganstudio.app import create_app
-    from ganstudio.main_window import MainWindow
-
-    app = create_app()
-    window = MainWindow()
-    window.resize(1280, 800)
-    window.show()
-    cfg = {"model": model, "data": "digits", "sample_every": 250, "checkpoint_every": 1000, "eval_every": 1000,
-           "steps": 100_000_000}
-    session = window.start_run(cfg, str(out))
+    app, window = open_window(settings)
+    session = window.start_run(config(model), str(out))
     t0, samples = time.perf_counter(), []
 
     def tick():
         samples.append((time.perf_counter() - t0, rss_mb(os.getpid())))
-        if samples[-1][0] >= seconds:
-            timer.stop()
+        if samples[-1][0] >= seconds and window.isVisible():
             window.close()
 
-    timer = QTimer()
-    timer.setInterval(1000)
-    timer.timeout.connect(tick)
-    timer.start()
-    window.destroyed.connect(app.quit)
-    session.sig_finished.connect(app.quit)
-    app.exec()
-    session.stop_and_wait()
+    run_until_closed(app, window, session, 1000, tick)
     report("in the app (training tab live)", samples, last_step(out))
 
 
