@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QMainWin
 from . import settings
 from .panels.explorer import ExplorerPanel
 from .panels.help import show_about, show_shortcuts
+from .panels.playground import PlaygroundPanel
 from .panels.runs import RunsPanel
 from .panels.status import RunStatus
 from .panels.training import TrainingView
@@ -46,6 +47,10 @@ class MainWindow(QMainWindow):
         self.explorer = ExplorerPanel()
         self.tabs.addTab(self.explorer, "Explorer")
         self.tabs.setTabToolTip(1, "Sample any checkpoint of the selected run: seed, class, InfoGAN codes")
+        self.playground = PlaygroundPanel()
+        self.tabs.addTab(self.playground, "Playground")
+        self.tabs.setTabToolTip(2, "The adversarial game on 2D toy data: D's heatmap, G's points and gradients, live")
+        self.playground.sig_playing.connect(lambda _on: self._sync())
         self.side_split = QSplitter(Qt.Orientation.Horizontal)
         self.side_split.addWidget(self.runs)
         self.side_split.addWidget(self.tabs)
@@ -229,6 +234,9 @@ class MainWindow(QMainWindow):
     def _on_tab(self, index: int) -> None:
         if self.tabs.widget(index) is self.explorer:  # load generators only when someone looks
             self.explorer.set_run(self.current.run_dir if self.current else None)
+        if self.tabs.widget(index) is not self.playground and self.playground.playing:
+            self.playground.set_playing(False)  # a hidden game would only spend the CPU
+        self._sync()
 
     def _on_overlays(self, overlays: list) -> None:
         for s in overlays:
@@ -344,6 +352,9 @@ class MainWindow(QMainWindow):
             self.start_run(cfg, session.run_dir, resume=True)
 
     def toggle_pause(self) -> None:
+        if self.tabs.currentWidget() is self.playground:
+            self.playground.toggle_play()
+            return
         s = self.current
         if s is None:
             return
@@ -357,6 +368,9 @@ class MainWindow(QMainWindow):
             self.current.command("stop")
 
     def _command(self, cmd: str) -> None:
+        if self.tabs.currentWidget() is self.playground and cmd in ("step_d", "step_g"):
+            (self.playground.step_d if cmd == "step_d" else self.playground.step_g)()
+            return
         s = self.current
         if s is None:
             return
@@ -368,6 +382,9 @@ class MainWindow(QMainWindow):
     def export_gif(self) -> None:
         from .panels.export_dialog import export_gif_interactive
 
+        if self.tabs.currentWidget() is self.playground:
+            self.playground.gif_button.toggle()  # first press records, the second stops and saves
+            return
         if self.tabs.currentWidget() is self.explorer:
             from .panels.explorer_export import export_animation_interactive
 
@@ -382,6 +399,9 @@ class MainWindow(QMainWindow):
     def export_png(self) -> None:
         from .panels.export_dialog import export_png_interactive
 
+        if self.tabs.currentWidget() is self.playground:
+            self.playground.export_png_dialog()
+            return
         if self.tabs.currentWidget() is self.explorer:
             from .panels.explorer_export import save_image_interactive
 
@@ -455,6 +475,13 @@ class MainWindow(QMainWindow):
         has_snaps = s is not None and len(s.data.snapshots) > 1
         a["gif"].setEnabled(has_snaps)
         a["png"].setEnabled(s is not None and bool(s.data.snapshots))
+        if self.tabs.currentWidget() is self.playground:  # the transport keys drive the game there
+            playing = self.playground.playing
+            for k in ("pause", "step_d", "step_g", "gif", "png"):
+                a[k].setEnabled(True)
+            a["pause"].setText("Pause" if playing else "Play")
+            a["pause"].setIcon(self.style().standardIcon(
+                QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay))
         self.setWindowTitle(f"{s.data.name} — GAN Studio" if s else "GAN Studio")
         v = self.view
         if s is None:

@@ -19,6 +19,8 @@ SHORTCUTS = (
     ("Explorer: Ctrl+C", "Copy the current sample (enlarged) to the clipboard"),
     ("Explorer: Ctrl+Shift+S / Ctrl+Shift+O", "Save / load the latent (JSON)"),
     ("Explorer: Ctrl+M", "Measure the checkpoint: domain FID, precision/recall, label/code accuracy"),
+    ("Playground: Space · D · G · S · R", "Play / pause · step D · step G · step both · reset the game"),
+    ("Playground: Ctrl+E / Ctrl+Shift+E", "Record a GIF (again: stop and save) / save the view as PNG"),
     ("F1", "This list"), ("Ctrl+Q", "Quit (running runs stop with a checkpoint)"),
 )
 

@@ -35,6 +35,7 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in (
     DatasetInfo("ring", "points", 0, 0, 0, True, "2D: ring of 8 Gaussians"),
     DatasetInfo("grid", "points", 0, 0, 0, True, "2D: 5x5 grid of Gaussians"),
     DatasetInfo("spiral", "points", 0, 0, 0, True, "2D: noisy spiral"),
+    DatasetInfo("moons", "points", 0, 0, 0, True, "2D: two interleaved half moons"),
     DatasetInfo("mnist", "image", 1, 28, 10, False, "MNIST from --data-root (torchvision layout)"),
     DatasetInfo("fashion-mnist", "image", 1, 28, 10, False, "Fashion-MNIST from --data-root (torchvision layout)"),
     DatasetInfo("cifar10", "image", 3, 32, 10, False, "CIFAR-10 binary version from --data-root"),

@@ -39,14 +39,15 @@ def _hsv_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tens
     return v[:, None] - v[:, None] * s[:, None] * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
 
 
-TOYS = ("ring", "grid", "spiral")
+TOYS = ("ring", "grid", "spiral", "moons")
 
 
 def toy_points(kind: str, n: int = 50000, seed: int = 0) -> np.ndarray:
     """2D points (N, 2) float32, all within about [-2, 2]².
 
     ring: 8 Gaussians (σ=0.02·2) on a circle of radius 2·0.8 · grid: 5×5 Gaussians on [-1.6, 1.6]² ·
-    spiral: a noisy two-turn Archimedean spiral.
+    spiral: a noisy two-turn Archimedean spiral · moons: two interleaved half circles (scikit-learn's
+    make_moons, scaled and centred).
     """
     rng = np.random.default_rng(seed)
     if kind == "ring":
@@ -61,6 +62,12 @@ def toy_points(kind: str, n: int = 50000, seed: int = 0) -> np.ndarray:
         t = np.sqrt(rng.random(n)) * 4 * np.pi
         r = 0.12 * t + 0.05
         pts = np.stack([r * np.cos(t), r * np.sin(t)], 1) + 0.03 * rng.standard_normal((n, 2))
+    elif kind == "moons":
+        upper = rng.random(n) < 0.5
+        t = rng.random(n) * np.pi
+        x = np.where(upper, np.cos(t), 1 - np.cos(t))
+        y = np.where(upper, np.sin(t), 0.5 - np.sin(t))
+        pts = 1.2 * np.stack([x - 0.5, y - 0.25], 1) + 0.04 * rng.standard_normal((n, 2))
     else:
         raise ValueError(kind)
     return pts.astype(np.float32)

@@ -87,12 +87,13 @@ class ConvTrunk(nn.Module):
 class MLPGenerator(nn.Module):
     """Vanilla GAN generator: vector → Linear+BN+ReLU blocks → out (tanh for images, linear for points)."""
 
-    def __init__(self, in_dim: int, out_shape: tuple[int, ...], hidden: tuple[int, ...], tanh: bool):
+    def __init__(self, in_dim: int, out_shape: tuple[int, ...], hidden: tuple[int, ...], tanh: bool,
+                 batch_norm: bool = True):
         super().__init__()
         layers: list[nn.Module] = []
         d = in_dim
         for h in hidden:
-            layers += [nn.Linear(d, h), nn.BatchNorm1d(h), nn.ReLU(True)]
+            layers += [nn.Linear(d, h)] + ([nn.BatchNorm1d(h)] if batch_norm else []) + [nn.ReLU(True)]
             d = h
         layers.append(nn.Linear(d, math.prod(out_shape)))
         if tanh:

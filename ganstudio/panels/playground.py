@@ -1,0 +1,527 @@
+"""The Playground tab: the adversarial game on 2D (or 1D) toy data, live, as in GAN Lab.
+
+Controls on the left (preset, distribution, loss, networks, optimiser, D steps per G step, noise size,
+seed), the canvas in the middle (``playground_view``), transport at the top: play/pause (Space), step D (D),
+step G (G), step both (S), reset (R), a speed slider, PNG and GIF export. The networks are tiny, so the
+steps run on the GUI thread inside a time budget per frame (a frame never spends more than ``FRAME_BUDGET_S``
+stepping), which keeps the window responsive. Learning rates and D steps apply live; any other change
+starts the game again. The settings persist.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QMessageBox, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from superqt import QLabeledSlider
+
+from trainers.errors import GanStudioError
+from trainers.playground import (DISTS_1D, DISTS_2D, EXTENT_2D, LOSS_CHOICES, OPTIMIZERS, PRESETS, PlayConfig,
+                                 Playground)
+
+from .. import settings
+from .playground_view import PlaygroundCanvas
+
+FRAME_MS = 16  # ~60 frames per second while playing
+FRAME_BUDGET_S = 0.030  # the most a frame spends stepping; the speed slider asks for steps, this caps them
+SCORE_EVERY_S = 0.25  # JS divergence and modes are recomputed at most this often
+GIF_MAX_FRAMES = 600
+DIST_LABELS = {"ring": "ring of 8 Gaussians", "grid": "5 × 5 grid", "spiral": "spiral", "moons": "two moons",
+               "drawn": "draw your own", "gaussian": "1D: a Gaussian", "two-gaussians": "1D: two Gaussians"}
+LIVE_FIELDS = ("lr_g", "lr_d", "d_steps")  # applied to the running game; the others start it again
+
+
+class PlaygroundPanel(QWidget):
+    sig_playing = Signal(bool)
+    """The game started (True) or stopped (False) playing."""
+    sig_state = Signal(str)
+    """A one-line status (step, scores, frame rate) for the window's status bar and the panel's label."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.game: Playground | None = None
+        self.playing = False
+        self.recording: list[np.ndarray] | None = None
+        self._js_steps: list[int] = []
+        self._js_values: list[float] = []
+        self._scores: dict = {}
+        self._last_score_t = 0.0
+        self._frame_times: list[float] = []
+        self._loading = False
+        self._points: list[tuple[float, float]] = []
+        self.frames_drawn = 0
+
+        self.canvas = PlaygroundCanvas()
+        self.canvas.box.sig_drawn.connect(self._on_drawn)
+        self.canvas.box.sig_stroke_done.connect(self._on_stroke_done)
+        self._build_controls()
+        self._build_transport()
+        self.status = QLabel()
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        right = QVBoxLayout()
+        right.addLayout(self.transport)
+        right.addWidget(self.canvas, 1)
+        right.addWidget(self.status)
+        lay = QHBoxLayout(self)
+        lay.addWidget(self.side)
+        lay.addLayout(right, 1)
+
+        for keys, slot in (("S", self.step_both), ("R", self.reset)):
+            sc = QShortcut(QKeySequence(keys), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(slot)
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self._frame)
+        cfg = settings.get_json("playground/config")
+        self._load_config(_config_from(cfg) or PRESETS["Mode collapse: minimax on the ring"].config)
+        layers = settings.get_json("playground/layers", {})
+        for k, box in self.layer_boxes.items():
+            if isinstance(layers, dict) and isinstance(layers.get(k), bool):
+                box.setChecked(layers[k])
+        self.speed.setValue(min(max(settings.get("playground/speed", 5, int), 1), 200))
+        self.reset()
+
+    # -- building ------------------------------------------------------------------------------------------
+    def _build_controls(self) -> None:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.preset = QComboBox()
+        self.preset.setMinimumContentsLength(12)
+        self.preset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset.addItem("— choose a preset —")
+        for title, p in PRESETS.items():
+            self.preset.addItem(title)
+            self.preset.setItemData(self.preset.count() - 1, p.about, Qt.ItemDataRole.ToolTipRole)
+        self.preset.activated.connect(self._on_preset)
+        form.addRow("Preset", self.preset)
+        self.dist = QComboBox()
+        for d in DISTS_2D + DISTS_1D:
+            self.dist.addItem(DIST_LABELS[d], d)
+        self.loss = QComboBox()
+        for name in LOSS_CHOICES:
+            self.loss.addItem(name, name)
+        self.optimizer = QComboBox()
+        for name in OPTIMIZERS:
+            self.optimizer.addItem(name, name)
+        self.g_hidden, self.d_hidden = _spin(2, 1024, 64), _spin(2, 1024, 64)
+        self.layers = _spin(1, 6, 2)
+        self.lr_g, self.lr_d = _lr_spin(), _lr_spin()
+        self.d_steps = _spin(1, 50, 1)
+        self.z_dim = _spin(1, 64, 2)
+        self.batch = _spin(8, 8192, 256)
+        self.seed = _spin(0, 2**31 - 1, 0)
+        rows = (("Distribution", self.dist, "What G must learn to imitate; 'draw your own' takes points you drag"),
+                ("Loss", self.loss, "minimax: log(1 − D(G(z))) · non-saturating: −log D(G(z)) · wgan-gp: critic "
+                                    "with gradient penalty · lsgan: least squares · hinge"),
+                ("G hidden units", self.g_hidden, "Width of each of G's hidden layers"),
+                ("D hidden units", self.d_hidden, "Width of each of D's hidden layers"),
+                ("Hidden layers", self.layers, "Hidden layers in G and in D"),
+                ("Learning rate G", self.lr_g, "Applies live"),
+                ("Learning rate D", self.lr_d, "Applies live"),
+                ("Optimizer", self.optimizer, "Adam (β₁ = 0.5), RMSprop or plain SGD"),
+                ("D steps per G step", self.d_steps, "Applies live; WGAN-GP usually wants 5"),
+                ("Noise dimension", self.z_dim, "Size of z; the 1D mode uses 1"),
+                ("Batch size", self.batch, "Points per update"),
+                ("Seed", self.seed, "Same seed and settings: the same game, step for step"))
+        for label, w, tip in rows:
+            w.setToolTip(tip)
+            form.addRow(label, w)
+        for combo in (self.dist, self.loss, self.optimizer):
+            combo.currentIndexChanged.connect(self._on_changed)
+        for spin in (self.g_hidden, self.d_hidden, self.layers, self.lr_g, self.lr_d, self.d_steps, self.z_dim,
+                     self.batch, self.seed):
+            spin.valueChanged.connect(self._on_changed)
+        self.draw_hint = QLabel("Drag on the plane to draw the data: each point becomes a small Gaussian blob.")
+        self.draw_hint.setWordWrap(True)
+        self.clear_drawing = QPushButton("Clear drawing")
+        self.clear_drawing.clicked.connect(self._clear_drawing)
+        self.layer_boxes = {}
+        layer_box = QVBoxLayout()
+        for key, text in (("heatmap", "D's output as a heatmap"), ("real", "real samples"),
+                          ("fake", "generated samples"), ("gradients", "gradient arrows on generated points"),
+                          ("manifold", "G's manifold (image of a noise grid)")):
+            box = QCheckBox(text)
+            box.setChecked(self.canvas.layers[key])
+            box.toggled.connect(self._on_layers)
+            self.layer_boxes[key] = box
+            layer_box.addWidget(box)
+        self.preset_about = QLabel()
+        self.preset_about.setWordWrap(True)
+        self.preset_about.setStyleSheet("color: palette(mid);")
+        col = QVBoxLayout()
+        col.addLayout(form)
+        col.addWidget(self.preset_about)
+        col.addWidget(self.draw_hint)
+        col.addWidget(self.clear_drawing)
+        col.addWidget(QLabel("<b>Show</b>"))
+        col.addLayout(layer_box)
+        col.addStretch(1)
+        inner = QWidget()
+        inner.setLayout(col)
+        self.side = QScrollArea()
+        self.side.setWidget(inner)
+        self.side.setWidgetResizable(True)
+        self.side.setFixedWidth(290)
+        self.side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.side.setFrameShape(QScrollArea.Shape.NoFrame)
+
+    def _build_transport(self) -> None:
+        self.transport = QHBoxLayout()
+        self.play_button = QPushButton("Play")
+        self.play_button.setToolTip("Play or pause (Space)")
+        self.play_button.clicked.connect(self.toggle_play)
+        buttons = [self.play_button]
+        for text, tip, slot in (("Step D", "One discriminator update (D)", self.step_d),
+                                ("Step G", "One generator update (G)", self.step_g),
+                                ("Step both", "D steps then one G step (S)", self.step_both),
+                                ("Reset", "Start the game again with new networks (R)", self.reset)):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            buttons.append(b)
+        self.speed = QLabeledSlider(Qt.Orientation.Horizontal)
+        self.speed.setRange(1, 200)
+        self.speed.setMinimumWidth(90)
+        self.speed.setToolTip("Steps per frame while playing (a frame spends at most 30 ms stepping)")
+        self.speed.valueChanged.connect(lambda v: settings.put("playground/speed", int(v)))
+        self.png_button = QPushButton("PNG…")
+        self.png_button.setToolTip("The view as a PNG image")
+        self.png_button.clicked.connect(self.export_png_dialog)
+        self.gif_button = QPushButton("Record GIF")
+        self.gif_button.setCheckable(True)
+        self.gif_button.setToolTip(f"Record the view while it plays (up to {GIF_MAX_FRAMES} frames), then save "
+                                   "it as an animated GIF")
+        self.gif_button.toggled.connect(self._on_record)
+        for b in buttons + [self.png_button, self.gif_button]:
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space, D and G stay the game's keys
+        for b in buttons + [self.png_button, self.gif_button]:
+            b.setMinimumWidth(0)
+            b.setStyleSheet("padding: 4px 8px;")
+        for b in buttons:
+            self.transport.addWidget(b)
+        self.transport.addWidget(QLabel(" Speed"))
+        self.transport.addWidget(self.speed, 1)
+        self.transport.addWidget(self.png_button)
+        self.transport.addWidget(self.gif_button)
+
+    # -- configuration -------------------------------------------------------------------------------------
+    def config(self) -> PlayConfig:
+        return PlayConfig(dist=self.dist.currentData(), loss=self.loss.currentData(),
+                          g_hidden=self.g_hidden.value(), d_hidden=self.d_hidden.value(), layers=self.layers.value(),
+                          lr_g=self.lr_g.value(), lr_d=self.lr_d.value(), optimizer=self.optimizer.currentData(),
+                          d_steps=self.d_steps.value(), z_dim=self.z_dim.value(), batch=self.batch.value(),
+                          seed=self.seed.value(), points=list(self._points))
+
+    def _load_config(self, c: PlayConfig) -> None:
+        self._loading = True
+        try:
+            self.dist.setCurrentIndex(max(0, self.dist.findData(c.dist)))
+            self.loss.setCurrentIndex(max(0, self.loss.findData(c.loss)))
+            self.optimizer.setCurrentIndex(max(0, self.optimizer.findData(c.optimizer)))
+            for name in ("g_hidden", "d_hidden", "layers", "lr_g", "lr_d", "d_steps", "z_dim", "batch", "seed"):
+                getattr(self, name).setValue(getattr(c, name))
+            self._points = list(c.points)
+        finally:
+            self._loading = False
+        self._update_draw_controls()
+
+    def load_preset(self, title: str) -> None:
+        """Set every control from the preset ``title`` and start its game."""
+        p = PRESETS[title]
+        self._load_config(p.config)
+        self.preset.setCurrentText(title)
+        self.preset_about.setText(p.about)
+        self.reset()
+
+    def _on_preset(self, index: int) -> None:
+        if index > 0:
+            self.load_preset(self.preset.itemText(index))
+
+    def _on_changed(self) -> None:
+        if self._loading:
+            return
+        sender = self.sender()
+        live = {self.lr_g: "lr_g", self.lr_d: "lr_d", self.d_steps: "d_steps"}
+        if self.game is not None and sender in live:
+            self._apply_live()
+        else:
+            if sender is self.dist:  # the 1D mode maps a 1D noise; the plane wants at least 2
+                self._loading = True
+                if self.dist.currentData() in DISTS_1D:
+                    self.z_dim.setValue(1)
+                elif self.z_dim.value() == 1:
+                    self.z_dim.setValue(2)
+                self._loading = False
+            self.preset.setCurrentIndex(0)
+            self.preset_about.setText("")
+            self._update_draw_controls()
+            self.reset()
+        settings.put_json("playground/config", self.config().to_dict())
+
+    def _apply_live(self) -> None:
+        c = self.game.config
+        c.lr_g, c.lr_d, c.d_steps = self.lr_g.value(), self.lr_d.value(), self.d_steps.value()
+        for opt, lr in ((self.game.opt_g, c.lr_g), (self.game.opt_d, c.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
+
+    def _update_draw_controls(self) -> None:
+        drawing = self.dist.currentData() == "drawn"
+        self.draw_hint.setVisible(drawing)
+        self.clear_drawing.setVisible(drawing)
+        self.canvas.box.drawing = drawing
+        self.canvas.box.setMouseEnabled(x=not drawing, y=not drawing)
+        self.canvas.show_drawn(self._points, drawing)
+
+    # -- drawing your own distribution -------------------------------------------------------------------------
+    def add_points(self, points: list[tuple[float, float]]) -> None:
+        """Add drawn points (plane coordinates, clipped to the plane) and restart the game on them."""
+        e = EXTENT_2D
+        self._points.extend((float(np.clip(x, -e, e)), float(np.clip(y, -e, e))) for x, y in points)
+        self.canvas.show_drawn(self._points, True)
+
+    def _on_drawn(self, points: list) -> None:
+        if self.dist.currentData() == "drawn":
+            self.add_points(points)
+
+    def _on_stroke_done(self) -> None:
+        if self.dist.currentData() == "drawn":
+            settings.put_json("playground/config", self.config().to_dict())
+            self.reset()
+
+    def _clear_drawing(self) -> None:
+        self._points = []
+        self.canvas.show_drawn([], True)
+        settings.put_json("playground/config", self.config().to_dict())
+        self.reset()
+
+    # -- the game ------------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """New networks with the current settings (the same seed gives the same game)."""
+        cfg = self.config()
+        self._js_steps, self._js_values, self._scores = [], [], {}
+        try:
+            self.game = Playground(cfg)
+        except GanStudioError as exc:
+            self.game = None
+            self.set_playing(False)
+            self.canvas.clear_plane((-EXTENT_2D, EXTENT_2D, -EXTENT_2D, EXTENT_2D))
+            self.canvas.show_drawn(self._points, cfg.dist == "drawn")
+            self._say(str(exc), error=True)
+            return
+        self.redraw(force_scores=True)
+
+    def toggle_play(self) -> None:
+        self.set_playing(not self.playing)
+
+    def set_playing(self, on: bool) -> None:
+        on = on and self.game is not None
+        self.playing = on
+        self.play_button.setText("Pause" if on else "Play")
+        if on:
+            self._frame_times = []
+            self.timer.start()
+        else:
+            self.timer.stop()
+            self._say_state()
+        self.sig_playing.emit(on)
+
+    def step_d(self) -> None:
+        self._single(lambda g: g.step_d())
+
+    def step_g(self) -> None:
+        self._single(lambda g: g.step_g())
+
+    def step_both(self) -> None:
+        self._single(lambda g: g.step())
+
+    def _single(self, update) -> None:
+        if self.game is None:
+            return
+        self.set_playing(False)
+        update(self.game)
+        self._after_steps()
+        self.redraw(force_scores=True)
+
+    def run_steps(self, n: int) -> None:
+        """``n`` full steps (D steps then G), then one redraw: what a frame does while playing."""
+        if self.game is None:
+            return
+        for _ in range(n):
+            self.game.step()
+        self._after_steps()
+        self.redraw()
+
+    def _frame(self) -> None:
+        if self.game is None:
+            self.set_playing(False)
+            return
+        t0 = time.perf_counter()
+        for _ in range(self.speed.value()):
+            self.game.step()
+            if time.perf_counter() - t0 > FRAME_BUDGET_S:
+                break
+        if not self._after_steps():
+            return
+        self.redraw()
+        now = time.perf_counter()
+        self._frame_times = [t for t in self._frame_times if now - t < 2.0] + [now]
+
+    def _after_steps(self) -> bool:
+        if self.game.diverged():
+            self.set_playing(False)
+            self._say(f"the game diverged at step {self.game.step_count} (a loss or weight is NaN/Inf): lower "
+                      "the learning rates and press Reset (R)", error=True)
+            return False
+        return True
+
+    def redraw(self, force_scores: bool = False) -> None:
+        g = self.game
+        if g is None:
+            return
+        now = time.perf_counter()
+        if force_scores or now - self._last_score_t >= SCORE_EVERY_S:
+            self._last_score_t = now
+            self._scores = g.scores()
+            if not self._js_steps or self._js_steps[-1] != g.step_count:
+                self._js_steps.append(g.step_count)
+                self._js_values.append(self._scores["js"])
+        self.canvas.show_snapshot(g.snapshot(), g.history, (self._js_steps, self._js_values))
+        self.frames_drawn += 1
+        if self.recording is not None:
+            self._record_frame()
+        self._say_state()
+
+    @property
+    def fps(self) -> float:
+        t = self._frame_times
+        return (len(t) - 1) / (t[-1] - t[0]) if len(t) > 2 and t[-1] > t[0] else 0.0
+
+    def _say_state(self) -> None:
+        g = self.game
+        if g is None:
+            return
+        s = self._scores
+        parts = [f"step {g.step_count:,}", f"D updates {g.d_updates:,}"]
+        if "js" in s:
+            parts.append(f"JS divergence {s['js']:.3f} bits")
+        if s.get("modes") is not None:
+            parts.append(f"modes covered {s['modes']}/{s['modes_total']} ({s['quality']:.0%} of points on a mode)")
+        if self.playing and self.fps:
+            parts.append(f"{self.fps:.0f} fps")
+        if self.recording is not None:
+            parts.append(f"recording {len(self.recording)} frames")
+        self._say(" · ".join(parts))
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #b00020;" if error else "")
+        self.sig_state.emit(text)
+
+    def _on_layers(self) -> None:
+        for k, box in self.layer_boxes.items():
+            self.canvas.layers[k] = box.isChecked()
+        self.canvas.apply_layers()
+        settings.put_json("playground/layers", dict(self.canvas.layers))
+
+    # -- export --------------------------------------------------------------------------------------------
+    def view_image(self) -> np.ndarray:
+        """The canvas as an (H, W, 3) uint8 array."""
+        from PySide6.QtGui import QImage
+
+        img = self.canvas.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+        buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=h * bpl).reshape(h, bpl)
+        return buf[:, :w * 3].reshape(h, w, 3).copy()
+
+    def export_png(self, path: str) -> str:
+        from ..export import save_image
+
+        return str(save_image(self.view_image(), path))
+
+    def export_png_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the playground as PNG", _default_path("playground.png"),
+                                              "PNG image (*.png)")
+        if path:
+            self._save_with_message(lambda: self.export_png(path), path)
+
+    def _on_record(self, on: bool) -> None:
+        if on:
+            self.recording = []
+            self.gif_button.setText("Stop && save GIF")
+            if not self.playing:
+                self.set_playing(True)
+            return
+        frames, self.recording = self.recording, None
+        self.gif_button.setText("Record GIF")
+        if not frames:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the recording as GIF", _default_path("playground.gif"),
+                                              "Animated GIF (*.gif)")
+        if path:
+            self._save_with_message(lambda: self.export_gif(frames, path), path)
+
+    def _record_frame(self) -> None:
+        if len(self.recording) >= GIF_MAX_FRAMES:
+            self.gif_button.setChecked(False)  # full: stop and offer to save
+            return
+        if self.frames_drawn % 2 == 0:  # every other frame: ~30 fps of a 60 fps view
+            self.recording.append(self.view_image())
+
+    def export_gif(self, frames: list[np.ndarray], path: str) -> str:
+        from ..export import frames_to_gif
+
+        h = min(f.shape[0] for f in frames)
+        w = min(f.shape[1] for f in frames)
+        stack = np.stack([f[:h, :w] for f in frames])
+        frames_to_gif(stack, path, fps=15.0, scale=1)
+        return path
+
+    def _save_with_message(self, save, path: str) -> None:
+        try:
+            save()
+        except Exception as exc:  # ExportError or an OSError: the app stays up and says why
+            QMessageBox.warning(self, "Could not save", f"{path}: {exc}")
+            return
+        self._say(f"saved {path}")
+
+
+def _config_from(d) -> PlayConfig | None:
+    if not isinstance(d, dict):
+        return None
+    try:
+        c = PlayConfig.from_dict(d)
+        if c.dist != "drawn" or len(c.points) >= 3:  # a drawing in progress is kept as it is
+            c.validate()
+    except (TypeError, ValueError, GanStudioError):
+        return None
+    return c
+
+
+def _spin(lo: int, hi: int, value: int) -> QSpinBox:
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setValue(value)
+    s.setKeyboardTracking(False)
+    return s
+
+
+def _lr_spin() -> QDoubleSpinBox:
+    s = QDoubleSpinBox()
+    s.setDecimals(5)
+    s.setRange(0.00001, 1.0)
+    s.setSingleStep(0.0001)
+    s.setValue(0.001)
+    s.setKeyboardTracking(False)
+    return s
+
+
+def _default_path(name: str) -> str:
+    from pathlib import Path
+
+    return str(Path(settings.get("paths/export_dir", str(Path.home()), str)) / name)

@@ -1,0 +1,386 @@
+"""The 2D (and 1D) playground: the adversarial game itself, small enough to watch every step.
+
+A tiny MLP generator maps noise to points in the plane (or on a line), a tiny MLP discriminator scores
+points, and the losses are the engine's (``losses.py``). ``Playground`` steps D and G on demand and
+``snapshot()`` returns everything a view draws, as plain numpy: the real and generated points, D's output
+over a grid, the gradient that moves each generated point, G's image of a noise grid (the manifold), and
+the scores (Jensen-Shannon divergence between real and fake on a grid, modes covered).
+
+    pg = Playground(PlayConfig(dist="ring", loss="minimax", seed=3))
+    for _ in range(2000):
+        pg.step()
+    print(pg.scores())          # {"js": ..., "modes": 2, "modes_total": 8, ...}
+
+1D mode (dist ``gaussian`` or ``two-gaussians``) is Figure 1 of Goodfellow et al. (2014): the data's
+density, the generator's density and D(x) on one axis, with z drawn uniformly and mapped to x.
+No Qt here: the app's Playground tab draws the snapshots.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from .data.synthetic import toy_points
+from .errors import ConfigError
+from .losses import LOSSES, gradient_penalty
+from .models.nets import MLPGenerator, MLPTrunk
+
+# user-facing loss name → (engine loss, gradient penalty)
+LOSS_CHOICES: dict[str, tuple[str, bool]] = {
+    "minimax": ("bce-minimax", False),
+    "non-saturating": ("bce", False),
+    "wgan-gp": ("wasserstein", True),
+    "lsgan": ("ls", False),
+    "hinge": ("hinge", False),
+}
+DISTS_2D = ("ring", "grid", "spiral", "moons", "drawn")
+DISTS_1D = ("gaussian", "two-gaussians")
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+EXTENT_2D = 2.5  # the plane shown: [-2.5, 2.5]²
+EXTENT_1D = (-4.0, 4.0)
+DRAWN_SPREAD = 0.05  # each drawn point stands for a small Gaussian blob of this σ
+HISTORY = 20000  # loss-curve points kept (older ones are thinned, not dropped)
+GP_WEIGHT = 0.1  # Gulrajani et al.'s toy experiments use λ = 0.1 ("smaller lambda helps for toy tasks")
+
+
+@dataclass
+class PlayConfig:
+    """What the playground's controls set. ``points``: the drawn distribution (dist ``drawn``)."""
+
+    dist: str = "ring"
+    loss: str = "non-saturating"
+    g_hidden: int = 64
+    d_hidden: int = 64
+    layers: int = 2
+    lr_g: float = 1e-3
+    lr_d: float = 1e-3
+    optimizer: str = "adam"
+    d_steps: int = 1
+    z_dim: int = 2
+    batch: int = 256
+    seed: int = 0
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def dim(self) -> int:
+        return 1 if self.dist in DISTS_1D else 2
+
+    def validate(self) -> None:
+        """Raise ConfigError naming the first value out of range and what to use instead."""
+        if self.dist not in DISTS_2D + DISTS_1D:
+            raise ConfigError(f"distribution {self.dist!r}: choose one of {', '.join(DISTS_2D + DISTS_1D)}")
+        if self.loss not in LOSS_CHOICES:
+            raise ConfigError(f"loss {self.loss!r}: choose one of {', '.join(LOSS_CHOICES)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
+        for name, lo, hi in (("g_hidden", 2, 1024), ("d_hidden", 2, 1024), ("layers", 1, 6), ("d_steps", 1, 50),
+                             ("z_dim", 1, 64), ("batch", 8, 8192)):
+            v = getattr(self, name)
+            if not lo <= v <= hi:
+                raise ConfigError(f"{name} = {v}: use a value from {lo} to {hi}")
+        for name in ("lr_g", "lr_d"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and 0 < v <= 1):
+                raise ConfigError(f"{name} = {v}: a learning rate must be above 0 and at most 1 (try 1e-3)")
+        if self.dist == "drawn" and len(self.points) < 3:
+            raise ConfigError("draw at least 3 points on the plane first (drag with the left mouse button)")
+        if self.dist in DISTS_1D and self.z_dim != 1:
+            raise ConfigError("the 1D mode maps a 1D noise to the line: set the noise dimension to 1")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PlayConfig":
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        if "points" in known:
+            known["points"] = [tuple(map(float, p))[:2] for p in known["points"]]
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Preset:
+    title: str
+    about: str
+    config: PlayConfig
+    steps: int  # how many steps it takes to show what it shows (the tests and benchmarks run this many)
+
+
+PRESETS: dict[str, Preset] = {p.title: p for p in (
+    Preset("Mode collapse: minimax on the ring",
+           "The original minimax loss against a discriminator that learns 10× faster: G's points pile onto one "
+           "to three of the 8 modes and stay there (seeds 0-4 all do).",
+           PlayConfig(dist="ring", loss="minimax", lr_g=2e-4, lr_d=2e-3, g_hidden=64, d_hidden=128, layers=3,
+                      batch=128, seed=3),
+           1500),
+    Preset("WGAN-GP covers the ring",
+           "The same ring and networks with the Wasserstein loss, a gradient penalty and 5 critic steps per G "
+           "step: all 8 modes are covered within a few hundred steps.",
+           PlayConfig(dist="ring", loss="wgan-gp", lr_g=1e-3, lr_d=1e-3, g_hidden=64, d_hidden=128, layers=3,
+                      batch=128, d_steps=5, seed=3),
+           600),
+    Preset("The paper's figure (1D)",
+           "Figure 1 of Goodfellow et al. (2014): the data's density (dotted), G's density (green) and D(x) "
+           "(blue, dashed); the lines below map z to x = G(z). At the equilibrium D(x) = 1/2 everywhere.",
+           PlayConfig(dist="gaussian", loss="non-saturating", z_dim=1, g_hidden=32, d_hidden=32, lr_g=1e-3,
+                      lr_d=1e-3, seed=0),
+           1500),
+    Preset("Spiral with non-saturating loss",
+           "A harder shape: G has to bend a Gaussian into two turns of a spiral.",
+           PlayConfig(dist="spiral", loss="non-saturating", g_hidden=128, d_hidden=128, layers=3, seed=0),
+           4000),
+)}
+
+
+@dataclass
+class Snapshot:
+    """Everything the view draws, plain numpy. 2D: points are (N, 2); 1D: (N,)."""
+
+    step: int  # G updates so far
+    d_updates: int
+    dim: int
+    real: np.ndarray
+    fake: np.ndarray
+    grad: np.ndarray  # −∂L_G/∂x at each fake point: where G's next update pushes it (same shape as fake)
+    heat: np.ndarray  # D's output over the grid: (res, res) [y, x] in 2D, (res,) in 1D
+    heat_label: str  # "D(x)" (a probability) or "critic" (unbounded score)
+    extent: tuple[float, float, float, float]  # x0, x1, y0, y1 of the grid (1D: y0 = y1 = 0)
+    manifold: np.ndarray | None  # 2D: (k, k, 2) G over a noise grid; 1D: (k, 2) pairs (z, G(z))
+    real_density: np.ndarray | None = None  # 1D only: on the same grid as heat
+    fake_density: np.ndarray | None = None
+
+
+class Playground:
+    """The game: ``step_d``, ``step_g``, ``step`` (``d_steps`` D updates then one G update), ``snapshot``."""
+
+    def __init__(self, config: PlayConfig, device: str = "cpu"):
+        config.validate()
+        self.config = config
+        self.device = torch.device(device)
+        self.dim = config.dim
+        engine_loss, self.gp = LOSS_CHOICES[config.loss]
+        self.loss = LOSSES[engine_loss]
+        gen = torch.Generator().manual_seed(config.seed)
+        torch.manual_seed(config.seed)
+        hidden_g = (config.g_hidden,) * config.layers
+        hidden_d = (config.d_hidden,) * config.layers
+        self.G = MLPGenerator(config.z_dim, (self.dim,), hidden_g, tanh=False, batch_norm=False).to(self.device)
+        trunk = MLPTrunk(self.dim, hidden_d)
+        self.D = nn.Sequential(trunk, nn.Linear(trunk.out_dim, 1)).to(self.device)
+        self.opt_g = self._optimizer(self.G, config.lr_g)
+        self.opt_d = self._optimizer(self.D, config.lr_d)
+        self._gen = torch.Generator(self.device).manual_seed(config.seed + 1)
+        self._pool = torch.from_numpy(self._real_pool(50000, config.seed)).to(self.device)
+        # fixed samples for the view and the scores, so frames are comparable and Step D leaves fakes still
+        self.real_show = self._pool[torch.randperm(len(self._pool), generator=gen)[:1000]].cpu().numpy()
+        self.z_show = self._noise(600, gen)
+        self.z_score = self._noise(4000, gen)
+        self.real_score = self._pool[torch.randperm(len(self._pool), generator=gen)[:8000]]
+        self.step_count = 0
+        self.d_updates = 0
+        self.history: dict[str, deque] = {k: deque(maxlen=HISTORY) for k in ("step", "loss_d", "loss_g")}
+        self._last_d: float = math.nan
+
+    # -- set-up --------------------------------------------------------------------------------------------
+    def _optimizer(self, net: nn.Module, lr: float) -> torch.optim.Optimizer:
+        kind = self.config.optimizer
+        if kind == "adam":
+            betas = (0.5, 0.9) if self.gp else (0.5, 0.999)
+            return torch.optim.Adam(net.parameters(), lr=lr, betas=betas)
+        if kind == "rmsprop":
+            return torch.optim.RMSprop(net.parameters(), lr=lr)
+        return torch.optim.SGD(net.parameters(), lr=lr, momentum=0.0)
+
+    def _real_pool(self, n: int, seed: int) -> np.ndarray:
+        c = self.config
+        rng = np.random.default_rng(seed + 17)
+        if c.dist == "gaussian":
+            return (1.0 + 0.5 * rng.standard_normal(n)).astype(np.float32)[:, None]
+        if c.dist == "two-gaussians":
+            centre = np.where(rng.random(n) < 0.5, -1.5, 1.5)
+            return (centre + 0.4 * rng.standard_normal(n)).astype(np.float32)[:, None]
+        if c.dist == "drawn":
+            pts = np.asarray(c.points, dtype=np.float32)
+            return pts[rng.integers(0, len(pts), n)] + DRAWN_SPREAD * rng.standard_normal((n, 2)).astype(np.float32)
+        return toy_points(c.dist, n, seed)
+
+    def _noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """z ~ N(0, I) in 2D; z ~ U[−1, 1] in the 1D mode (the paper's figure draws z uniformly)."""
+        g = generator if generator is not None else self._gen
+        if self.dim == 1:
+            return (torch.rand(n, self.config.z_dim, generator=g, device=g.device) * 2 - 1).to(self.device)
+        return torch.randn(n, self.config.z_dim, generator=g, device=g.device).to(self.device)
+
+    def modes(self) -> tuple[np.ndarray, float] | None:
+        """(centres (K, dim), radius) of the distribution's modes, where it has countable ones."""
+        c = self.config.dist
+        if c == "ring":
+            k = np.arange(8)
+            return 1.6 * np.stack([np.cos(2 * np.pi * k / 8), np.sin(2 * np.pi * k / 8)], 1), 0.25
+        if c == "grid":
+            k = np.arange(25)
+            return np.stack([(k % 5) * 0.8 - 1.6, (k // 5) * 0.8 - 1.6], 1), 0.2
+        if c == "two-gaussians":
+            return np.array([[-1.5], [1.5]]), 0.8
+        return None
+
+    # -- the game ------------------------------------------------------------------------------------------
+    def _real_batch(self) -> torch.Tensor:
+        idx = torch.randint(0, len(self._pool), (self.config.batch,), generator=self._gen, device=self._gen.device)
+        return self._pool[idx.to(self.device)]
+
+    def step_d(self) -> float:
+        """(1) Update D: descend L_D(D(x), D(G(z))) (+ λ·GP for WGAN-GP) with G held still."""
+        real = self._real_batch()
+        with torch.no_grad():
+            fake = self.G(self._noise(self.config.batch))
+        loss = self.loss.d_loss(self.D(real), self.D(fake))
+        if self.gp:
+            loss = loss + GP_WEIGHT * gradient_penalty(self.D, real, fake, generator=None)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        self.d_updates += 1
+        self._last_d = float(loss.detach())
+        return self._last_d
+
+    def step_g(self) -> float:
+        """(2) Update G: descend L_G(D(G(z))) with D held still (its weights get no gradient)."""
+        self.D.requires_grad_(False)
+        try:
+            loss = self.loss.g_loss(self.D(self.G(self._noise(self.config.batch))))
+            self.opt_g.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt_g.step()
+        finally:
+            self.D.requires_grad_(True)
+        self.step_count += 1
+        value = float(loss.detach())
+        self.history["step"].append(self.step_count)
+        self.history["loss_d"].append(self._last_d)
+        self.history["loss_g"].append(value)
+        return value
+
+    def step(self) -> None:
+        for _ in range(self.config.d_steps):
+            self.step_d()
+        self.step_g()
+
+    def diverged(self) -> bool:
+        """Whether a loss or a weight went NaN/Inf (too high a learning rate): the view says so and stops."""
+        losses = ([self._last_d] if self.d_updates else []) + list(self.history["loss_g"])[-1:]
+        if not all(math.isfinite(v) for v in losses):
+            return True
+        return not all(bool(torch.isfinite(p).all()) for p in list(self.G.parameters()) + list(self.D.parameters()))
+
+    # -- what the view shows -------------------------------------------------------------------------------
+    def _d_out(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.D(x).squeeze(1)
+        return torch.sigmoid(out) if self.loss.probabilistic else out
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor) -> np.ndarray:
+        return self.G(z).cpu().numpy()
+
+    def snapshot(self, res: int = 64, manifold: int = 15) -> Snapshot:
+        """The current state for drawing; ``res``: heatmap cells per axis; ``manifold``: noise-grid lines."""
+        z = self.z_show
+        fake_t = self.G(z).detach().requires_grad_(True)
+        self.D.requires_grad_(False)
+        try:
+            g_loss = self.loss.g_loss(self.D(fake_t)) * len(fake_t)  # per-point gradients, not batch-averaged
+            (grad,) = torch.autograd.grad(g_loss, fake_t)
+        finally:
+            self.D.requires_grad_(True)
+        fake = fake_t.detach().cpu().numpy()
+        grad = (-grad).cpu().numpy()
+        label = "D(x)" if self.loss.probabilistic else "critic"
+        with torch.no_grad():
+            if self.dim == 2:
+                e = EXTENT_2D
+                axis = torch.linspace(-e, e, res, device=self.device)
+                yy, xx = torch.meshgrid(axis, axis, indexing="ij")
+                heat = self._d_out(torch.stack([xx.flatten(), yy.flatten()], 1)).view(res, res).cpu().numpy()
+                man = None
+                if manifold:
+                    lin = torch.linspace(-2, 2, manifold, device=self.device)
+                    za, zb = torch.meshgrid(lin, lin, indexing="ij")
+                    zg = torch.zeros(manifold * manifold, self.config.z_dim, device=self.device)
+                    zg[:, 0] = za.flatten()
+                    if self.config.z_dim > 1:
+                        zg[:, 1] = zb.flatten()
+                    man = self.G(zg).view(manifold, manifold, 2).cpu().numpy()
+                return Snapshot(self.step_count, self.d_updates, 2, self.real_show, fake, grad, heat, label,
+                                (-e, e, -e, e), man)
+            x0, x1 = EXTENT_1D
+            xs = torch.linspace(x0, x1, res, device=self.device)
+            heat = self._d_out(xs[:, None]).cpu().numpy()
+            zl = torch.linspace(-1, 1, max(manifold, 2), device=self.device)[:, None]
+            man = np.stack([zl[:, 0].cpu().numpy(), self.G(zl)[:, 0].cpu().numpy()], 1)
+            edges = np.linspace(x0, x1, res + 1)
+            width = edges[1] - edges[0]
+            real_d = _smoothed_density(self.real_score[:, 0].cpu().numpy(), edges, width)
+            fake_d = _smoothed_density(self.generate(self.z_score)[:, 0], edges, width)
+            return Snapshot(self.step_count, self.d_updates, 1, self.real_show[:, 0], fake[:, 0], grad[:, 0], heat,
+                            label, (x0, x1, 0.0, 0.0), man, real_d, fake_d)
+
+    @torch.no_grad()
+    def scores(self, bins: int = 50) -> dict[str, float | int | None]:
+        """js: Jensen-Shannon divergence (bits, 0 = same, 1 = disjoint) of real vs fake histograms on a grid;
+        modes / modes_total: modes holding at least 1 % of the fakes within their radius; quality: the share
+        of fakes within any mode's radius (None where the distribution has no countable modes)."""
+        fake = self.generate(self.z_score)
+        real = self.real_score.cpu().numpy()
+        if self.dim == 2:
+            e = EXTENT_2D
+            rng_ = [[-e, e], [-e, e]]
+            p, _, _ = np.histogram2d(real[:, 0], real[:, 1], bins=bins, range=rng_)
+            q, _, _ = np.histogram2d(fake[:, 0], fake[:, 1], bins=bins, range=rng_)
+        else:
+            p, _ = np.histogram(real[:, 0], bins=bins, range=EXTENT_1D)
+            q, _ = np.histogram(fake[:, 0], bins=bins, range=EXTENT_1D)
+        out: dict[str, float | int | None] = {"js": js_divergence(p.ravel(), q.ravel(), len(fake)),
+                                              "modes": None, "modes_total": None, "quality": None}
+        m = self.modes()
+        if m is not None:
+            covered, quality = count_modes(fake, *m)
+            out.update(modes=covered, modes_total=len(m[0]), quality=quality)
+        return out
+
+
+def js_divergence(p: np.ndarray, q: np.ndarray, n_fake: int) -> float:
+    """JS(P‖Q) in bits between two histograms; samples outside the grid count as one more bin."""
+    p = np.append(p.astype(np.float64), 0.0)
+    q = np.append(q.astype(np.float64), max(0.0, n_fake - q.sum()))
+    p, q = p / max(p.sum(), 1e-12), q / max(q.sum(), 1e-12)
+    m = 0.5 * (p + q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_p = np.where(p > 0, p * np.log2(p / m), 0.0).sum()
+        kl_q = np.where(q > 0, q * np.log2(q / m), 0.0).sum()
+    return float(np.clip(0.5 * (kl_p + kl_q), 0.0, 1.0))
+
+
+def count_modes(fake: np.ndarray, centres: np.ndarray, radius: float, share: float = 0.01) -> tuple[int, float]:
+    """(modes that hold at least ``share`` of the fakes within ``radius``, share of fakes near any mode)."""
+    fake = np.asarray(fake, dtype=np.float64).reshape(len(fake), -1)
+    d = np.linalg.norm(fake[:, None, :] - centres[None, :, :], axis=2)
+    nearest = d.argmin(1)
+    near = d[np.arange(len(fake)), nearest] <= radius
+    counts = np.bincount(nearest[near], minlength=len(centres))
+    return int((counts >= share * len(fake)).sum()), float(near.mean()) if len(fake) else 0.0
+
+
+def _smoothed_density(x: np.ndarray, edges: np.ndarray, width: float) -> np.ndarray:
+    """A histogram density, lightly smoothed (3-bin box twice), so the 1D curves read like densities."""
+    h, _ = np.histogram(x, bins=edges)
+    h = h / max(len(x) * width, 1e-12)
+    kernel = np.array([0.25, 0.5, 0.25])
+    for _ in range(2):
+        h = np.convolve(h, kernel, mode="same")
+    return h
