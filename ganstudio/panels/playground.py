@@ -16,7 +16,8 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QMessageBox, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+                               QLabel, QMessageBox, QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout,
+                               QWidget)
 from superqt import QLabeledSlider
 
 from trainers.errors import GanStudioError
@@ -60,15 +61,26 @@ class PlaygroundPanel(QWidget):
         self.canvas.box.sig_stroke_done.connect(self._on_stroke_done)
         self._build_controls()
         self._build_transport()
+        self.side_column.addStretch(1)
         self.status = QLabel()
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setWordWrap(True)  # a long status must not widen the window
         right = QVBoxLayout()
         right.addLayout(self.transport)
         right.addWidget(self.canvas, 1)
         right.addWidget(self.status)
+        right_w = QWidget()
+        right_w.setLayout(right)
+        right.setContentsMargins(0, 0, 0, 0)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.side)
+        split.addWidget(right_w)
+        split.setStretchFactor(1, 1)
+        split.setCollapsible(1, False)
+        split.setSizes([290, 800])
         lay = QHBoxLayout(self)
-        lay.addWidget(self.side)
-        lay.addLayout(right, 1)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(split)
 
         for keys, slot in (("S", self.step_both), ("R", self.reset)):
             sc = QShortcut(QKeySequence(keys), self)
@@ -160,14 +172,13 @@ class PlaygroundPanel(QWidget):
         col.addWidget(self.clear_drawing)
         col.addWidget(QLabel("<b>Show</b>"))
         col.addLayout(layer_box)
-        col.addStretch(1)
+        self.side_column = col  # the export buttons join it (built with the transport)
         inner = QWidget()
         inner.setLayout(col)
         self.side = QScrollArea()
         self.side.setWidget(inner)
         self.side.setWidgetResizable(True)
-        self.side.setFixedWidth(290)
-        self.side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.side.setMinimumWidth(130)
         self.side.setFrameShape(QScrollArea.Shape.NoFrame)
 
     def _build_transport(self) -> None:
@@ -186,13 +197,14 @@ class PlaygroundPanel(QWidget):
             buttons.append(b)
         self.speed = QLabeledSlider(Qt.Orientation.Horizontal)
         self.speed.setRange(1, 200)
-        self.speed.setMinimumWidth(90)
+        self.speed.setMinimumWidth(50)
         self.speed.setToolTip("Steps per frame while playing (a frame spends at most 30 ms stepping)")
         self.speed.valueChanged.connect(lambda v: settings.put("playground/speed", int(v)))
-        self.png_button = QPushButton("PNG…")
+        self.png_button = QPushButton("Save PNG…")
         self.png_button.setToolTip("The view as a PNG image")
         self.png_button.clicked.connect(self.export_png_dialog)
         self.gif_button = QPushButton("Record GIF")
+        self.gif_button.setMinimumWidth(0)
         self.gif_button.setCheckable(True)
         self.gif_button.setToolTip(f"Record the view while it plays (up to {GIF_MAX_FRAMES} frames), then save "
                                    "it as an animated GIF")
@@ -201,13 +213,16 @@ class PlaygroundPanel(QWidget):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space, D and G stay the game's keys
         for b in buttons + [self.png_button, self.gif_button]:
             b.setMinimumWidth(0)
-            b.setStyleSheet("padding: 4px 8px;")
+            b.setStyleSheet("padding: 4px 6px;")
         for b in buttons:
             self.transport.addWidget(b)
         self.transport.addWidget(QLabel(" Speed"))
         self.transport.addWidget(self.speed, 1)
-        self.transport.addWidget(self.png_button)
-        self.transport.addWidget(self.gif_button)
+        exports = QHBoxLayout()
+        exports.addWidget(self.png_button)
+        exports.addWidget(self.gif_button)
+        self.side_column.addWidget(QLabel("<b>Export</b>"))
+        self.side_column.addLayout(exports)
 
     # -- configuration -------------------------------------------------------------------------------------
     def config(self) -> PlayConfig:

@@ -179,7 +179,7 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
         lo, hi = float(np.min(s.heat)), float(np.max(s.heat))
         self.legend.setHtml(_legend(f"{s.heat_label}: <span style='color:#5b8cff'>■</span> {lo:.2f} … "
                                     f"<span style='color:#ff5b5b'>■</span> {hi:.2f}",
-                                    ("● real", "#202020"), ("● generated", "#e96900")))
+                                    ("◉ real", "#d8d8d8"), ("● generated", "#ff8a2a")))
         self.legend.setPos(x0 + 0.05, y1 - 0.05)
 
     def _show_1d(self, s) -> None:
