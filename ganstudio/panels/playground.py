@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from superqt import QLabeledSlider
 
 from trainers.errors import GanStudioError
-from trainers.playground import (DISTS_1D, DISTS_2D, EXTENT_2D, LOSS_CHOICES, OPTIMIZERS, PRESETS, PlayConfig,
-                                 Playground)
+from trainers.playconfig import DISTS_1D, DISTS_2D, EXTENT_2D, LOSS_CHOICES, OPTIMIZERS, PRESETS, PlayConfig
 
 from .. import settings
 from .playground_view import PlaygroundCanvas
@@ -44,7 +43,7 @@ class PlaygroundPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.game: Playground | None = None
+        self.game = None  # a trainers.playground.Playground once the tab is first shown
         self.playing = False
         self.recording: list[np.ndarray] | None = None
         self._js_steps: list[int] = []
@@ -96,7 +95,12 @@ class PlaygroundPanel(QWidget):
             if isinstance(layers, dict) and isinstance(layers.get(k), bool):
                 box.setChecked(layers[k])
         self.speed.setValue(min(max(settings.get("playground/speed", 5, int), 1), 200))
-        self.reset()
+        self._started = False  # the game (and torch) start when the tab is first shown, not with the window
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._started:
+            self.reset()
 
     # -- building ------------------------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -318,6 +322,9 @@ class PlaygroundPanel(QWidget):
     # -- the game ------------------------------------------------------------------------------------------
     def reset(self) -> None:
         """New networks with the current settings (the same seed gives the same game)."""
+        from trainers.playground import Playground
+
+        self._started = True
         cfg = self.config()
         self._js_steps, self._js_values, self._scores = [], [], {}
         try:
