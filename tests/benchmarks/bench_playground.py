@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -26,7 +25,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed", type=int, default=5, help="steps per frame asked for")
     args = ap.parse_args(argv)
     os.environ.setdefault("GANSTUDIO_CONFIG_DIR", tempfile.mkdtemp())
-    import torch
     from PySide6.QtCore import QElapsedTimer, QTimer
 
     from ganstudio.app import create_app
@@ -34,8 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     from trainers.playground import PRESETS
 
     app = create_app()
-    print(f"machine: {platform.machine()} · {os.cpu_count()} CPUs · torch {torch.__version__} "
-          f"({torch.get_num_threads()} threads) · Qt platform {os.environ['QT_QPA_PLATFORM']}")
+    from tests.benchmarks.bench_app import machine
+
+    print(f"machine: {machine()}")
     panel = PlaygroundPanel()
     panel.resize(1030, 720)
     panel.show()
