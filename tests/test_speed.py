@@ -101,6 +101,7 @@ def test_speed_choices_on_cpu(tmp_path):
     dc = resolve(tiny_config(tmp_path, model="dcgan"))
     s = Speed.choose(dc, cpu, conv=True)
     assert s.amp_dtype is None and s.memory_format == torch.channels_last and not s.compile and not s.fused
+    assert not s.graph and s.optimizer_options(cpu) == {}  # CUDA graphs are for CUDA
     gp = resolve(tiny_config(tmp_path, model="wgan-gp"))
     assert Speed.choose(gp, cpu, conv=True).memory_format == torch.contiguous_format
     assert Speed.choose(gp, cpu, conv=True).compile is False
@@ -113,6 +114,27 @@ def test_speed_choices_on_cpu(tmp_path):
     with pytest.raises(ConfigError, match="--precision"):
         dc.precision = "fp8"
         resolve(dc)
+    with pytest.raises(ConfigError, match="--cuda-graph must be auto or off"):
+        resolve(tiny_config(tmp_path, model="dcgan", cuda_graph="yes"))
+
+
+def test_speed_choices_on_cuda(tmp_path):
+    """What a CUDA run gets (decided without touching a GPU): one process replays a captured graph and skips
+    compile; under torchrun compile takes over; a gradient penalty or spectral norm keeps both off."""
+    cuda = torch.device("cuda")
+    dc = resolve(tiny_config(tmp_path, model="dcgan", precision="fp32"))
+    s = Speed.choose(dc, cuda, conv=True)
+    assert s.graph and not s.compile and s.fused and "CUDA graph" in s.describe()
+    assert s.optimizer_options(cuda) == {"fused": True, "capturable": True}
+    s = Speed.choose(dc, cuda, conv=True, distributed=True)
+    assert not s.graph and s.compile and s.optimizer_options(cuda) == {"fused": True}
+    dc.cuda_graph = "off"
+    assert Speed.choose(dc, cuda, conv=True).compile
+    for model in ("wgan-gp", "hinge"):
+        s = Speed.choose(resolve(tiny_config(tmp_path, model=model, precision="fp32")), cuda, conv=True)
+        assert not s.graph and not s.compile, model
+    wgan = Speed.choose(resolve(tiny_config(tmp_path, model="wgan", precision="fp32")), cuda, conv=True)
+    assert wgan.graph and wgan.optimizer_options(cuda, "rmsprop") == {"foreach": True, "capturable": True}
 
 
 def test_bf16_autocast_trains_and_keeps_fp32_weights(tmp_path):

@@ -49,7 +49,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     t.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
                    help="auto: bf16 autocast on CUDA GPUs that support it, fp32 elsewhere")
     t.add_argument("--compile", default="auto", choices=("auto", "on", "off"),
-                   help="torch.compile the training step (auto: on CUDA, except with a gradient penalty)")
+                   help="torch.compile the training step (auto: on CUDA where no CUDA graph replays the step, "
+                        "i.e. under torchrun; never with a gradient penalty)")
+    t.add_argument("--cuda-graph", default="auto", choices=("auto", "off"),
+                   help="capture the whole training step once and replay it as a CUDA graph (auto: on CUDA, "
+                        "single process, except with a gradient penalty or spectral norm)")
     t.add_argument("--sample-every", type=int, default=250)
     t.add_argument("--checkpoint-every", type=int, default=1000)
     t.add_argument("--eval-every", type=int, help="domain scores (FID, ...) every N steps, in the background; "
@@ -104,8 +108,8 @@ def _train(args) -> int:
     fields = {f: getattr(args, f) for f in (
         "model", "data", "data_root", "download", "data_limit", "steps", "out", "batch_size", "image_size", "channels",
         "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip", "gp_weight", "g_loss", "cat_codes",
-        "cont_codes", "info_weight", "seed", "deterministic", "device", "precision", "compile", "sample_every",
-        "checkpoint_every", "tensorboard", "eval_every", "eval_samples")}
+        "cont_codes", "info_weight", "seed", "deterministic", "device", "precision", "compile", "cuda_graph",
+        "sample_every", "checkpoint_every", "tensorboard", "eval_every", "eval_samples")}
     if not args.resume:  # on --resume, options left out mean "as the run was"
         fields["model"] = fields["model"] or "dcgan"
         fields["data"] = fields["data"] or "digits"

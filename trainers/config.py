@@ -43,7 +43,8 @@ class TrainConfig:
     deterministic: bool = False
     device: str = "auto"
     precision: str = "auto"  # "auto" (bf16 autocast on CUDA GPUs that have it, else fp32) | "fp32" | "bf16"
-    compile: str = "auto"  # torch.compile the step: "auto" (on CUDA, without gradient penalty) | "on" | "off"
+    compile: str = "auto"  # torch.compile the step: "auto" (CUDA without a CUDA graph, no penalty) | "on" | "off"
+    cuda_graph: str = "auto"  # replay the whole step as one CUDA graph: "auto" (CUDA, one process) | "off"
     sample_every: int = 250
     checkpoint_every: int = 1000
     keep_every: bool = True  # keep step_XXXXXXX checkpoints besides last/best
@@ -168,6 +169,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"--precision must be auto, fp32 or bf16, got {r.precision!r}")
     if r.compile not in ("auto", "on", "off"):
         raise ConfigError(f"--compile must be auto, on or off, got {r.compile!r}")
+    if r.cuda_graph not in ("auto", "off"):
+        raise ConfigError(f"--cuda-graph must be auto or off, got {r.cuda_graph!r}")
     if r.device not in ("auto", "cpu", "cuda", "mps") and not r.device.startswith("cuda:"):
         raise ConfigError(f"--device must be auto, cpu, cuda, cuda:N or mps, got {r.device!r}")
     return r

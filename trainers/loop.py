@@ -87,6 +87,7 @@ class TrainingRun(Iterator[Event]):
                                       f"{given!r}; drop that option or use another --out")
             cfg = resolve(dataclasses.replace(saved, steps=config.steps, device=config.device, out=config.out,
                                               precision=config.precision, compile=config.compile,
+                                              cuda_graph=config.cuda_graph,
                                               log_window_s=config.log_window_s, tensorboard=config.tensorboard,
                                               eval_every=config.eval_every if config.eval_every is not None
                                               else saved.eval_every,
@@ -259,9 +260,9 @@ class TrainingRun(Iterator[Event]):
                         values = self._sync.mean(values)
                     if stop_any:
                         reason = "stopped"
-                if self.algo.compile_note:
-                    yield from self._emit(Message("warning", self.algo.compile_note, self.step))
-                    self.algo.compile_note = None
+                if self.algo.speed_note:
+                    yield from self._emit(Message("warning", self.algo.speed_note, self.step))
+                    self.algo.speed_note = None
                 if bad is not None:
                     paused, corrupted = True, True
                     key, index = bad
@@ -502,6 +503,7 @@ class TrainingRun(Iterator[Event]):
     def _restore(self, ckpt: ck.Checkpoint) -> None:
         ck.load_modules(ckpt, self.algo.modules)
         ck.load_optimizers(ckpt, self.algo.optimizers, self.device)
+        self.algo.forget_graph()  # the optimizer state has new storage: a captured step would read the old one
         try:
             self.algo.load_rng_state({k[4:]: v for k, v in ckpt.tensors.items() if k.startswith("rng/")})
             self.sampler.load_state(ckpt.group("sampler"), ckpt.meta["sampler"])

@@ -61,12 +61,13 @@ def machine(device: torch.device) -> str:
 
 
 PRECISION = "auto"  # --precision: what our side trains with (the reference is fp32, as main.py is)
+SPEED = {"compile": "auto", "cuda_graph": "auto"}  # --compile / --cuda-graph for our side
 
 
 def config(case: Case, device: torch.device, out: str, steps: int, data_root: str | None) -> TrainConfig:
     return resolve(TrainConfig(model="dcgan", data=case.data, data_root=data_root, image_size=case.image_size,
                                batch_size=case.batch, data_limit=case.limit, steps=steps, out=out,
-                               device=device.type, eval_every=0, seed=0, precision=PRECISION))
+                               device=device.type, eval_every=0, seed=0, precision=PRECISION, **SPEED))
 
 
 def ours(case: Case, device: torch.device, seconds: float, max_steps: int, warmup: int,
@@ -116,10 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tiny", action="store_true", help="a few steps of each, to keep the benchmark working")
     ap.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
                     help="our side's --precision (auto: bf16 on CUDA, fp32 on CPU)")
+    ap.add_argument("--compile", default="auto", choices=("auto", "on", "off"), help="our side's --compile")
+    ap.add_argument("--cuda-graph", default="auto", choices=("auto", "off"), help="our side's --cuda-graph")
     ap.add_argument("--cases", default="28,64", help="which cases: 28, 64 or both")
+    ap.add_argument("--ours-only", action="store_true", help="skip the reference (compare our own settings)")
     args = ap.parse_args(argv)
     global PRECISION
     PRECISION = args.precision
+    SPEED.update(compile=args.compile, cuda_graph=args.cuda_graph)
     device = pick_device(args.device)
     seconds, max_steps, warmup, rounds = args.seconds, 0, 10, args.rounds
     if args.tiny:
@@ -137,9 +142,14 @@ def main(argv: list[str] | None = None) -> int:
             case = Case(case.title, "mnist", 28, case.batch, case.limit)
         ref, mine = [], []
         for _ in range(rounds):
-            ref.append(reference(case, device, seconds, max_steps, warmup, args.data_root)[0])
+            if not args.ours_only:
+                ref.append(reference(case, device, seconds, max_steps, warmup, args.data_root)[0])
             mine.append(ours(case, device, seconds, max_steps, warmup, args.data_root)[0])
-        r, o = max(ref), max(mine)
+        o = max(mine)
+        if args.ours_only:
+            print(f"{case.title:<24} {case.data:<12} {'-':>15} {o:>11.0f} {'-':>6}", flush=True)
+            continue
+        r = max(ref)
         print(f"{case.title:<24} {case.data:<12} {r:>15.0f} {o:>11.0f} {o / r:>5.2f}×", flush=True)
         if not (r > 0 and o > 0):
             print("  a side measured no steps", file=sys.stderr)

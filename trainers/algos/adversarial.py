@@ -20,6 +20,7 @@ from ..models import MODELS, arch_for, build_networks
 from ..runtime import Speed
 
 Stats = dict[str, torch.Tensor]
+GRAPH_WARMUP_STEPS = 3  # eager steps before the capture
 
 
 class Critic(nn.Module):
@@ -73,7 +74,11 @@ class AdversarialGAN:
         self._g_train: nn.Module = ddp.wrap(self.G, dist)
         self._c_train: nn.Module = ddp.wrap(self.critic, dist)
         self._c_frozen: nn.Module = self.critic  # D in G's update: frozen, so no gradient to average
-        self.compile_note: str | None = None
+        self.speed_note: str | None = None  # a fallback to say once (the loop emits it as a warning)
+        if self.speed.graph and dist is not None:  # Speed.choose(distributed=True) leaves it off already
+            self.speed = self.speed.without_graph()
+        self._graph: StepGraph | None = None
+        self._graph_warmup = GRAPH_WARMUP_STEPS
         if self.speed.compile:
             self._compile()
 
@@ -87,14 +92,25 @@ class AdversarialGAN:
     def _uncompile(self, exc: BaseException) -> None:
         self._g_train, self._c_train, self._c_frozen = self._eager
         self.speed = self.speed.without_compile()
-        self.compile_note = (f"torch.compile failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
-                             "training goes on without it")
+        self.speed_note = (f"torch.compile failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+                           "training goes on without it")
+
+    def _ungraph(self, exc: BaseException) -> None:
+        self._graph = None
+        self.speed = self.speed.without_graph()
+        self.speed_note = (f"CUDA graph capture failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+                           "training goes on without it")
+
+    def forget_graph(self) -> None:
+        """Weights and optimizer state were replaced (a checkpoint reloaded): capture again at the next step."""
+        self._graph = None
 
     def _autocast(self):
         dtype = self.speed.amp_dtype
         if dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=dtype)
+        # a captured graph must not hold autocast's cast-weight cache (its casts would be stale on replay)
+        return torch.autocast(self.device.type, dtype=dtype, cache_enabled=not self.speed.graph)
 
     # -- what the loop and checkpoints see ---------------------------------------------------------------
     @property
@@ -132,21 +148,48 @@ class AdversarialGAN:
         G runs once per iteration: its output on the last critic batch is what D learns to reject (detached)
         and then, through the updated D, what G learns from (as pytorch/examples' DCGAN does).
         """
+        batches = [sampler.next() for _ in range(self.cfg.n_critic)]
+        latents = [self._latent_for(real.shape[0], labels) for real, labels in batches]
+        if self.speed.graph:
+            return self._graphed_step(batches, latents)
+        return self._eager_step(batches, latents)
+
+    def _eager_step(self, batches, latents) -> Stats:
         if self.speed.compile and not self._compiled_ok:
             try:
-                stats = self._train_step(sampler)
+                stats = self._iteration(batches, latents)
             except Exception as exc:  # noqa: BLE001 - any compiler failure: fall back to eager, say so once
                 self._uncompile(exc)
-                return self._train_step(sampler)
+                return self._iteration(batches, latents)
             self._compiled_ok = True
             return stats
-        return self._train_step(sampler)
+        return self._iteration(batches, latents)
 
-    def _train_step(self, sampler: BatchSampler) -> Stats:
-        n_critic = self.cfg.n_critic
-        for k in range(n_critic):
-            real, labels = sampler.next()
-            latent = self._latent_for(real.shape[0], labels)
+    def _graphed_step(self, batches, latents) -> Stats:
+        """The first steps run eagerly on a side stream (optimizer state, cuDNN plans, compilation); then the
+        iteration is captured once and every later step is: copy the batch and noise in, replay."""
+        if self._graph is not None:
+            return self._graph.run(batches, latents)
+        if self._graph_warmup > 0:
+            self._graph_warmup -= 1
+            side = torch.cuda.Stream(self.device)
+            side.wait_stream(torch.cuda.current_stream(self.device))
+            with torch.cuda.stream(side):
+                stats = self._eager_step(batches, latents)
+            torch.cuda.current_stream(self.device).wait_stream(side)
+            return stats
+        try:
+            self._graph = StepGraph(self, batches, latents)
+        except Exception as exc:  # noqa: BLE001 - a capture that breaks costs one warning, not the run
+            self._ungraph(exc)
+            return self._eager_step(batches, latents)
+        return self._graph.run(batches, latents)
+
+    def _iteration(self, batches: list[tuple[torch.Tensor, torch.Tensor | None]],
+                   latents: list[dict[str, torch.Tensor]]) -> Stats:
+        """One iteration on given real batches and latents (what a CUDA graph captures)."""
+        n_critic = len(batches)
+        for k, ((real, labels), latent) in enumerate(zip(batches, latents)):
             if k < n_critic - 1:
                 with torch.no_grad(), self._autocast():
                     fake = self.G.generate(latent)
@@ -296,11 +339,44 @@ class AdversarialGAN:
                 m.requires_grad_(not frozen)
 
 
+class StepGraph:
+    """One training iteration captured as a CUDA graph, with the buffers it reads its batch and noise from.
+
+    Everything the iteration does on the GPU (G and D forward and backward, the losses, both fused optimizer
+    steps, WGAN's clipping, the stats) is recorded once and replayed; per step the host only copies the new
+    real batch and latent into the static buffers, replays, and copies the stats out. Draws stay outside the
+    graph (the sampler and the run's noise generator), so a graphed run consumes randomness exactly as an
+    eager one and checkpoints resume either way. Parameters and optimizer state must keep their storage:
+    reloading a checkpoint calls ``forget_graph``.
+    """
+
+    def __init__(self, algo: AdversarialGAN, batches, latents):
+        self.reals = [real.clone() for real, _ in batches]
+        # labels reach the nets through the latent (the fakes take the real batch's labels): one buffer each
+        self.latents = [{name: v.clone() for name, v in latent.items()} for latent in latents]
+        self.labels = [lat.get("label") for lat in self.latents]
+        torch.cuda.synchronize(algo.device)
+        self.graph = torch.cuda.CUDAGraph()
+        # thread-local: the app's evaluation thread may use the GPU while this thread captures
+        with torch.cuda.graph(self.graph, capture_error_mode="thread_local"):
+            stats = algo._iteration(list(zip(self.reals, self.labels)), self.latents)
+            self.keys = list(stats)
+            self.packed = torch.stack([stats[k].float() for k in self.keys])
+
+    def run(self, batches, latents) -> Stats:
+        for k, ((real, _), latent) in enumerate(zip(batches, latents)):
+            self.reals[k].copy_(real)
+            for name, v in latent.items():
+                self.latents[k][name].copy_(v)
+        self.graph.replay()
+        return dict(zip(self.keys, self.packed.clone().unbind()))
+
+
 def build_algorithm(cfg: TrainConfig, data: ArrayData, device: torch.device, dist: ddp.DistInfo | None = None
                     ) -> AdversarialGAN:
     """Networks for the resolved ``cfg`` on ``data``'s sample shape, wrapped in the training algorithm."""
     spec = MODELS[cfg.model]
     nets = build_networks(spec, sample_shape=data.sample_shape, num_classes=data.num_classes, z_dim=cfg.z_dim,
                           width=cfg.width, cat_codes=cfg.cat_codes, cont_codes=cfg.cont_codes)
-    speed = Speed.choose(cfg, device, conv=arch_for(spec, data.is_image) == "conv")
+    speed = Speed.choose(cfg, device, conv=arch_for(spec, data.is_image) == "conv", distributed=dist is not None)
     return AdversarialGAN(cfg, nets, device, data.class_names, dist, speed)

@@ -134,8 +134,9 @@ class BatchSampler:
             self.pos = 0
             self.perm = torch.randperm(len(self.data), generator=self.generator)
             self._perm_dev = None
-        if self._perm_dev is None:
-            self._perm_dev = self.perm.to(self.x.device)
+        if self._perm_dev is None:  # once per epoch; from pinned memory, so the GPU's queue is not waited on
+            perm = self.perm.pin_memory() if self.x.is_cuda else self.perm
+            self._perm_dev = perm.to(self.x.device, non_blocking=True)
         idx = self._perm_dev[self.pos:self.pos + self.batch_size][self.part]
         self.pos += self.batch_size
         x = self.x[idx]
