@@ -239,3 +239,25 @@ def test_a_failed_background_write_ends_the_run_with_what_to_do(tmp_path, monkey
                                              r"last\.safetensors is kept"):
         list(train(tiny_config(tmp_path, steps=12)))
     assert ck.read_meta(tmp_path / "run" / "checkpoints" / "last.safetensors")[1]["step"] == 4
+
+
+def test_img_per_s_and_elapsed_count_wall_time(tmp_path):
+    """img/s and elapsed are wall time, all of it: here a consumer that spends 50 ms on every Stats event
+    (as a slow display would) shows up in them, so img/s × time adds up to the images trained."""
+    import time
+
+    run = train(tiny_config(tmp_path, model="gan", steps=12, sample_every=1000, checkpoint_every=1000,
+                            log_window_s=0.0))
+    stats, event, t0 = [], next(run), time.perf_counter()
+    while not isinstance(event, Finished):
+        if isinstance(event, Stats):
+            stats.append(event)
+            time.sleep(0.05)
+        event = run.send(None)
+    wall = time.perf_counter() - t0
+    assert len(stats) == 12
+    # each window after the first holds the consumer's 50 ms from the window before
+    assert stats[-1].time >= 11 * 0.05
+    assert stats[-1].time <= wall
+    seconds = sum(32 / s.values["img_per_s"] for s in stats)  # 32 images per window at each rate
+    assert seconds == pytest.approx(stats[-1].time, rel=1e-3)

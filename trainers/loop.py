@@ -250,7 +250,11 @@ class TrainingRun(Iterator[Event]):
                 window_due = self._sync.due(self.step) if self._sync is not None else now - t0 >= cfg.log_window_s
                 if not (window_due or sample_due or ckpt_due or self.step >= cfg.steps):
                     continue
-                values, bad = self._average(window)
+                values, bad = self._average(window)  # reads the window's stats: waits for its steps to finish
+                # img/s and elapsed are wall time from the previous window's end to this one's, everything
+                # between included (on a GPU the host runs ahead of the queued steps; `now` before the read
+                # above would count steps that had only been queued)
+                now = time.perf_counter()
                 if self._sync is not None:
                     bad_any, stop_any = self._sync.decide(self.step, bad=bad is not None, stop=self._stop_wanted,
                                                           seconds_per_step=(now - t0) / max(1, len(window)))
@@ -277,8 +281,8 @@ class TrainingRun(Iterator[Event]):
                     continue
                 self.elapsed += now - t0
                 values["img_per_s"] = images / max(now - t0, 1e-9)
+                window, images, t0 = [], 0, now
                 yield from self._stats(values)
-                window, images, t0 = [], 0, time.perf_counter()
                 if sample_due:
                     yield from self._sample()
                 if ckpt_due:
@@ -287,7 +291,6 @@ class TrainingRun(Iterator[Event]):
                     yield from self._start_eval()  # the final step's is done below, waiting for a busy one
                 yield from self._collect_evals()
                 yield from self._collect_writes()
-                t0 = time.perf_counter()
             saved = None
             if corrupted:
                 yield from self._emit(Message("warning", "not saving the NaN model; the last good checkpoint is "
