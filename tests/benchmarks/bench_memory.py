@@ -1,6 +1,6 @@
 """Benchmark (not a test): resident memory over a long training run, headless and in the app.
 
-    python -m tests.benchmarks.bench_memory [--minutes 5] [--model dcgan] [--skip-app]
+    python -m tests.benchmarks.bench_memory [--minutes 5] [--model dcgan] [--skip-app] [--skip-headless]
 
 Memory must stay flat: the engine keeps one logging window of stats, the app a bounded history in RAM, the
 rest goes to disk (metrics.jsonl, samples/, checkpoints/). Samples every 250 steps, checkpoints every 1000,
@@ -41,10 +41,15 @@ def report(name: str, samples: list[tuple[float, float]], steps: int | None = No
     t_end = samples[-1][0]
     warm = [m for t, m in samples if t >= min(30.0, t_end / 4)]
     half = [(t, m) for t, m in samples if t >= t_end / 2]
-    (t0, m0), (t1, m1) = half[0], half[-1]
-    slope = (m1 - m0) / max(t1 - t0, 1e-9) * 60
+    m1 = half[-1][1]
+    # least-squares slope over the second half: a trend, not one step (a first evaluation, a cache filling)
+    ts, ms = [t for t, _ in half], [m for _, m in half]
+    tm, mm = sum(ts) / len(ts), sum(ms) / len(ms)
+    slope = sum((t - tm) * (m - mm) for t, m in half) / max(sum((t - tm) ** 2 for t in ts), 1e-9) * 60
+    quarters = " → ".join(f"{min(samples, key=lambda s: abs(s[0] - q * t_end))[1]:.0f}" for q in (0.25, 0.5, 0.75, 1.0))
     print(f"{name}: RSS after warm-up {warm[0]:.0f} MB · peak {max(m for _, m in samples):.0f} MB · end {m1:.0f} MB"
-          f" · second half {slope:+.1f} MB/min over {t_end / 60:.1f} min" + (f" ({steps} steps)" if steps else ""))
+          f" · at each quarter {quarters} MB · second half {slope:+.1f} MB/min (fitted) over {t_end / 60:.1f} min"
+          + (f" ({steps} steps)" if steps else ""))
 
 
 def last_step(out: Path) -> int | None:
@@ -92,13 +97,15 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=5.0)
     ap.add_argument("--model", default="dcgan")
     ap.add_argument("--skip-app", action="store_true")
+    ap.add_argument("--skip-headless", action="store_true")
     args = ap.parse_args()
     import torch
 
     print(f"machine: {platform.machine()} · {os.cpu_count()} CPUs · torch {torch.__version__} · "
           f"{args.model} on digits, {args.minutes:g} min per side")
     with tempfile.TemporaryDirectory() as tmp:
-        headless(args.model, args.minutes * 60, Path(tmp) / "cli")
+        if not args.skip_headless:
+            headless(args.model, args.minutes * 60, Path(tmp) / "cli")
         if not args.skip_app:
             in_app(args.model, args.minutes * 60, Path(tmp) / "app", Path(tmp) / "settings")
 
