@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QMainWindow,
-                               QSplitter, QStyle, QTabWidget, QToolBar, QWidget)
+                               QSplitter, QStyle, QToolBar, QWidget)
 
 from . import settings
 from .panels.explorer import ExplorerPanel
@@ -18,6 +18,7 @@ from .panels.runs import RunsPanel
 from .panels.status import RunStatus
 from .panels.training import TrainingView
 from .rundata import looks_like_run
+from .tabs import StillTabWidget
 from .session import RunSession
 
 class MainWindow(QMainWindow):
@@ -41,7 +42,7 @@ class MainWindow(QMainWindow):
         log_y = settings.get("plots/log_y", False, bool)
         self.runs = RunsPanel()
         self.view = TrainingView(min(max(smoothing, 0.0), 0.99), log_y)
-        self.tabs = QTabWidget()
+        self.tabs = StillTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.view, "Training")
         self.explorer = ExplorerPanel()

@@ -276,3 +276,54 @@ def test_gif_export_runs_on_a_thread_and_reports_back(window, qtbot, tmp_path):
         bad.start()
     assert blocker.args[0] == "" and "does not exist" in blocker.args[1]
     assert "does not exist" in window.view.message_bar.message()
+
+
+def test_tab_widget_does_not_repaint_a_tab_when_a_label_in_it_changes(qtbot):
+    """A step counter in a tab changes text several times a second while training. Qt's QTabWidget repaints
+    the whole tab for the layout request that follows; StillTabWidget lets through only requests that can move
+    something (its size, its tabs)."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+    from ganstudio.tabs import StillTabWidget
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                Paints.count += 1
+            return False
+
+    def repaints_of_sibling(tabs_cls) -> tuple[int, object]:
+        tabs = tabs_cls()
+        qtbot.addWidget(tabs)
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        label, plot = QLabel("step 0"), QWidget()
+        plot.setMinimumSize(200, 150)
+        lay.addWidget(label)
+        lay.addWidget(plot)
+        tabs.addTab(page, "Training")
+        tabs.resize(400, 300)
+        tabs.show()
+        qtbot.waitExposed(tabs)
+        QApplication.processEvents()
+        label.setText("step 1")  # the first request after showing: the key is taken here
+        QApplication.processEvents()
+        watcher = Paints(plot)
+        plot.installEventFilter(watcher)
+        Paints.count = 0
+        for i in range(8):
+            label.setText(f"step {10 ** i:,}")
+            QApplication.processEvents()
+        return Paints.count, tabs
+
+    plain, _ = repaints_of_sibling(QTabWidget)
+    still, tabs = repaints_of_sibling(StillTabWidget)
+    assert plain >= 4  # what Qt does: the unrelated plot is repainted on (nearly) every text change
+    assert still == 0
+    passed = tabs.passed
+    tabs.addTab(QWidget(), "Explorer")  # a change that moves things still gets through
+    QApplication.processEvents()
+    assert tabs.passed > passed and tabs.tabBar().count() == 2
