@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QMainWin
                                QSplitter, QStyle, QToolBar, QWidget)
 
 from . import settings
-from .panels.explorer import ExplorerPanel
+from .explorer.panel import ExplorerPanel
 from .panels.help import show_about, show_shortcuts
 from .panels.playground import PlaygroundPanel
 from .panels.runs import RunsPanel
@@ -387,7 +387,7 @@ class MainWindow(QMainWindow):
             self.playground.gif_button.toggle()  # first press records, the second stops and saves
             return
         if self.tabs.currentWidget() is self.explorer:
-            from .panels.explorer_export import export_animation_interactive
+            from .explorer.export import export_animation_interactive
 
             if self.explorer.current_tool.name == "interpolate":
                 export_animation_interactive(self.explorer, "gif")
@@ -404,7 +404,7 @@ class MainWindow(QMainWindow):
             self.playground.export_png_dialog()
             return
         if self.tabs.currentWidget() is self.explorer:
-            from .panels.explorer_export import save_image_interactive
+            from .explorer.export import save_image_interactive
 
             save_image_interactive(self.explorer, "sample")
         elif self.current is not None:

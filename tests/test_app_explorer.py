@@ -46,7 +46,7 @@ def info_run(tmp_path_factory):
 @pytest.fixture
 def panel(qtbot, fresh_settings, tmp_path, monkeypatch):
     """An explorer on its own, with no bundled models (each test opens what it needs)."""
-    from ganstudio.panels.explorer import ExplorerPanel
+    from ganstudio.explorer.panel import ExplorerPanel
 
     monkeypatch.setenv("GANSTUDIO_MODELS", str(tmp_path / "no-models"))
     ex = ExplorerPanel()
@@ -219,7 +219,7 @@ def test_arithmetic_groups_and_result(qtbot, panel, cgan_run):
 
 def test_interpolation_frames_and_gif_mp4_exports(qtbot, panel, cgan_run, tmp_path):
     from ganstudio.export import mp4_unavailable
-    from ganstudio.panels import explorer_export as xp
+    from ganstudio.explorer import export as xp
 
     ex = panel
     open_run(qtbot, ex, cgan_run)
@@ -267,7 +267,7 @@ def test_checkpoint_tool_renders_the_latent_on_every_checkpoint(qtbot, panel, cg
 def test_png_exports_latent_round_trip_and_refusals(qtbot, panel, cgan_run, info_run, tmp_path):
     from PySide6.QtGui import QGuiApplication
 
-    from ganstudio.panels import explorer_export as xp
+    from ganstudio.explorer import export as xp
 
     ex = panel
     shown = open_run(qtbot, ex, cgan_run)
@@ -315,7 +315,7 @@ def test_png_exports_latent_round_trip_and_refusals(qtbot, panel, cgan_run, info
 
 
 def test_bundled_models_open_when_no_run_is_selected(qtbot, fresh_settings, tmp_path, monkeypatch, cgan_run):
-    from ganstudio.panels.explorer import ExplorerPanel
+    from ganstudio.explorer.panel import ExplorerPanel
 
     models = tmp_path / "models"
     export_generator(cgan_run / "checkpoints" / "last.safetensors",

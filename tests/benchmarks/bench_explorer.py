@@ -79,7 +79,7 @@ def main(argv=None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from ganstudio.bundled import bundled_models
-    from ganstudio.panels.explorer import ExplorerPanel
+    from ganstudio.explorer.panel import ExplorerPanel
 
     app = QApplication.instance() or QApplication(sys.argv)
     models = {m.name: m for m in bundled_models()}

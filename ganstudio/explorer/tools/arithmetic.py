@@ -11,9 +11,11 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from ...panels.samples import to_qimage
+from ...workers.render import Output
+from ..common import GROUP_COLORS, GridCanvas, Tool, caption_label
 from ..latent import arithmetic, group_mean, neighbourhood
-from ..workers.render import Output
-from .explore_common import GROUP_COLORS, Context, GridCanvas, Tool, caption_label
+from ..model import Context, ExplorerModel
 
 POOL_COLS = 6
 POOL = POOL_COLS * POOL_COLS
@@ -24,8 +26,8 @@ class ArithmeticTool(Tool):
     name = "arithmetic"
     title = "Vector arithmetic"
 
-    def __init__(self, state):
-        super().__init__(state)
+    def __init__(self, model: ExplorerModel):
+        super().__init__(model)
         self.pool_seed = QSpinBox()
         self.pool_seed.setRange(0, 2**31 - 1)
         self.pool_seed.setValue(1)
@@ -264,6 +266,4 @@ class ArithmeticTool(Tool):
         return outs + [Output.of("equation", eq, cols=4), Output.of("neighbours", near, cols=3)]
 
     def take(self, name: str, image) -> None:
-        from .samples import to_qimage
-
         {"pool": self.pool, "equation": self.equation, "neighbours": self.near}[name].set_image(to_qimage(image))

@@ -1,21 +1,21 @@
-"""Interpolation between keyframes (lerp or slerp, played and scrubbed, exported as GIF or MP4) and the
-checkpoint strip: the same latent rendered by every checkpoint of a run."""
+"""The Interpolation tool: a path through keyframes (lerp or slerp), played and scrubbed, exported as GIF or
+MP4 (by the explorer's export, on ``sig_export``)."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import random
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPushButton,
-                               QSlider, QSpinBox, QToolButton, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget,
+                               QPushButton, QSlider, QSpinBox, QToolButton, QWidget)
 
-from ..export import mp4_unavailable
+from ...export import mp4_unavailable
+from ...panels.samples import ImageCanvas, to_qimage
+from ...workers.render import Output
+from ..common import Tool, caption_label, titled
 from ..latent import interpolation_path
-from ..workers.render import Output, file_stamp
-from .explore_common import Context, GridCanvas, Tool, caption_label, titled
-from .samples import ImageCanvas, to_qimage
+from ..model import Context, ExplorerModel
 
 STRIP = 10
 
@@ -37,8 +37,8 @@ class InterpolateTool(Tool):
     sig_export = Signal(str)
     """"gif" or "mp4": the user asked to export the animation."""
 
-    def __init__(self, state):
-        super().__init__(state)
+    def __init__(self, model: ExplorerModel):
+        super().__init__(model)
         self.frames: np.ndarray | None = None
         self.keys = QListWidget()
         self.keys.setMaximumHeight(130)
@@ -162,8 +162,6 @@ class InterpolateTool(Tool):
     def _add_random(self) -> None:
         if self.ctx is None:
             return
-        import random
-
         z = self.ctx.seed_z(random.randrange(0, 2**31 - 1))[0] * self.state().truncation
         v = self.ctx.space.with_z(self.vector(self.state()), z)
         self.edit("", keyframes=self.state().keyframes + (tuple(float(x) for x in v),))
@@ -232,115 +230,3 @@ class InterpolateTool(Tool):
     def hideEvent(self, event) -> None:
         self.set_playing(False)
         super().hideEvent(event)
-
-
-CKPT_STEP = re.compile(r"^step_(\d+)\.safetensors$")
-
-
-def run_checkpoints(folder: str | Path) -> list[tuple[int | None, Path]]:
-    """(step, path) of a checkpoints folder: kept steps in order, then last (its step read from the file)."""
-    folder = Path(folder)
-    out: list[tuple[int | None, Path]] = []
-    try:
-        names = sorted(folder.iterdir())
-    except OSError:
-        return out
-    for p in names:
-        m = CKPT_STEP.match(p.name)
-        if m:
-            out.append((int(m.group(1)), p))
-    out.sort(key=lambda t: t[0])
-    last = folder / "last.safetensors"
-    if last.exists():
-        try:
-            from trainers.checkpoints import read_meta
-
-            step = int(read_meta(last)[1]["step"])
-        except Exception:
-            step = None
-        if step is None or not out or out[-1][0] != step:
-            out.append((step, last))
-    return out
-
-
-class CheckpointTool(Tool):
-    """The current latent across the run's checkpoints: a strip of all of them, and a scrubber that makes
-    the chosen checkpoint the one explored."""
-
-    name = "checkpoints"
-    title = "Checkpoints"
-    sig_pick = Signal(str)
-    """A checkpoint path the user scrubbed to."""
-
-    MAX = 24
-
-    def __init__(self, state):
-        super().__init__(state)
-        self.items: list[tuple[int | None, Path]] = []
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(0, 0)
-        self.slider.setToolTip("Scrub through the run's checkpoints: the current sample re-renders on each")
-        self.step_label = QLabel("")
-        form = QFormLayout(self)
-        form.addRow("Checkpoint", self.slider)
-        form.addRow("", self.step_label)
-        note = QLabel("The same latent on every kept checkpoint shows what training changed. Runs keep one every "
-                      "checkpoint interval (--checkpoint-every).")
-        note.setObjectName("muted")
-        note.setWordWrap(True)
-        form.addRow(note)
-        self.grid = GridCanvas()
-        self.grid.placeholder = "Rendering…"
-        self.caption = caption_label("")
-        self.view = titled("Across checkpoints", self.caption, self.grid)
-        self.slider.valueChanged.connect(self._on_slider)
-
-    def _folder(self, ctx: Context) -> Path:
-        return Path(ctx.checkpoint).parent
-
-    def unavailable(self, ctx: Context) -> str:
-        n = len(run_checkpoints(self._folder(ctx)))
-        return "" if n >= 2 else "this model has a single checkpoint; runs keep one every checkpoint interval"
-
-    def set_context(self, ctx: Context) -> None:
-        super().set_context(ctx)
-        self.items = run_checkpoints(self._folder(ctx))
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, max(0, len(self.items) - 1))
-        here = [i for i, (_, p) in enumerate(self.items) if str(p) == ctx.checkpoint]
-        if not here:  # best.safetensors: find the kept step it equals
-            step = ctx.info.get("step")
-            here = [i for i, (s, _) in enumerate(self.items) if s == step]
-        self.slider.setValue(here[-1] if here else len(self.items) - 1)
-        self.slider.blockSignals(False)
-        self._label()
-
-    def _label(self) -> None:
-        if self.items:
-            s, p = self.items[self.slider.value()]
-            self.step_label.setText(f"step {s:,} · {p.stem}" if s is not None else p.stem)
-
-    def _on_slider(self, i: int) -> None:
-        self._label()
-        if 0 <= i < len(self.items):
-            self.sig_pick.emit(str(self.items[i][1]))
-
-    def picked(self) -> list[tuple[int | None, Path]]:
-        if len(self.items) <= self.MAX:
-            return list(self.items)
-        idx = np.unique(np.linspace(0, len(self.items) - 1, self.MAX).round().astype(int))
-        return [self.items[i] for i in idx]
-
-    def outputs(self, st) -> list[Output]:
-        chosen = self.picked()
-        if not chosen:
-            return []
-        cols = min(8, len(chosen))
-        self.grid.set_layout(cols, self.ctx.side or 1)
-        steps = [f"{s:,}" if s is not None else p.stem for s, p in chosen]
-        self.caption.setText(f"{len(chosen)} checkpoints, left to right then down: steps {steps[0]} … {steps[-1]}")
-        cks = tuple((str(p), file_stamp(str(p))) for _, p in chosen)
-        return [Output.of("strip", self.vector(st)[None], cols=cols, checkpoints=cks)]
-
-    def take(self, name: str, image) -> None:
-        self.grid.set_image(to_qimage(image))

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayo
 
 from .. import settings
 from ..export import ExportError, frames_to_gif, frames_to_mp4, mp4_unavailable, save_image as write_png
-from ..latent import LatentFileError, latent_document, load_latent as read_latent, save_latent as write_latent
-from .samples import to_qimage
+from ..panels.samples import to_qimage
+from .latent import LatentFileError, latent_document, load_latent as read_latent, save_latent as write_latent
 
 
 def _model(panel) -> dict:

@@ -2,45 +2,32 @@
 trains, or a bundled one), then a tool: Latent, InfoGAN codes, cGAN classes, Vector arithmetic,
 Interpolation, Checkpoints. The current sample shows large on the left of the view, the tool's grid beside it.
 
-The explorer holds one ``ExplorerState`` (Qt-free, immutable) and its undo ``History``; tools propose edits
-and describe what to draw; the render thread draws the latest request only (see workers/render.py)."""
+The panel owns one ``ExplorerModel`` (Qt-free: the state, its undo history, the open generator); tools edit
+it and subscribe to its events, as does the panel, which then asks the current tool what to draw; the render
+thread draws the latest request only (see workers/render.py)."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QScrollArea, QSplitter,
-                               QStackedWidget, QTabBar, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QScrollArea, QSplitter, QStackedWidget, QTabBar,
+                               QToolButton, QVBoxLayout, QWidget)
 from superqt import QElidingLabel
 
 from .. import settings
-from ..bundled import bundled_models
-from ..latent import ExplorerState, History, Space, fresh_state
+from ..panels.samples import ImageCanvas, to_qimage
 from ..workers.render import Output, RenderRequest, RenderThread, file_stamp
-from .arithmetic import ArithmeticTool
-from .explore_common import Context, Tool, titled
-from .explore_tools import CganTool, InfoGanTool, LatentTool
-from .interpolate import CheckpointTool, InterpolateTool
-from .samples import ImageCanvas, to_qimage
-
-CKPT_RE = re.compile(r"^(last|best|step_\d+)\.safetensors$")
-
-
-def list_checkpoints(run_dir: str | None) -> list[Path]:
-    """best, last, then kept steps newest first."""
-    if not run_dir:
-        return []
-    folder = Path(run_dir) / "checkpoints"
-    try:
-        found = [p for p in folder.iterdir() if CKPT_RE.match(p.name)]
-    except OSError:
-        return []
-    order = {"best": 0, "last": 1}
-    return sorted(found, key=lambda p: (order.get(p.stem, 2), -int(p.stem[5:]) if p.stem.startswith("step_") else 0))
+from .common import MessageLine, Tool, titled
+from .latent import ExplorerState, History, Space
+from .model import Context, ExplorerModel
+from .sources import SourceBox
+from .tools.arithmetic import ArithmeticTool
+from .tools.cgan import CganTool
+from .tools.checkpoints import CheckpointTool
+from .tools.infogan import InfoGanTool
+from .tools.interpolate import InterpolateTool
+from .tools.latent import LatentTool
 
 
 class ExplorerPanel(QWidget):
@@ -49,9 +36,7 @@ class ExplorerPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.state = ExplorerState()
-        self.history = History()
-        self.ctx: Context | None = None
+        self.model = ExplorerModel()
         self._run_dir: str | None = None
         self._thread: RenderThread | None = None
         self._latest_id = 0
@@ -60,10 +45,7 @@ class ExplorerPanel(QWidget):
         self.images: dict[str, np.ndarray] = {}
         self._owner: dict[str, Tool] = {}
 
-        self.source = QComboBox()
-        self.source.setMinimumWidth(200)
-        self.source.setToolTip("The generator to explore: this run's checkpoints (last is live while it trains) "
-                               "or a model that ships with GAN Studio")
+        self.source = SourceBox()
         self.refresh_btn = QToolButton()
         self.refresh_btn.setText("↻")
         self.refresh_btn.setToolTip("Look for new checkpoints")
@@ -79,9 +61,10 @@ class ExplorerPanel(QWidget):
         self.export_btn.setText("Export")
         self.export_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
 
-        self.tools: list[Tool] = [LatentTool(self._get_state), InfoGanTool(self._get_state),
-                                  CganTool(self._get_state), ArithmeticTool(self._get_state),
-                                  InterpolateTool(self._get_state), CheckpointTool(self._get_state)]
+        # the tools subscribe to the model first, so they know a new generator (or show a new state) before
+        # the panel renders
+        self.tools: list[Tool] = [LatentTool(self.model), InfoGanTool(self.model), CganTool(self.model),
+                                  ArithmeticTool(self.model), InterpolateTool(self.model), CheckpointTool(self.model)]
         self.tabbar = QTabBar()
         self.tabbar.setExpanding(False)
         self.tabbar.setDrawBase(False)
@@ -102,8 +85,6 @@ class ExplorerPanel(QWidget):
             scroll.setWidget(holder)
             self.controls.addWidget(scroll)
             self.views.addWidget(tool.view)
-            tool.sig_edit.connect(self.apply_edit)
-            tool.sig_drag_end.connect(self.history.break_merge)
             tool.sig_refresh.connect(self.render)
             tool.sig_message.connect(self.show_message)
         # room for the tools plus a vertical scroll bar, which shows up on short windows: without it the
@@ -115,13 +96,9 @@ class ExplorerPanel(QWidget):
         self.canvas.placeholder = "Pick a model above"
         self.sample_caption = QElidingLabel("")
         self.sample_caption.setObjectName("muted")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self._msg_timer = QTimer(self)
-        self._msg_timer.setSingleShot(True)
-        self._msg_timer.timeout.connect(lambda: self.message.setText(""))
+        self.message = MessageLine()
 
-        from .scores import ScoresBar
+        from ..panels.scores import ScoresBar
 
         self.scores = ScoresBar()
         head = QHBoxLayout()
@@ -150,7 +127,7 @@ class ExplorerPanel(QWidget):
         lay.addWidget(self.tabbar)
         lay.addLayout(body, 1)
 
-        from .explorer_export import build_export_menu
+        from .export import build_export_menu
 
         self.export_menu: QMenu = build_export_menu(self)
         self.export_btn.setMenu(self.export_menu)
@@ -160,6 +137,9 @@ class ExplorerPanel(QWidget):
         self.tabbar.currentChanged.connect(self._on_tab)
         self.undo_btn.clicked.connect(self.undo)
         self.redo_btn.clicked.connect(self.redo)
+        self.model.events.context.connect(self._on_context)
+        self.model.events.history.connect(self._sync_history)
+        self.model.events.state.connect(self._on_state)
         self.checkpoints_tool.sig_pick.connect(self.pick_checkpoint)
         self.interpolate_tool.sig_export.connect(self._export_animation)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -167,7 +147,7 @@ class ExplorerPanel(QWidget):
 
         self.setStyleSheet(f"QPushButton:checked {{ background: {theme.ACCENT}; color: white; "
                            f"border: 1px solid {theme.ACCENT}; border-radius: 3px; }}")
-        self._sync_history()
+        self._sync_history(self.model.can_undo, self.model.can_redo)
         self._filled = False  # sources are listed (and a generator loaded) only once someone looks
 
     # -- public --------------------------------------------------------------------------------------------
@@ -207,11 +187,7 @@ class ExplorerPanel(QWidget):
         self._fill_sources()
 
     def open_checkpoint(self, path: str) -> None:
-        i = self.source.findData(str(path))
-        if i < 0:
-            self.source.addItem(Path(path).name, str(path))
-            i = self.source.count() - 1
-        self.source.setCurrentIndex(i)
+        self.source.select_path(path)
 
     def pick_checkpoint(self, path: str) -> None:
         """Explore another checkpoint of the same folder (the Checkpoints tool's scrubber)."""
@@ -225,7 +201,7 @@ class ExplorerPanel(QWidget):
         if not names:
             return None
         if names[0] == "frames":
-            from .interpolate import _strip
+            from .tools.interpolate import _strip
 
             return _strip(self.images["frames"])
         return self.images[names[0]]
@@ -237,63 +213,44 @@ class ExplorerPanel(QWidget):
             self._thread.stop()
             self._thread = None
 
-    # -- state and history ---------------------------------------------------------------------------------
-    def _get_state(self) -> ExplorerState:
-        return self.state
+    # -- state and history (kept in the model) ---------------------------------------------------------------
+    @property
+    def state(self) -> ExplorerState:
+        return self.model.state
+
+    @property
+    def history(self) -> History:
+        return self.model.history
+
+    @property
+    def ctx(self) -> Context | None:
+        return self.model.ctx
 
     def apply_edit(self, new: ExplorerState, key: str = "") -> None:
-        if new == self.state:
-            return
-        self.history.record(self.state, key or None)
-        self.state = new
-        self._after_change(sync=False)
+        self.model.edit(new, key)
 
     def set_state(self, new: ExplorerState, record: bool = True) -> None:
         """Replace the whole state (a loaded latent): one undo step."""
-        if record and new != self.state:
-            self.history.record(self.state, None)
-        self.state = new
-        self._after_change(sync=True)
+        self.model.set_state(new, record)
 
     def undo(self) -> None:
-        prev = self.history.undo(self.state)
-        if prev is not None:
-            self.state = prev
-            self._after_change(sync=True)
+        self.model.undo()
 
     def redo(self) -> None:
-        nxt = self.history.redo(self.state)
-        if nxt is not None:
-            self.state = nxt
-            self._after_change(sync=True)
+        self.model.redo()
 
-    def _after_change(self, sync: bool) -> None:
-        if (sync or self.current_tool.resync) and self.ctx is not None:
-            self.current_tool.show_state(self.state)
-        self._sync_history()
+    def _on_state(self, state: ExplorerState, sync: bool) -> None:
+        """After the tools (the current one shows the state): caption, pixels, listeners."""
         self._sync_caption()
         self.render()
         self.sig_state_changed.emit()
 
-    def _sync_history(self) -> None:
-        self.undo_btn.setEnabled(self.history.can_undo)
-        self.redo_btn.setEnabled(self.history.can_redo)
+    def _sync_history(self, can_undo: bool, can_redo: bool) -> None:
+        self.undo_btn.setEnabled(can_undo)
+        self.redo_btn.setEnabled(can_redo)
 
     def _sync_caption(self) -> None:
-        if self.ctx is None:
-            self.sample_caption.setText("")
-            return
-        st, sp = self.state, self.ctx.space
-        bits = [f"seed {st.seed}", f"ψ {st.truncation:.2f}"]
-        if any(st.offsets):
-            bits.append("PC " + " ".join(f"{v:+.1f}" for v in st.offsets if v))
-        if sp.classes:
-            cls = self.ctx.class_name(st.label)
-            bits.append(f"class {cls}" if st.label_b is None else
-                        f"class {cls}→{self.ctx.class_name(st.label_b)} t={st.blend:.2f}")
-        for name, v in zip(sp.code_names, list(st.cat) + list(st.cont)):
-            bits.append(f"{name} {v:g}" if isinstance(v, int) else f"{name} {v:+.2f}")
-        self.sample_caption.setText(" · ".join(bits))
+        self.sample_caption.setText(self.model.caption())
 
     # -- rendering -----------------------------------------------------------------------------------------
     def render(self) -> None:
@@ -321,17 +278,13 @@ class ExplorerPanel(QWidget):
     def _on_model(self, rid: int, info: dict) -> None:
         if info.get("checkpoint") != self.source.currentData():
             return
-        space = Space.from_info(info)
-        same_layout = self.ctx is not None and self.ctx.space == space
-        ctx = Context(info, space, info["checkpoint"], file_stamp(info["checkpoint"]))
-        self.ctx = ctx
-        if not same_layout:
-            seed = self.state.seed
-            self.state = fresh_state(space, seed, ctx.seed_z(seed)[0])
-            self.history.clear()
         self.message.setText("")
-        for tool in self.tools:  # every tool knows the new model before any tab can switch
-            tool.set_context(ctx)
+        self.model.open(Context(info, Space.from_info(info), info["checkpoint"], file_stamp(info["checkpoint"])))
+
+    def _on_context(self, ctx: Context) -> None:
+        """A generator is open and every tool knows it (they subscribed first): which tools apply, the
+        header, the scores, then the pixels."""
+        info = ctx.info
         was = self.tabbar.currentIndex()
         self.tabbar.blockSignals(True)
         for i, tool in enumerate(self.tools):
@@ -342,13 +295,11 @@ class ExplorerPanel(QWidget):
         self.tabbar.blockSignals(False)
         self.controls.setCurrentIndex(self.tabbar.currentIndex())
         self.views.setCurrentIndex(self.tabbar.currentIndex())
+        self.model.set_tool(self.current_tool.name)
         self.current_tool.show_state(self.state)
-        bits = [info.get("title", "").split(" (")[0] or info.get("family", ""), f"step {info.get('step', 0):,}",
-                f"trained on {info.get('dataset', '?')}", f"model {info.get('hash', '')[:8]}"]
-        self.about.setText(" · ".join(b for b in bits if b))
+        self.about.setText(ctx.about())
         self.about.setToolTip(f"{info.get('title', '')}\n{info['checkpoint']}")
         self.scores.show_checkpoint(info["checkpoint"], info.get("step"), info.get("kind") == "image")
-        self._sync_history()
         self._sync_caption()
         self.render()
         self.sig_state_changed.emit()
@@ -383,40 +334,11 @@ class ExplorerPanel(QWidget):
                 self.canvas.placeholder = "This checkpoint cannot be explored"
 
     def show_message(self, level: str, text: str) -> None:
-        from .. import theme
-
-        color = {"error": theme.ERROR, "warning": theme.WARN}.get(level, theme.MUTED)
-        self.message.setObjectName(level)
-        self.message.setStyleSheet(f"color: {color}")
-        self.message.setText(("⚠ " if level in ("error", "warning") else "") + text)
-        self._msg_timer.start(12000 if level == "error" else 6000)
+        self.message.say(level, text)
 
     # -- internals -----------------------------------------------------------------------------------------
     def _fill_sources(self, prefer_run: bool = False) -> None:
-        keep = self.source.currentData()
-        self.source.blockSignals(True)
-        self.source.clear()
-        run_ckpts = list_checkpoints(self._run_dir)
-        if run_ckpts:
-            name = Path(self._run_dir).name
-            for p in run_ckpts:
-                self.source.addItem(f"{name} · {p.stem}", str(p))
-        models = bundled_models()
-        if models:
-            if run_ckpts:
-                self.source.insertSeparator(self.source.count())
-            for m in models:
-                self.source.addItem(f"{m.title} (bundled)", str(m.checkpoint))
-        if keep and self.source.findData(keep) < 0 and Path(keep).exists() and not prefer_run:
-            self.source.addItem(Path(keep).name, keep)
-        want = keep
-        if prefer_run and run_ckpts:
-            want = str(next((p for p in run_ckpts if p.stem == "last"), run_ckpts[0]))
-        elif not want:
-            want = settings.get("explorer/source", "", str)
-        i = self.source.findData(want) if want else -1
-        self.source.setCurrentIndex(i if i >= 0 else 0)
-        self.source.blockSignals(False)
+        keep = self.source.fill(self._run_dir, prefer_run)
         if self.source.count() == 0:
             self.canvas.set_image(None)
             self.canvas.placeholder = ("This run has no checkpoint yet (one is written every checkpoint interval "
@@ -433,7 +355,7 @@ class ExplorerPanel(QWidget):
         if not path:
             return
         if self.ctx is not None and self.ctx.checkpoint != path:
-            self.ctx = Context(self.ctx.info, self.ctx.space, "", 0.0)  # keep the layout, wait for sig_model
+            self.model.detach()  # keep the layout, wait for sig_model
         if self._thread is not None:
             self._thread.forget()
         settings.put("explorer/source", path)
@@ -443,12 +365,13 @@ class ExplorerPanel(QWidget):
         self.controls.setCurrentIndex(i)
         self.views.setCurrentIndex(i)
         settings.put("explorer/tool", self.tools[i].name)
+        self.model.set_tool(self.tools[i].name)
         if self.ctx is not None:
             self.tools[i].show_state(self.state)
         self.render()
 
     def _export_animation(self, kind: str) -> None:
-        from .explorer_export import export_animation_interactive
+        from .export import export_animation_interactive
 
         export_animation_interactive(self, kind)
 

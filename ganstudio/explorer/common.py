@@ -1,80 +1,51 @@
-"""What the explorer's tools share: the model context, the Tool base class (napari-style: a view onto the
-Qt-free ``ExplorerState``), a grid canvas that knows its cells, and a slider that reports drags."""
+"""What the explorer's tools share: the Tool base class (napari-style: a view that subscribes to the Qt-free
+``ExplorerModel``), a grid canvas that knows its cells, a slider that reports drags, and small labels."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Callable
+from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from superqt import QElidingLabel, QLabeledDoubleSlider
 
 from .. import theme
-from ..latent import ExplorerState, Space
+from ..panels.samples import ImageCanvas
 from ..workers.render import Output
-from .samples import ImageCanvas
+from .latent import ExplorerState
+from .model import Context, ExplorerModel
 
 GROUP_COLORS = ("#f47067", "#4c9aff", "#57ab5a", "#e5a50a", "#c297ff", "#39c5cf", "#e275ad", "#8ddb8c")
-
-
-@dataclass(frozen=True)
-class Context:
-    """The model being explored, as the render thread described it."""
-
-    info: dict
-    space: Space
-    checkpoint: str
-    stamp: float
-
-    @property
-    def directions(self) -> dict | None:
-        return self.info.get("directions")
-
-    @property
-    def is_image(self) -> bool:
-        return self.info.get("kind") == "image"
-
-    @property
-    def side(self) -> int:
-        return int(self.info.get("image_size") or 0)
-
-    def seed_z(self, seed: int, n: int = 1) -> np.ndarray:
-        """z as ``ganstudio sample --seed`` draws it (z comes first from the seeded generator)."""
-        from trainers.generator import layout_from_info, seed_latent
-
-        return seed_latent(layout_from_info(self.info), n, int(seed))["z"].astype(np.float32)
-
-    def class_name(self, k: int) -> str:
-        names = self.space.classes
-        return names[k] if 0 <= k < len(names) else str(k)
 
 
 class Tool(QWidget):
     """One explorer tool: controls (this widget) and a view shown beside the current sample.
 
-    Tools never hold the state: they read it through ``state()`` and propose edits with ``edit()``; the
-    explorer records history, stores the state and asks the current tool for its ``outputs()``."""
+    Tools never hold the state: they read it from the ``ExplorerModel`` and propose edits with ``edit()``;
+    they subscribe to the model's events (a new generator: ``set_context``; a changed state, while this is
+    the current tool: ``show_state``). The panel asks the current tool for its ``outputs()`` and hands it
+    what was rendered (``take``)."""
 
     name = ""
     title = ""
     resync = False  # True: the controls list things the tool's own edits change (groups, keyframes)
-    sig_edit = Signal(object, str)
-    """(new ExplorerState, merge key): edits with the same non-empty key merge into one undo step."""
-    sig_drag_end = Signal()
-    """A slider was released: the next edit starts a new undo step."""
     sig_refresh = Signal()
     """A view-only setting changed (grid size, sweep): render again, nothing to undo."""
     sig_message = Signal(str, str)
     """(level, text) for the explorer's message line."""
 
-    def __init__(self, state: Callable[[], ExplorerState]):
+    def __init__(self, model: ExplorerModel):
         super().__init__()
-        self.state = state
+        self.model = model
         self.ctx: Context | None = None
         self.view = QWidget()
+        model.events.context.connect(self.set_context)
+        model.events.state.connect(self._on_state)
+
+    def state(self) -> ExplorerState:
+        return self.model.state
 
     def unavailable(self, ctx: Context) -> str:
         """Why this tool does not apply to the model ("" when it does)."""
@@ -93,12 +64,19 @@ class Tool(QWidget):
         """A rendered output of this tool."""
 
     def edit(self, key: str = "", **changes) -> None:
+        """Propose ``changes`` to the state; edits with the same non-empty ``key`` merge into one undo step."""
         new = replace(self.state(), **changes)
         if new != self.state():
-            self.sig_edit.emit(new, key)
+            self.model.edit(new, key)
 
     def vector(self, state: ExplorerState) -> np.ndarray:
         return state.vector(self.ctx.space, self.ctx.directions)
+
+    def _on_state(self, state: ExplorerState, sync: bool) -> None:
+        """Only the current tool's controls follow the state; the others catch up when they are shown.
+        After its own edits a tool is left alone unless it lists what they change (``resync``)."""
+        if self.model.tool == self.name and self.model.ctx is not None and (sync or self.resync):
+            self.show_state(state)
 
 
 class GridCanvas(ImageCanvas):
@@ -222,3 +200,30 @@ def caption_label(text: str = "") -> QElidingLabel:
     lab = QElidingLabel(text)
     lab.setObjectName("muted")
     return lab
+
+
+def muted_label(text: str) -> QLabel:
+    """A wrapping note in the muted colour."""
+    lab = QLabel(text)
+    lab.setObjectName("muted")
+    lab.setWordWrap(True)
+    return lab
+
+
+class MessageLine(QLabel):
+    """A message under the current sample, coloured by level, that clears itself (errors after 12 s)."""
+
+    def __init__(self):
+        super().__init__("")
+        self.setWordWrap(True)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(lambda: self.setText(""))
+
+    def say(self, level: str, text: str) -> None:
+        """``level``: "error", "warning" or "info"."""
+        color = {"error": theme.ERROR, "warning": theme.WARN}.get(level, theme.MUTED)
+        self.setObjectName(level)
+        self.setStyleSheet(f"color: {color}")
+        self.setText(("⚠ " if level in ("error", "warning") else "") + text)
+        self._timer.start(12000 if level == "error" else 6000)

@@ -1,0 +1,182 @@
+"""The Latent tool: seed, truncation ψ, and sliders on the first values of z or on GANSpace principal
+directions; its view sweeps each slider's direction from −3 to +3 around the current sample."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QRadioButton, QSpinBox
+
+from ...panels.samples import to_qimage
+from ...workers.render import Output
+from ..common import DragSlider, GridCanvas, Tool, caption_label, muted_label, titled
+from ..latent import ExplorerState
+from ..model import Context, ExplorerModel
+
+N_SLIDERS = 8
+SWEEP = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
+
+
+class LatentTool(Tool):
+    """Seed, truncation ψ, and sliders on the first dimensions of z or on GANSpace principal directions.
+    The view sweeps each slider's direction from −3 to +3 around the current sample."""
+
+    name = "latent"
+    title = "Latent"
+
+    def __init__(self, model: ExplorerModel):
+        super().__init__(model)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("The seed draws z exactly as `ganstudio sample --seed` does")
+        self.dice = QPushButton("Randomize")
+        self.dice.setToolTip("A new seed (R)")
+        self.trunc = DragSlider(0.0, 1.5, 1.0)
+        self.trunc.setToolTip("Truncation ψ: z ← ψ·z. Below 1 trades variety for typical, cleaner samples")
+        self.mode_z = QRadioButton("z dimensions")
+        self.mode_pc = QRadioButton("Principal directions")
+        self.mode_pc.setToolTip("GANSpace: PCA of the first layer's activations, carried back to z")
+        self.mode_z.setChecked(True)
+        self.sliders: list[DragSlider] = []
+        self.slider_names: list[QLabel] = []
+        self.reset = QPushButton("Reset")
+        self.reset.setToolTip("Back to the seed's z, ψ = 1, no direction offsets")
+
+        form = QFormLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(self.seed, 1)
+        row.addWidget(self.dice)
+        form.addRow("Seed", row)
+        form.addRow("Truncation ψ", self.trunc)
+        modes = QHBoxLayout()
+        modes.addWidget(self.mode_z)
+        modes.addWidget(self.mode_pc)
+        form.addRow(modes)
+        for i in range(N_SLIDERS):
+            s = DragSlider(-3.0, 3.0)
+            name = QLabel(f"z[{i}]")
+            self.sliders.append(s)
+            self.slider_names.append(name)
+            form.addRow(name, s)
+            s.valueChanged.connect(lambda v, i=i: self._on_slider(i, v))
+            s.sliderReleased.connect(self.model.break_merge)
+        self.note = muted_label("")
+        form.addRow(self.note)
+        form.addRow(self.reset)
+
+        self.grid = GridCanvas()
+        self.grid.placeholder = "Rendering…"
+        self.caption = caption_label("")
+        self.view = titled("Directions", self.caption, self.grid)
+
+        self.seed.valueChanged.connect(self._on_seed)
+        self.dice.clicked.connect(self.randomize)
+        self.trunc.valueChanged.connect(lambda v: self.edit("trunc", truncation=round(float(v), 4)))
+        self.trunc.sliderReleased.connect(self.model.break_merge)
+        self.mode_pc.toggled.connect(self._on_mode)
+        self.reset.clicked.connect(self._on_reset)
+
+    @property
+    def pc_mode(self) -> bool:
+        return self.mode_pc.isChecked()
+
+    def set_context(self, ctx: Context) -> None:
+        super().set_context(ctx)
+        has_pc = ctx.directions is not None
+        self.mode_pc.setEnabled(has_pc)
+        if not has_pc:
+            self.mode_z.setChecked(True)
+        self._label_sliders()
+
+    def _label_sliders(self) -> None:
+        if self.ctx is None:
+            return
+        zd = self.ctx.space.z_dim
+        exp = self.ctx.directions["explained"] if self.ctx.directions is not None else None
+        for i, (s, lab) in enumerate(zip(self.sliders, self.slider_names)):
+            if self.pc_mode:
+                k = len(self.ctx.directions["dirs"])
+                lab.setText(f"PC{i + 1}")
+                s.setToolTip(f"Principal direction {i + 1}: {exp[i] * 100:.1f}% of the first layer's variance, "
+                             "in units of its σ" if i < k else "")
+                s.setEnabled(i < k)
+            else:
+                lab.setText(f"z[{i}]")
+                s.setToolTip(f"Dimension {i} of z (N(0, 1) when sampled)")
+                s.setEnabled(i < zd)
+        which = f"All {zd} values of z" if zd <= N_SLIDERS else f"The first {N_SLIDERS} of z's {zd} values"
+        self.note.setText("Offsets along the top principal directions (in σ); the grid sweeps each from −3σ to 3σ"
+                          if self.pc_mode else f"{which}; the grid sweeps each from −3 to 3")
+
+    def show_state(self, st: ExplorerState) -> None:
+        self.seed.blockSignals(True)
+        self.seed.setValue(st.seed)
+        self.seed.blockSignals(False)
+        self.trunc.set_quietly(st.truncation)
+        for i, s in enumerate(self.sliders):
+            if self.pc_mode:
+                s.set_quietly(st.offsets[i] if i < len(st.offsets) else 0.0)
+            else:
+                s.set_quietly(float(np.clip(st.base_z[i], -3, 3)) if i < len(st.base_z) else 0.0)
+
+    def randomize(self) -> None:
+        self.seed.setValue(random.randrange(0, 2**31 - 1))
+
+    def _on_seed(self, seed: int) -> None:
+        if self.ctx is None:
+            return
+        z = self.ctx.seed_z(seed)[0]
+        self.edit("", seed=int(seed), base_z=tuple(float(v) for v in z))
+
+    def _on_slider(self, i: int, value: float) -> None:
+        st = self.state()
+        if self.pc_mode:
+            offs = list(st.offsets) + [0.0] * (N_SLIDERS - len(st.offsets))
+            offs[i] = round(float(value), 4)
+            self.edit(f"pc{i}", offsets=tuple(offs))
+        elif i < len(st.base_z):
+            z = list(st.base_z)
+            z[i] = round(float(value), 4)
+            self.edit(f"z{i}", base_z=tuple(z))
+
+    def _on_mode(self, _on: bool) -> None:
+        self._label_sliders()
+        self.show_state(self.state())
+        self.sig_refresh.emit()
+
+    def _on_reset(self) -> None:
+        if self.ctx is not None:
+            z = self.ctx.seed_z(self.state().seed)[0]
+            self.edit("", base_z=tuple(float(v) for v in z), truncation=1.0, offsets=())
+
+    def outputs(self, st: ExplorerState) -> list[Output]:
+        ctx = self.ctx
+        rows = []
+        base = self.vector(st)
+        zd = ctx.space.z_dim
+        if self.pc_mode and ctx.directions is not None:
+            dirs, sigma = ctx.directions["dirs"], ctx.directions["sigma"]
+            n = min(6, len(dirs))
+            labels = [f"PC{i + 1}" for i in range(n)]
+            for i in range(n):
+                for a in SWEEP:
+                    v = base.copy()
+                    v[:zd] += (a - (st.offsets[i] if i < len(st.offsets) else 0.0)) * sigma[i] * dirs[i]
+                    rows.append(v)
+        else:
+            n = min(6, zd)
+            labels = [f"z[{i}]" for i in range(n)]
+            for i in range(n):
+                for a in SWEEP:
+                    v = base.copy()
+                    v[i] = a * st.truncation
+                    rows.append(v)
+        self.grid.set_layout(len(SWEEP), ctx.side or 1)
+        self.grid.row_labels = labels if ctx.is_image else []
+        self.caption.setText("each row sweeps one " + ("principal direction" if self.pc_mode else "z value")
+                             + " from −3 to +3, the rest of the sample held fixed")
+        return [Output.of("directions", np.stack(rows), cols=len(SWEEP))]
+
+    def take(self, name: str, image) -> None:
+        self.grid.set_image(to_qimage(image))
