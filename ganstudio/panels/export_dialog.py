@@ -1,20 +1,21 @@
-"""Export dialogs: the training progression as an animated GIF (on a worker thread, with progress and
-cancel) and the shown grid as PNG, enlarged with crisp pixels."""
+"""Export dialogs: the training progression as an animated GIF (written by ``workers/gif.py``, with progress
+and cancel here) and the shown grid as PNG, enlarged with crisp pixels."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressDialog, QPushButton, QSpinBox,
                                QWidget)
 
 from .. import settings
-from ..export import ExportError, export_gif, pick_frames
+from ..export import pick_frames
 from ..rundata import RunData
+from ..workers.gif import GifThread
 
 
 class ExportDialog(QDialog):
@@ -96,33 +97,6 @@ class ExportDialog(QDialog):
             settings.put("export/gif_frames", self.frames.value())
             settings.put("export/gif_caption", self.caption.isChecked())
         self.accept()
-
-
-class GifThread(QThread):
-    sig_progress = Signal(int, int)
-    """(frames done, frames total)."""
-    sig_done = Signal(str, int)
-    """(path written, frame count)."""
-    sig_failed = Signal(str)
-
-    def __init__(self, snapshots, out: str, options: dict, parent=None):
-        super().__init__(parent)
-        self.snapshots, self.out, self.options = list(snapshots), out, options
-        self.cancelled = False
-
-    def run(self) -> None:
-        try:
-            n = export_gif(self.snapshots, self.out, progress=self._progress, **self.options)
-        except ExportError as exc:
-            self.sig_failed.emit(str(exc))
-        except Exception as exc:  # never let an export take the app down
-            self.sig_failed.emit(f"export failed: {exc}")
-        else:
-            self.sig_done.emit(self.out, n)
-
-    def _progress(self, done: int, total: int) -> bool:
-        self.sig_progress.emit(done, total)
-        return not self.cancelled
 
 
 class GifExport(QObject):

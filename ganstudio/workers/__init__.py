@@ -1,4 +1,6 @@
-"""Work that runs off the GUI thread: training (a QThread driving ``trainers.train``) and exports."""
+"""Work that runs off the GUI thread, one QThread per file: training (``training.py``, driving
+``trainers.train``), the explorer's renders (``render.py``), GIF export (``gif.py``) and checkpoint
+evaluation (``evaluate.py``). Only plain data crosses back, through signals."""
 
 from .training import TrainingThread
 
