@@ -1,14 +1,14 @@
-"""The main window: runs on the side, the training view in the middle, actions in menus, toolbar and
-shortcuts, live status at the bottom. It owns the sessions and routes the selected one to the views."""
+"""The main window's chrome: runs on the side, the Training / Explorer / Playground tabs in the middle,
+actions in menus, toolbar and shortcuts, live status at the bottom, and the window's settings. The runs
+themselves, and how their events reach the panels, are the switchboard's (``switchboard.py``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QMainWindow,
-                               QSplitter, QStyle, QToolBar, QWidget)
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QSplitter, QStyle, QToolBar, QWidget
 
 from . import settings
 from .explorer.panel import ExplorerPanel
@@ -17,9 +17,10 @@ from .panels.playground import PlaygroundPanel
 from .panels.runs import RunsPanel
 from .panels.status import RunStatus
 from .panels.training import TrainingView
-from .rundata import looks_like_run
-from .tabs import StillTabWidget
 from .session import RunSession
+from .switchboard import Switchboard
+from .tabs import StillTabWidget
+
 
 class MainWindow(QMainWindow):
     sig_session_added = Signal(object)
@@ -28,16 +29,6 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle("GAN Studio")
-        self.sessions: list[RunSession] = []
-        self.current: RunSession | None = None
-        self._closing = False
-        self._synced: dict[int, tuple] = {}
-        self._pending_sync: set[RunSession] = set()
-        self._sync_timer = QTimer(self)
-        self._sync_timer.setSingleShot(True)
-        self._sync_timer.setInterval(250)
-        self._sync_timer.timeout.connect(self._flush_pending)
-
         smoothing = settings.get("plots/smoothing", 0.6, float)
         log_y = settings.get("plots/log_y", False, bool)
         self.runs = RunsPanel()
@@ -51,6 +42,9 @@ class MainWindow(QMainWindow):
         self.playground = PlaygroundPanel()
         self.tabs.addTab(self.playground, "Playground")
         self.tabs.setTabToolTip(2, "The adversarial game on 2D toy data: D's heatmap, G's points and gradients, live")
+        self.board = Switchboard(self)
+        self.board.sig_sync.connect(self._sync)
+        self.board.sig_session_added.connect(self.sig_session_added)
         self.playground.sig_playing.connect(lambda _on: self._sync())
         self.side_split = QSplitter(Qt.Orientation.Horizontal)
         self.side_split.addWidget(self.runs)
@@ -62,7 +56,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._connect()
         self._restore_settings()
-        self._load_known_runs()
+        self.board.load_known_runs()
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(1000)
         self._status_timer.timeout.connect(self._update_status)
@@ -150,9 +144,6 @@ class MainWindow(QMainWindow):
         self.status = RunStatus(self.statusBar())
 
     def _connect(self) -> None:
-        self.runs.sig_selected.connect(self.select_session)
-        self.runs.sig_overlays_changed.connect(self._on_overlays)
-        self.runs.sig_action.connect(self._on_run_action)
         v = self.view
         v.welcome.sig_new.connect(self.new_run)
         v.welcome.sig_quick.connect(self.quick_start)
@@ -163,74 +154,29 @@ class MainWindow(QMainWindow):
         v.curves.sig_settings_changed.connect(self._on_plot_settings)
         self.tabs.currentChanged.connect(self._on_tab)
 
-    # -- sessions ------------------------------------------------------------------------------------------
-    def _adopt(self, session: RunSession, select: bool = True) -> RunSession:
-        self.sessions.append(session)
-        session.sig_changed.connect(self._on_session_changed)
-        session.sig_data.connect(self._on_session_data)
-        session.sig_image.connect(self._on_session_image)
-        session.sig_message.connect(self._on_session_message)
-        session.sig_finished.connect(self._on_session_finished)
-        session.sig_checkpoint.connect(self._on_checkpoint_saved)
-        session.sig_scores.connect(self.explorer.scores.recheck)
-        self.runs.add(session, select=select)
-        self.sig_session_added.emit(session)
-        return session
+    # -- the runs (kept by the switchboard) ---------------------------------------------------------------
+    @property
+    def sessions(self) -> list[RunSession]:
+        return self.board.sessions
 
-    def session_for(self, run_dir: str) -> RunSession | None:
-        path = str(Path(run_dir).expanduser().resolve())
-        return next((s for s in self.sessions if s.run_dir == path), None)
+    @property
+    def current(self) -> RunSession | None:
+        """The selected run."""
+        return self.board.current
 
     def start_run(self, config: dict, run_dir: str, resume: bool = False) -> RunSession:
         """Train ``config`` into ``run_dir`` on a background thread and show it."""
-        session = self.session_for(run_dir)
-        if session is None:
-            session = self._adopt(RunSession(run_dir, self), select=False)
-        session.shutdown()
-        session.start_training(config, resume=resume)
-        settings.remember_run(run_dir)
-        self.runs.select(session)
-        self.select_session(session)
-        return session
+        return self.board.start_run(config, run_dir, resume)
 
     def open_run(self, path: str) -> RunSession | None:
         """Show a run folder (written by this app, ``ganstudio train`` or ``torchrun``), following it live."""
-        path = str(Path(path).expanduser())
-        if not looks_like_run(path):
-            self._flash("warning", f"{path} is not a GAN Studio run folder (it has no config.json or metrics.jsonl): "
-                        "choose the folder given to --out")
-            return None
-        session = self.session_for(path)
-        if session is None:
-            session = self._adopt(RunSession(path, self), select=False)
-        if not session.is_training and session._tail is None:
-            session.watch()
-        settings.remember_run(path)
-        self.runs.select(session)
-        return session
+        return self.board.open_run(path)
 
     def select_session(self, session: RunSession | None) -> None:
-        if session is self.current and session is not None:
-            return
-        self.current = session
-        if session is not None and not session.is_training and session._tail is None:
-            session.watch()
-        v = self.view
-        v.show_run(session is not None)
-        v.message_bar.dismiss()
-        if session is not None:
-            v.samples.set_run(session.data)
-            v.curves.set_runs(session.data, [s.data for s in self.runs.overlays()])
-            v.log.set_entries(session.log)
-            last = next((e for e in reversed(session.log) if e.level in ("warning", "error")), None)
-            if last is not None and session.state in ("paused", "failed"):
-                v.message_bar.show_message(last.level, last.text)
-        else:
-            v.samples.set_run(None)
-            v.curves.set_runs(None)
-        if self.tabs.currentWidget() is self.explorer:
-            self.explorer.set_run(session.run_dir if session else None)
-        self._sync()
+        self.board.select_session(session)
+
+    def session_for(self, run_dir: str) -> RunSession | None:
+        return self.board.session_for(run_dir)
 
     def _on_tab(self, index: int) -> None:
         if self.tabs.widget(index) is self.explorer:  # load generators only when someone looks
@@ -238,71 +184,6 @@ class MainWindow(QMainWindow):
         if self.tabs.widget(index) is not self.playground and self.playground.playing:
             self.playground.set_playing(False)  # a hidden game would only spend the CPU
         self._sync()
-
-    def _on_overlays(self, overlays: list) -> None:
-        for s in overlays:
-            if not s.is_training and s._tail is None:
-                s.watch()
-        if self.current is not None:
-            self.view.curves.set_runs(self.current.data, [s.data for s in overlays])
-
-    def _on_session_changed(self) -> None:
-        """State changes show at once; step counts are batched to ~4 Hz (each relayout costs the GUI thread
-        time that training, on a small laptop, would otherwise get)."""
-        session = self.sender()
-        if not isinstance(session, RunSession):
-            return
-        key = (session.state, session.pause_reason, session.status_line)
-        if self._synced.get(id(session)) != key:
-            self._synced[id(session)] = key
-            self._flush_session(session)
-        else:
-            self._pending_sync.add(session)
-            if not self._sync_timer.isActive():
-                self._sync_timer.start()
-
-    def _flush_session(self, session: RunSession) -> None:
-        self.runs.update_session(session)
-        if session is self.current:
-            self._sync()
-
-    def _flush_pending(self) -> None:
-        pending, self._pending_sync = self._pending_sync, set()
-        for session in pending:
-            if session in self.sessions:
-                self._flush_session(session)
-
-    def _on_session_data(self) -> None:
-        session = self.sender()
-        if session is self.current or session in self.runs.overlays():
-            self.view.curves.mark_dirty()
-        if session is self.current:
-            self.view.samples.refresh()
-
-    def _on_session_image(self, step: int, image) -> None:
-        if self.sender() is self.current:
-            self.view.samples.show_live(step, image)
-
-    def _on_session_message(self, level: str, text: str) -> None:
-        session = self.sender()
-        name = session.data.name if isinstance(session, RunSession) else ""
-        if session is self.current:
-            entry = session.log[-1]
-            self.view.log.add(entry.level, entry.text, entry.step, entry.when)
-        if level in ("warning", "error"):
-            if session is not self.current:
-                text = f"{name}: {text}"
-            self.view.message_bar.show_message(level, text)
-        else:
-            self.statusBar().showMessage(f"{name}: {text}", 6000)
-
-    def _on_checkpoint_saved(self) -> None:
-        if self.sender() is self.current and self.tabs.currentWidget() is self.explorer:
-            self.explorer.reload_checkpoints()
-
-    def _on_session_finished(self) -> None:
-        if self._closing and not any(s.is_training for s in self.sessions):
-            QTimer.singleShot(0, self.close)
 
     # -- actions -------------------------------------------------------------------------------------------
     def new_run(self) -> None:
@@ -332,53 +213,22 @@ class MainWindow(QMainWindow):
             self.open_run(folder)
 
     def continue_run(self, session: RunSession | None = None) -> None:
-        session = session if isinstance(session, RunSession) else self.current
-        if session is None or session.is_training:
-            return
-        ckpt = Path(session.run_dir) / "checkpoints" / "last.safetensors"
-        if not ckpt.exists():
-            self._flash("warning", f"{session.data.name} has no checkpoint to continue from (checkpoints/last)")
-            return
-        if session.state == "watching":
-            self._flash("warning", f"{session.data.name} is being written by another process right now; "
-                        "continue it there, or wait until it ends")
-            return
-        cfg = {k: v for k, v in session.data.config.items() if k in _config_fields()}
-        done = session.data.step
-        default = max(int(cfg.get("steps") or 0), done) + 2000
-        steps, ok = QInputDialog.getInt(self, "Continue training", f"{session.data.name} is at step {done:,}.\n"
-                                        "Train until step:", default, done + 1, 10**9, 500)
-        if ok:
-            cfg.update(steps=steps)
-            self.start_run(cfg, session.run_dir, resume=True)
+        self.board.continue_run(session)
 
     def toggle_pause(self) -> None:
         if self.tabs.currentWidget() is self.playground:
             self.playground.toggle_play()
             return
-        s = self.current
-        if s is None:
-            return
-        if s.state == "paused":
-            s.command("resume")
-        elif s.state == "training":
-            s.command("pause")
+        self.board.toggle_pause()
 
     def stop_run(self) -> None:
-        if self.current is not None:
-            self.current.command("stop")
+        self.board.stop_run()
 
     def _command(self, cmd: str) -> None:
         if self.tabs.currentWidget() is self.playground and cmd in ("step_d", "step_g"):
             (self.playground.step_d if cmd == "step_d" else self.playground.step_g)()
             return
-        s = self.current
-        if s is None:
-            return
-        if cmd in ("step_d", "step_g") and s.state != "paused":
-            self.statusBar().showMessage("Pause first (Space): single steps are for a paused run", 4000)
-            return
-        s.command(cmd)
+        self.board.command(cmd)
 
     def export_gif(self) -> None:
         from .panels.export_dialog import export_gif_interactive
@@ -410,23 +260,6 @@ class MainWindow(QMainWindow):
         elif self.current is not None:
             export_png_interactive(self, self.current.data, self.view.samples)
 
-    def _on_run_action(self, action: str, session: RunSession) -> None:
-        if action == "continue":
-            self.continue_run(session)
-        elif action == "reveal":
-            QDesktopServices.openUrl(QUrl.fromLocalFile(session.run_dir))
-        elif action == "remove" and not session.is_training:
-            session.shutdown()
-            self.runs.remove(session)
-            self.sessions.remove(session)
-            settings.forget_run(session.run_dir)
-            if session is self.current:
-                self.current = None
-                nxt = self.runs.sessions()
-                self.select_session(nxt[0] if nxt else None)
-            session.deleteLater()
-        self.view.welcome.set_recent(settings.recent_runs())
-
     def show_shortcuts(self) -> None:
         show_shortcuts(self)
 
@@ -441,12 +274,6 @@ class MainWindow(QMainWindow):
 
     def _toggle_full(self) -> None:
         self.showFullScreen() if self.actions_["full"].isChecked() else self.showNormal()
-
-    def _flash(self, level: str, text: str) -> None:
-        """A non-modal message: the bar over the run view, or the status bar while the welcome page shows."""
-        self.view.message_bar.show_message(level, text)
-        if self.current is None:
-            self.statusBar().showMessage(text, 15000)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -529,49 +356,12 @@ class MainWindow(QMainWindow):
         settings.put("window/view_split", self.view.split.saveState())
         settings.put("window/log_split", self.view.vsplit.saveState())
 
-    def _load_known_runs(self) -> None:
-        """List recent runs and the runs folder's runs (not read until selected)."""
-        seen = set()
-        paths = list(settings.recent_runs())
-        root = Path(settings.runs_root()).expanduser()
-        if root.is_dir():
-            try:
-                found = sorted((p for p in root.iterdir() if p.is_dir() and looks_like_run(p)),
-                               key=lambda p: p.stat().st_mtime, reverse=True)
-                paths += [str(p) for p in found[:50]]
-            except OSError:
-                pass
-        for p in paths:
-            rp = str(Path(p).resolve())
-            if rp in seen or not looks_like_run(rp):
-                continue
-            seen.add(rp)
-            self._adopt(RunSession(rp, self), select=False)
-        self.runs.tree.setCurrentItem(None)
-
     def closeEvent(self, event) -> None:
-        training = [s for s in self.sessions if s.is_training]
-        if training:
-            # Stop every run (each writes its final checkpoint), then close for real when the last one ends.
-            if not self._closing:
-                self._closing = True
-                for s in training:
-                    s.command("stop")
-                self.view.message_bar.show_message("info", "Stopping and saving before closing…")
-                self.statusBar().showMessage("Stopping and saving before closing…")
+        if self.board.stop_before_closing():  # runs write their final checkpoint; the last one closes us
             event.ignore()
             return
         self._save_settings()
         self._status_timer.stop()
         self.explorer.shutdown()
-        for s in self.sessions:
-            s.shutdown()
+        self.board.shutdown()
         event.accept()
-
-
-def _config_fields() -> set[str]:
-    import dataclasses
-
-    from trainers.config import TrainConfig
-
-    return {f.name for f in dataclasses.fields(TrainConfig)}
