@@ -134,8 +134,8 @@ def test_a_nan_pause_shows_a_non_modal_warning_and_the_app_stays_up(window, qtbo
     real_step = AdversarialGAN.train_step
     calls = {"n": 0}
 
-    def poisoned(self, sampler):
-        stats = real_step(self, sampler)
+    def poisoned(self, batches, step):
+        stats = real_step(self, batches, step)
         calls["n"] += 1
         if calls["n"] > 10:
             stats["loss_d"] = torch.tensor(float("nan"))

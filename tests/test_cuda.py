@@ -11,10 +11,10 @@ import torch
 
 from tests.conftest import tiny_config
 from trainers import train
-from trainers.algos import adversarial, build_algorithm
+from trainers.algos import build_algorithm, runner
 from trainers.config import resolve
 from trainers.data import BatchSampler, load_dataset
-from trainers.data import base as data_base
+from trainers.data import samplers
 from trainers.events import Finished
 from trainers.generator import load_generator
 
@@ -25,6 +25,11 @@ CUDA = torch.device("cuda")
 @pytest.fixture(scope="module")
 def digits():
     return load_dataset("digits", limit=1000)
+
+
+def _step(algo, sampler):
+    """One training step on the sampler's next batches."""
+    return algo.train_step(sampler.draw(algo.batches_per_step), 0)
 
 
 def _algo(tmp_path, digits, seed=0, model="dcgan", **overrides):
@@ -39,13 +44,13 @@ def test_cuda_step_makes_no_host_sync(tmp_path, digits):
     algo = _algo(tmp_path, digits)
     assert algo.speed.amp_dtype == torch.bfloat16 and algo.speed.fused and algo.speed.graph
     sampler = BatchSampler(digits, 128, seed=0, device=CUDA)
-    for _ in range(adversarial.GRAPH_WARMUP_STEPS + 2):  # compile, capture happen here
-        algo.train_step(sampler)
+    for _ in range(runner.GRAPH_WARMUP_STEPS + 2):  # compile, capture happen here
+        _step(algo, sampler)
     torch.cuda.synchronize()
     epoch = sampler.epoch
     torch.cuda.set_sync_debug_mode("error")
     try:
-        window = [algo.train_step(sampler) for _ in range(8)]  # 7 batches per epoch: crosses one
+        window = [_step(algo, sampler) for _ in range(8)]  # 7 batches per epoch: crosses one
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert sampler.epoch == epoch + 1
@@ -60,7 +65,7 @@ def test_cuda_fast_step_agrees_with_fp32_eager(tmp_path, digits):
     for opts in ({}, {"precision": "fp32", "compile": "off"}):
         algo = _algo(tmp_path, digits, seed=3, **opts)
         sampler = BatchSampler(digits, 128, seed=0, device=CUDA)
-        stats = [algo.train_step(sampler) for _ in range(3)]
+        stats = [_step(algo, sampler) for _ in range(3)]
         losses.append(torch.tensor([[float(s["loss_d"]), float(s["loss_g"])] for s in stats]))
     fast, exact = losses
     assert torch.allclose(fast, exact, rtol=0.05, atol=0.02), (fast, exact)
@@ -70,12 +75,12 @@ def test_cuda_fast_step_agrees_with_fp32_eager(tmp_path, digits):
 def test_cuda_sampler_serves_the_cpu_batches(digits, monkeypatch, resident):
     """On the GPU, resident or gathered on the CPU and copied (a set too big for the card), the batches are
     the CPU sampler's, bit for bit, across an epoch boundary."""
-    monkeypatch.setattr(data_base, "_fits_on", lambda device, nbytes: resident)
+    monkeypatch.setattr(samplers, "_fits_on", lambda device, nbytes: resident)
     gpu = BatchSampler(digits, 96, seed=5, device=CUDA)
     cpu = BatchSampler(digits, 96, seed=5, device=torch.device("cpu"))
     assert gpu.resident is resident and gpu.x.is_cuda is resident
     for _ in range(14):
-        (xg, yg), (xc, yc) = gpu.next(), cpu.next()
+        (xg, yg), (xc, yc) = ((b["x"], b["label"]) for b in (gpu.draw(), cpu.draw()))
         assert xg.is_cuda and yg.is_cuda
         # the same images: one grey level is 0.0078; the GPU's division may differ in the last bit
         assert torch.allclose(xg.cpu(), xc, rtol=0, atol=1e-6) and torch.equal(yg.cpu(), yc)
@@ -114,7 +119,7 @@ def _fp32(tmp_path, digits, seed, **overrides):
 
 
 def _losses(algo, sampler, n):
-    return torch.tensor([[float(s["loss_d"]), float(s["loss_g"])] for s in (algo.train_step(sampler)
+    return torch.tensor([[float(s["loss_d"]), float(s["loss_g"])] for s in (_step(algo, sampler)
                                                                              for _ in range(n))])
 
 
@@ -163,7 +168,7 @@ def test_cuda_graph_capture_failure_falls_back(tmp_path, digits, monkeypatch):
     def broken(*a, **k):
         raise RuntimeError("operation not permitted when stream is capturing")
 
-    monkeypatch.setattr(adversarial, "StepGraph", broken)
+    monkeypatch.setattr(runner, "StepGraph", broken)
     algo = _fp32(tmp_path, digits, seed=0)
     sampler = BatchSampler(digits, 128, seed=0, device=CUDA)
     losses = _losses(algo, sampler, 6)
@@ -179,7 +184,8 @@ def test_cuda_graph_survives_manual_steps_in_between(tmp_path, digits, determini
         algo = _fp32(tmp_path, digits, seed=6, cuda_graph=graph)
         sampler = BatchSampler(digits, 128, seed=0, device=CUDA)
         before = _losses(algo, sampler, 6)
-        real, labels = sampler.next()
+        batch = sampler.draw()
+        real, labels = batch["x"], batch.get("label")
         manual = [float(algo.d_step(real, labels)["loss_d"]), float(algo.g_step(128)["loss_g"])]
         after = _losses(algo, sampler, 4)
         runs.append((before, torch.tensor(manual), after))

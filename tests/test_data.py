@@ -109,8 +109,8 @@ def test_a_large_folder_is_read_from_a_memory_mapped_cache(tmp_path, monkeypatch
     assert mapped.x.shape == (40, 3, 16, 16) and torch.equal(mapped.x, in_ram.x)
     assert mapped.fingerprint() == in_ram.fingerprint()
     assert "skipped 1 unreadable" in mapped.notes[-1] and "cache file" in mapped.notes[0]
-    x, _ = BatchSampler(mapped, 8, 0, torch.device("cpu")).next()
-    x_ram, _ = BatchSampler(in_ram, 8, 0, torch.device("cpu")).next()
+    x = BatchSampler(mapped, 8, 0, torch.device("cpu")).draw()["x"]
+    x_ram = BatchSampler(in_ram, 8, 0, torch.device("cpu")).draw()["x"]
     assert torch.equal(x, x_ram) and x.dtype == torch.float32 and x.min() >= -1 and x.max() <= 1
 
     def no_decoding(*a, **k):
@@ -197,13 +197,13 @@ def test_sampler_epochs_and_state_roundtrip():
     s = BatchSampler(data, 32, seed=0, device=torch.device("cpu"))
     seen = torch.cat([s.perm[i * 32:(i + 1) * 32] for i in range(3)])
     for _ in range(3):
-        s.next()
+        s.draw()
     assert len(set(seen.tolist())) == 96  # no repeats within an epoch
     tensors, meta = s.state()
-    a = [s.next()[0] for _ in range(4)]  # crosses into the next epoch
+    a = [s.draw()["x"] for _ in range(4)]  # crosses into the next epoch
     s2 = BatchSampler(data, 32, seed=99, device=torch.device("cpu"))
     s2.load_state(tensors, meta)
-    b = [s2.next()[0] for _ in range(4)]
+    b = [s2.draw()["x"] for _ in range(4)]
     assert all(torch.equal(u, v) for u, v in zip(a, b))
-    x, y = a[0], s.next()[1]
+    x, y = a[0], s.draw()["label"]
     assert x.min() >= -1 and x.max() <= 1 and y.dtype == torch.int64

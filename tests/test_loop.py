@@ -74,8 +74,8 @@ def test_nan_pauses_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
     run = train(tiny_config(tmp_path, steps=40, checkpoint_every=4, log_window_s=0.0))
     real_step = run.algo.train_step
 
-    def poisoned(sampler):
-        stats = real_step(sampler)
+    def poisoned(batches, step):
+        stats = real_step(batches, step)
         if run.step + 1 >= 6:  # from step 6 on, losses are NaN and G's weights blow up
             with torch.no_grad():
                 for p in run.algo.G.parameters():
@@ -107,9 +107,9 @@ def test_resume_after_nan_reloads_the_good_checkpoint(tmp_path, monkeypatch):
     real_step = run.algo.train_step
     calls = {"n": 0}
 
-    def once(sampler):
+    def once(batches, step):
         calls["n"] += 1
-        stats = real_step(sampler)
+        stats = real_step(batches, step)
         if calls["n"] == 6:
             stats["loss_d"] = torch.tensor(float("inf"))
         return stats

@@ -45,8 +45,8 @@ def test_device_sampler_serves_what_the_plain_loader_serves(digits):
     ref_x, ref_y = zip(*loader)
     ref_x, ref_y = torch.cat(ref_x), torch.cat(ref_y)
     sampler = BatchSampler(digits, batch, seed=0, device=torch.device("cpu"))
-    ours = [sampler.next() for _ in range(len(digits) // batch)]
-    x, y = torch.cat([b[0] for b in ours]), torch.cat([b[1] for b in ours])
+    ours = [sampler.draw() for _ in range(len(digits) // batch)]
+    x, y = torch.cat([b["x"] for b in ours]), torch.cat([b["label"] for b in ours])
     assert x.shape == ref_x.shape == (len(digits) // batch * batch, 1, 28, 28)
     assert float(x.min()) >= -1.0 and float(x.max()) <= 1.0
     # same values: our uint8 → [-1, 1] equals torchvision's PIL → ToTensor → Normalize to float rounding
@@ -64,7 +64,7 @@ def test_device_sampler_serves_what_the_plain_loader_serves(digits):
     assert abs(float(x.mean()) - float(ref_x.mean())) < 5e-3
     assert abs(float(x.std()) - float(ref_x.std())) < 5e-3
     # the next epoch is a fresh permutation, again without repeats
-    second = torch.cat([sampler.next()[0] for _ in range(len(digits) // batch)])
+    second = torch.cat([sampler.draw()["x"] for _ in range(len(digits) // batch)])
     assert sampler.epoch == 1 and not torch.equal(second, x)
 
 
@@ -74,10 +74,11 @@ def test_sharded_sampler_splits_the_global_batch(digits):
     whole = BatchSampler(digits, 64, seed=3, device=cpu)
     ranks = [BatchSampler(digits, 64, seed=3, device=cpu, dist=DistInfo(r, 2, r, 2, "gloo")) for r in (0, 1)]
     for _ in range(20):  # crosses an epoch boundary (1000 // 64 = 15 batches)
-        x, y = whole.next()
-        parts = [s.next() for s in ranks]
-        assert torch.equal(torch.cat([p[0] for p in parts]), x)
-        assert torch.equal(torch.cat([p[1] for p in parts]), y)
+        b = whole.draw()
+        x, y = b["x"], b["label"]
+        parts = [s.draw() for s in ranks]
+        assert torch.equal(torch.cat([p["x"] for p in parts]), x)
+        assert torch.equal(torch.cat([p["label"] for p in parts]), y)
     assert whole.epoch == ranks[0].epoch == 1
 
 
@@ -89,7 +90,7 @@ def test_generator_runs_once_per_iteration(tmp_path, digits):
         calls = []
         algo.G.register_forward_hook(lambda m, i, o: calls.append(o.requires_grad))
         sampler = BatchSampler(digits, 16, 0, torch.device("cpu"))
-        stats = algo.train_step(sampler)
+        stats = algo.train_step(sampler.draw(algo.batches_per_step), 1)
         assert len(calls) == passes, model
         assert calls[-1] is True  # the last one keeps its graph for G's update
         assert all(torch.isfinite(v) for v in stats.values())

@@ -25,6 +25,7 @@ from safetensors.torch import save_file
 
 from .atomic import atomic_write
 from .errors import CheckpointError
+from .runfolder import CKPT_SUFFIX, LAST, checkpoint_path
 
 FORMAT = "ganstudio-checkpoint"
 VERSION = 1
@@ -135,7 +136,7 @@ def resolve_checkpoint_path(path: str | Path) -> Path:
     """Accept a .safetensors file, its .json sidecar, or a run folder (→ checkpoints/last.safetensors)."""
     p = Path(path).expanduser()
     if p.is_dir():
-        for cand in (p / "checkpoints" / "last.safetensors", p / "last.safetensors"):
+        for cand in (checkpoint_path(p), p / f"{LAST}{CKPT_SUFFIX}"):
             if cand.exists():
                 return cand
         raise CheckpointError(f"{p}: a folder without checkpoints/last.safetensors; is it a GAN Studio run folder?")
@@ -275,9 +276,11 @@ def export_generator(src: str | Path, dst: str | Path, half: bool = False) -> Pa
     app bundles and what someone shares to let others sample a model. It samples and explores like any other
     checkpoint, but cannot resume training (``generator_only`` in its metadata says so). ``half`` stores
     floating-point weights as float16 (half the size; they load back into float32 modules)."""
-    ckpt = read_checkpoint(src, prefixes=("G",))
+    ckpt = read_checkpoint(src, prefixes=("G", "G_ema"))
     if not ckpt.group("G"):
         raise CheckpointError(f"{ckpt.path}: holds no generator weights")
+    if ckpt.group("G_ema"):  # a run that keeps an EMA samples from it: that is the generator to share
+        ckpt.tensors = {f"G/{k}": v for k, v in ckpt.group("G_ema").items()}
     meta = {k: v for k, v in ckpt.meta.items() if k not in ("optimizers", "rng", "sampler")}
     meta.update(generator_only=True, exported_from=str(ckpt.path.name))
     dst = Path(dst)

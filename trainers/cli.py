@@ -19,48 +19,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="{train,sample,info,eval,list}")
 
     t = sub.add_parser("train", help="train a model headless, with a progress bar")
-    t.add_argument("--model", help="model family (see `list`), default dcgan")
-    t.add_argument("--data", help="dataset name (see `list`) or a folder of images, default digits")
-    t.add_argument("--data-root", help="where torchvision datasets live (MNIST/raw, cifar-10-batches-bin, ...)")
-    t.add_argument("--download", action="store_true", help="download a missing torchvision dataset (needs internet)")
-    t.add_argument("--data-limit", type=int, help="use N samples (embedded sets are drawn at that size)")
-    t.add_argument("--steps", type=int, default=5000, help="generator updates to train (default 5000)")
-    t.add_argument("--out", required=True, help="run folder to write (config.json, metrics.jsonl, samples/, ...)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--image-size", type=int, help="28, 32 or 64 for conv models")
-    t.add_argument("--channels", type=int, choices=(1, 3))
-    t.add_argument("--z-dim", type=int)
-    t.add_argument("--width", type=int, help="base channels (conv) / hidden width (MLP)")
-    t.add_argument("--lr-g", type=float)
-    t.add_argument("--lr-d", type=float)
-    t.add_argument("--beta1", type=float)
-    t.add_argument("--beta2", type=float)
-    t.add_argument("--n-critic", type=int, help="D updates per G update")
-    t.add_argument("--clip", type=float, help="WGAN weight clipping bound")
-    t.add_argument("--gp-weight", type=float, help="WGAN-GP λ")
-    t.add_argument("--g-loss", choices=("nonsaturating", "minimax"))
-    t.add_argument("--cat-codes", type=int, help="InfoGAN: values of the categorical code")
-    t.add_argument("--cont-codes", type=int, help="InfoGAN: number of continuous codes")
-    t.add_argument("--info-weight", type=float, help="InfoGAN λ")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--deterministic", action="store_true", help="deterministic kernels (slower on GPU)")
-    t.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps")
-    t.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
-                   help="auto: bf16 autocast on CUDA GPUs that support it, fp32 elsewhere")
-    t.add_argument("--compile", default="auto", choices=("auto", "on", "off"),
-                   help="torch.compile the training step (auto: on CUDA where no CUDA graph replays the step, "
-                        "i.e. under torchrun; never with a gradient penalty)")
-    t.add_argument("--cuda-graph", default="auto", choices=("auto", "off"),
-                   help="capture the whole training step once and replay it as a CUDA graph (auto: on CUDA, "
-                        "single process, except with a gradient penalty or spectral norm)")
-    t.add_argument("--sample-every", type=int, default=250)
-    t.add_argument("--checkpoint-every", type=int, default=1000)
-    t.add_argument("--eval-every", type=int, help="domain scores (FID, ...) every N steps, in the background; "
-                   "they pick the `best` checkpoint (default 1000 on labelled image data; 0: off)")
-    t.add_argument("--eval-samples", type=int, help="fakes and real images per evaluation (default 2000)")
-    t.add_argument("--tensorboard", action="store_true", help="also write TensorBoard events (needs tensorboard)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_config_options(t)
 
     s = sub.add_parser("sample", help="render a grid of samples from a checkpoint")
     s.add_argument("ckpt", help="a .safetensors checkpoint or a run folder")
@@ -89,6 +50,24 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     return ap
 
 
+def _add_config_options(p: argparse.ArgumentParser) -> None:
+    """One option per TrainConfig field (``config.cli_options``): its help, type, choices and default are the
+    config's own, so the command line, the New Run dialog and the trainer cannot disagree. Options left out
+    are None here and take the config's default (or, with --resume, what the run was trained with)."""
+    from .config import cli_options
+
+    for flag, f in cli_options():
+        meta = f.metadata
+        helptext = meta["help"]
+        if f.default not in (None, False) and "default" not in helptext:
+            helptext += f" (default {f.default})"
+        if meta["kind"] is None:  # a bool field: a flag
+            p.add_argument(flag, dest=f.name, action="store_true", default=None, help=helptext)
+            continue
+        p.add_argument(flag, dest=f.name, type=meta["kind"], choices=meta["choices"], default=None,
+                       required=f.name == "out", help=helptext, metavar=meta["metavar"])
+
+
 def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
     ap = _parser(prog)
     args = ap.parse_args(argv)
@@ -103,19 +82,15 @@ def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
 
 
 def _train(args) -> int:
+    from .config import ARCH_FIELDS, RECIPE_FIELDS, cli_options
     from .loop import train
 
-    fields = {f: getattr(args, f) for f in (
-        "model", "data", "data_root", "download", "data_limit", "steps", "out", "batch_size", "image_size", "channels",
-        "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip", "gp_weight", "g_loss", "cat_codes",
-        "cont_codes", "info_weight", "seed", "deterministic", "device", "precision", "compile", "cuda_graph",
-        "sample_every", "checkpoint_every", "tensorboard", "eval_every", "eval_samples")}
-    if not args.resume:  # on --resume, options left out mean "as the run was"
-        fields["model"] = fields["model"] or "dcgan"
-        fields["data"] = fields["data"] or "digits"
+    given = {f.name: getattr(args, f.name) for _, f in cli_options() if getattr(args, f.name) is not None}
+    if args.resume:  # options left out mean "as the run was"
+        given = {**{k: None for k in ARCH_FIELDS + RECIPE_FIELDS}, **given}
     from .distributed import env_rank
 
-    run = train(TrainConfig(**fields), resume=args.resume)
+    run = train(TrainConfig(**given), resume=args.resume)
     # under torchrun, rank 0 speaks for the run; the others only report errors
     return _drive(run, _Console(args.quiet) if env_rank() == 0 else _RankErrors(run))
 

@@ -8,50 +8,77 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import ConfigError
 
 
+def option(default, help: str | None = None, kind: type | None = None, *, cli: bool = True,
+           choices: tuple | None = None, metavar: str | None = None):
+    """A TrainConfig field with what the command line (and the New Run dialog) say about it.
+
+    ``help`` is the one-line description both show; ``kind`` the value type (int, float, str; bool fields are
+    flags); ``cli=False`` keeps a field off the command line (tests and the app set it directly)."""
+    return field(default=default, metadata={"help": help, "kind": kind, "cli": cli, "choices": choices,
+                                            "metavar": metavar})
+
+
 @dataclass
 class TrainConfig:
-    model: str = "dcgan"
-    data: str = "digits"
-    out: str = "runs/run"
-    steps: int = 5000
-    data_root: str | None = None
-    download: bool = False
-    data_limit: int | None = None  # use only the first N samples
-    batch_size: int | None = None
-    image_size: int | None = None  # default: the dataset's own side
-    channels: int | None = None  # default: the dataset's own
-    z_dim: int | None = None
-    width: int | None = None  # base channel count / hidden width
-    lr_g: float | None = None
-    lr_d: float | None = None
-    beta1: float | None = None
-    beta2: float | None = None
-    n_critic: int | None = None  # D updates per G update
-    clip: float | None = None  # WGAN weight clipping
-    gp_weight: float | None = None  # WGAN-GP λ
-    g_loss: str | None = None  # "nonsaturating" | "minimax" for BCE families
-    cat_codes: int | None = None  # InfoGAN: size of the categorical code
-    cont_codes: int | None = None  # InfoGAN: number of continuous codes
-    info_weight: float | None = None  # InfoGAN λ
-    cont_weight: float | None = None  # weight of the continuous part of L_I
-    seed: int = 0
-    deterministic: bool = False
-    device: str = "auto"
-    precision: str = "auto"  # "auto" (bf16 autocast on CUDA GPUs that have it, else fp32) | "fp32" | "bf16"
-    compile: str = "auto"  # torch.compile the step: "auto" (CUDA without a CUDA graph, no penalty) | "on" | "off"
-    cuda_graph: str = "auto"  # replay the whole step as one CUDA graph: "auto" (CUDA, one process) | "off"
-    sample_every: int = 250
-    checkpoint_every: int = 1000
-    keep_every: bool = True  # keep step_XXXXXXX checkpoints besides last/best
-    log_window_s: float = 0.1  # stats are averaged and yielded about this often
-    eval_every: int | None = None  # domain scores every N steps (0: off; default 1000 on labelled image data)
-    eval_samples: int | None = None  # fakes and real images per set in those evaluations (default 2000)
-    tensorboard: bool = False
+    """Every setting of a run. The single place defaults live: ``ganstudio train``'s options and the New Run
+    dialog are built from these fields (``cli_options``)."""
+
+    model: str = option("dcgan", "model family (see `list`), default dcgan", str)
+    data: str = option("digits", "dataset name (see `list`) or a folder of images, default digits", str)
+    out: str = option("runs/run", "run folder to write (config.json, metrics.jsonl, samples/, ...)", str)
+    steps: int = option(5000, "generator updates to train (default 5000)", int)
+    data_root: str | None = option(None, "where torchvision datasets live (MNIST/raw, cifar-10-batches-bin, ...)",
+                                   str)
+    data_b: str | None = option(None, "the second domain of a two-domain family (a dataset name or a folder)", str)
+    download: bool = option(False, "download a missing torchvision dataset (needs internet)")
+    data_limit: int | None = option(None, "use N samples (embedded sets are drawn at that size)", int)
+    batch_size: int | None = option(None, "samples per batch (default: the model's recipe)", int)
+    image_size: int | None = option(None, "image side; 28, 32 or 64 for conv models (default: the dataset's)",
+                                    int)
+    channels: int | None = option(None, "1 (grey) or 3 (RGB) (default: the dataset's)", int, choices=(1, 3))
+    z_dim: int | None = option(None, "length of the noise vector z", int)
+    width: int | None = option(None, "base channels (conv) / hidden width (MLP)", int)
+    lr_g: float | None = option(None, "generator learning rate", float)
+    lr_d: float | None = option(None, "discriminator learning rate", float)
+    beta1: float | None = option(None, "Adam β1", float)
+    beta2: float | None = option(None, "Adam β2", float)
+    n_critic: int | None = option(None, "D updates per G update", int)
+    clip: float | None = option(None, "WGAN weight clipping bound", float)
+    gp_weight: float | None = option(None, "WGAN-GP λ", float)
+    g_loss: str | None = option(None, "generator loss of the BCE families", str, choices=("nonsaturating", "minimax"))
+    cat_codes: int | None = option(None, "InfoGAN: values of the categorical code", int)
+    cont_codes: int | None = option(None, "InfoGAN: number of continuous codes", int)
+    info_weight: float | None = option(None, "InfoGAN λ", float)
+    cont_weight: float | None = option(None, "InfoGAN: weight of the continuous part of L_I", float, cli=False)
+    ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
+                               "and sample from it; 0: off", float)
+    lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant for the first half, then "
+                           "linearly to 0, as CycleGAN)", str, choices=("none", "linear"))
+    seed: int = option(0, "random seed", int)
+    deterministic: bool = option(False, "deterministic kernels (slower on GPU)")
+    device: str = option("auto", "auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps", str)
+    precision: str = option("auto", "auto: bf16 autocast on CUDA GPUs that support it, fp32 elsewhere", str,
+                            choices=("auto", "fp32", "bf16"))
+    compile: str = option("auto", "torch.compile the training step (auto: on CUDA where no CUDA graph replays the "
+                          "step, i.e. under torchrun; never with a gradient penalty)", str,
+                          choices=("auto", "on", "off"))
+    cuda_graph: str = option("auto", "capture the whole training step once and replay it as a CUDA graph (auto: "
+                             "on CUDA, single process, except with a gradient penalty, spectral norm or a "
+                             "learning-rate schedule)", str, choices=("auto", "off"))
+    sample_every: int = option(100, "steps between sample-grid snapshots", int)
+    checkpoint_every: int = option(1000, "steps between checkpoints (last/best/step_N)", int)
+    keep_every: bool = option(True, "keep step_XXXXXXX checkpoints besides last/best", cli=False)
+    log_window_s: float = option(0.1, "stats are averaged and yielded about this often (seconds)", float,
+                                 cli=False)
+    eval_every: int | None = option(None, "domain scores (FID, ...) every N steps, in the background; they pick "
+                                    "the `best` checkpoint (default 1000 on labelled image data; 0: off)", int)
+    eval_samples: int | None = option(None, "fakes and real images per evaluation (default 2000)", int)
+    tensorboard: bool = option(False, "also write TensorBoard events (needs tensorboard)")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -65,21 +92,31 @@ class TrainConfig:
         return cls(**d)
 
 
+def default(key: str):
+    """The default of a TrainConfig field (what a blank field in the New Run dialog means)."""
+    return TrainConfig.__dataclass_fields__[key].default
+
+
+def cli_options() -> list[tuple[str, dataclasses.Field]]:
+    """(``--flag-name``, field) of every field the command line offers, in declaration order."""
+    return [("--" + f.name.replace("_", "-"), f) for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")]
+
+
 EVAL_EVERY = 1000  # default evaluation interval on labelled image datasets
 EVAL_SAMPLES = 2000
 
 # Fields that define the networks: a resumed run or a loaded checkpoint must agree on these.
 ARCH_FIELDS = ("model", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
 # Fields a resumed run must keep to continue the same trajectory.
-RECIPE_FIELDS = ("data", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
-                 "gp_weight", "g_loss", "info_weight", "cont_weight")
+RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
+                 "gp_weight", "g_loss", "info_weight", "cont_weight", "ema", "lr_decay")
 
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Fill defaults from the model recipe and the dataset, then validate. Raises ConfigError with one line."""
     from .data import native_shape
     from .errors import DataError
-    from .models import CONV_SIZES, MODELS, arch_for
+    from .models import MODELS
 
     if cfg.model not in MODELS:
         raise ConfigError(f"unknown model {cfg.model!r}: choose one of {', '.join(MODELS)}")
@@ -96,7 +133,9 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         r.width = 64
     if r.g_loss is None:
         r.g_loss = "nonsaturating"
-    for key in ("clip", "gp_weight", "cat_codes", "cont_codes", "info_weight", "cont_weight"):
+    if r.lr_decay is None:
+        r.lr_decay = "none"
+    for key in ("clip", "gp_weight", "cat_codes", "cont_codes", "info_weight", "cont_weight", "ema"):
         if getattr(r, key) is None:
             setattr(r, key, 0 if key in ("cat_codes", "cont_codes") else 0.0)
 
@@ -106,15 +145,20 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         r.channels = r.channels or info.channels
     else:
         r.image_size, r.channels = 0, 0
-        if arch_for(spec, False) == "conv":
-            raise ConfigError(f"{cfg.model} makes images; the 2D set {cfg.data!r} needs gan, wgan, wgan-gp, lsgan "
-                              "or hinge")
-        if spec.info:
-            raise ConfigError("infogan needs an image dataset")
+        if "points" not in spec.data_kinds:
+            points_ok = ", ".join(n for n, f in MODELS.items() if "points" in f.data_kinds and not f.needs_labels)
+            raise ConfigError(f"{cfg.model} makes images; the 2D set {cfg.data!r} needs {points_ok}")
     if spec.needs_labels and info.classes == 0 and info.kind == "points":
         raise ConfigError(f"{cfg.model} is conditional and needs class labels; {cfg.data!r} has none")
     if spec.needs_labels and info.kind == "image" and cfg.data not in _labelled():
         raise ConfigError(f"{cfg.model} is conditional and needs class labels; a folder of images has none")
+    if spec.batches == "unpaired":
+        if not r.data_b:
+            raise ConfigError(f"{cfg.model} learns from two domains: pass the second with --data-b")
+        try:
+            native_shape(r.data_b)
+        except DataError as exc:
+            raise ConfigError(f"--data-b: {exc}") from None
 
     labelled_images = is_image and (cfg.data in _labelled())
     if r.eval_every is None:
@@ -155,16 +199,22 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if spec.info:
         _check_int(r, "cat_codes", 0, 1000)
         _check_int(r, "cont_codes", 0, 64)
-        if r.cat_codes == 1 or r.cat_codes + r.cont_codes == 0:
-            raise ConfigError("infogan needs a categorical code of 2+ values and/or at least one continuous code")
+    if not (isinstance(r.ema, (int, float)) and 0 <= r.ema < 1):
+        raise ConfigError(f"--ema must be a decay in [0, 1) (e.g. 0.999; 0 turns it off), got {r.ema}")
+    if r.lr_decay not in ("none", "linear"):
+        raise ConfigError(f"--lr-decay must be none or linear, got {r.lr_decay!r}")
+    if spec.check is not None:
+        spec.check(r)
     if is_image:
         if r.channels not in (1, 3):
             raise ConfigError(f"--channels must be 1 or 3, got {r.channels}")
-        if arch_for(spec, True) == "conv" and r.image_size not in CONV_SIZES:
-            raise ConfigError(f"{cfg.model} makes {', '.join(map(str, CONV_SIZES))} px images, not "
+        sizes = spec.image_sizes
+        if r.image_size not in sizes:
+            if isinstance(sizes, range):
+                raise ConfigError(f"{cfg.model} (an MLP) makes images of {sizes.start} to {sizes.stop - 1} px, "
+                                  f"not {r.image_size}")
+            raise ConfigError(f"{cfg.model} makes {', '.join(map(str, sizes))} px images, not "
                               f"{r.image_size}: pass --image-size with one of those")
-        if arch_for(spec, True) == "mlp" and not 8 <= r.image_size <= 64:
-            raise ConfigError(f"{cfg.model} (an MLP) makes images of 8 to 64 px, not {r.image_size}")
     if r.precision not in ("auto", "fp32", "bf16"):
         raise ConfigError(f"--precision must be auto, fp32 or bf16, got {r.precision!r}")
     if r.compile not in ("auto", "on", "off"):

@@ -14,7 +14,8 @@ import torch
 from . import checkpoints as ck
 from .config import TrainConfig, resolve
 from .errors import CheckpointError, ConfigError
-from .models import MODELS, Generator, build_networks
+from .inputs import InputSpec
+from .models import MODELS, Generator, family_networks
 
 
 @dataclass
@@ -25,8 +26,13 @@ class LoadedGenerator:
     device: torch.device
 
     @property
-    def layout(self):
-        return self.G.layout
+    def input_spec(self) -> InputSpec:
+        """The generator-input descriptor: what ``latent`` draws and ``render`` takes."""
+        return self.G.inputs
+
+    @property
+    def layout(self) -> InputSpec:  # the name earlier code uses
+        return self.G.inputs
 
     @property
     def class_names(self) -> list[str]:
@@ -60,11 +66,12 @@ class LoadedGenerator:
 
         The explorer works in this space: blends between classes or code values are soft one-hots."""
         h = torch.from_numpy(np.array(inputs, dtype=np.float32)).to(self.device)
-        if h.ndim != 2 or h.shape[1] != self.layout.in_dim:
+        lay = self.input_spec
+        if h.ndim != 2 or h.shape[1] != lay.in_dim:
             raise ConfigError(f"{self.path.name}: a latent of {h.shape[-1]} values, but this generator takes "
-                              f"{self.layout.in_dim} (z {self.layout.z_dim}, classes {self.layout.num_classes}, "
-                              f"codes {sum(self.layout.cat_dims) + self.layout.cont_dim})")
-        return self.G.body(h).float().cpu()
+                              f"{lay.in_dim} (" + ", ".join(f"{p.name} {p.width}" for p in lay.parts if p.width)
+                              + ")")
+        return self.G.from_flat(h).float().cpu()
 
     def inputs(self, latent: dict[str, torch.Tensor]) -> np.ndarray:
         """A ``latent()`` dict as raw input vectors (N, in_dim), the form ``render_inputs`` takes."""
@@ -103,20 +110,18 @@ class LoadedGenerator:
         return k
 
     def _set_code(self, lat: dict, name: str, value: float) -> None:
-        codes = {c["name"]: (i, c) for i, c in enumerate(self.codes)}
+        codes = {c["name"]: (c, part, index) for c, part, index in self.input_spec.codes()}
         if name not in codes:
             known = ", ".join(codes) or "none"
             raise ConfigError(f"unknown code {name!r}: this model's codes are {known}")
-        _, c = codes[name]
+        c, part, index = codes[name]
         if c["kind"] == "categorical":
             k = int(value)
             if k != value or not 0 <= k < c["categories"]:
                 raise ConfigError(f"code {name} is categorical: give an integer in 0..{c['categories'] - 1}")
-            idx = [x["name"] for x in self.codes if x["kind"] == "categorical"].index(name)
-            lat["cat"][:, idx] = k
+            lat[part][:, index] = k
         else:
-            idx = [x["name"] for x in self.codes if x["kind"] == "continuous"].index(name)
-            lat["cont"][:, idx] = float(value)
+            lat[part][:, index] = float(value)
 
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> LoadedGenerator:
@@ -127,12 +132,11 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Load
     except ConfigError as exc:
         raise CheckpointError(f"{p}: its stored config is not usable here ({exc})") from None
     shape = tuple(meta["data"]["shape"])
-    num_classes = len(meta["data"].get("class_names", []))
-    nets = build_networks(MODELS[cfg.model], sample_shape=shape, num_classes=num_classes, z_dim=cfg.z_dim,
-                          width=cfg.width, cat_codes=cfg.cat_codes, cont_codes=cfg.cont_codes)
+    nets, _ = family_networks(MODELS[cfg.model], cfg, shape, tuple(meta["data"].get("class_names", [])))
     G = nets["G"]
-    ckpt = ck.read_checkpoint(p, prefixes=("G",))
-    ck.load_modules(ckpt, {"G": G})
+    # a run that keeps an EMA of G samples from the average (what it rendered and evaluated while training)
+    ckpt = ck.read_checkpoint(p, prefixes=("G", "G_ema"))
+    ck.load_modules(ckpt, {"G_ema" if ckpt.group("G_ema") else "G": G})
     dev = torch.device(device)
     G.to(dev).eval().requires_grad_(False)
     return LoadedGenerator(p, meta, G, dev)
@@ -161,27 +165,24 @@ def describe(meta: dict) -> dict:
     }
 
 
-def latent_to_inputs(layout, latent: dict[str, torch.Tensor]) -> np.ndarray:
-    import torch.nn.functional as F
-
-    z = latent["z"].float().cpu()
-    parts = [z]
-    if layout.num_classes:
-        parts.append(F.one_hot(latent["label"].cpu(), layout.num_classes).float())
-    for k, n in enumerate(layout.cat_dims):
-        parts.append(F.one_hot(latent["cat"][:, k].cpu(), n).float())
-    if layout.cont_dim:
-        parts.append(latent["cont"].float().cpu())
-    return torch.cat(parts, 1).numpy()
+def latent_to_inputs(inputs: InputSpec, latent: dict[str, torch.Tensor]) -> np.ndarray:
+    """A latent dict as flat input vectors (N, in_dim), on the CPU."""
+    return inputs.flatten({k: v.cpu() for k, v in latent.items()}, torch.float32).numpy()
 
 
 _NOT_LINEAGE = ("steps", "out", "device", "sample_every", "checkpoint_every", "keep_every", "log_window_s",
                 "tensorboard", "download", "data_root", "eval_every", "eval_samples")
 
 
+# settings added later, at the value that means "off": a run from before they existed is the same run
+_OFF = {"ema": (None, 0, 0.0), "lr_decay": (None, "none"), "data_b": (None,)}
+
+
 def run_lineage(meta: dict) -> str:
-    cfg = {k: v for k, v in meta.get("config", {}).items() if k not in _NOT_LINEAGE}
-    ident = {"config": cfg, "data": meta.get("data", {}).get("fingerprint"), "model": meta.get("model", {})}
+    cfg = {k: v for k, v in meta.get("config", {}).items()
+           if k not in _NOT_LINEAGE and not (k in _OFF and v in _OFF[k])}
+    model = {k: v for k, v in meta.get("model", {}).items() if k != "inputs"}  # derived from the rest
+    ident = {"config": cfg, "data": meta.get("data", {}).get("fingerprint"), "model": model}
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -196,11 +197,7 @@ def principal_directions(gen: LoadedGenerator, k: int = 8, n: int = 2000, seed: 
     g = torch.Generator().manual_seed(seed)
     latent = gen.layout.sample(n, g, torch.device("cpu"))
     x = torch.as_tensor(latent_to_inputs(gen.layout, latent)).to(gen.device)
-    net = getattr(gen.G.body, "net", None)
-    from .models.nets import ConvGenerator
-
-    first = net[:3] if isinstance(net, torch.nn.Sequential) and len(net) > 3 else gen.G.body
-    feats = first(x[:, :, None, None] if isinstance(gen.G.body, ConvGenerator) else x).flatten(1).float().cpu()
+    feats = gen.G.first_features(x).flatten(1).float().cpu()
     feats = feats - feats.mean(0, keepdim=True)
     k = max(1, min(k, gen.layout.z_dim, feats.shape[1], n - 1))
     _, s, v = torch.pca_lowrank(feats, q=min(k + 4, feats.shape[1], n), center=False, niter=3)
@@ -222,11 +219,6 @@ def seed_latent(layout, n: int, seed: int) -> dict[str, np.ndarray]:
     return {k: v.numpy() for k, v in lat.items()}
 
 
-def layout_from_info(info: dict):
-    """The LatentLayout a ``describe()`` dict stands for."""
-    from .models import LatentLayout
-
-    codes = info.get("codes") or []
-    return LatentLayout(int(info["z_dim"]), len(info.get("classes") or []),
-                        tuple(c["categories"] for c in codes if c["kind"] == "categorical"),
-                        sum(1 for c in codes if c["kind"] == "continuous"))
+def layout_from_info(info: dict) -> InputSpec:
+    """The generator-input descriptor a checkpoint's ``model`` description stands for."""
+    return InputSpec.from_model_info(info)

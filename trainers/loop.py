@@ -12,7 +12,6 @@ yields averaged Stats; every yield is where pause / stop / step-D / step-G take 
 from __future__ import annotations
 
 import collections
-import copy
 import dataclasses
 import math
 import shutil
@@ -27,13 +26,16 @@ from . import checkpoints as ck
 from . import distributed as ddp
 from .algos import build_algorithm
 from .config import ARCH_FIELDS, RECIPE_FIELDS, TrainConfig, resolve
-from .data import BatchSampler, load_dataset, real_stats
+from .data import load_dataset, real_stats
+from .data.samplers import build_sampler
 from .errors import CheckpointError, ConfigError, GanStudioError
 from .events import (CheckpointSaved, Command, Event, EvalScores, Finished, Idle, Message, Paused, Resumed,
                      RunStarted, SampleGrid, Stats)
 from .images import save_png, scatter_image, to_uint8_grid
-from .runfolder import RunWriter, read_metrics, step_name
+from .models import MODELS
+from .runfolder import BEST, CKPT_SUFFIX, PENDING, RunWriter, checkpoint_path, read_metrics, step_name
 from .runtime import device_label, pick_device, seed_everything
+from .schedule import apply_lr, lr_schedule
 from .writes import BackgroundWrites
 
 GRID_SEED = 1234  # the fixed latent of sample grids (StyleGAN's grid_z, pytorch/examples' fixed_noise)
@@ -69,7 +71,7 @@ class TrainingRun(Iterator[Event]):
 
     def _setup(self, config: TrainConfig, resume: bool) -> None:
         run_dir = Path(config.out).expanduser()
-        last = run_dir / "checkpoints" / "last.safetensors"
+        last = checkpoint_path(run_dir)
         ckpt = None
         if resume:
             if not last.exists():
@@ -103,12 +105,10 @@ class TrainingRun(Iterator[Event]):
         seed_everything(cfg.seed, cfg.deterministic)
         self.device = ddp.device_for(self.dist) if self.dist is not None else pick_device(cfg.device)
         ddp.check_batch(cfg.batch_size, self.dist)
-        self.data = load_dataset(cfg.data, root=cfg.data_root, image_size=cfg.image_size or None,
-                                 channels=cfg.channels or None, download=cfg.download, limit=cfg.data_limit)
-        if len(self.data) < cfg.batch_size:
-            raise ConfigError(f"--batch-size {cfg.batch_size} is larger than the dataset ({len(self.data)} samples)")
+        self.data = self._load(cfg.data)
         self.algo = build_algorithm(cfg, self.data, self.device, self.dist)
-        self.sampler = BatchSampler(self.data, cfg.batch_size, cfg.seed, self.device, self.dist)
+        self.sampler = build_sampler(MODELS[cfg.model], cfg, self.data, self._load, self.device, self.dist)
+        self._lr = lr_schedule(cfg)
         self.writer = RunWriter(run_dir, cfg.tensorboard, enabled=self.is_main)
         # ranks agree on stops and NaNs at common step boundaries instead of each on its own clock
         self._sync = ddp.Sync(self.dist, self.device, cfg.log_window_s) if self.dist is not None else None
@@ -228,7 +228,10 @@ class TrainingRun(Iterator[Event]):
                     yield from self._emit(Idle(self.step))
                     continue
                 try:
-                    window.append(self.algo.train_step(self.sampler))
+                    if self._lr is not None:
+                        apply_lr(self.algo.optimizers, self._lr(self.step))
+                    batches = self.sampler.draw(self.algo.batches_per_step)
+                    window.append(self.algo.train_step(batches, self.step + 1))
                 except torch.OutOfMemoryError:
                     if self._sync is not None:  # the other ranks cannot wait for this one to recover
                         raise GanStudioError(f"out of memory at step {self.step + 1} with batch {cfg.batch_size}: "
@@ -243,7 +246,7 @@ class TrainingRun(Iterator[Event]):
                     yield from self._emit(Paused(self.step, "oom"))
                     continue
                 self.step += 1
-                images += cfg.batch_size * cfg.n_critic
+                images += self.algo.images_per_step
                 now = time.perf_counter()
                 sample_due = self.step % cfg.sample_every == 0
                 ckpt_due = self.step % cfg.checkpoint_every == 0
@@ -340,12 +343,22 @@ class TrainingRun(Iterator[Event]):
                                  **values})
         yield from self._emit(Stats(self.step, self.elapsed, values))
 
+    def _load(self, name: str):
+        """A dataset of this run (``--data``, or a second domain), at the run's size and channels."""
+        cfg = self.config
+        data = load_dataset(name, root=cfg.data_root, image_size=cfg.image_size or None,
+                            channels=cfg.channels or None, download=cfg.download, limit=cfg.data_limit)
+        if len(data) < cfg.batch_size:
+            raise ConfigError(f"--batch-size {cfg.batch_size} is larger than the dataset {name!r} "
+                              f"({len(data)} samples)")
+        return data
+
     def _single_update(self, cmd: Command):
-        if cmd is Command.STEP_D:
-            real, labels = self.sampler.next()
-            stats = self.algo.d_step(real, labels)
-        else:
-            stats = self.algo.g_step(self.config.batch_size)
+        """One update of one player while paused (Step D / Step G in the app)."""
+        player = {Command.STEP_D: "D", Command.STEP_G: "G"}[cmd]
+        player = player if player in self.algo.players else self.algo.players[0 if player == "D" else -1]
+        stats = self.algo.manual_step(player, self.sampler.draw(1))
+        if player == self.algo.step_player:
             self.step += 1
         values, bad = self._average([stats])
         if bad is None:
@@ -385,7 +398,7 @@ class TrainingRun(Iterator[Event]):
         is_best = proxy < self.best and not math.isfinite(self.best_eval)  # domain FID takes over once there
         if is_best:
             self.best = proxy
-        last = self.writer.checkpoints / "last.safetensors"
+        last = checkpoint_path(self.run_dir)
         tensors = {f"rng/{k}": v for k, v in self.algo.rng_state().items()}
         s_tensors, s_meta = self.sampler.state()
         tensors.update({f"sampler/{k}": v for k, v in s_tensors.items()})
@@ -402,10 +415,10 @@ class TrainingRun(Iterator[Event]):
                                           extra_tensors=tensors, meta=meta)
         copies = []
         if periodic and self.config.keep_every:
-            copies.append(self.writer.checkpoints / f"{step_name(self.step)}.safetensors")
+            copies.append(checkpoint_path(self.run_dir, self.step))
             kinds.append("step")
         if is_best:
-            copies.append(self.writer.checkpoints / "best.safetensors")
+            copies.append(checkpoint_path(self.run_dir, BEST))
             kinds.append("best")
 
         def write() -> None:
@@ -436,7 +449,7 @@ class TrainingRun(Iterator[Event]):
     # -- evaluation (metrics/live.py runs it in a thread; here: hand-over, results, `best`) --------------
     @property
     def _pending_dir(self) -> Path:
-        return self.writer.checkpoints / ".pending"
+        return self.writer.checkpoints / PENDING
 
     def _start_eval(self):
         """Hand a frozen copy of G to the background evaluator, with a link to this step's checkpoint."""
@@ -456,9 +469,9 @@ class TrainingRun(Iterator[Event]):
         if self._saved_step != self.step:
             yield from self._checkpoint(periodic=False)
         yield from self._collect_writes(wait=True)  # the candidate is a link to this step's file
-        candidate = self._pending_dir / f"{step_name(self.step)}.safetensors"
+        candidate = self._pending_dir / f"{step_name(self.step)}{CKPT_SUFFIX}"
         ck.link_checkpoint(self.last_good, candidate)
-        G = copy.deepcopy(self.algo.G).eval().requires_grad_(False)
+        G = self.algo.frozen_generator()
         meta = {"step": self.step, "model": self.algo.describe(), "data": self.data.describe(),
                 "config": cfg.to_dict()}
         self._evaluator.submit(self.step, LoadedGenerator(candidate, meta, G, self.device), candidate)
@@ -484,7 +497,7 @@ class TrainingRun(Iterator[Event]):
             best = values["eval_fid"] < self.best_eval and d.candidate is not None and d.candidate.exists()
             if best:
                 self.best_eval = values["eval_fid"]
-                dst = self.writer.checkpoints / "best.safetensors"
+                dst = checkpoint_path(self.run_dir, BEST)
                 ck.promote_checkpoint(d.candidate, dst)
             else:
                 _unlink_pair(d.candidate)

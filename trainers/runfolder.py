@@ -1,10 +1,20 @@
-"""The run folder: config.json, metrics.jsonl, samples/step_XXXXXXX.png, checkpoints/ (see design.md)."""
+"""The run folder, and every file name and pattern in it (see design.md). Nothing else spells them out:
+
+    config.json                      everything needed to rebuild the models (+ dataset and model info)
+    metrics.jsonl                    one JSON object per logging window (and one per evaluation)
+    samples/step_XXXXXXX.png         the sample grid from a fixed latent
+    checkpoints/{last,best,step_XXXXXXX}.safetensors (+ .json sidecar)
+    checkpoints/.pending/            candidates an evaluation is scoring
+    eval/step_XXXXXXX.json           the full result of each evaluation
+    tensorboard/                     TensorBoard events, when asked
+"""
 
 from __future__ import annotations
 
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +23,71 @@ from .atomic import atomic_write_text
 from .errors import ConfigError
 
 
+CONFIG = "config.json"
+METRICS = "metrics.jsonl"
+SAMPLES = "samples"
+CHECKPOINTS = "checkpoints"
+PENDING = ".pending"
+EVAL = "eval"
+TENSORBOARD = "tensorboard"
+CKPT_SUFFIX = ".safetensors"
+SIDECAR_SUFFIX = ".json"
+LAST, BEST = "last", "best"
+STEP_RE = re.compile(r"^step_(\d+)$")
+
+
 def step_name(step: int) -> str:
     return f"step_{step:07d}"
+
+
+def step_of(name: str) -> int | None:
+    """The step in a ``step_XXXXXXX`` file stem (None for any other name)."""
+    m = STEP_RE.match(Path(name).stem if "." in name else name)
+    return int(m.group(1)) if m else None
+
+
+def checkpoints_dir(run_dir: str | Path) -> Path:
+    return Path(run_dir) / CHECKPOINTS
+
+
+def checkpoint_path(run_dir: str | Path, which: str | int = LAST) -> Path:
+    """``checkpoints/last.safetensors``, ``best``, or a step's (``which`` an int)."""
+    stem = step_name(which) if isinstance(which, int) else which
+    return checkpoints_dir(run_dir) / f"{stem}{CKPT_SUFFIX}"
+
+
+def sidecar_path(checkpoint: str | Path) -> Path:
+    return Path(checkpoint).with_suffix(SIDECAR_SUFFIX)
+
+
+def sample_path(run_dir: str | Path, step: int) -> Path:
+    return Path(run_dir) / SAMPLES / f"{step_name(step)}.png"
+
+
+def sample_files(run_dir: str | Path) -> list[tuple[int, Path]]:
+    """(step, path) of every sample grid PNG of a run, in step order."""
+    folder = Path(run_dir) / SAMPLES
+    found = [(step_of(p.stem), p) for p in folder.glob("step_*.png")] if folder.is_dir() else []
+    return sorted((s, p) for s, p in found if s is not None)
+
+
+def step_checkpoints(run_dir: str | Path) -> list[tuple[int, Path]]:
+    """(step, path) of every kept step checkpoint of a run, in step order."""
+    folder = checkpoints_dir(run_dir)
+    found = [(step_of(p.stem), p) for p in folder.glob(f"step_*{CKPT_SUFFIX}")] if folder.is_dir() else []
+    return sorted((s, p) for s, p in found if s is not None)
+
+
+def eval_path(run_dir: str | Path, step: int) -> Path:
+    return Path(run_dir) / EVAL / f"{step_name(step)}.json"
+
+
+def config_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / CONFIG
+
+
+def metrics_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / METRICS
 
 
 class RunWriter:
@@ -23,14 +96,14 @@ class RunWriter:
     def __init__(self, run_dir: str | Path, tensorboard: bool = False, enabled: bool = True):
         self.dir = Path(run_dir).expanduser()
         self.enabled = enabled  # False on the ranks of a multi-process run other than 0: they write nothing
-        self.metrics_path = self.dir / "metrics.jsonl"
+        self.metrics_path = metrics_path(self.dir)
         self._metrics = None
         self._tb = None
         self.tb_missing = False
         if not enabled:
             return
         try:
-            for sub in ("", "samples", "checkpoints"):
+            for sub in ("", SAMPLES, CHECKPOINTS):
                 (self.dir / sub).mkdir(parents=True, exist_ok=True)
             probe = self.dir / f".write-test-{os.getpid()}"
             probe.write_text("ok")
@@ -43,17 +116,17 @@ class RunWriter:
             except ImportError:
                 self.tb_missing = True
             else:
-                self._tb = SummaryWriter(str(self.dir / "tensorboard"))
+                self._tb = SummaryWriter(str(self.dir / TENSORBOARD))
         self.tb_missing = tensorboard and self._tb is None
 
     @property
     def checkpoints(self) -> Path:
-        return self.dir / "checkpoints"
+        return checkpoints_dir(self.dir)
 
     def write_config(self, config: dict, extra: dict) -> None:
         if not self.enabled:
             return
-        atomic_write_text(self.dir / "config.json", json.dumps({**config, **extra}, indent=1, sort_keys=True))
+        atomic_write_text(config_path(self.dir), json.dumps({**config, **extra}, indent=1, sort_keys=True))
 
     def truncate_metrics(self, last_step: int) -> None:
         """On resume: drop lines past the checkpoint's step so the curve has no duplicate tail."""
@@ -84,7 +157,7 @@ class RunWriter:
         return save_eval(self.dir, step, result)
 
     def sample_path(self, step: int) -> Path:
-        return self.dir / "samples" / f"{step_name(step)}.png"
+        return sample_path(self.dir, step)
 
     def log_image(self, step: int, image: np.ndarray) -> None:
         """The sample grid to TensorBoard (if on); the PNG itself is written by the loop's background writer."""
@@ -102,14 +175,14 @@ class RunWriter:
 
 def save_eval(run_dir: str | Path, step: int, result: dict) -> Path:
     """The full evaluation result of a step as ``eval/step_XXXXXXX.json`` in the run folder (atomically)."""
-    path = Path(run_dir) / "eval" / f"{step_name(step)}.json"
+    path = eval_path(run_dir, step)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_text(path, json.dumps(result, indent=1))
 
 
 def read_metrics(run_dir: str | Path) -> list[dict]:
     """All complete lines of a run's metrics.jsonl (a half-written last line is ignored)."""
-    path = Path(run_dir) / "metrics.jsonl"
+    path = metrics_path(run_dir)
     out = []
     if path.exists():
         for line in path.read_text().splitlines():

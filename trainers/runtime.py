@@ -86,8 +86,10 @@ class Speed:
         compilable = not (cfg.gp_weight > 0) and not _uses_spectral_norm(cfg)
         # the same steps can be captured whole as a CUDA graph, in one process (DDP's gradient hooks and NCCL
         # calls stay outside a graph)
+        # (a learning-rate schedule changes lr between steps, which a captured optimizer step would not see)
         use_graph = (cuda and compilable and not distributed
-                     and (getattr(cfg, "cuda_graph", "auto") or "auto") == "auto")
+                     and (getattr(cfg, "cuda_graph", "auto") or "auto") == "auto"
+                     and (getattr(cfg, "lr_decay", None) or "none") == "none")
         if compile_pref == "on":
             use_compile = compilable
         elif compile_pref == "auto":

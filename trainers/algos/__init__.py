@@ -1,12 +1,14 @@
-"""Training algorithms. The loop knows only the small interface below, never a model family.
+"""Training algorithms, by name. A family names the one it trains with (``Family.algorithm``).
 
-An algorithm owns its networks and optimizers and exposes:
-``modules`` / ``optimizers`` (dicts, for checkpoints) · ``train_step(sampler)`` one full iteration →
-dict of 0-dim tensors · ``d_step`` / ``g_step`` single updates for teaching · ``sample_latent`` /
-``render`` for sample grids · ``describe()`` for the checkpoint sidecar · ``rng_state`` / ``load_rng_state``.
-Later families (two generators, growing schedules, mapping networks) implement the same interface.
+``base.py`` is the interface the loop knows (``Algorithm``) and the plumbing they share; ``runner.py`` runs a
+step eagerly, compiled or as a CUDA graph; ``adversarial.py`` is one G against one D. Later algorithms (two
+generators, growing schedules, mapping networks) implement the same interface and add themselves here, or a
+family passes its class directly.
 """
 
-from .adversarial import AdversarialGAN, build_algorithm
+from .adversarial import AdversarialGAN
+from .base import Algorithm, AlgorithmBase, build_algorithm
 
-__all__ = ["AdversarialGAN", "build_algorithm"]
+ALGORITHMS: dict[str, type] = {"adversarial": AdversarialGAN}
+
+__all__ = ["ALGORITHMS", "Algorithm", "AlgorithmBase", "AdversarialGAN", "build_algorithm"]

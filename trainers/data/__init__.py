@@ -12,7 +12,8 @@ import torch
 from ..errors import DataError
 from . import digits as digits_mod
 from . import real, synthetic
-from .base import ArrayData, BatchSampler, fit_images, real_stats
+from .base import ArrayData, fit_images, real_stats
+from .samplers import BatchSampler
 
 __all__ = ["ArrayData", "BatchSampler", "DATASETS", "DatasetInfo", "load_dataset", "native_shape", "real_stats"]
 

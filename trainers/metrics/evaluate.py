@@ -235,11 +235,11 @@ def stored_result(ckpt: str | Path, step: int) -> dict | None:
     the ``eval`` entry of a bundled model's ``model.json``. None when there is none (or it is unreadable)."""
     import json
 
-    from ..runfolder import step_name
+    from ..runfolder import config_path, eval_path
 
     folder = Path(ckpt).resolve().parent.parent
     try:
-        result = json.loads((folder / "eval" / f"{step_name(step)}.json").read_text())
+        result = json.loads(eval_path(folder, step).read_text())
         if isinstance(result, dict) and result.get("schema") == SCHEMA:
             return result
     except (OSError, ValueError):
@@ -255,11 +255,11 @@ def stored_result(ckpt: str | Path, step: int) -> dict | None:
 
 def store_result(ckpt: str | Path, result: dict) -> Path | None:
     """Keep a result beside its run (``eval/step_XXXXXXX.json``) when the checkpoint belongs to a run folder."""
-    from ..runfolder import save_eval
+    from ..runfolder import config_path, save_eval
 
     folder = Path(ckpt).resolve().parent.parent
     step = result.get("checkpoint", {}).get("step")
-    if not isinstance(step, int) or not (folder / "config.json").is_file():
+    if not isinstance(step, int) or not config_path(folder).is_file():
         return None
     try:
         return save_eval(folder, step, result)

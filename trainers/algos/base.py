@@ -1,0 +1,183 @@
+"""The interface between the training loop and a family's algorithm, and the registry of algorithms.
+
+The loop (``trainers/loop.py``) knows only ``Algorithm``: it draws ``batches`` from the family's sampler,
+calls ``train_step(batches, step)`` and averages the stats it returns, steps single ``players`` by hand while
+paused, renders sample grids with ``render``, evaluates ``sampling_generator()``, and checkpoints ``modules``
+and ``optimizers`` (plus ``rng_state``). ``AlgorithmBase`` supplies the parts every algorithm shares: the
+speed runner, the noise generator, the EMA copy of a generator, rendering and sample-grid latents.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Protocol, runtime_checkable
+
+import torch
+from torch import nn
+
+from .. import distributed as ddp
+from ..ema import EMA
+from ..inputs import InputSpec
+from ..runtime import Speed
+from .runner import StepRunner
+
+Stats = dict[str, torch.Tensor]
+Batches = dict[str, torch.Tensor]
+
+
+@runtime_checkable
+class Algorithm(Protocol):
+    """What a training algorithm offers the loop, the checkpoints and the app."""
+
+    inputs: InputSpec  # what its generator takes (trainers/inputs.py)
+    players: tuple[str, ...]  # updates a user can step by hand while paused ("D", "G", ...)
+    step_player: str  # the player whose manual update counts as one training step
+    batches_per_step: int  # sampler draws concatenated into one step's batches (n_critic for WGAN)
+
+    @property
+    def modules(self) -> dict[str, nn.Module]: ...  # everything a checkpoint holds, by name
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]: ...
+
+    @property
+    def images_per_step(self) -> int: ...  # real samples one step consumes (for img/s)
+
+    def train_step(self, batches: Batches, step: int) -> Stats: ...  # one full iteration → 0-dim tensors
+
+    def manual_step(self, player: str, batches: Batches) -> Stats: ...  # one update of one player
+
+    def sampling_generator(self) -> nn.Module: ...  # what rendering and evaluation use (the EMA copy if kept)
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]: ...
+
+    def grid_latent(self, n: int, seed: int) -> tuple[dict[str, torch.Tensor], int]: ...
+
+    def render(self, latent: dict[str, torch.Tensor], batch: int = 256) -> torch.Tensor: ...
+
+    def describe(self) -> dict: ...  # the checkpoint sidecar's "model" entry
+
+    def rng_state(self) -> dict[str, torch.Tensor]: ...
+
+    def load_rng_state(self, tensors: dict[str, torch.Tensor]) -> None: ...
+
+    def forget_graph(self) -> None: ...  # weights were replaced under a captured CUDA graph
+
+
+class AlgorithmBase:
+    """Shared plumbing; a subclass sets ``self.G`` (the generator) and implements the step."""
+
+    players: tuple[str, ...] = ("D", "G")
+    step_player: str = "G"
+    batches_per_step: int = 1
+
+    def __init__(self, cfg, family, inputs: InputSpec, device: torch.device, class_names=(),
+                 dist: ddp.DistInfo | None = None, speed: Speed | None = None):
+        self.cfg, self.family, self.inputs, self.device, self.dist = cfg, family, inputs, device, dist
+        self.class_names = tuple(class_names)
+        self.runner = StepRunner(speed or Speed(), device, dist)
+        self.noise = torch.Generator(device=device).manual_seed(cfg.seed + 1)
+        self.ema: EMA | None = None
+
+    # -- the speed runner's state, as the loop and tests read it -------------------------------------------
+    @property
+    def speed(self) -> Speed:
+        return self.runner.speed
+
+    @property
+    def speed_note(self) -> str | None:
+        return self.runner.note
+
+    @speed_note.setter
+    def speed_note(self, value: str | None) -> None:
+        self.runner.note = value
+
+    @property
+    def _graph(self):
+        return self.runner._graph
+
+    def forget_graph(self) -> None:
+        self.runner.forget_graph()
+
+    def _autocast(self):
+        return self.runner.autocast()
+
+    # -- EMA of the generator (an engine feature: ``--ema DECAY``) --------------------------------------------
+    def keep_ema(self, module: nn.Module, decay: float) -> None:
+        """Keep θ_ema ← β·θ_ema + (1 − β)·θ of ``module`` after every step; ``sampling_generator`` returns it."""
+        if decay > 0:
+            self.ema = EMA(module, decay)
+
+    def after_step(self, step: int) -> None:
+        if self.ema is not None:
+            self.ema.update()
+
+    def sampling_generator(self) -> nn.Module:
+        return self.ema.module if self.ema is not None else self.G
+
+    def ema_modules(self) -> dict[str, nn.Module]:
+        return {"G_ema": self.ema.module} if self.ema is not None else {}
+
+    # -- randomness ----------------------------------------------------------------------------------------
+    def rng_state(self) -> dict[str, torch.Tensor]:
+        return {"noise": self.noise.get_state()}
+
+    def load_rng_state(self, tensors: dict[str, torch.Tensor]) -> None:
+        self.noise.set_state(tensors["noise"])
+
+    @property
+    def layout(self) -> InputSpec:  # the name earlier code uses
+        return self.inputs
+
+    # -- sampling ------------------------------------------------------------------------------------------
+    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        return self.inputs.sample(n, generator or self.noise, self.device)
+
+    def grid_latent(self, n: int, seed: int) -> tuple[dict[str, torch.Tensor], int]:
+        """A fixed latent for sample grids and the images-per-row to show it with.
+
+        With a class or categorical input, each column is one class (or one value of the first code).
+        """
+        g = torch.Generator(device=self.device).manual_seed(seed)
+        k = self.inputs.num_classes or (self.inputs.cat_dims[0] if self.inputs.cat_dims else 0)
+        if k:
+            rows = max(1, n // k)
+            latent = self.sample_latent(rows * k, g)
+            col = torch.arange(rows * k, device=self.device) % k
+            if self.inputs.num_classes:
+                latent["label"] = col
+            else:
+                latent[self.inputs.of_kind("categorical")[0].name][:, 0] = col
+            return latent, k
+        return self.sample_latent(n, g), max(1, int(round(n ** 0.5)))
+
+    @torch.no_grad()
+    def render(self, latent: dict[str, torch.Tensor], batch: int = 256) -> torch.Tensor:
+        """The sampling generator's output in eval mode (BatchNorm running statistics), on CPU."""
+        G = self.sampling_generator()
+        was = G.training
+        G.eval()
+        try:
+            n = next(iter(latent.values())).shape[0]
+            outs = [G.generate({k: v[s:s + batch] for k, v in latent.items()}).float().cpu()
+                    for s in range(0, n, batch)]
+        finally:
+            G.train(was)
+        return torch.cat(outs)
+
+    def frozen_generator(self) -> nn.Module:
+        """A detached copy of the sampling generator for a background evaluation."""
+        return copy.deepcopy(self.sampling_generator()).eval().requires_grad_(False)
+
+
+def build_algorithm(cfg, data, device: torch.device, dist: ddp.DistInfo | None = None):
+    """The family's networks for the resolved ``cfg`` on ``data``'s sample shape, in its training algorithm."""
+    from ..models import MODELS, arch_for, family_networks
+    from . import ALGORITHMS
+
+    family = MODELS[cfg.model]
+    nets, inputs = family_networks(family, cfg, data.sample_shape, data.class_names)
+    speed = Speed.choose(cfg, device, conv=data.is_image and arch_for(family, data.is_image) == "conv",
+                         distributed=dist is not None)
+    algo_cls = ALGORITHMS[family.algorithm] if isinstance(family.algorithm, str) else family.algorithm
+    return algo_cls(cfg, family, nets, inputs, device, data.class_names, dist, speed)
