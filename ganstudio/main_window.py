@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QSplitter,
 from . import settings
 from .explorer.panel import ExplorerPanel
 from .panels.help import show_about, show_shortcuts
-from .panels.playground import PlaygroundPanel
 from .panels.runs import RunsPanel
 from .panels.status import RunStatus
 from .panels.training import TrainingView
+from .playground.panel import PlaygroundPanel
 from .session import RunSession
 from .switchboard import Switchboard
 from .tabs import StillTabWidget

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from ganstudio import settings
-from ganstudio.panels.playground import PlaygroundPanel
+from ganstudio.playground.panel import PlaygroundPanel
 
 pytestmark = pytest.mark.usefixtures("no_thread_leaks")
 
@@ -138,7 +138,7 @@ def test_divergence_pauses_with_a_message(panel):
     panel.set_playing(True)
     with torch.no_grad():
         next(panel.game.D.parameters()).fill_(float("inf"))
-    panel._frame()
+    panel.driver._frame()
     assert not panel.playing and "diverged" in panel.status.text() and "lower the learning rates" in panel.status.text()
 
 

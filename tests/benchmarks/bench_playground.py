@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QElapsedTimer, QTimer
 
     from ganstudio.app import create_app
-    from ganstudio.panels.playground import PlaygroundPanel
+    from ganstudio.playground.panel import PlaygroundPanel
     from trainers.playground import PRESETS
 
     app = create_app()

@@ -109,6 +109,15 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
         self._dim = 0
         self.last_snapshot = None
 
+    def to_array(self) -> np.ndarray:
+        """What the canvas shows, as an (H, W, 3) uint8 array (PNG export, GIF recording)."""
+        from PySide6.QtGui import QImage
+
+        img = self.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+        buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=h * bpl).reshape(h, bpl)
+        return buf[:, :w * 3].reshape(h, w, 3).copy()
+
     # -- drawing ---------------------------------------------------------------------------------------------
     def show_snapshot(self, s, history: dict, js: tuple[list, list]) -> None:
         """Draw snapshot ``s``; ``history``: the playground's loss history; ``js``: (steps, values)."""

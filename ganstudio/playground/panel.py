@@ -1,35 +1,28 @@
 """The Playground tab: the adversarial game on 2D (or 1D) toy data, live, as in GAN Lab.
 
 Controls on the left (preset, distribution, loss, networks, optimiser, D steps per G step, noise size,
-seed), the canvas in the middle (``playground_view``), transport at the top: play/pause (Space), step D (D),
-step G (G), step both (S), reset (R), a speed slider, PNG and GIF export. The networks are tiny, so the
-steps run on the GUI thread inside a time budget per frame (a frame never spends more than ``FRAME_BUDGET_S``
-stepping), which keeps the window responsive. Learning rates and D steps apply live; any other change
-starts the game again. The settings persist.
+seed), the canvas in the middle (``view.py``), transport at the top: play/pause (Space), step D (D), step G
+(G), step both (S), reset (R), a speed slider, PNG and GIF export. The game itself runs in ``driver.py``.
+Learning rates and D steps apply live; any other change starts the game again. The settings persist.
 """
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QMessageBox, QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton,
+                               QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 from superqt import QLabeledSlider
 
 from trainers.errors import GanStudioError
 from trainers.playconfig import DISTS_1D, DISTS_2D, EXTENT_2D, LOSS_CHOICES, OPTIMIZERS, PRESETS, PlayConfig
 
 from .. import settings
-from .playground_view import PlaygroundCanvas
+from .driver import GIF_MAX_FRAMES, GameDriver
+from .export import export_gif, export_png, export_png_dialog, record_toggled
+from .view import PlaygroundCanvas
 
-FRAME_MS = 16  # ~60 frames per second while playing
-FRAME_BUDGET_S = 0.030  # the most a frame spends stepping; the speed slider asks for steps, this caps them
-SCORE_EVERY_S = 0.25  # JS divergence and modes are recomputed at most this often
-GIF_MAX_FRAMES = 600
 DIST_LABELS = {"ring": "ring of 8 Gaussians", "grid": "5 × 5 grid", "spiral": "spiral", "moons": "two moons",
                "drawn": "draw your own", "gaussian": "1D: a Gaussian", "two-gaussians": "1D: two Gaussians"}
 LIVE_FIELDS = ("lr_g", "lr_d", "d_steps")  # applied to the running game; the others start it again
@@ -43,21 +36,13 @@ class PlaygroundPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.game = None  # a trainers.playground.Playground once the tab is first shown
-        self.playing = False
-        self.recording: list[np.ndarray] | None = None
-        self._js_steps: list[int] = []
-        self._js_values: list[float] = []
-        self._scores: dict = {}
-        self._last_score_t = 0.0
-        self._frame_times: list[float] = []
         self._loading = False
         self._points: list[tuple[float, float]] = []
-        self.frames_drawn = 0
 
         self.canvas = PlaygroundCanvas()
         self.canvas.box.sig_drawn.connect(self._on_drawn)
         self.canvas.box.sig_stroke_done.connect(self._on_stroke_done)
+        self.driver = GameDriver(self.canvas, lambda: self.speed.value(), self)  # starts when the tab is shown
         self._build_controls()
         self._build_transport()
         self.side_column.addStretch(1)
@@ -81,13 +66,10 @@ class PlaygroundPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(split)
 
-        for keys, slot in (("S", self.step_both), ("R", self.reset)):
+        for keys, slot in (("S", self.driver.step_both), ("R", self.reset)):
             sc = QShortcut(QKeySequence(keys), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
-        self.timer = QTimer(self)
-        self.timer.setInterval(FRAME_MS)
-        self.timer.timeout.connect(self._frame)
         cfg = settings.get_json("playground/config")
         self._load_config(_config_from(cfg) or PRESETS["Mode collapse: minimax on the ring"].config)
         layers = settings.get_json("playground/layers", {})
@@ -193,7 +175,7 @@ class PlaygroundPanel(QWidget):
         buttons = [self.play_button]
         for text, tip, slot in (("Step D", "One discriminator update (D)", self.step_d),
                                 ("Step G", "One generator update (G)", self.step_g),
-                                ("Step both", "D steps then one G step (S)", self.step_both),
+                                ("Step both", "D steps then one G step (S)", self.driver.step_both),
                                 ("Reset", "Start the game again with new networks (R)", self.reset)):
             b = QPushButton(text)
             b.setToolTip(tip)
@@ -212,7 +194,10 @@ class PlaygroundPanel(QWidget):
         self.gif_button.setCheckable(True)
         self.gif_button.setToolTip(f"Record the view while it plays (up to {GIF_MAX_FRAMES} frames), then save "
                                    "it as an animated GIF")
-        self.gif_button.toggled.connect(self._on_record)
+        self.gif_button.toggled.connect(lambda on: record_toggled(self, on))
+        self.driver.sig_playing.connect(self._on_playing)
+        self.driver.sig_say.connect(self.say)
+        self.driver.sig_recording_full.connect(lambda: self.gif_button.setChecked(False))
         for b in buttons + [self.png_button, self.gif_button]:
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space, D and G stay the game's keys
         for b in buttons + [self.png_button, self.gif_button]:
@@ -267,7 +252,7 @@ class PlaygroundPanel(QWidget):
         sender = self.sender()
         live = {self.lr_g: "lr_g", self.lr_d: "lr_d", self.d_steps: "d_steps"}
         if self.game is not None and sender in live:
-            self._apply_live()
+            self.driver.apply_live(self.lr_g.value(), self.lr_d.value(), self.d_steps.value())
         else:
             if sender is self.dist:  # the 1D mode maps a 1D noise; the plane wants at least 2
                 self._loading = True
@@ -281,13 +266,6 @@ class PlaygroundPanel(QWidget):
             self._update_draw_controls()
             self.reset()
         settings.put_json("playground/config", self.config().to_dict())
-
-    def _apply_live(self) -> None:
-        c = self.game.config
-        c.lr_g, c.lr_d, c.d_steps = self.lr_g.value(), self.lr_d.value(), self.d_steps.value()
-        for opt, lr in ((self.game.opt_g, c.lr_g), (self.game.opt_d, c.lr_d)):
-            for group in opt.param_groups:
-                group["lr"] = lr
 
     def _update_draw_controls(self) -> None:
         drawing = self.dist.currentData() == "drawn"
@@ -319,128 +297,55 @@ class PlaygroundPanel(QWidget):
         settings.put_json("playground/config", self.config().to_dict())
         self.reset()
 
-    # -- the game ------------------------------------------------------------------------------------------
+    # -- the game (played by the driver) ----------------------------------------------------------------------
+    @property
+    def game(self):
+        """The ``trainers.playground.Playground`` being played (None until started, or when it cannot be)."""
+        return self.driver.game
+
+    @property
+    def playing(self) -> bool:
+        return self.driver.playing
+
+    @property
+    def recording(self) -> list[np.ndarray] | None:
+        """Frames kept for a GIF while recording, else None."""
+        return self.driver.recording
+
+    @recording.setter
+    def recording(self, frames: list[np.ndarray] | None) -> None:
+        self.driver.recording = frames
+
+    @property
+    def frames_drawn(self) -> int:
+        return self.driver.frames_drawn
+
     def reset(self) -> None:
         """New networks with the current settings (the same seed gives the same game)."""
-        from trainers.playground import Playground
-
         self._started = True
-        cfg = self.config()
-        self._js_steps, self._js_values, self._scores = [], [], {}
-        try:
-            self.game = Playground(cfg)
-        except GanStudioError as exc:
-            self.game = None
-            self.set_playing(False)
-            self.canvas.clear_plane((-EXTENT_2D, EXTENT_2D, -EXTENT_2D, EXTENT_2D))
-            self.canvas.show_drawn(self._points, cfg.dist == "drawn")
-            self._say(str(exc), error=True)
-            return
-        self.redraw(force_scores=True)
+        self.driver.start(self.config())
 
     def toggle_play(self) -> None:
-        self.set_playing(not self.playing)
+        self.driver.toggle_play()
 
     def set_playing(self, on: bool) -> None:
-        on = on and self.game is not None
-        self.playing = on
-        self.play_button.setText("Pause" if on else "Play")
-        if on:
-            self._frame_times = []
-            self.timer.start()
-        else:
-            self.timer.stop()
-            self._say_state()
-        self.sig_playing.emit(on)
+        self.driver.set_playing(on)
 
     def step_d(self) -> None:
-        self._single(lambda g: g.step_d())
+        self.driver.step_d()
 
     def step_g(self) -> None:
-        self._single(lambda g: g.step_g())
-
-    def step_both(self) -> None:
-        self._single(lambda g: g.step())
-
-    def _single(self, update) -> None:
-        if self.game is None:
-            return
-        self.set_playing(False)
-        update(self.game)
-        self._after_steps()
-        self.redraw(force_scores=True)
+        self.driver.step_g()
 
     def run_steps(self, n: int) -> None:
         """``n`` full steps (D steps then G), then one redraw: what a frame does while playing."""
-        if self.game is None:
-            return
-        for _ in range(n):
-            self.game.step()
-        self._after_steps()
-        self.redraw()
+        self.driver.run_steps(n)
 
-    def _frame(self) -> None:
-        if self.game is None:
-            self.set_playing(False)
-            return
-        t0 = time.perf_counter()
-        for _ in range(self.speed.value()):
-            self.game.step()
-            if time.perf_counter() - t0 > FRAME_BUDGET_S:
-                break
-        if not self._after_steps():
-            return
-        self.redraw()
-        now = time.perf_counter()
-        self._frame_times = [t for t in self._frame_times if now - t < 2.0] + [now]
+    def _on_playing(self, on: bool) -> None:
+        self.play_button.setText("Pause" if on else "Play")
+        self.sig_playing.emit(on)
 
-    def _after_steps(self) -> bool:
-        if self.game.diverged():
-            self.set_playing(False)
-            self._say(f"the game diverged at step {self.game.step_count} (a loss or weight is NaN/Inf): lower "
-                      "the learning rates and press Reset (R)", error=True)
-            return False
-        return True
-
-    def redraw(self, force_scores: bool = False) -> None:
-        g = self.game
-        if g is None:
-            return
-        now = time.perf_counter()
-        if force_scores or now - self._last_score_t >= SCORE_EVERY_S:
-            self._last_score_t = now
-            self._scores = g.scores()
-            if not self._js_steps or self._js_steps[-1] != g.step_count:
-                self._js_steps.append(g.step_count)
-                self._js_values.append(self._scores["js"])
-        self.canvas.show_snapshot(g.snapshot(), g.history, (self._js_steps, self._js_values))
-        self.frames_drawn += 1
-        if self.recording is not None:
-            self._record_frame()
-        self._say_state()
-
-    @property
-    def fps(self) -> float:
-        t = self._frame_times
-        return (len(t) - 1) / (t[-1] - t[0]) if len(t) > 2 and t[-1] > t[0] else 0.0
-
-    def _say_state(self) -> None:
-        g = self.game
-        if g is None:
-            return
-        s = self._scores
-        parts = [f"step {g.step_count:,}", f"D updates {g.d_updates:,}"]
-        if "js" in s:
-            parts.append(f"JS divergence {s['js']:.3f} bits")
-        if s.get("modes") is not None:
-            parts.append(f"modes covered {s['modes']}/{s['modes_total']} ({s['quality']:.0%} of points on a mode)")
-        if self.playing and self.fps:
-            parts.append(f"{self.fps:.0f} fps")
-        if self.recording is not None:
-            parts.append(f"recording {len(self.recording)} frames")
-        self._say(" · ".join(parts))
-
-    def _say(self, text: str, error: bool = False) -> None:
+    def say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
         self.status.setStyleSheet("color: #b00020;" if error else "")
         self.sig_state.emit(text)
@@ -451,66 +356,19 @@ class PlaygroundPanel(QWidget):
         self.canvas.apply_layers()
         settings.put_json("playground/layers", dict(self.canvas.layers))
 
-    # -- export --------------------------------------------------------------------------------------------
+    # -- export (export.py) ----------------------------------------------------------------------------------
     def view_image(self) -> np.ndarray:
         """The canvas as an (H, W, 3) uint8 array."""
-        from PySide6.QtGui import QImage
-
-        img = self.canvas.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
-        w, h, bpl = img.width(), img.height(), img.bytesPerLine()
-        buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=h * bpl).reshape(h, bpl)
-        return buf[:, :w * 3].reshape(h, w, 3).copy()
+        return self.canvas.to_array()
 
     def export_png(self, path: str) -> str:
-        from ..export import save_image
-
-        return str(save_image(self.view_image(), path))
+        return export_png(self, path)
 
     def export_png_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the playground as PNG", _default_path("playground.png"),
-                                              "PNG image (*.png)")
-        if path:
-            self._save_with_message(lambda: self.export_png(path), path)
-
-    def _on_record(self, on: bool) -> None:
-        if on:
-            self.recording = []
-            self.gif_button.setText("Stop && save GIF")
-            if not self.playing:
-                self.set_playing(True)
-            return
-        frames, self.recording = self.recording, None
-        self.gif_button.setText("Record GIF")
-        if not frames:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Save the recording as GIF", _default_path("playground.gif"),
-                                              "Animated GIF (*.gif)")
-        if path:
-            self._save_with_message(lambda: self.export_gif(frames, path), path)
-
-    def _record_frame(self) -> None:
-        if len(self.recording) >= GIF_MAX_FRAMES:
-            self.gif_button.setChecked(False)  # full: stop and offer to save
-            return
-        if self.frames_drawn % 2 == 0:  # every other frame: ~30 fps of a 60 fps view
-            self.recording.append(self.view_image())
+        export_png_dialog(self)
 
     def export_gif(self, frames: list[np.ndarray], path: str) -> str:
-        from ..export import frames_to_gif
-
-        h = min(f.shape[0] for f in frames)
-        w = min(f.shape[1] for f in frames)
-        stack = np.stack([f[:h, :w] for f in frames])
-        frames_to_gif(stack, path, fps=15.0, scale=1)
-        return path
-
-    def _save_with_message(self, save, path: str) -> None:
-        try:
-            save()
-        except Exception as exc:  # ExportError or an OSError: the app stays up and says why
-            QMessageBox.warning(self, "Could not save", f"{path}: {exc}")
-            return
-        self._say(f"saved {path}")
+        return export_gif(frames, path)
 
 
 def _config_from(d) -> PlayConfig | None:
@@ -541,9 +399,3 @@ def _lr_spin() -> QDoubleSpinBox:
     s.setValue(0.001)
     s.setKeyboardTracking(False)
     return s
-
-
-def _default_path(name: str) -> str:
-    from pathlib import Path
-
-    return str(Path(settings.get("paths/export_dir", str(Path.home()), str)) / name)
