@@ -125,9 +125,12 @@ def test_resume_after_nan_reloads_the_good_checkpoint(tmp_path, monkeypatch):
     assert isinstance(events[-1], Finished) and events[-1].reason == "completed" and events[-1].step == 12
 
 
-@pytest.mark.parametrize("model", ["dcgan", "wgan", "wgan-gp", "infogan", "cgan-proj"])
+@pytest.mark.parametrize("model", ["gan", "dcgan", "cgan", "cdcgan", "cgan-proj", "infogan", "wgan", "wgan-gp",
+                                   "lsgan", "hinge", "dcgan+ema"])
 def test_resume_is_bit_exact(tmp_path, model):
-    opts = dict(model=model, width=8, batch_size=16, checkpoint_every=1000, sample_every=1000)
+    model, *extras = model.split("+")  # an engine feature on top: the EMA of G
+    opts = dict(model=model, width=8, batch_size=16, checkpoint_every=1000, sample_every=1000,
+                **({"ema": 0.9} if "ema" in extras else {}))
     straight = list(train(tiny_config(tmp_path / "a", steps=6, **opts)))
     assert straight[-1].step == 6
     list(train(tiny_config(tmp_path / "b", steps=3, **opts)))

@@ -172,8 +172,10 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
                           f"not {cfg.data!r}; use --eval-every 0")
     _check_int(r, "steps", 1)
     _check_int(r, "batch_size", 1, 65536)
-    _check_int(r, "n_critic", 1, 100)
-    _check_int(r, "z_dim", 1, 4096)
+    # recipe fields a family does not use (it declares no default for them) may stay None
+    for key, lo, hi in (("n_critic", 1, 100), ("z_dim", 1, 4096)):
+        if getattr(r, key) is not None or key in spec.defaults:
+            _check_int(r, key, lo, hi)
     _check_int(r, "width", 4, 1024)
     _check_int(r, "sample_every", 1)
     _check_int(r, "checkpoint_every", 1)
@@ -182,10 +184,14 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         _check_int(r, "data_limit", 1)
     for key in ("lr_g", "lr_d"):
         v = getattr(r, key)
+        if v is None and key not in spec.defaults:
+            continue
         if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 < v <= 1):
             raise ConfigError(f"--{key.replace('_', '-')} must be a learning rate in (0, 1], got {v}")
     for key in ("beta1", "beta2"):
         v = getattr(r, key)
+        if v is None and key not in spec.defaults:
+            continue
         if not (isinstance(v, (int, float)) and 0 <= v < 1):
             raise ConfigError(f"--{key} must be in [0, 1), got {v}")
     for key in ("clip", "gp_weight", "info_weight", "cont_weight"):

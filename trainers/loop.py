@@ -27,7 +27,7 @@ from . import distributed as ddp
 from .algos import build_algorithm
 from .config import ARCH_FIELDS, RECIPE_FIELDS, TrainConfig, resolve
 from .data import load_dataset, real_stats
-from .data.samplers import build_sampler
+from .data.samplers import build_sampler, reference_batch
 from .errors import CheckpointError, ConfigError, GanStudioError
 from .events import (CheckpointSaved, Command, Event, EvalScores, Finished, Idle, Message, Paused, Resumed,
                      RunStarted, SampleGrid, Stats)
@@ -105,9 +105,13 @@ class TrainingRun(Iterator[Event]):
         seed_everything(cfg.seed, cfg.deterministic)
         self.device = ddp.device_for(self.dist) if self.dist is not None else pick_device(cfg.device)
         ddp.check_batch(cfg.batch_size, self.dist)
+        self._datasets: dict = {}
         self.data = self._load(cfg.data)
         self.algo = build_algorithm(cfg, self.data, self.device, self.dist)
         self.sampler = build_sampler(MODELS[cfg.model], cfg, self.data, self._load, self.device, self.dist)
+        if getattr(self.algo, "needs_reference", False):  # families that translate inputs: a fixed grid of them
+            self.algo.use_reference(reference_batch(MODELS[cfg.model], cfg, self.data, self._load, self.device,
+                                                    GRID_SEED))
         self._lr = lr_schedule(cfg)
         self.writer = RunWriter(run_dir, cfg.tensorboard, enabled=self.is_main)
         # ranks agree on stops and NaNs at common step boundaries instead of each on its own clock
@@ -346,11 +350,14 @@ class TrainingRun(Iterator[Event]):
     def _load(self, name: str):
         """A dataset of this run (``--data``, or a second domain), at the run's size and channels."""
         cfg = self.config
+        if name in self._datasets:
+            return self._datasets[name]
         data = load_dataset(name, root=cfg.data_root, image_size=cfg.image_size or None,
                             channels=cfg.channels or None, download=cfg.download, limit=cfg.data_limit)
         if len(data) < cfg.batch_size:
             raise ConfigError(f"--batch-size {cfg.batch_size} is larger than the dataset {name!r} "
                               f"({len(data)} samples)")
+        self._datasets[name] = data
         return data
 
     def _single_update(self, cmd: Command):

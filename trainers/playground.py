@@ -28,7 +28,7 @@ import torch.nn as nn
 
 from .data.synthetic import toy_points
 from .losses import LOSSES, gradient_penalty
-from .models.nets import MLPGenerator, MLPTrunk
+from .models.gan import MLPGenerator, MLPTrunk
 
 from .playconfig import (DISTS_1D, DISTS_2D, DRAWN_SPREAD, EXTENT_1D, EXTENT_2D, GP_WEIGHT, HISTORY, LOSS_CHOICES,
                          OPTIMIZERS, PRESETS, PlayConfig, Preset)

@@ -43,7 +43,7 @@ for attempt in ("first", "second") if stream else ("first",):
 sampler = BatchSampler(data, 64, 0, torch.device("cpu"))
 t0, n = time.perf_counter(), 0
 while time.perf_counter() - t0 < seconds:
-    sampler.next(); n += 1
+    sampler.draw(); n += 1
 print(f"  sampler: {n * 64 / (time.perf_counter() - t0):,.0f} img/s at batch 64 · anonymous RSS for the data "
       f"{anon_mb() - base:,.0f} MB (the images take {data.x.nbytes / 2**20:,.0f} MB)")
 """

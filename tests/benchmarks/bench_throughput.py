@@ -31,12 +31,12 @@ def bench(model: str, data_name: str, device: torch.device, seconds: float) -> t
     algo = build_algorithm(cfg, data, device)
     sampler = BatchSampler(data, cfg.batch_size, 0, device)
     for _ in range(3):  # warm-up (allocator, cuDNN autotune)
-        algo.train_step(sampler)
+        algo.train_step(sampler.draw(algo.batches_per_step), 0)
     if device.type == "cuda":
         torch.cuda.synchronize()
     steps, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
-        algo.train_step(sampler)
+        algo.train_step(sampler.draw(algo.batches_per_step), 0)
         steps += 1
         if device.type == "cuda" and steps % 10 == 0:
             torch.cuda.synchronize()

@@ -65,11 +65,18 @@ class Algorithm(Protocol):
 
 
 class AlgorithmBase:
-    """Shared plumbing; a subclass sets ``self.G`` (the generator) and implements the step."""
+    """Shared plumbing; a subclass sets ``self.G`` (the generator) and implements the step.
+
+    A family whose generator translates inputs (an image, a sample of another domain) instead of drawing noise
+    sets ``needs_reference``: the loop then hands ``use_reference`` a fixed batch for its sample grids."""
 
     players: tuple[str, ...] = ("D", "G")
     step_player: str = "G"
     batches_per_step: int = 1
+    needs_reference: bool = False
+
+    def use_reference(self, batch: Batches) -> None:
+        self.reference = batch
 
     def __init__(self, cfg, family, inputs: InputSpec, device: torch.device, class_names=(),
                  dist: ddp.DistInfo | None = None, speed: Speed | None = None):

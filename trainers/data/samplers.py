@@ -178,6 +178,16 @@ def build_sampler(family, cfg, data: ArrayData, load: Callable[[str], ArrayData]
     return SAMPLERS[family.batches](cfg, data, load, device, dist)
 
 
+def reference_batch(family, cfg, data: ArrayData, load: Callable[[str], ArrayData], device: torch.device,
+                    seed: int, n: int = 64) -> Batch:
+    """A fixed batch of up to ``n`` inputs, independent of the training sampler's state (sample grids of the
+    families that translate inputs rather than draw noise)."""
+    import dataclasses
+
+    small = dataclasses.replace(cfg, batch_size=min(n, len(data)), seed=seed)
+    return build_sampler(family, small, data, load, device).draw()
+
+
 def _fits_on(device: torch.device, nbytes: int) -> bool:
     """Whether a dataset of ``nbytes`` may live on an accelerator: at most a quarter of its free memory."""
     if device.type != "cuda":
