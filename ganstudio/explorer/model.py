@@ -158,6 +158,8 @@ class ExplorerModel:
         return self.history.can_redo
 
     def set_tool(self, name: str) -> None:
+        """The panel shows another tool: from now on its controls follow state changes (the others catch up
+        when they are shown). Announces nothing."""
         self.tool = name
 
     def caption(self) -> str:
