@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from trainers.runfolder import checkpoint_path
+
 
 @dataclass(frozen=True)
 class BundledModel:
@@ -40,7 +42,7 @@ def bundled_models() -> list[BundledModel]:
     except OSError:
         return out
     for folder in folders:
-        last = folder / "checkpoints" / "last.safetensors"
+        last = checkpoint_path(folder)
         if not last.exists():
             continue
         title = folder.name

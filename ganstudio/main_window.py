@@ -202,7 +202,10 @@ class MainWindow(QMainWindow):
         n = 1
         while (root / f"dcgan-digits-{n}").exists():
             n += 1
-        self.start_run({"model": "dcgan", "data": "digits", "steps": 5000, "sample_every": 100},
+        # steps, snapshots and checkpoints at TrainConfig's defaults (the ones New Run and the CLI show)
+        from trainers.config import default
+
+        self.start_run({"model": "dcgan", "data": "digits", "steps": default("steps")},
                        str(root / f"dcgan-digits-{n}"))
 
     def open_run_dialog(self) -> None:

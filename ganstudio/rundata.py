@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-SAMPLE_RE = re.compile(r"^step_(\d{7,})\.png$")
+from trainers.runfolder import SAMPLE_RE, SAMPLES, config_path, metrics_path
 NOT_SERIES = frozenset({"step", "time", "wall", "manual"})
 
 
@@ -212,7 +211,7 @@ class RunData:
 
 def list_samples(run_dir: str | Path) -> list[Snapshot]:
     """The run's samples/step_XXXXXXX.png files in step order."""
-    folder = Path(run_dir) / "samples"
+    folder = Path(run_dir) / SAMPLES
     out = []
     try:
         with os.scandir(folder) as it:
@@ -286,7 +285,7 @@ class MetricsTail:
 def read_run_config(run_dir: str | Path) -> dict:
     """config.json of a run folder, or {} when absent or unreadable."""
     try:
-        cfg = json.loads((Path(run_dir) / "config.json").read_text())
+        cfg = json.loads(config_path(run_dir).read_text())
     except (OSError, json.JSONDecodeError, UnicodeDecodeError):
         return {}
     return cfg if isinstance(cfg, dict) else {}
@@ -294,4 +293,4 @@ def read_run_config(run_dir: str | Path) -> dict:
 
 def looks_like_run(path: str | Path) -> bool:
     p = Path(path)
-    return (p / "config.json").is_file() or (p / "metrics.jsonl").is_file()
+    return config_path(p).is_file() or metrics_path(p).is_file()

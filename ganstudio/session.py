@@ -11,6 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from trainers import runfolder
+
 from .rundata import MetricsTail, RunData, list_samples, read_run_config
 from .workers import TrainingThread
 
@@ -220,7 +222,7 @@ class RunSession(QObject):
     # -- watching a folder ---------------------------------------------------------------------------------
     def watch(self, interval_ms: int = 500) -> None:
         """Follow the run folder: read what is there, then keep polling for new metrics and snapshots."""
-        self._tail = MetricsTail(Path(self.run_dir) / "metrics.jsonl")
+        self._tail = MetricsTail(runfolder.metrics_path(self.run_dir))
         self.data.clear_metrics()
         self.data.snapshots = []
         self._samples_mtime = self._config_mtime = 0.0
@@ -236,7 +238,7 @@ class RunSession(QObject):
         if self._tail is None:
             return
         changed = False
-        cfg_path = Path(self.run_dir) / "config.json"
+        cfg_path = runfolder.config_path(self.run_dir)
         try:
             m = cfg_path.stat().st_mtime
         except OSError:
@@ -259,7 +261,7 @@ class RunSession(QObject):
                 self._update_rate(float(last["time"]), int(last.get("step", 0)))
             changed = True
         try:
-            sm = os.stat(Path(self.run_dir) / "samples").st_mtime
+            sm = os.stat(Path(self.run_dir) / runfolder.SAMPLES).st_mtime
         except OSError:
             sm = 0.0
         if sm and sm != self._samples_mtime:

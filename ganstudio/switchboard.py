@@ -11,6 +11,8 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QInputDialog
 
+from trainers.runfolder import checkpoint_path
+
 from . import settings
 from .rundata import looks_like_run
 from .session import RunSession
@@ -133,7 +135,7 @@ class Switchboard(QObject):
         session = session if isinstance(session, RunSession) else self.current
         if session is None or session.is_training:
             return
-        ckpt = Path(session.run_dir) / "checkpoints" / "last.safetensors"
+        ckpt = checkpoint_path(session.run_dir)
         if not ckpt.exists():
             self.flash("warning", f"{session.data.name} has no checkpoint to continue from (checkpoints/last)")
             return

@@ -37,17 +37,17 @@ class TrainConfig:
     data_b: str | None = option(None, "the second domain of a two-domain family (a dataset name or a folder)", str)
     download: bool = option(False, "download a missing torchvision dataset (needs internet)")
     data_limit: int | None = option(None, "use N samples (embedded sets are drawn at that size)", int)
-    batch_size: int | None = option(None, "samples per batch (default: the model's recipe)", int)
+    batch_size: int | None = option(None, "samples per D update (default: the model's recipe)", int)
     image_size: int | None = option(None, "image side; 28, 32 or 64 for conv models (default: the dataset's)",
                                     int)
     channels: int | None = option(None, "1 (grey) or 3 (RGB) (default: the dataset's)", int, choices=(1, 3))
     z_dim: int | None = option(None, "length of the noise vector z", int)
     width: int | None = option(None, "base channels (conv) / hidden width (MLP)", int)
-    lr_g: float | None = option(None, "generator learning rate", float)
-    lr_d: float | None = option(None, "discriminator learning rate", float)
-    beta1: float | None = option(None, "Adam β1", float)
-    beta2: float | None = option(None, "Adam β2", float)
-    n_critic: int | None = option(None, "D updates per G update", int)
+    lr_g: float | None = option(None, "generator step size, e.g. 2e-4", float)
+    lr_d: float | None = option(None, "discriminator / critic step size", float)
+    beta1: float | None = option(None, "Adam β1 (momentum): 0.5 (DCGAN) or 0 (WGAN-GP)", float)
+    beta2: float | None = option(None, "Adam β2 (second-moment decay): 0.999 or 0.9", float)
+    n_critic: int | None = option(None, "D updates per G update (WGANs use 5)", int)
     clip: float | None = option(None, "WGAN weight clipping bound", float)
     gp_weight: float | None = option(None, "WGAN-GP λ", float)
     g_loss: str | None = option(None, "generator loss of the BCE families", str, choices=("nonsaturating", "minimax"))
@@ -59,7 +59,7 @@ class TrainConfig:
                                "and sample from it; 0: off", float)
     lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant for the first half, then "
                            "linearly to 0, as CycleGAN)", str, choices=("none", "linear"))
-    seed: int = option(0, "random seed", int)
+    seed: int = option(0, "random seed: same seed, same run", int)
     deterministic: bool = option(False, "deterministic kernels (slower on GPU)")
     device: str = option("auto", "auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps", str)
     precision: str = option("auto", "auto: bf16 autocast on CUDA GPUs that support it, fp32 elsewhere", str,
@@ -75,8 +75,9 @@ class TrainConfig:
     keep_every: bool = option(True, "keep step_XXXXXXX checkpoints besides last/best", cli=False)
     log_window_s: float = option(0.1, "stats are averaged and yielded about this often (seconds)", float,
                                  cli=False)
-    eval_every: int | None = option(None, "domain scores (FID, ...) every N steps, in the background; they pick "
-                                    "the `best` checkpoint (default 1000 on labelled image data; 0: off)", int)
+    eval_every: int | None = option(None, "steps between domain scores (FID, precision/recall, label/code "
+                                    "accuracy), computed in the background; they pick the `best` checkpoint "
+                                    "(0: off; default 1000 on labelled image data, off otherwise)", int)
     eval_samples: int | None = option(None, "fakes and real images per evaluation (default 2000)", int)
     tensorboard: bool = option(False, "also write TensorBoard events (needs tensorboard)")
 

@@ -18,16 +18,20 @@ styles     per-layer style vectors (StyleGAN's w+)       float (N, L, D)    flat
 ========== ============================================ ================== ==========================
 
 Sampling draws the parts in order from one ``torch.Generator``, so a seed means the same latent everywhere.
+The descriptor itself needs neither torch nor Qt (the app's explorer model reads it before torch is loaded):
+only the methods that make tensors import torch.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
+
+if TYPE_CHECKING:
+    import torch
 
 KINDS = ("normal", "class", "categorical", "continuous", "image", "styles")
 
@@ -70,6 +74,8 @@ class Part:
         return self.size
 
     def sample(self, n: int, g: torch.Generator, device: torch.device) -> torch.Tensor:
+        import torch
+
         if self.kind == "normal":
             return torch.randn(n, self.size, generator=g, device=device)
         if self.kind == "class":
@@ -84,6 +90,9 @@ class Part:
         raise ValueError(f"{self.name}: an {self.kind} input is given, not drawn")
 
     def flatten(self, value: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        import torch
+        import torch.nn.functional as F
+
         if self.kind == "class":
             return F.one_hot(value, self.size).to(dtype)
         if self.kind == "categorical":
@@ -184,6 +193,8 @@ class InputSpec:
 
     def flatten(self, latent: dict[str, torch.Tensor], dtype: torch.dtype | None = None) -> torch.Tensor:
         """The flat input vector (N, in_dim): z ‖ one-hot class ‖ one-hot codes ‖ continuous codes ‖ ..."""
+        import torch
+
         cols = []
         ref = next(latent[p.name] for p in self.parts if p.width and p.name in latent)
         dtype = dtype or (ref.dtype if ref.is_floating_point() else torch.float32)
@@ -198,6 +209,8 @@ class InputSpec:
 
     def flatten_numpy(self, latent: dict) -> np.ndarray:
         """``flatten`` for numpy latents (the explorer's and latent files' form)."""
+        import torch
+
         t = {k: torch.as_tensor(np.asarray(v)) for k, v in latent.items()}
         return self.flatten(t, torch.float32).numpy()
 

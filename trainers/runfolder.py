@@ -34,6 +34,8 @@ CKPT_SUFFIX = ".safetensors"
 SIDECAR_SUFFIX = ".json"
 LAST, BEST = "last", "best"
 STEP_RE = re.compile(r"^step_(\d+)$")
+SAMPLE_RE = re.compile(r"^step_(\d{7,})\.png$")  # a sample grid's file name
+CHECKPOINT_RE = re.compile(r"^(last|best|step_(\d+))\.safetensors$")  # a checkpoint's file name
 
 
 def step_name(step: int) -> str:

@@ -1,9 +1,10 @@
 """The explorer's model, without Qt or torch: what is being looked at (seed, truncation, edits, class, codes,
 bookmarks, keyframes), how it becomes generator input vectors, its undo history, and latent files.
 
-A generator input is one flat vector: ``z ‖ class (one-hot, or a blend of two) ‖ categorical codes (one-hot)
-‖ continuous codes``, the layout ``ganstudio info`` describes. Everything here works on those vectors, so
-interpolating between two keyframes also blends their classes and codes.
+A generator input is one flat vector, its parts in the order of the model's input descriptor
+(``trainers.inputs``: z, a class as a one-hot or a blend of two, categorical codes one-hot, continuous codes),
+the layout ``ganstudio info`` describes. Everything here works on those vectors, so interpolating between two
+keyframes also blends their classes and codes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from trainers.atomic import atomic_write_text
+from trainers.inputs import InputSpec, latent_layout
 
 LATENT_FORMAT = "ganstudio-latent"
 LATENT_VERSION = 1
@@ -28,50 +30,74 @@ class LatentFileError(Exception):
 
 @dataclass(frozen=True)
 class Space:
-    """The generator's input layout, from ``trainers.generator.describe()``."""
+    """The generator's input layout as the explorer edits it, read from the engine's generator-input
+    descriptor (``trainers.inputs.InputSpec``, stored in every checkpoint's description).
+
+    The fields are what the tools build their controls from: a z part gives the seed and z sliders, a class
+    part the class buttons and blend, categorical and continuous parts the InfoGAN code controls."""
 
     z_dim: int
     classes: tuple[str, ...] = ()
     cat_dims: tuple[int, ...] = ()
     cont_dim: int = 0
     code_names: tuple[str, ...] = ()
+    inputs: InputSpec | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.inputs is None:  # built from the fields: the classic z ‖ class ‖ codes layout
+            object.__setattr__(self, "inputs", latent_layout(self.z_dim, len(self.classes), self.cat_dims,
+                                                             self.cont_dim, class_names=self.classes))
+        unsupported = [p.name for p in self.inputs.parts if p.kind in ("image", "styles")]
+        if unsupported:
+            raise ValueError(f"the explorer's latent tools do not take {', '.join(unsupported)} inputs yet")
 
     @classmethod
     def from_info(cls, info: dict) -> "Space":
-        codes = info.get("codes") or []
-        return cls(int(info["z_dim"]), tuple(str(c) for c in info.get("classes") or ()),
-                   tuple(int(c["categories"]) for c in codes if c["kind"] == "categorical"),
-                   sum(1 for c in codes if c["kind"] == "continuous"), tuple(c["name"] for c in codes))
+        spec = InputSpec.from_model_info(info)
+        classes = tuple(str(c) for c in (info.get("classes") or spec.class_names))
+        return cls(spec.z_dim, classes, spec.cat_dims, spec.cont_dim, tuple(c["name"] for c in spec.code_names()),
+                   inputs=spec)
 
     @property
     def in_dim(self) -> int:
-        return self.z_dim + len(self.classes) + sum(self.cat_dims) + self.cont_dim
+        return self.inputs.in_dim
 
     def vector(self, z, label: int = 0, label_b: int | None = None, blend: float = 0.0, cat=(), cont=()) -> np.ndarray:
-        """One input vector. ``label_b``/``blend``: the class input is (1 − blend)·onehot(label) + blend·onehot(label_b)."""
-        parts = [np.asarray(z, dtype=np.float32).reshape(self.z_dim)]
-        if self.classes:
-            y = np.zeros(len(self.classes), np.float32)
-            y[int(label) % len(self.classes)] += 1.0 - (blend if label_b is not None else 0.0)
-            if label_b is not None:
-                y[int(label_b) % len(self.classes)] += blend
-            parts.append(y)
-        for k, n in enumerate(self.cat_dims):
-            one = np.zeros(n, np.float32)
-            one[int(cat[k]) if k < len(cat) else 0] = 1.0
-            parts.append(one)
-        if self.cont_dim:
-            c = np.zeros(self.cont_dim, np.float32)
-            c[: len(cont)] = np.asarray(cont, dtype=np.float32)[: self.cont_dim]
-            parts.append(c)
+        """One input vector, part by part in the descriptor's order. ``label_b``/``blend``: the class input is
+        (1 − blend)·onehot(label) + blend·onehot(label_b)."""
+        parts, cat_at, cont_at = [], 0, 0
+        for p in self.inputs.parts:
+            if p.kind == "normal":
+                parts.append(np.asarray(z, dtype=np.float32).reshape(self.z_dim))
+            elif p.kind == "class":
+                y = np.zeros(p.size, np.float32)
+                y[int(label) % p.size] += 1.0 - (blend if label_b is not None else 0.0)
+                if label_b is not None:
+                    y[int(label_b) % p.size] += blend
+                parts.append(y)
+            elif p.kind == "categorical":
+                for n in p.categories:
+                    one = np.zeros(n, np.float32)
+                    one[int(cat[cat_at]) if cat_at < len(cat) else 0] = 1.0
+                    parts.append(one)
+                    cat_at += 1
+            elif p.kind == "continuous":
+                c = np.zeros(p.size, np.float32)
+                given = np.asarray(cont, dtype=np.float32)[cont_at:cont_at + p.size]
+                c[: len(given)] = given
+                parts.append(c)
+                cont_at += p.size
         return np.concatenate(parts)
 
+    def _z(self) -> slice:
+        return self.inputs.slices().get("z", slice(0, self.z_dim))
+
     def z_of(self, vec: np.ndarray) -> np.ndarray:
-        return np.asarray(vec, dtype=np.float32)[..., : self.z_dim]
+        return np.asarray(vec, dtype=np.float32)[..., self._z()]
 
     def with_z(self, vec: np.ndarray, z: np.ndarray) -> np.ndarray:
         out = np.array(vec, dtype=np.float32, copy=True)
-        out[..., : self.z_dim] = z
+        out[..., self._z()] = z
         return out
 
 
@@ -209,7 +235,7 @@ def interpolation_path(space: Space, keyframes, frames_per_segment: int, mode: s
             t = i / n
             v = (1 - t) * a + t * b
             if mode == "slerp":
-                v[: space.z_dim] = slerp(a[: space.z_dim], b[: space.z_dim], t)
+                v = space.with_z(v, slerp(space.z_of(a), space.z_of(b), t))
             out.append(v)
     if not loop:
         out.append(keys[-1])

@@ -3,28 +3,26 @@ the generators that ship with GAN Studio, listed in the header's combo box."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox
 
+from trainers import runfolder
+
 from .. import settings
 from ..bundled import bundled_models
-
-CKPT_RE = re.compile(r"^(last|best|step_\d+)\.safetensors$")
-
 
 def list_checkpoints(run_dir: str | None) -> list[Path]:
     """best, last, then kept steps newest first."""
     if not run_dir:
         return []
-    folder = Path(run_dir) / "checkpoints"
+    folder = runfolder.checkpoints_dir(run_dir)
     try:
-        found = [p for p in folder.iterdir() if CKPT_RE.match(p.name)]
+        found = [p for p in folder.iterdir() if runfolder.CHECKPOINT_RE.match(p.name)]
     except OSError:
         return []
-    order = {"best": 0, "last": 1}
-    return sorted(found, key=lambda p: (order.get(p.stem, 2), -int(p.stem[5:]) if p.stem.startswith("step_") else 0))
+    order = {runfolder.BEST: 0, runfolder.LAST: 1}
+    return sorted(found, key=lambda p: (order.get(p.stem, 2), -(runfolder.step_of(p.stem) or 0)))
 
 
 class SourceBox(QComboBox):

@@ -12,51 +12,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
+from trainers.runfolder import checkpoint_path, metrics_path
+
 from .. import settings
+from .run_form import DEFAULTS, NUMERIC, RECIPE_KEYS, SCHEDULE_KEYS, FieldError, fmt, parse_number
 
 FOLDER_ITEM = "__folder__"
 REAL_SETS = ("mnist", "fashion-mnist", "cifar10")
-# field key → (label, kind, TrainConfig key, tooltip)
-NUMERIC = {
-    "batch_size": ("Batch size", int, "images per D update"),
-    "lr_g": ("Learning rate G", float, "generator step size, e.g. 2e-4"),
-    "lr_d": ("Learning rate D", float, "discriminator / critic step size"),
-    "beta1": ("Adam β1", float, "momentum; 0.5 (DCGAN) or 0 (WGAN-GP)"),
-    "beta2": ("Adam β2", float, "second-moment decay; 0.999 or 0.9"),
-    "n_critic": ("D steps per G step", int, "n_critic: WGANs use 5"),
-    "steps": ("Steps", int, "generator updates to train for"),
-    "seed": ("Seed", int, "same seed, same run"),
-    "checkpoint_every": ("Checkpoint every", int, "steps between checkpoints (last/best/step_N)"),
-    "sample_every": ("Snapshot every", int, "steps between sample-grid snapshots"),
-    "eval_every": ("Evaluate every", int, "steps between domain scores (FID, precision/recall, label/code accuracy), "
-                   "computed in the background; they pick the best checkpoint. 0: off; blank: 1000 on labelled "
-                   "images, off otherwise"),
-}
-RECIPE_KEYS = ("batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic")
-DEFAULTS = {"steps": "5000", "seed": "0", "checkpoint_every": "1000", "sample_every": "100"}
-
-
-def _parse(text: str, kind: type) -> int | float | None:
-    """"128" or "1e3" for whole numbers, "2e-4" for floats; None when it is not a number of that kind."""
-    try:
-        return kind(text)
-    except ValueError:
-        pass
-    if kind is int:
-        try:
-            f = float(text)
-        except ValueError:
-            return None
-        return int(f) if math.isfinite(f) and f.is_integer() else None
-    return None
-
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
-
-
 class NewRunDialog(QDialog):
     """Returns ``config()`` (TrainConfig fields) and ``run_dir()`` when accepted."""
 
@@ -142,7 +104,7 @@ class NewRunDialog(QDialog):
         g.addWidget(reset, 3, 3)
         sched_box = QGroupBox("Schedule")
         g2 = QGridLayout(sched_box)
-        for i, key in enumerate(("steps", "seed", "checkpoint_every", "sample_every", "eval_every")):
+        for i, key in enumerate(SCHEDULE_KEYS):
             g2.addWidget(QLabel(NUMERIC[key][0]), i // 2, (i % 2) * 2)
             g2.addWidget(self.fields[key], i // 2, (i % 2) * 2 + 1)
 
@@ -195,15 +157,15 @@ class NewRunDialog(QDialog):
             text = self.fields[key].text().strip()
             if not text:
                 if key not in RECIPE_KEYS + ("eval_every",):
-                    raise _FieldError(key, f"{label} is empty")
+                    raise FieldError(key, f"{label} is empty")
                 cfg[key] = None
                 continue
-            value = _parse(text, kind)
+            value = parse_number(text, kind)
             if value is None:
                 what = "a whole number" if kind is int else "a number (e.g. 2e-4)"
-                raise _FieldError(key, f"{label}: {text!r} is not {what}")
+                raise FieldError(key, f"{label}: {text!r} is not {what}")
             if kind is float and not math.isfinite(value):
-                raise _FieldError(key, f"{label} must be a finite number")
+                raise FieldError(key, f"{label} must be a finite number")
             cfg[key] = value
         return cfg
 
@@ -223,31 +185,31 @@ class NewRunDialog(QDialog):
         name = self.name.text().strip()
         try:
             if not name:
-                raise _FieldError("name", "Give the run a name (it becomes its folder)")
+                raise FieldError("name", "Give the run a name (it becomes its folder)")
             if name in (".", "..") or re.search(r"[\\/:*?\"<>|]", name):
-                raise _FieldError("name", f"{name!r} cannot be a folder name: use letters, digits, - and _")
+                raise FieldError("name", f"{name!r} cannot be a folder name: use letters, digits, - and _")
             cfg = self.config()
             if cfg["data"] is None:
-                raise _FieldError("dataset", "Choose a dataset")
+                raise FieldError("dataset", "Choose a dataset")
             if cfg["data"] in REAL_SETS:
                 from trainers.data.real import find_local
 
                 root = cfg.get("data_root")
                 if not root:
-                    raise _FieldError("data_root", f"{cfg['data']}: set the data root (the folder holding it)")
+                    raise FieldError("data_root", f"{cfg['data']}: set the data root (the folder holding it)")
                 if not find_local(cfg["data"], root):
-                    raise _FieldError("data_root", f"{cfg['data']} is not under {root}")
+                    raise FieldError("data_root", f"{cfg['data']} is not under {root}")
             resolve(TrainConfig(**cfg))
             run = Path(cfg["out"])
-            if (run / "checkpoints" / "last.safetensors").exists() or (run / "metrics.jsonl").exists():
-                raise _FieldError("name", f"{run} already holds a run: choose another name (or open that run and "
+            if checkpoint_path(run).exists() or metrics_path(run).exists():
+                raise FieldError("name", f"{run} already holds a run: choose another name (or open that run and "
                                   "continue it)")
             parent = run.parent
             while not parent.exists() and parent != parent.parent:
                 parent = parent.parent
             if not os.access(parent, os.W_OK):
-                raise _FieldError("runs_root", f"cannot write to {parent}: choose another runs folder")
-        except _FieldError as exc:
+                raise FieldError("runs_root", f"cannot write to {parent}: choose another runs folder")
+        except FieldError as exc:
             bad_key, message = exc.key, str(exc)
         except ConfigError as exc:
             message = str(exc)
@@ -360,7 +322,7 @@ class NewRunDialog(QDialog):
         # placeholders show the recipe the blank fields will get
         for key in RECIPE_KEYS:
             v = spec.defaults.get(key)
-            self.fields[key].setPlaceholderText(f"{_fmt(v)} (recipe)" if v is not None else "recipe")
+            self.fields[key].setPlaceholderText(f"{fmt(v)} (recipe)" if v is not None else "recipe")
         self._schedule_validate()
 
     def _suggest_name(self, model: str, data: str) -> str:
@@ -425,9 +387,3 @@ class NewRunDialog(QDialog):
         if self.data_root.text().strip():
             settings.put("paths/data_root", self.data_root.text().strip())
         self.accept()
-
-
-class _FieldError(Exception):
-    def __init__(self, key: str, message: str):
-        super().__init__(message)
-        self.key = key

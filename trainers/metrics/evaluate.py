@@ -235,7 +235,7 @@ def stored_result(ckpt: str | Path, step: int) -> dict | None:
     the ``eval`` entry of a bundled model's ``model.json``. None when there is none (or it is unreadable)."""
     import json
 
-    from ..runfolder import config_path, eval_path
+    from ..runfolder import eval_path
 
     folder = Path(ckpt).resolve().parent.parent
     try:

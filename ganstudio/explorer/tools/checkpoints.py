@@ -3,20 +3,18 @@ makes the chosen checkpoint the one explored."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QSlider
 
+from trainers import runfolder
+
 from ...panels.samples import to_qimage
 from ...workers.render import Output, file_stamp
 from ..common import GridCanvas, Tool, caption_label, titled
 from ..model import Context, ExplorerModel
-
-CKPT_STEP = re.compile(r"^step_(\d+)\.safetensors$")
-
 
 def run_checkpoints(folder: str | Path) -> list[tuple[int | None, Path]]:
     """(step, path) of a checkpoints folder: kept steps in order, then last (its step read from the file)."""
@@ -27,11 +25,11 @@ def run_checkpoints(folder: str | Path) -> list[tuple[int | None, Path]]:
     except OSError:
         return out
     for p in names:
-        m = CKPT_STEP.match(p.name)
-        if m:
-            out.append((int(m.group(1)), p))
+        m = runfolder.CHECKPOINT_RE.match(p.name)
+        if m and m.group(2):
+            out.append((int(m.group(2)), p))
     out.sort(key=lambda t: t[0])
-    last = folder / "last.safetensors"
+    last = folder / f"{runfolder.LAST}{runfolder.CKPT_SUFFIX}"
     if last.exists():
         try:
             from trainers.checkpoints import read_meta
