@@ -45,8 +45,11 @@ def test_info_json_schema(cgan_run):
             "dataset"} <= set(info)
     assert info["family"] == "cdcgan" and info["image_size"] == 28 and info["channels"] == 1
     assert info["classes"] == [str(d) for d in range(10)] and info["step"] == 10 and info["dataset"] == "digits"
+    # the generator-input descriptor, what a script needs to build inputs of any family
+    assert [(p["name"], p["kind"], p["size"]) for p in info["inputs"]] == [("z", "normal", 100), ("label", "class", 10)]
     human = cli("info", out)
     assert "cdcgan" in human.stdout and "28x28" in human.stdout
+    assert "z (normal 100) ‖ label (class 10)" in human.stdout
 
 
 def test_sample_grid_with_label(cgan_run, tmp_path):

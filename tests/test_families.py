@@ -330,3 +330,24 @@ def test_every_family_declares_what_the_engine_reads():
         assert {"lr_g", "lr_d", "batch_size"} <= set(fam.defaults)
         assert set(fam.stats) >= {"loss_d", "loss_g"}
     assert np.array_equal(list(MODELS)[:3], ["gan", "dcgan", "cgan"])
+
+
+def test_step_g_by_hand_draws_no_real_batch(tmp_path):
+    """Step G needs no real data: the sampler (and so the run's trajectory) stays where it was; Step D
+    takes one batch."""
+    from tests.conftest import tiny_config
+
+    run = train(tiny_config(tmp_path, model="dcgan", steps=100))
+    ev = next(run)
+    ev = run.send(Command.PAUSE)
+    while not isinstance(ev, Paused):
+        ev = run.send(None)
+    pos = (run.sampler.epoch, run.sampler.pos)
+    for cmd, moved in ((Command.STEP_G, 0), (Command.STEP_D, 32)):
+        ev = run.send(cmd)
+        while not isinstance(ev, SampleGrid):
+            ev = run.send(None)
+        assert run.sampler.pos - pos[1] == moved or (moved and run.sampler.epoch == pos[0] + 1)
+        pos = (run.sampler.epoch, run.sampler.pos)
+    run.send(Command.STOP)
+    run.close()

@@ -65,7 +65,8 @@ def _add_config_options(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, dest=f.name, action="store_true", default=None, help=helptext)
             continue
         p.add_argument(flag, dest=f.name, type=meta["kind"], choices=meta["choices"], default=None,
-                       required=f.name == "out", help=helptext, metavar=meta["metavar"])
+                       required=f.name == "out", help=helptext,
+                       metavar=meta["metavar"] or {int: "N", float: "X"}.get(meta["kind"]))
 
 
 def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
@@ -272,9 +273,22 @@ def _info(args) -> int:
     codes = [f"{c['name']} (categorical, {c['categories']} values)" if c["kind"] == "categorical"
              else f"{c['name']} (continuous, {c['range'][0]:g}..{c['range'][1]:g})" for c in d["codes"]]
     print(f"  codes    {', '.join(codes) if codes else '-'}")
+    print(f"  inputs   {' ‖ '.join(_input_text(p) for p in d['inputs'])}")
     print(f"  step     {d['step']}")
     print(f"  dataset  {d['dataset']} ({d['dataset_fingerprint']})")
     return 0
+
+
+def _input_text(part: dict) -> str:
+    """One part of the generator-input descriptor in words, e.g. "z (100, normal)"."""
+    kind = part["kind"]
+    if kind == "categorical":
+        what = "categorical " + "+".join(str(c) for c in part["categories"])
+    elif kind == "image":
+        what = "image " + "x".join(str(v) for v in part.get("shape", []))
+    else:
+        what = f"{kind} {part.get('size', '')}".strip()
+    return f"{part['name']} ({what})"
 
 
 def _eval(args) -> int:

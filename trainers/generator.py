@@ -156,6 +156,7 @@ def describe(meta: dict) -> dict:
         "z_dim": meta["model"]["z_dim"],
         "classes": meta["model"].get("classes", []),
         "codes": meta["model"].get("codes", []),
+        "inputs": InputSpec.from_model_info(meta["model"]).describe(),  # the generator-input descriptor
         "step": meta["step"],
         "dataset": meta["data"]["name"],
         "dataset_fingerprint": meta["data"].get("fingerprint"),

@@ -27,7 +27,7 @@ from . import distributed as ddp
 from .algos import build_algorithm
 from .config import ARCH_FIELDS, RECIPE_FIELDS, TrainConfig, resolve
 from .data import load_dataset, real_stats
-from .data.samplers import build_sampler, reference_batch
+from .data.samplers import LazyBatch, build_sampler, reference_batch
 from .errors import ConfigError, GanStudioError
 from .events import Command, Event, Finished, Idle, Message, Paused, Resumed, RunStarted, SampleGrid, Stats
 from .images import save_png, scatter_image, to_uint8_grid
@@ -359,7 +359,7 @@ class TrainingRun(Saving, Iterator[Event]):
         """One update of one player while paused (Step D / Step G in the app)."""
         player = {Command.STEP_D: "D", Command.STEP_G: "G"}[cmd]
         player = player if player in self.algo.players else self.algo.players[0 if player == "D" else -1]
-        stats = self.algo.manual_step(player, self.sampler.draw(1))
+        stats = self.algo.manual_step(player, LazyBatch(self.sampler))
         if player == self.algo.step_player:
             self.step += 1
         values, bad = self._average([stats])

@@ -17,6 +17,7 @@ lowhigh     ``x`` (high resolution) and ``low``: the same images box-downsampled
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Callable
 
 import torch
@@ -144,6 +145,28 @@ class LowHighSampler:
 
     def load_state(self, tensors, meta) -> None:
         self.inner.load_state(tensors, meta)
+
+
+class LazyBatch(Mapping):
+    """A batch drawn only when first read: a manual update that needs no real data (Step G) leaves the
+    sampler, and so the run's trajectory, as it was."""
+
+    def __init__(self, sampler, k: int = 1):
+        self._sampler, self._k, self._batch = sampler, k, None
+
+    def _get(self) -> Batch:
+        if self._batch is None:
+            self._batch = self._sampler.draw(self._k)
+        return self._batch
+
+    def __getitem__(self, key: str) -> torch.Tensor:
+        return self._get()[key]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 def _images(cfg, data, load, device, dist):
