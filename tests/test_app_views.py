@@ -327,3 +327,13 @@ def test_tab_widget_does_not_repaint_a_tab_when_a_label_in_it_changes(qtbot):
     tabs.addTab(QWidget(), "Explorer")  # a change that moves things still gets through
     QApplication.processEvents()
     assert tabs.passed > passed and tabs.tabBar().count() == 2
+
+
+def test_sample_grid_caption_says_what_the_columns_are():
+    from ganstudio.panels.samples import grid_caption
+
+    assert grid_caption({"classes": ["0", "1"], "codes": []}).endswith("every column one class")
+    assert grid_caption({"codes": [{"name": "cat", "kind": "categorical", "categories": 10}]}).endswith(
+        "one value of the categorical code")
+    assert grid_caption({"codes": [{"name": "c1", "kind": "continuous"}]}) == "fixed latent"
+    assert grid_caption({}) == "fixed latent"

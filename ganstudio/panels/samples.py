@@ -15,6 +15,15 @@ from .. import theme
 from ..rundata import RunData
 
 
+def grid_caption(model_info: dict) -> str:
+    """What the sample grid's columns mean, from the run's model description (the trainer's grid latent)."""
+    if model_info.get("classes"):
+        return "fixed latent · every column one class"
+    if any(c.get("kind") == "categorical" for c in model_info.get("codes") or []):
+        return "fixed latent · every column one value of the categorical code"
+    return "fixed latent"
+
+
 def to_qimage(image: np.ndarray) -> QImage:
     """(H, W, 3) uint8 → a QImage that owns its pixels."""
     arr = np.ascontiguousarray(image[..., :3], dtype=np.uint8)
@@ -79,7 +88,7 @@ class SamplesPanel(QWidget):
 
         self.title = QLabel("Samples")
         self.title.setObjectName("heading")
-        self.caption = QElidingLabel("fixed latent · every column one class / code value")
+        self.caption = QElidingLabel("fixed latent")
         self.caption.setObjectName("muted")
         self.canvas = ImageCanvas()
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -162,6 +171,7 @@ class SamplesPanel(QWidget):
             self.slider.blockSignals(False)
         self._show(self.slider.value())
         self._sync_enabled()
+        self.caption.setText(grid_caption(self._run.model_info if self._run else {}))
 
     def current_step(self) -> int:
         return self._shown_step
