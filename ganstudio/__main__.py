@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 
-COMMANDS = {"train", "sample", "info", "list", "eval", "-h", "--help"}
+COMMANDS = {"train", "sample", "info", "list", "eval", "invert", "-h", "--help"}
 
 
 def main(argv: list[str] | None = None) -> int:

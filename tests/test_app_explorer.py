@@ -364,3 +364,38 @@ def test_switching_to_a_model_without_the_current_tool_falls_back_to_latent(qtbo
     shown = settle(qtbot, ex)
     assert ex.current_tool.name == "latent" and ex.views.currentIndex() == 0
     assert len(ex.state.base_z) == 8 and np.array_equal(shown, direct(ex.ctx.checkpoint, ex.state.vector(ex.ctx.space)))
+
+
+def test_inverting_an_image_makes_its_latent_the_current_sample(qtbot, panel, cgan_run, tmp_path):
+    """Invert: the latent found for a PNG becomes the current sample as one undo step, and the message gives
+    the reconstruction error; a junk file gets a message and changes nothing."""
+    from PIL import Image
+
+    from ganstudio.explorer import invert as inv
+
+    ex = panel
+    open_run(qtbot, ex, cgan_run)
+    gen = load_generator(ex.ctx.checkpoint)
+    target = gen.render(gen.latent(1, seed=9, label=6))
+    png = tmp_path / "six.png"
+    Image.fromarray(to_uint8_grid(target, 1, padding=0)[:, :, 0]).save(png)
+    before = ex.state
+    thread = inv.start_inversion(ex, image=str(png), steps=80, show_progress=False)
+    with qtbot.waitSignal(thread.sig_done, timeout=60_000) as done:
+        pass
+    result = done.args[0]
+    # (a 6-step model: whether it finds class 6 again is tests/test_invert.py's business, on a trained one)
+    assert ex.state.label == result["label"] and ex.state.base_z == tuple(float(v) for v in result["z"])
+    assert result["mse"] < result["start_mse"]
+    assert "Inverted six.png: reconstruction error" in ex.message.text()
+    ex.undo()
+    assert ex.state == before
+    thread.wait()
+    # a junk file: a message, no state change, the explorer stays usable
+    junk = tmp_path / "junk.png"
+    junk.write_text("no image here")
+    thread = inv.start_inversion(ex, image=str(junk), steps=10, show_progress=False)
+    with qtbot.waitSignal(thread.sig_failed, timeout=30_000):
+        pass
+    assert "not a readable image" in ex.message.text() and ex.state == before
+    thread.wait()

@@ -217,3 +217,26 @@ def test_first_evaluation_trains_the_classifier_in_the_background(tmp_path, monk
     warnings = [e.text for e in events if isinstance(e, Message) and e.level == "warning"]
     assert [e.step for e in scores] == [4] and not warnings
     assert features.cache_path(load_dataset("digits", limit=700)).exists()  # cached for the next run
+
+
+def test_the_shipped_digits_classifier_loads_and_scores_held_out_digits():
+    """assets/classifiers holds the embedded set's classifier: found for `digits` without training, ≥ 98% on
+    the held-out split it never saw."""
+    from trainers.data import load_dataset
+    from trainers.metrics import features
+
+    data = load_dataset("digits")
+    assert features.bundled_path(data).exists(), "run python assets/classifiers/rebuild.py"
+    trained = []
+    orig = features.train_extractor
+    try:
+        features.train_extractor = lambda *a, **k: trained.append(1) or orig(*a, **k)
+        ex = features.get_extractor(data)
+    finally:
+        features.train_extractor = orig
+    assert not trained and ex.cached and ex.path == features.bundled_path(data)
+    held = features.split(data)[1]
+    emb = ex.embed(data.to_model(data.x[held[:2000]]))
+    assert float((emb.pred == data.labels[held[:2000]].numpy()).mean()) >= 0.98
+    # another dataset's content (here: fewer digits) does not pick it up
+    assert features.load_extractor(features.bundled_path(data), load_dataset("digits", limit=1000)) is None

@@ -87,3 +87,25 @@ def test_sizes_the_model_cannot_make_are_refused():
         resolve(TrainConfig(model="cgan", data="ring"))
     with pytest.raises(ConfigError, match="makes images"):
         resolve(TrainConfig(model="dcgan", data="spiral"))
+
+
+def test_infogan_uses_the_papers_nets_and_keeps_the_dcgan_variant():
+    """Default: the paper's MNIST nets (fully connected first layers in G, a 1024-unit trunk shared by D and Q);
+    ``--arch dcgan`` rebuilds what earlier runs were trained with, and a stored config without ``arch`` (written
+    before the variants existed) means that."""
+    from trainers.models.dcgan import ConvGenerator
+    from trainers.models.infogan import PaperGenerator, PaperTrunk
+
+    paper = _nets("infogan", (1, 28, 28))
+    assert isinstance(paper["G"].body, PaperGenerator) and isinstance(paper["D"].trunk, PaperTrunk)
+    assert isinstance(paper["G"].body.fc[0], nn.Linear) and paper["G"].body.fc[0].out_features == 16 * 8
+    assert paper["Q"].net[0].in_features == paper["D"].trunk.out_dim == 16 * 8
+    old = _nets("infogan", (1, 28, 28), arch="dcgan")
+    assert isinstance(old["G"].body, ConvGenerator)
+    assert resolve(TrainConfig(model="infogan")).arch == "infogan"
+    assert TrainConfig.from_stored({"model": "infogan"}).arch == "dcgan"
+    assert TrainConfig.from_stored({"model": "dcgan"}).arch is None
+    with pytest.raises(ConfigError, match="--arch must be one of infogan, dcgan"):
+        resolve(TrainConfig(model="infogan", arch="resnet"))
+    with pytest.raises(ConfigError, match="one network design"):
+        resolve(TrainConfig(model="dcgan", arch="infogan"))

@@ -16,7 +16,7 @@ EXIT_USAGE = 2
 
 def _parser(prog: str) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog=prog, description="GAN Studio: train GANs and take their generators apart.")
-    sub = ap.add_subparsers(dest="command", metavar="{train,sample,info,eval,list}")
+    sub = ap.add_subparsers(dest="command", metavar="{train,sample,info,eval,invert,list}")
 
     t = sub.add_parser("train", help="train a model headless, with a progress bar")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -45,6 +45,17 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     e.add_argument("--data-root", help="where the model's dataset lives, if not where it was trained")
     e.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps")
     e.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    v = sub.add_parser("invert", help="find the latent a generator draws an image from; write it as a latent file "
+                       "the explorer opens (Ctrl+Shift+O)")
+    v.add_argument("ckpt", help="a .safetensors checkpoint or a run folder")
+    v.add_argument("image", help="a PNG or JPEG (centre-cropped and resized to the model's size)")
+    v.add_argument("--out", required=True, help="latent file to write (.json)")
+    v.add_argument("--recon", help="also write the reconstruction beside the target as a PNG")
+    v.add_argument("--steps", type=int, default=300, help="optimisation steps (default 300)")
+    v.add_argument("--restarts", type=int, default=8, help="random starts optimised side by side (default 8)")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("list", help="models and datasets")
     return ap
@@ -76,7 +87,8 @@ def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
         ap.print_help()
         return EXIT_USAGE
     try:
-        return {"train": _train, "sample": _sample, "info": _info, "eval": _eval, "list": _list}[args.command](args)
+        return {"train": _train, "sample": _sample, "info": _info, "eval": _eval, "invert": _invert,
+                "list": _list}[args.command](args)
     except GanStudioError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -325,6 +337,44 @@ def _eval(args) -> int:
         print(json.dumps(result, indent=1))
     else:
         print(table(result))
+    return 0
+
+
+def _invert(args) -> int:
+    import torch
+
+    from .atomic import atomic_write_text
+    from .errors import ConfigError
+    from .generator import load_generator
+    from .images import save_png, to_uint8_grid
+    from .invert import invert, inversion_file, load_target
+
+    gen = load_generator(args.ckpt)
+    target = load_target(args.image, tuple(gen.meta["data"]["shape"]))
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.steps + max(1, args.steps // 5), unit="step", desc="inverting", file=sys.stderr,
+                   dynamic_ncols=True, leave=False)
+    try:
+        inv = invert(gen, target, steps=args.steps, restarts=args.restarts, seed=args.seed,
+                     progress=(lambda d, n: bar.update(d - bar.n)) if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    try:
+        atomic_write_text(args.out, json.dumps(inversion_file(gen, inv), indent=1))
+        if args.recon:
+            save_png(to_uint8_grid(torch.stack([target, inv.recon]), 2), args.recon)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {exc.filename or args.out} ({exc.strerror or exc}); choose a writable "
+                          "folder") from None
+    what = [f"class {gen.class_names[inv.label]}" if inv.label is not None else ""]
+    what += [f"codes {', '.join(map(str, inv.cat + tuple(round(c, 2) for c in inv.cont)))}" if inv.cat or inv.cont
+             else ""]
+    print(f"wrote {args.out}: mean squared error {inv.mse:.4f} (best random start {inv.start_mse:.4f})"
+          + "".join(f" · {w}" for w in what if w))
     return 0
 
 

@@ -43,6 +43,8 @@ class TrainConfig:
     channels: int | None = option(None, "1 (grey) or 3 (RGB) (default: the dataset's)", int, choices=(1, 3))
     z_dim: int | None = option(None, "length of the noise vector z", int)
     width: int | None = option(None, "base channels (conv) / hidden width (MLP)", int)
+    arch: str | None = option(None, "the family's network design, where it has several (infogan: infogan, the "
+                              "paper's nets, or dcgan)", str)
     lr_g: float | None = option(None, "generator step size, e.g. 2e-4", float)
     lr_d: float | None = option(None, "discriminator / critic step size", float)
     beta1: float | None = option(None, "Adam β1 (momentum): 0.5 (DCGAN) or 0 (WGAN-GP)", float)
@@ -92,6 +94,17 @@ class TrainConfig:
             raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
         return cls(**d)
 
+    @classmethod
+    def from_stored(cls, d: dict) -> "TrainConfig":
+        """A config read back from a checkpoint or run folder. One written before families had network variants
+        (no ``arch``) means the design its family was built with then (``Family.legacy_arch``)."""
+        if "arch" not in d:
+            from .models import MODELS
+
+            family = MODELS.get(d.get("model"))
+            d = {**d, "arch": family.legacy_arch if family is not None else None}
+        return cls.from_dict(d)
+
 
 def default(key: str):
     """The default of a TrainConfig field (what a blank field in the New Run dialog means)."""
@@ -107,7 +120,7 @@ EVAL_EVERY = 1000  # default evaluation interval on labelled image datasets
 EVAL_SAMPLES = 2000
 
 # Fields that define the networks: a resumed run or a loaded checkpoint must agree on these.
-ARCH_FIELDS = ("model", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
+ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
 # Fields a resumed run must keep to continue the same trajectory.
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
                  "gp_weight", "g_loss", "info_weight", "cont_weight", "ema", "lr_decay")
@@ -210,6 +223,11 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"--ema must be a decay in [0, 1) (e.g. 0.999; 0 turns it off), got {r.ema}")
     if r.lr_decay not in ("none", "linear"):
         raise ConfigError(f"--lr-decay must be none or linear, got {r.lr_decay!r}")
+    if spec.variants:
+        if r.arch not in spec.variants:
+            raise ConfigError(f"--arch must be one of {', '.join(spec.variants)} for {cfg.model}, got {r.arch!r}")
+    elif r.arch is not None:
+        raise ConfigError(f"--arch: {cfg.model} has one network design; leave --arch out")
     if spec.check is not None:
         spec.check(r)
     if is_image:

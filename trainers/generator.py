@@ -128,7 +128,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Load
     """Rebuild G from a checkpoint's description and load its weights (eval mode, no grad)."""
     p, meta = ck.read_meta(path)
     try:
-        cfg = resolve(TrainConfig.from_dict(meta["config"]))
+        cfg = resolve(TrainConfig.from_stored(meta["config"]))
     except ConfigError as exc:
         raise CheckpointError(f"{p}: its stored config is not usable here ({exc})") from None
     shape = tuple(meta["data"]["shape"])
@@ -180,8 +180,11 @@ _OFF = {"ema": (None, 0, 0.0), "lr_decay": (None, "none"), "data_b": (None,)}
 
 
 def run_lineage(meta: dict) -> str:
-    cfg = {k: v for k, v in meta.get("config", {}).items()
-           if k not in _NOT_LINEAGE and not (k in _OFF and v in _OFF[k])}
+    stored = meta.get("config", {})
+    if isinstance(stored, dict) and "arch" not in stored:  # as TrainConfig.from_stored reads it
+        family = MODELS.get(stored.get("model"))
+        stored = {**stored, "arch": family.legacy_arch if family is not None else None}
+    cfg = {k: v for k, v in stored.items() if k not in _NOT_LINEAGE and not (k in _OFF and v in _OFF[k])}
     model = {k: v for k, v in meta.get("model", {}).items() if k != "inputs"}  # derived from the rest
     ident = {"config": cfg, "data": meta.get("data", {}).get("fingerprint"), "model": model}
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]

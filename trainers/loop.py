@@ -76,7 +76,7 @@ class TrainingRun(Saving, Iterator[Event]):
             if ckpt.meta.get("generator_only"):
                 raise ConfigError(f"--resume: {last} is a generator-only export (no D or optimizer state); it can "
                                   "be sampled and explored, not trained further")
-            saved = TrainConfig.from_dict(ckpt.meta["config"])
+            saved = TrainConfig.from_stored(ckpt.meta["config"])
             for key in ARCH_FIELDS + RECIPE_FIELDS:  # None = "as the run was"
                 given, was = getattr(config, key), getattr(saved, key)
                 if given is not None and given != was:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayo
 from .. import settings
 from ..export import ExportError, frames_to_gif, frames_to_mp4, mp4_unavailable, save_image as write_png
 from ..panels.samples import to_qimage
+from .invert import invert_file_interactive, invert_real_sample
 from .latent import LatentFileError, latent_document, load_latent as read_latent, save_latent as write_latent
 
 
@@ -215,6 +216,8 @@ def build_export_menu(panel) -> QMenu:
         None,
         ("Save latent…", "Ctrl+Shift+S", lambda: save_latent_interactive(panel)),
         ("Load latent…", "Ctrl+Shift+O", lambda: load_latent_interactive(panel)),
+        ("Invert an image…", "Ctrl+I", lambda: invert_file_interactive(panel)),
+        ("Invert a real sample", "", lambda: invert_real_sample(panel)),
         None,
         ("Export interpolation as GIF…", "", lambda: export_animation_interactive(panel, "gif")),
         ("Export interpolation as MP4…", "", lambda: export_animation_interactive(panel, "mp4")),

@@ -18,9 +18,8 @@ import numpy as np
 
 from trainers.atomic import atomic_write_text
 from trainers.inputs import InputSpec, latent_layout
+from trainers.latentfile import LATENT_FORMAT, LATENT_VERSION, latent_file
 
-LATENT_FORMAT = "ganstudio-latent"
-LATENT_VERSION = 1
 DEFAULT_GROUPS = (("A", ()), ("B", ()), ("C", ()))
 
 
@@ -265,7 +264,7 @@ def neighbourhood(z: np.ndarray, n: int, sigma: float = 0.25, seed: int = 0) -> 
 
 # -- latent files --------------------------------------------------------------------------------------------
 def latent_document(state: ExplorerState, space: Space, model: dict, directions: dict | None = None) -> dict:
-    """The JSON a latent file holds. ``model``: hash, lineage, family, step, checkpoint."""
+    """The JSON a latent file holds (``trainers.latentfile``). ``model``: hash, lineage, family, step, ..."""
     codes: dict[str, float] = {}
     cat_names = [n for n in space.code_names][: len(space.cat_dims)]
     cont_names = [n for n in space.code_names][len(space.cat_dims):]
@@ -273,22 +272,10 @@ def latent_document(state: ExplorerState, space: Space, model: dict, directions:
         codes[name] = int(v)
     for name, v in zip(cont_names, state.cont):
         codes[name] = float(v)
-    return {
-        "format": LATENT_FORMAT,
-        "version": LATENT_VERSION,
-        "model": {k: model.get(k) for k in ("hash", "lineage", "family", "title", "step", "checkpoint", "dataset")},
-        "seed": int(state.seed),
-        "truncation": float(state.truncation),
-        "z": [float(v) for v in state.z(directions)],
-        "base_z": [float(v) for v in state.base_z],
-        "offsets": [float(v) for v in state.offsets],
-        "label": int(state.label) if space.classes else None,
-        "label_name": space.classes[state.label] if space.classes else None,
-        "label_b": state.label_b,
-        "blend": float(state.blend),
-        "codes": codes,
-        "input": [float(v) for v in state.vector(space, directions)],
-    }
+    return latent_file(model, z=state.z(directions), seed=state.seed, truncation=state.truncation,
+                       base_z=state.base_z, offsets=state.offsets, label=state.label if space.classes else None,
+                       label_name=space.classes[state.label] if space.classes else None, label_b=state.label_b,
+                       blend=state.blend, codes=codes, vector=state.vector(space, directions))
 
 
 def save_latent(path: str | Path, doc: dict) -> Path:

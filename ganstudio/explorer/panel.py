@@ -207,6 +207,9 @@ class ExplorerPanel(QWidget):
         return self.images[names[0]]
 
     def shutdown(self) -> None:
+        from .invert import stop as stop_inversion
+
+        stop_inversion(self)
         self.interpolate_tool.set_playing(False)
         self.scores.cancel()
         if self._thread is not None:

@@ -18,6 +18,7 @@ SHORTCUTS = (
     ("Explorer: R · B · K · P", "New seed · bookmark into the group · add keyframe · play the path"),
     ("Explorer: Ctrl+C", "Copy the current sample (enlarged) to the clipboard"),
     ("Explorer: Ctrl+Shift+S / Ctrl+Shift+O", "Save / load the latent (JSON)"),
+    ("Explorer: Ctrl+I", "Invert an image: find the latent that draws it, then edit from there"),
     ("Explorer: Ctrl+M", "Measure the checkpoint: domain FID, precision/recall, label/code accuracy"),
     ("Playground: Space · D · G · S · R", "Play / pause · step D · step G · step both · reset the game"),
     ("Playground: Ctrl+E / Ctrl+Shift+E", "Record a GIF (again: stop and save) / save the view as PNG"),

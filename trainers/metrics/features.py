@@ -8,12 +8,16 @@ the IS-like score and the class coverage, and its argmax says which class a gene
 label accuracy, InfoGAN code accuracy). On datasets with known factors (``digits``) a second head regresses
 them (slant, width, ...) so continuous InfoGAN codes can be correlated with ground truth.
 
-Cached as safetensors (never a pickle) with the held-out accuracy in its header.
+Cached as safetensors (never a pickle) with the held-out accuracy in its header. The embedded ``digits``
+classifier ships with GAN Studio in ``assets/classifiers`` (``python assets/classifiers/rebuild.py`` makes it
+again), so its scores come at once; others are trained on first use (a minute or two on a CPU, with
+progress) and cached.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -194,20 +198,35 @@ def train_extractor(data: ArrayData, steps: int | None = None, batch_size: int =
     return ex
 
 
+def file_name(data: ArrayData) -> str:
+    arch = "lenet" if data.sample_shape[0] == 1 else "cnn"
+    return f"{data.name}-{data.fingerprint()}-{arch}-v{VERSION}.safetensors"
+
+
 def cache_path(data: ArrayData) -> Path:
-    c = data.sample_shape[0]
-    arch = "lenet" if c == 1 else "cnn"
-    return cache_dir() / "classifiers" / f"{data.name}-{data.fingerprint()}-{arch}-v{VERSION}.safetensors"
+    return cache_dir() / "classifiers" / file_name(data)
+
+
+def bundled_dir() -> Path:
+    """``GANSTUDIO_CLASSIFIERS`` if set, else assets/classifiers of the source checkout."""
+    env = os.environ.get("GANSTUDIO_CLASSIFIERS")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "assets" / "classifiers"
+
+
+def bundled_path(data: ArrayData) -> Path:
+    return bundled_dir() / file_name(data)
 
 
 def get_extractor(data: ArrayData, device: torch.device | str = "cpu", progress: Progress | None = None,
                   use_cache: bool = True) -> FeatureExtractor:
-    """The dataset's feature classifier: from the cache when there and intact, else trained and cached."""
+    """The dataset's feature classifier: the one shipped for it, or from the cache when there and intact, else
+    trained and cached. A shipped or cached file is used only when it was trained on exactly this data."""
+    for path in ((bundled_path(data), cache_path(data)) if use_cache else ()):
+        if path.exists():
+            ex = load_extractor(path, data)
+            if ex is not None:
+                return ex.to(device)
     path = cache_path(data)
-    if use_cache and path.exists():
-        ex = load_extractor(path, data)
-        if ex is not None:
-            return ex.to(device)
     ex = train_extractor(data, device=device, progress=progress)
     if use_cache:
         try:

@@ -29,13 +29,15 @@ def family_networks(family: Family, cfg, sample_shape: tuple[int, ...], class_na
                     ) -> tuple[dict[str, nn.Module], InputSpec]:
     """A family's networks and generator-input descriptor for a resolved config and a sample shape."""
     inputs = family.inputs(cfg, tuple(class_names))
-    return family.networks(cfg, tuple(sample_shape), inputs), inputs
+    build = family.variants.get(getattr(cfg, "arch", None), family.networks)
+    return build(cfg, tuple(sample_shape), inputs), inputs
 
 
 def build_networks(spec: Family, *, sample_shape: tuple[int, ...], num_classes: int, z_dim: int, width: int,
-                   cat_codes: int = 0, cont_codes: int = 0) -> dict[str, nn.Module]:
+                   cat_codes: int = 0, cont_codes: int = 0, arch: str | None = None) -> dict[str, nn.Module]:
     """``family_networks`` from loose settings (benchmarks and tests build nets without a full config)."""
-    cfg = SimpleNamespace(z_dim=z_dim, width=width, cat_codes=cat_codes, cont_codes=cont_codes)
+    cfg = SimpleNamespace(z_dim=z_dim, width=width, cat_codes=cat_codes, cont_codes=cont_codes,
+                          arch=arch or spec.defaults.get("arch"))
     names = tuple(str(k) for k in range(num_classes))
     return family_networks(spec, cfg, sample_shape, names)[0]
 

@@ -2,8 +2,17 @@
 recovers c from G's output, and L_I (``trainers.losses.info_loss``), a lower bound on the mutual information
 I(c; G(z, c)), is added to both D's (with Q) and G's objective with weight λ (``info_weight``).
 
-Networks: DCGAN's conv nets; Q = Linear(features → 128) → BN → LeakyReLU → logits of each categorical code ‖
-means of the continuous codes.
+Networks (``--arch``): ``infogan`` (the default) are the paper's MNIST nets, as the official code writes them:
+
+    G: in → fc 1024 → BN → ReLU → fc 128·(S/4)² → BN → ReLU → deconv 64 → BN → ReLU → deconv C → tanh
+    D: conv 64 → LReLU → conv 128 → BN → LReLU → fc 1024 → BN → LReLU  (the features D and Q share)
+    D's head: fc 1;  Q: fc 128 → BN → LReLU → logits of each categorical code ‖ means of the continuous codes
+
+(w = ``--width`` scales 64/128/1024 as w, 2w, 16w.) ``dcgan`` is DCGAN's conv nets with the same Q head: what
+runs trained before the paper's nets came in were built with. A generator whose first layer is a conv
+transpose of the one-hot code mixes the code into space at once; the paper's fully connected first layers let
+the categorical code pick a whole digit, which on digits and MNIST lifts the matched code accuracy from
+about 0.2 to 0.9 and beyond at the same number of steps.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..inputs import InputSpec, latent_layout
+from .blocks import Discriminator, Generator, dcgan_init
 from .dcgan import BCE_STATS
 from .dcgan import networks as conv_networks
 from .registry import ADAM, Family, register
@@ -36,12 +46,60 @@ class QHead(nn.Module):
         return logits, out[:, start:]
 
 
+class PaperGenerator(nn.Module):
+    """The paper's MNIST generator, for S = 28 (7 → 14 → 28), 32 or 64 px (S/4 → S/2 → S)."""
+
+    def __init__(self, in_dim: int, size: int, channels: int, width: int = 64):
+        super().__init__()
+        s0 = size // 4
+        self.s0, self.ch = s0, 2 * width
+        self.fc = nn.Sequential(
+            nn.Linear(in_dim, 16 * width), nn.BatchNorm1d(16 * width), nn.ReLU(True),  # 1024
+            nn.Linear(16 * width, self.ch * s0 * s0), nn.BatchNorm1d(self.ch * s0 * s0), nn.ReLU(True))
+        self.net = nn.Sequential(  # 128 × S/4 × S/4
+            nn.ConvTranspose2d(self.ch, width, 4, 2, 1), nn.BatchNorm2d(width), nn.ReLU(True),  # 64 × S/2 × S/2
+            nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh())  # C × S × S
+        self.apply(dcgan_init)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.net(self.fc(h).view(h.shape[0], self.ch, self.s0, self.s0))
+
+    def first_block(self, h: torch.Tensor) -> torch.Tensor:
+        """The 1024 units after the first fully connected layer (GANSpace's PCA space)."""
+        return self.fc[:3](h)
+
+
+class PaperTrunk(nn.Module):
+    """The paper's MNIST discriminator body: (C, S, S) → 1024 features shared by D's head and Q."""
+
+    def __init__(self, size: int, channels: int, width: int = 64):
+        super().__init__()
+        s4 = size // 4
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.1, True),  # 64 × S/2 × S/2
+            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.1, True),  # 128 × S/4²
+            nn.Flatten(), nn.Linear(2 * width * s4 * s4, 16 * width), nn.BatchNorm1d(16 * width),
+            nn.LeakyReLU(0.1, True))  # 1024
+        self.out_dim = 16 * width
+        self.apply(dcgan_init)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def paper_networks(cfg, sample_shape, inputs: InputSpec) -> dict[str, nn.Module]:
+    c, s, _ = sample_shape
+    g_body = PaperGenerator(inputs.in_dim, s, c, cfg.width)
+    trunk = PaperTrunk(s, c, cfg.width)
+    return {"G": Generator(g_body, inputs), "D": Discriminator(trunk), "Q": QHead(trunk.out_dim, inputs)}
+
+
 def with_codes(cfg, class_names=()) -> InputSpec:
     """z ‖ one-hot categorical code ‖ continuous codes ~ U[-1, 1]."""
     return latent_layout(cfg.z_dim, 0, (cfg.cat_codes,) if cfg.cat_codes else (), cfg.cont_codes)
 
 
-def networks(cfg, sample_shape, inputs: InputSpec) -> dict[str, nn.Module]:
+def dcgan_networks(cfg, sample_shape, inputs: InputSpec) -> dict[str, nn.Module]:
     nets = conv_networks(cfg, sample_shape, inputs)
     nets["Q"] = QHead(nets["D"].trunk.out_dim, inputs)
     return nets
@@ -54,9 +112,10 @@ def check(cfg) -> None:
 
 register(Family(
     "infogan", "InfoGAN: categorical + continuous codes, Q shares D's trunk (Chen et al. 2016)",
-    algorithm="adversarial", networks=networks, inputs=with_codes,
+    algorithm="adversarial", networks=paper_networks, inputs=with_codes,
+    variants={"infogan": paper_networks, "dcgan": dcgan_networks}, legacy_arch="dcgan",
     defaults=dict(ADAM, lr_g=1e-3, lr_d=2e-4, batch_size=128, z_dim=62, cat_codes=10, cont_codes=2,
-                  info_weight=1.0, cont_weight=0.5),
+                  info_weight=1.0, cont_weight=0.5, arch="infogan"),
     stats=BCE_STATS + ("loss_info", "info_acc"), check=check,
     options={"loss": "bce", "arch": "conv", "info": True},
 ))

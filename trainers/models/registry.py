@@ -8,6 +8,7 @@ A family is declared once, in its own file, with ``register(Family(...))``:
 - ``inputs(cfg, class_names)`` → the generator-input descriptor (``trainers.inputs.InputSpec``);
 - ``batches``: what each training step is fed (a kind of ``trainers.data.samplers.SAMPLERS``), or a
   ``sampler(cfg, load, device, dist)`` of its own;
+- ``variants``: other network designs a user can pick with ``--arch`` (InfoGAN: the paper's nets or DCGAN's);
 - ``defaults``: its published recipe (fields of ``TrainConfig``); ``players``: the updates a user may step
   by hand while paused (the one named ``step_player`` counts as a training step); ``stats``: what it reports.
 """
@@ -39,6 +40,10 @@ class Family:
     image_sizes: Any = CONV_SIZES  # sides it can make
     options: dict = field(default_factory=dict)  # algorithm-specific settings (loss, conditioning, ...)
     check: Callable | None = None  # family-specific validation of a resolved config: raise ConfigError
+    # network variants chosen with --arch (default: ``defaults["arch"]``); ``legacy_arch`` is what a stored
+    # config written before the family had variants was built with
+    variants: dict = field(default_factory=dict)
+    legacy_arch: str | None = None
     sampler: Callable | None = None  # (cfg, load, device, dist) -> a sampler, instead of ``batches``
 
     # -- what the adversarial families' options say (kept as attributes for readers of the old spec) --------
