@@ -399,3 +399,18 @@ def test_inverting_an_image_makes_its_latent_the_current_sample(qtbot, panel, cg
         pass
     assert "not a readable image" in ex.message.text() and ex.state == before
     thread.wait()
+
+
+def test_infogan_code_buttons_say_which_digit_each_value_draws():
+    """The bundled InfoGAN carries its evaluation: each categorical value is labelled with its matched class."""
+    from types import SimpleNamespace
+
+    from ganstudio.bundled import models_dir
+    from ganstudio.explorer.tools.infogan import matched_classes
+    from trainers.checkpoints import read_meta
+
+    ckpt = models_dir() / "infogan-digits" / "checkpoints" / "last.safetensors"
+    step = read_meta(ckpt)[1]["step"]
+    matched = matched_classes(SimpleNamespace(checkpoint=str(ckpt), info={"step": step}))
+    assert sorted(matched["cat"]) == [str(d) for d in range(10)]  # a permutation of the ten digits
+    assert matched_classes(SimpleNamespace(checkpoint=str(ckpt), info={"step": step + 1})) == {}

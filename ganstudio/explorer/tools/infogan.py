@@ -13,6 +13,20 @@ from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 
 
+def matched_classes(ctx: Context) -> dict[str, list[str]]:
+    """For each categorical code, the class each value was matched to by the checkpoint's stored evaluation
+    (``ganstudio eval`` or a run's live evaluation; the bundled models carry theirs), or nothing."""
+    from trainers.metrics.evaluate import stored_result
+
+    try:
+        result = stored_result(ctx.checkpoint, int(ctx.info.get("step", -1)))
+    except (TypeError, ValueError):
+        return {}
+    codes = ((result or {}).get("metrics", {}).get("code_accuracy") or {}).get("codes") or {}
+    return {name: [str(c) for c in d.get("value_to_class", [])] for name, d in codes.items()
+            if isinstance(d, dict)}
+
+
 class InfoGanTool(Tool):
     """InfoGAN's codes: a button per categorical value, sliders for the continuous codes beyond their
     training range, and the paper's figure live: one code swept down the rows, fixed noise across columns."""
@@ -54,6 +68,7 @@ class InfoGanTool(Tool):
         self.groups, self.cont = [], []
         form = QFormLayout(self._body)
         sp = ctx.space
+        matched = matched_classes(ctx)
         self.sweep.blockSignals(True)
         keep = self.sweep.currentText()
         self.sweep.clear()
@@ -65,11 +80,14 @@ class InfoGanTool(Tool):
             grid.setSpacing(3)
             group = QButtonGroup(box)
             group.setExclusive(True)
+            digits = matched.get(name) or []
             for v in range(n):
-                b = QPushButton(str(v))
+                shows = digits[v] if v < len(digits) else None
+                b = QPushButton(f"{v}→{shows}" if shows is not None else str(v))
                 b.setCheckable(True)
-                b.setFixedWidth(36)
-                b.setToolTip(f"{name} = {v}")
+                b.setFixedWidth(52 if shows is not None else 36)
+                b.setToolTip(f"{name} = {v}" + (f": draws mostly class {shows} (matched by ganstudio eval)"
+                                                 if shows is not None else ""))
                 group.addButton(b, v)
                 grid.addWidget(b, v // 5, v % 5)
             group.idClicked.connect(lambda v, k=k: self._on_cat(k, v))
