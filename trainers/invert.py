@@ -44,24 +44,18 @@ class Inversion:
 
 
 def load_target(path: str | Path, shape: tuple[int, ...]) -> torch.Tensor:
-    """An image file as the generator's output would be: (C, S, S) in [-1, 1], centre-cropped and resized."""
-    from PIL import Image, UnidentifiedImageError
+    """An image file as the generator's output would be: (C, S, S) in [-1, 1], centre-cropped and resized as
+    image folders are for training (``trainers.data.real.read_image``)."""
+    from .data.real import image_errors, read_image
 
     c, s, _ = shape
     try:
-        with Image.open(path) as im:
-            im = im.convert("L" if c == 1 else "RGB")
-            w, h = im.size
-            side = min(w, h)
-            im = im.crop(((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side))
-            im = im.resize((s, s), Image.Resampling.LANCZOS)
-            arr = np.asarray(im, dtype=np.float32)
+        arr = read_image(path, s, c)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such image file") from None
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except image_errors() as exc:
         raise ConfigError(f"{path}: not a readable image ({exc}); give a PNG or JPEG") from None
-    arr = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
-    return torch.from_numpy(arr / 127.5 - 1.0)
+    return torch.from_numpy(arr.astype(np.float32) / 127.5 - 1.0)
 
 
 def invert(gen: LoadedGenerator, target: torch.Tensor, steps: int = 300, restarts: int = 8, seed: int = 0,

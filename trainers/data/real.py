@@ -155,20 +155,32 @@ def load_folder(path: str, size: int, channels: int, progress: Callable[[int, in
     return images, classes, skipped
 
 
-def _decode_one(f: Path, size: int, channels: int) -> np.ndarray | None:
+def read_image(f: str | Path, size: int, channels: int) -> np.ndarray:
+    """One image file as (C, size, size) uint8: grey or RGB, centre-cropped to a square, resized (Lanczos).
+    Raises what Pillow raises for a file that is not a readable image (``IMAGE_ERRORS``)."""
+    from PIL import Image
+
+    with Image.open(f) as im:
+        im = im.convert("L" if channels == 1 else "RGB")
+        w, h = im.size
+        side = min(w, h)
+        im = im.crop(((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side))
+        im = im.resize((size, size), Image.Resampling.LANCZOS)
+        arr = np.asarray(im, dtype=np.uint8)
+    return arr[None] if channels == 1 else arr.transpose(2, 0, 1)
+
+
+def image_errors() -> tuple[type[BaseException], ...]:
     from PIL import Image, UnidentifiedImageError
 
+    return (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError)
+
+
+def _decode_one(f: Path, size: int, channels: int) -> np.ndarray | None:
     try:
-        with Image.open(f) as im:
-            im = im.convert("L" if channels == 1 else "RGB")
-            w, h = im.size
-            side = min(w, h)
-            im = im.crop(((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side))
-            im = im.resize((size, size), Image.Resampling.LANCZOS)
-            arr = np.asarray(im, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return read_image(f, size, channels)
+    except image_errors():
         return None
-    return arr[None] if channels == 1 else arr.transpose(2, 0, 1)
 
 
 def _decode_into(out: np.ndarray, files: list[Path], progress: Callable[[int, int], None] | None) -> int:
