@@ -155,6 +155,7 @@ def test_training_evaluates_in_the_background_and_picks_best_by_fid(tiny_run):
 
 def test_eval_cli_json_schema_and_table(tiny_run):
     run, _, _ = tiny_run
+    (run / "eval" / "step_0000012.json").unlink(missing_ok=True)  # the training's own; the CLI writes it again
     env = {"PYTHONPATH": str(ROOT), **{k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}}
     proc = subprocess.run([sys.executable, "-m", "trainers", "eval", str(run), "--json", "--n", "100", "--quiet"],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
@@ -169,6 +170,9 @@ def test_eval_cli_json_schema_and_table(tiny_run):
         assert set(r["metrics"][key]) >= {"value", "floor"}
         assert isinstance(r["metrics"][key]["value"], (int, float))
     assert "label_accuracy" not in r["metrics"]  # DCGAN has no labels to ask for
+    # written into the run folder too, where the app's scores line finds it
+    stored = json.loads((run / "eval" / "step_0000012.json").read_text())
+    assert stored["protocol"]["samples"] == 100 and stored["metrics"]["fid"] == r["metrics"]["fid"]
     table = subprocess.run([sys.executable, "-m", "trainers", "eval", str(run), "--n", "100", "--quiet"],
                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert table.returncode == 0

@@ -333,10 +333,17 @@ def _eval(args) -> int:
     finally:
         for bar in bars.values():
             bar.close()
+    from .checkpoints import resolve_checkpoint_path
+    from .metrics.evaluate import store_result
+
+    # beside its run (eval/step_XXXXXXX.json), where the app's scores line and `best` read evaluations
+    stored = store_result(resolve_checkpoint_path(args.ckpt), result)
     if args.json:
         print(json.dumps(result, indent=1))
     else:
         print(table(result))
+    if stored is not None and not args.quiet:
+        print(f"stored in {stored}", file=sys.stderr)
     return 0
 
 
