@@ -117,20 +117,25 @@ def test_ganstudio_entry_point_dispatches_to_the_cli():
     assert main(["list"]) == 0
 
 
-def test_ctrl_c_stops_with_a_final_checkpoint(tmp_path):
+@pytest.mark.parametrize("signame, says", [("SIGINT", "interrupted"), ("SIGTERM", "SIGTERM received"),
+                                           ("SIGHUP", "SIGHUP received")])
+def test_a_stop_signal_stops_with_a_final_checkpoint(tmp_path, signame, says):
+    """Ctrl+C, and what `timeout`, docker, systemd and SLURM send (SIGTERM) or a closed terminal (SIGHUP):
+    the run stops with a final checkpoint and exits 128 + the signal."""
     import signal
     import time
 
+    sig = getattr(signal, signame)
     out = tmp_path / "long"
     proc = subprocess.Popen([sys.executable, "-m", "trainers", "train", "--model", "gan", "--steps", "100000",
                              "--out", str(out), *TINY], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (out / "checkpoints" / "last.safetensors").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    assert "interrupted: writing a final checkpoint" in err and "stopped at step" in err
+    assert proc.returncode == 128 + sig, err
+    assert f"{says}: writing a final checkpoint" in err and "stopped at step" in err
     step = int(err.split("stopped at step ")[1].split(";")[0])
     info = json.loads(cli("info", out, "--json").stdout)
     assert info["step"] == step and step >= 5  # the SIGINT came after the step-5 checkpoint existed

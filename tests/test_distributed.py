@@ -99,8 +99,10 @@ def test_resume_under_torchrun_continues_the_run(tmp_path):
     assert read_checkpoint(out / "checkpoints" / "last.safetensors").step == 8
 
 
-def test_ctrl_c_stops_every_rank_at_the_same_step_with_a_checkpoint(tmp_path):
-    """A terminal's Ctrl+C reaches torchrun and both workers (twice: torchrun forwards it); they must agree."""
+@pytest.mark.parametrize("how", ["SIGINT to the group", "SIGTERM to torchrun"])
+def test_ctrl_c_stops_every_rank_at_the_same_step_with_a_checkpoint(tmp_path, how):
+    """A terminal's Ctrl+C reaches torchrun and both workers (twice: torchrun forwards it); a scheduler's
+    SIGTERM reaches torchrun, which passes it on. Either way the ranks agree on a step and checkpoint it."""
     import signal
     import time
 
@@ -114,7 +116,10 @@ def test_ctrl_c_stops_every_rank_at_the_same_step_with_a_checkpoint(tmp_path):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (metrics.exists() and len(metrics.read_text().splitlines()) > 5):
         time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
+    if how == "SIGINT to the group":
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
+    else:
+        proc.send_signal(signal.SIGTERM)  # what timeout, systemd or SLURM do: the launcher
     _, err = proc.communicate(timeout=120)
     assert "stopped at step" in err, err[-3000:]
     step = int(err.split("stopped at step ")[1].split(";")[0])

@@ -112,12 +112,14 @@ def _drive(run, show) -> int:
     """Run a training generator to its end from the command line; ``show`` prints what is worth printing.
 
     Exit status: 0, or 1 after an error or a NaN/out-of-memory pause (nobody is here to resume it: the run
-    stops, and a NaN model is not saved), or 130 after Ctrl+C (the run stops with a final checkpoint; a
-    second Ctrl+C quits at once)."""
+    stops, and a NaN model is not saved), or 128 + the signal after Ctrl+C (130), SIGTERM (143: what `timeout`,
+    docker, systemd and SLURM send) or SIGHUP (129: the terminal closed): the run stops with a final
+    checkpoint; a second signal quits at once."""
     from .events import Command, Finished, Message, Paused
 
-    interrupted: list[float] = []
-    old_handler = signal.signal(signal.SIGINT, _sigint_handler(interrupted))
+    interrupted: list[tuple[float, int]] = []
+    handler = _stop_handler(interrupted)
+    old_handlers = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
     status = 0
     stop_sent = False
     try:
@@ -132,15 +134,18 @@ def _drive(run, show) -> int:
             elif isinstance(event, Paused) and event.reason != "user":
                 status, cmd = 1, Command.STOP
             if interrupted and not stop_sent:
-                show.note("interrupted: writing a final checkpoint (Ctrl+C again to quit at once) ...")
-                cmd, status = Command.STOP, 130
+                signum = interrupted[0][1]
+                what = "interrupted" if signum == signal.SIGINT else f"{signal.Signals(signum).name} received"
+                show.note(f"{what}: writing a final checkpoint (Ctrl+C again to quit at once) ...")
+                cmd, status = Command.STOP, 128 + signum
             stop_sent = stop_sent or cmd is Command.STOP
             event = run.send(cmd)
     except KeyboardInterrupt:
         run.close()
-        return 130
+        return 128 + (interrupted[0][1] if interrupted else signal.SIGINT)
     finally:
-        signal.signal(signal.SIGINT, old_handler)
+        for sig, old in old_handlers.items():
+            signal.signal(sig, old)
         show.close()
 
 
@@ -216,22 +221,26 @@ def _print(bar, text: str) -> None:
         print(text, file=sys.stderr)
 
 
-def _sigint_handler(interrupted: list[float]):
-    """First Ctrl+C: note it (the loop stops with a final checkpoint); a second one: give up at once.
+# Signals that stop a run the way Ctrl+C does: a final checkpoint, then exit 128 + signal.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-    Under torchrun a terminal's Ctrl+C reaches each worker twice, from the terminal and forwarded by torchrun,
-    so a repeat within 2 s counts as the same one.
+
+def _stop_handler(interrupted: list[tuple[float, int]]):
+    """First stop signal: note it (the loop stops with a final checkpoint); a second one: give up at once.
+
+    Under torchrun a terminal's Ctrl+C (or a job scheduler's SIGTERM) reaches each worker twice, directly and
+    forwarded by torchrun, so a repeat within 2 s counts as the same one.
     """
     from .distributed import env_world_size
 
-    def on_sigint(signum, frame):
+    def on_signal(signum, frame):
         now = time.monotonic()
-        if interrupted and not (env_world_size() > 1 and now - interrupted[0] < 2.0):
+        if interrupted and not (env_world_size() > 1 and now - interrupted[0][0] < 2.0):
             raise KeyboardInterrupt
         if not interrupted:
-            interrupted.append(now)
+            interrupted.append((now, signum))
 
-    return on_sigint
+    return on_signal
 
 
 def _sample(args) -> int:
