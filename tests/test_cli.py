@@ -148,3 +148,22 @@ def test_resume_keeps_the_recipe(tmp_path):
     assert r.returncode == 2 and "trained with lr_g=0.0002" in r.stderr
     r = cli("train", "--steps", "6", "--out", out, "--resume", "--quiet")  # model, data, ... from the run
     assert r.returncode == 0 and "gan on digits" in r.stderr and "completed at step 6" in r.stderr
+
+
+def test_sample_and_train_refuse_absurd_values_in_one_line(cgan_run, tmp_path):
+    """Issue 18, items 7 and 9: values that used to give tracebacks, a black image, 8 TB of allocation or a
+    silent default now get one line and exit 2; --out's suffix names the format written."""
+    out, _ = cgan_run
+    for args, says in ((["--code", "cat=inf"], "finite"), (["--nrow", "-1"], "--nrow"),
+                       (["--seed", str(2 ** 70)], "--seed"), (["--out", str(tmp_path / "s.gif")], ".png, .jpg")):
+        r = cli("sample", out, "--n", "4", *(["--out", str(tmp_path / "x.png")] if "--out" not in args else []),
+                *args)
+        assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+    jpg = tmp_path / "s.jpg"
+    assert cli("sample", out, "--n", "4", "--out", jpg, "--label", "3").returncode == 0
+    assert jpg.read_bytes()[:3] == b"\xff\xd8\xff" and Image.open(jpg).format == "JPEG"
+    for args, says in ((["--data-limit", "1000000000000"], "--data-limit"), (["--image-size", "0"], "--image-size")):
+        r = cli("train", "--model", "dcgan", "--steps", "2", "--out", tmp_path / "t", *args)
+        assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+    assert "opens the desktop app" in subprocess.run([sys.executable, "-m", "ganstudio", "--help"],
+                                                     capture_output=True, text=True).stdout

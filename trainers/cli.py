@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import time
+from pathlib import Path
 
 from .config import TrainConfig
 from .errors import GanStudioError
@@ -15,7 +16,10 @@ EXIT_USAGE = 2
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=prog, description="GAN Studio: train GANs and take their generators apart.")
+    ap = argparse.ArgumentParser(
+        prog=prog, description="GAN Studio: train GANs and take their generators apart.",
+        epilog=f"`{prog}` alone opens the desktop app; `{prog} RUN_DIR ...` opens those run folders in it."
+        if prog == "ganstudio" else None)
     sub = ap.add_subparsers(dest="command", metavar="{train,sample,info,eval,invert,list}")
 
     t = sub.add_parser("train", help="train a model headless, with a progress bar")
@@ -26,7 +30,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="render a grid of samples from a checkpoint")
     s.add_argument("ckpt", help="a .safetensors checkpoint or a run folder")
     s.add_argument("--n", type=int, default=64)
-    s.add_argument("--out", required=True, help="PNG file to write")
+    s.add_argument("--out", default="samples.png", help="image to write: .png (default samples.png), .jpg or .webp")
     s.add_argument("--label", help="class index or name (conditional models)")
     s.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix an InfoGAN code")
     s.add_argument("--seed", type=int, default=0)
@@ -243,13 +247,26 @@ def _stop_handler(interrupted: list[tuple[float, int]]):
     return on_signal
 
 
+# --out suffix → the format written (the bytes follow the name the user gave)
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+
+
 def _sample(args) -> int:
     from .errors import ConfigError
     from .generator import load_generator
     from .images import save_png, scatter_image, to_uint8_grid
 
+    import math
+
     if not 1 <= args.n <= 4096:
         raise ConfigError(f"--n must be in 1..4096, got {args.n}")
+    if args.nrow is not None and not 1 <= args.nrow <= 4096:
+        raise ConfigError(f"--nrow must be in 1..4096, got {args.nrow}")
+    if not 0 <= args.seed < 2 ** 63:
+        raise ConfigError(f"--seed must be in 0..2**63-1, got {args.seed}")
+    fmt = IMAGE_FORMATS.get(Path(args.out).suffix.lower())
+    if fmt is None:
+        raise ConfigError(f"--out {args.out}: give a .png, .jpg or .webp file name")
     codes = {}
     for item in args.code:
         name, sep, value = item.partition("=")
@@ -259,6 +276,8 @@ def _sample(args) -> int:
             sep = ""
         if not sep:
             raise ConfigError(f"--code {item!r}: write NAME=VALUE, e.g. --code c1=0.5")
+        if not math.isfinite(codes[name.strip()]):
+            raise ConfigError(f"--code {item!r}: the value must be a finite number")
     gen = load_generator(args.ckpt)
     images = gen.render(gen.latent(args.n, args.seed, args.label, codes))
     if images.dim() == 4:
@@ -267,7 +286,7 @@ def _sample(args) -> int:
     else:
         array = scatter_image(images.numpy())
     try:
-        path = save_png(array, args.out)
+        path = save_png(array, args.out, fmt)
     except OSError as exc:
         raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
     print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {args.n} samples, step {gen.meta['step']})")

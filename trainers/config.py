@@ -117,6 +117,7 @@ def cli_options() -> list[tuple[str, dataclasses.Field]]:
 
 
 EVAL_EVERY = 1000  # default evaluation interval on labelled image datasets
+MAX_DATA_LIMIT = 10_000_000  # --data-limit beyond this would only ask the embedded sets for terabytes
 EVAL_SAMPLES = 2000
 
 # Fields that define the networks: a resumed run or a loaded checkpoint must agree on these.
@@ -153,6 +154,10 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         if getattr(r, key) is None:
             setattr(r, key, 0 if key in ("cat_codes", "cont_codes") else 0.0)
 
+    if cfg.image_size is not None and (isinstance(cfg.image_size, bool) or not isinstance(cfg.image_size, int)
+                                       or cfg.image_size < 1):
+        raise ConfigError(f"--image-size must be a positive number of pixels, got {cfg.image_size}; leave it "
+                          "out for the dataset's own size")
     is_image = info.kind == "image"
     if is_image:
         r.image_size = r.image_size or info.size
@@ -195,7 +200,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     _check_int(r, "checkpoint_every", 1)
     _check_int(r, "seed", 0, 2 ** 63 - 1)
     if r.data_limit is not None:
-        _check_int(r, "data_limit", 1)
+        _check_int(r, "data_limit", 1, MAX_DATA_LIMIT)
     for key in ("lr_g", "lr_d"):
         v = getattr(r, key)
         if v is None and key not in spec.defaults:

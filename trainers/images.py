@@ -34,12 +34,12 @@ def scatter_image(fake: np.ndarray, real: np.ndarray | None = None, size: int = 
     return img.clip(0, 255).astype(np.uint8)
 
 
-def save_png(array: np.ndarray, path: str | Path) -> Path:
-    """Write an (H, W[, 3]) uint8 array atomically as PNG."""
+def save_png(array: np.ndarray, path: str | Path, fmt: str = "PNG") -> Path:
+    """Write an (H, W[, 3]) uint8 array atomically as PNG (or ``fmt``: JPEG, WEBP)."""
     from PIL import Image
 
     from .atomic import atomic_write
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(path, lambda tmp: Image.fromarray(array).save(tmp, format="PNG"))
+    return atomic_write(path, lambda tmp: Image.fromarray(array).save(tmp, format=fmt))
