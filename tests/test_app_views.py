@@ -337,3 +337,17 @@ def test_sample_grid_caption_says_what_the_columns_are():
         "one value of the categorical code")
     assert grid_caption({"codes": [{"name": "c1", "kind": "continuous"}]}) == "fixed latent"
     assert grid_caption({}) == "fixed latent"
+
+
+def test_return_in_the_new_run_dialog_starts_the_run(dialog, qtbot, monkeypatch):
+    """Return in a field starts the run; it used to open the runs-folder picker (the first auto-default)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog, QFileDialog
+
+    opened = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: opened.append(a) or "")
+    assert dialog.validate()
+    dialog.name.setFocus()
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    assert dialog.result() == QDialog.DialogCode.Accepted and not opened

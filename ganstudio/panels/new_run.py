@@ -115,8 +115,13 @@ class NewRunDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.start_btn = QPushButton("Start training")
         self.start_btn.setObjectName("primary")
-        self.start_btn.setDefault(True)
         self.buttons.addButton(self.start_btn, QDialogButtonBox.ButtonRole.AcceptRole)
+        # Return starts the run: no other button may become the dialog's default (issue 18, item 14; Return
+        # used to open the runs-folder picker, the first auto-default button)
+        for b in (root_btn, data_root_btn, reset, self.buttons.button(QDialogButtonBox.StandardButton.Cancel)):
+            b.setAutoDefault(False)
+            b.setDefault(False)
+        self.start_btn.setDefault(True)
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
 
