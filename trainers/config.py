@@ -154,11 +154,12 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         if getattr(r, key) is None:
             setattr(r, key, 0 if key in ("cat_codes", "cont_codes") else 0.0)
 
-    if cfg.image_size is not None and (isinstance(cfg.image_size, bool) or not isinstance(cfg.image_size, int)
-                                       or cfg.image_size < 1):
+    is_image = info.kind == "image"
+    # (a resolved points config stores 0: no image side)
+    if is_image and cfg.image_size is not None and (isinstance(cfg.image_size, bool)
+                                                    or not isinstance(cfg.image_size, int) or cfg.image_size < 1):
         raise ConfigError(f"--image-size must be a positive number of pixels, got {cfg.image_size}; leave it "
                           "out for the dataset's own size")
-    is_image = info.kind == "image"
     if is_image:
         r.image_size = r.image_size or info.size
         r.channels = r.channels or info.channels
