@@ -96,14 +96,19 @@ class TrainConfig:
 
     @classmethod
     def from_stored(cls, d: dict) -> "TrainConfig":
-        """A config read back from a checkpoint or run folder. One written before families had network variants
-        (no ``arch``) means the design its family was built with then (``Family.legacy_arch``)."""
-        if "arch" not in d:
-            from .models import MODELS
+        """A config read back from a checkpoint or run folder (``stored_fields``)."""
+        return cls.from_dict(stored_fields(d))
 
-            family = MODELS.get(d.get("model"))
-            d = {**d, "arch": family.legacy_arch if family is not None else None}
-        return cls.from_dict(d)
+
+def stored_fields(d: dict) -> dict:
+    """A stored config's fields as they read today. One written before families had network variants (no
+    ``arch``) means the design its family was built with then (``Family.legacy_arch``)."""
+    if "arch" in d:
+        return d
+    from .models import MODELS
+
+    family = MODELS.get(d.get("model"))
+    return {**d, "arch": family.legacy_arch if family is not None else None}
 
 
 def default(key: str):

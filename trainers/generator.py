@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from . import checkpoints as ck
-from .config import TrainConfig, resolve
+from .config import TrainConfig, resolve, stored_fields
 from .errors import CheckpointError, ConfigError
 from .inputs import InputSpec
 from .models import MODELS, Generator, family_networks
@@ -181,9 +181,8 @@ _OFF = {"ema": (None, 0, 0.0), "lr_decay": (None, "none"), "data_b": (None,)}
 
 def run_lineage(meta: dict) -> str:
     stored = meta.get("config", {})
-    if isinstance(stored, dict) and "arch" not in stored:  # as TrainConfig.from_stored reads it
-        family = MODELS.get(stored.get("model"))
-        stored = {**stored, "arch": family.legacy_arch if family is not None else None}
+    if isinstance(stored, dict):
+        stored = stored_fields(stored)  # as TrainConfig.from_stored reads it
     cfg = {k: v for k, v in stored.items() if k not in _NOT_LINEAGE and not (k in _OFF and v in _OFF[k])}
     model = {k: v for k, v in meta.get("model", {}).items() if k != "inputs"}  # derived from the rest
     ident = {"config": cfg, "data": meta.get("data", {}).get("fingerprint"), "model": model}

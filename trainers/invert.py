@@ -105,8 +105,7 @@ def invert(gen: LoadedGenerator, target: torch.Tensor, steps: int = 300, restart
 
     def loss_of(h: torch.Tensor) -> torch.Tensor:
         err = (gen.G.from_flat(h) - x).pow(2).flatten(1).mean(1)
-        z = params["z"] if "z" in params else h[:, :0]
-        return err + Z_PRIOR * z.pow(2).mean(1) if z.numel() else err
+        return err + Z_PRIOR * params["z"].pow(2).mean(1) if "z" in params else err
 
     G = gen.G
     G.eval()

@@ -28,8 +28,8 @@ def invert_file_interactive(panel) -> None:
 
 def invert_real_sample(panel) -> None:
     if _ready(panel):
-        panel.__dict__["_invert_seed"] = panel.__dict__.get("_invert_seed", -1) + 1  # a new sample each time
-        start_inversion(panel, sample_seed=panel.__dict__["_invert_seed"])
+        panel._invert_seed = getattr(panel, "_invert_seed", -1) + 1  # a new sample each time
+        start_inversion(panel, sample_seed=panel._invert_seed)
 
 
 def start_inversion(panel, image: str | None = None, sample_seed: int = 0, steps: int = STEPS,
@@ -37,7 +37,7 @@ def start_inversion(panel, image: str | None = None, sample_seed: int = 0, steps
     """Start inverting into the open model; the result becomes the current sample when it arrives."""
     stop(panel)
     thread = InvertThread(panel.ctx.checkpoint, image, sample_seed, steps, parent=panel)
-    panel.__dict__["_invert_thread"] = thread
+    panel._invert_thread = thread
     ctx = panel.ctx
     dialog = None
     if show_progress:
@@ -56,7 +56,7 @@ def start_inversion(panel, image: str | None = None, sample_seed: int = 0, steps
 
 
 def stop(panel) -> None:
-    thread = panel.__dict__.pop("_invert_thread", None)
+    thread, panel._invert_thread = getattr(panel, "_invert_thread", None), None
     if thread is not None:
         thread.cancel()
         thread.wait()
@@ -86,4 +86,4 @@ def _apply(panel, ctx, r: dict) -> None:
     panel.show_message("info", f"Inverted {r['source']}: reconstruction error {r['mse']:.4f} (random start "
                        f"{r['start_mse']:.4f})" + "".join(f" · {b}" for b in bits if b) + ". Edit on from here; "
                        "Ctrl+Z goes back")
-    panel.__dict__["last_inversion"] = r
+    panel.last_inversion = r
