@@ -2,6 +2,8 @@
 announce, merges drags into one undo step, undoes and redoes, and keeps or resets the state when another
 generator opens."""
 
+import json
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -143,3 +145,71 @@ def test_events_call_back_in_connection_order_and_can_be_disconnected():
     ev.disconnect(first)
     ev.emit(2)
     assert calls == [("first", 1), ("second", 1), ("second", 2)]
+
+
+# -- damaged latent files: refused with a one-line message, nothing changed -----------------------------------
+MODEL = {"hash": "0123456789abcdef", "lineage": "run1", "family": "infogan", "step": 1200}
+
+
+def _good_doc() -> dict:
+    from ganstudio.explorer.latent import latent_document
+
+    st = ExplorerState(seed=9, base_z=(0.1, -0.2, 0.3, 0.4), truncation=0.8, label=2, cat=(1,), cont=(0.5, -1.5))
+    return latent_document(st, context().space, MODEL)
+
+
+def _deep(doc: dict) -> str:
+    return json.dumps(doc)[:-1] + ', "codes": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+BAD_LATENTS = {  # what a damaged or hand-edited file holds: a change to a good document, or its whole text
+    "version not a number": {"version": "abc"},
+    "version infinite": {"version": math.inf},
+    "seed infinite": {"seed": math.inf},
+    "seed too big": {"seed": 1e30},
+    "seed negative": {"seed": -1},
+    "codes not a mapping": {"codes": [1]},
+    "nested 100k deep": _deep,
+    "category out of range": {"codes": {"cat": 99, "c1": 0.0, "c2": 0.0}},
+    "category negative": {"codes": {"cat": -1, "c1": 0.0, "c2": 0.0}},
+    "category not whole": {"codes": {"cat": 1.5, "c1": 0.0, "c2": 0.0}},
+    "continuous code NaN": {"codes": {"cat": 0, "c1": math.nan, "c2": 0.0}},
+    "z NaN": {"base_z": [math.nan, 0.0, 0.0, 0.0]},
+    "z infinite": {"base_z": [0.0, math.inf, 0.0, 0.0]},
+    "z not numbers": {"base_z": ["a", 0.0, 0.0, 0.0]},
+    "z too short": {"base_z": [0.0, 0.0]},
+    "offsets NaN": {"offsets": [math.nan]},
+    "truncation NaN": {"truncation": math.nan},
+    "truncation infinite": {"truncation": math.inf},
+    "class out of range": {"label": 99},
+    "class not whole": {"label": 2.5},
+    "blend class out of range": {"label_b": 99, "blend": 0.5},
+    "blend weight out of range": {"label_b": 1, "blend": 5.0},
+    "model not a mapping": {"model": "x"},
+}
+
+
+@pytest.mark.parametrize("damage", BAD_LATENTS.values(), ids=BAD_LATENTS.keys())
+def test_a_damaged_latent_file_is_refused_with_a_one_line_message(tmp_path, damage):
+    from ganstudio.explorer.latent import LatentFileError, load_latent
+
+    doc = _good_doc()
+    text = damage(doc) if callable(damage) else json.dumps({**doc, **damage})
+    path = tmp_path / "bad.latent.json"
+    path.write_text(text)
+    current = ExplorerState(seed=3, base_z=(0.0,) * 4, cat=(0,), cont=(0.0, 0.0))
+    with pytest.raises(LatentFileError) as err:
+        load_latent(path, context().space, MODEL, current)
+    assert isinstance(err.value, ValueError)
+    message = str(err.value)
+    assert message.startswith("bad.latent.json") and "\n" not in message and len(message) < 300
+
+
+def test_a_good_latent_file_still_loads_every_field(tmp_path):
+    from ganstudio.explorer.latent import load_latent
+
+    path = tmp_path / "good.json"
+    path.write_text(json.dumps(_good_doc()))
+    st, note = load_latent(path, context().space, MODEL, ExplorerState())
+    assert (st.seed, st.base_z, st.truncation, st.label, st.cat, st.cont) == (
+        9, (0.1, -0.2, 0.3, 0.4), 0.8, 2, (1,), (0.5, -1.5)) and note == ""

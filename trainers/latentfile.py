@@ -9,9 +9,16 @@ and torch-free, so both sides share one definition of the format.
     label, label_name, label_b, blend   the class (and a second class blended in, with its weight)
     codes             {name: value} of the InfoGAN codes
     input             the whole flat input vector (the descriptor's order)
+
+``read_latent`` checks every field before anything uses it: a damaged or hand-edited file is a
+``LatentFileError`` (a ValueError) with a one-line reason, never a value that breaks a later render.
 """
 
 from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
 
 LATENT_FORMAT = "ganstudio-latent"
 LATENT_VERSION = 1
@@ -40,3 +47,113 @@ def latent_file(model: dict, *, z, seed: int = 0, truncation: float = 1.0, base_
     if note:
         doc["note"] = note
     return doc
+
+
+class LatentFileError(ValueError):
+    """A latent file that cannot be used: unreadable, not JSON, or a field with a value it cannot hold. The
+    message is one line for the user (it does not name the file; the caller adds the name)."""
+
+
+MAX_BYTES = 16 * 2**20  # a latent file is a few kB; anything this big is not one
+MAX_SEED = 2**31 - 1  # the explorer's seed box, and what a 32-bit RNG seed takes
+MAX_ABS = 1000.0  # z ~ N(0, I): a value beyond this is damage, not a latent
+TRUNCATION = (0.0, 1.5)
+
+
+def read_latent(path: str | Path) -> dict:
+    """Read and check a latent file (``check_latent``); raises ``LatentFileError`` with a one-line reason."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise LatentFileError(f"is {path.stat().st_size:,} bytes, far too big for a latent file")
+        text = path.read_text()
+    except OSError as exc:
+        raise LatentFileError(f"cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise LatentFileError("is not a latent file (not JSON text); latent files are saved by the explorer's "
+                              "Save latent") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        raise LatentFileError("is not a latent file (not JSON); latent files are saved by the explorer's "
+                              "Save latent") from None
+    except RecursionError:
+        raise LatentFileError("is not a latent file (JSON nested too deeply)") from None
+    return check_latent(doc)
+
+
+def check_latent(doc) -> dict:
+    """``doc`` with every field the format defines checked for its type and range, and filled in with its
+    default where absent (label, label_b: None; blend 0; codes {}; offsets []). Raises ``LatentFileError``.
+
+    What the model must also agree with (z length, class and category counts) is the reader's to check."""
+    if not isinstance(doc, dict) or doc.get("format") != LATENT_FORMAT:
+        raise LatentFileError(f"is not a GAN Studio latent file (no \"format\": \"{LATENT_FORMAT}\")")
+    version = doc.get("version", 1)
+    if not _is_int(version) or version < 1:
+        raise LatentFileError(f"has a damaged version ({_show(version)}); save it again")
+    if version > LATENT_VERSION:
+        raise LatentFileError("was written by a newer GAN Studio; update GAN Studio to read it")
+    out = dict(doc)
+    out["model"] = doc.get("model") or {}
+    if not isinstance(out["model"], dict):
+        raise LatentFileError(f"has a damaged \"model\" ({_show(out['model'])}); save it again")
+    out["seed"] = _int(doc, "seed", 0, 0, MAX_SEED)
+    out["truncation"] = _number(doc, "truncation", 1.0, *TRUNCATION)
+    out["base_z"] = _numbers(doc, "base_z", None)
+    out["offsets"] = _numbers(doc, "offsets", [])
+    out["label"] = None if doc.get("label") is None else _int(doc, "label", 0, 0, 1 << 20)
+    out["label_b"] = None if doc.get("label_b") is None else _int(doc, "label_b", 0, 0, 1 << 20)
+    out["blend"] = _number(doc, "blend", 0.0, 0.0, 1.0)
+    codes = doc.get("codes") or {}
+    if not isinstance(codes, dict):
+        raise LatentFileError(f"has damaged \"codes\" ({_show(codes)}: not {{name: value}}); save it again")
+    for name in codes:
+        _number(codes, name, 0.0, -MAX_ABS, MAX_ABS, f"code {name}")
+    out["codes"] = dict(codes)
+    return out
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _show(v) -> str:
+    """A short quote of a bad value for the message."""
+    try:
+        text = json.dumps(v) if not isinstance(v, float) or math.isfinite(v) else str(v)
+    except (RecursionError, ValueError):
+        text = type(v).__name__
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _damaged(what: str, v, want: str) -> LatentFileError:
+    return LatentFileError(f"has a damaged {what} ({_show(v)}; it must be {want}); save it again")
+
+
+def _int(doc: dict, key: str, default: int, lo: int, hi: int) -> int:
+    v = doc.get(key, default)
+    if not _is_int(v) or not lo <= v <= hi:
+        raise _damaged(key, v, f"a whole number from {lo:,} to {hi:,}")
+    return v
+
+
+def _number(doc: dict, key: str, default: float, lo: float, hi: float, what: str | None = None) -> float:
+    v = doc.get(key, default)
+    if _is_int(v):
+        v = float(v)
+    if not isinstance(v, float) or not math.isfinite(v) or not lo <= v <= hi:
+        raise _damaged(what or key, v, f"a number from {lo:g} to {hi:g}")
+    return v
+
+
+def _numbers(doc: dict, key: str, default: list | None) -> list[float]:
+    v = doc.get(key, default)
+    if v is None:
+        raise LatentFileError(f"has no \"{key}\"; save it again")
+    if not isinstance(v, list) or not all(_is_int(x) or isinstance(x, float) for x in v):
+        raise _damaged(key, v, "a list of numbers")
+    bad = [x for x in v if not math.isfinite(x) or abs(x) > MAX_ABS]
+    if bad:
+        raise _damaged(key, bad[0], f"finite, within ±{MAX_ABS:g}")
+    return [float(x) for x in v]

@@ -18,13 +18,9 @@ import numpy as np
 
 from trainers.atomic import atomic_write_text
 from trainers.inputs import InputSpec, latent_layout
-from trainers.latentfile import LATENT_FORMAT, LATENT_VERSION, latent_file
+from trainers.latentfile import LatentFileError, latent_file, read_latent
 
 DEFAULT_GROUPS = (("A", ()), ("B", ()), ("C", ()))
-
-
-class LatentFileError(Exception):
-    """A latent file that cannot be used here (unreadable, malformed, or for another model)."""
 
 
 @dataclass(frozen=True)
@@ -294,20 +290,15 @@ def load_latent(path: str | Path, space: Space, model: dict, current: ExplorerSt
     """Read a latent file into a state for the open model; returns (state, note for the user).
 
     The same weights (hash) or another checkpoint of the same run (lineage) are accepted; any other model is
-    refused, because the same z means something else there."""
+    refused, because the same z means something else there. Every value is checked against the format
+    (``trainers.latentfile.read_latent``) and this model's layout first: a damaged file raises
+    ``LatentFileError`` and changes nothing."""
     path = Path(path)
     try:
-        doc = json.loads(path.read_text())
-    except OSError as exc:
-        raise LatentFileError(f"cannot read {path} ({exc.strerror or exc})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise LatentFileError(f"{path.name} is not a latent file (not JSON); latent files are saved by the "
-                              "explorer's Save latent") from None
-    if not isinstance(doc, dict) or doc.get("format") != LATENT_FORMAT:
-        raise LatentFileError(f"{path.name} is not a GAN Studio latent file (no \"format\": \"{LATENT_FORMAT}\")")
-    if int(doc.get("version", 0)) > LATENT_VERSION:
-        raise LatentFileError(f"{path.name} was written by a newer GAN Studio; update GAN Studio to read it")
-    saved = doc.get("model") or {}
+        doc = read_latent(path)
+    except LatentFileError as exc:
+        raise LatentFileError(f"{path.name} {exc}") from None
+    saved = doc["model"]
     note = ""
     if saved.get("hash") != model.get("hash"):
         if saved.get("lineage") and saved.get("lineage") == model.get("lineage"):
@@ -317,24 +308,30 @@ def load_latent(path: str | Path, space: Space, model: dict, current: ExplorerSt
                 f"{path.name} belongs to another model ({saved.get('family', '?')}, step {saved.get('step', '?')}, "
                 f"hash {saved.get('hash', '?')}); the open one is {model.get('family')} (hash {model.get('hash')}). "
                 "The same z means something else in another generator: open the checkpoint it was saved from")
-    try:
-        base = [float(v) for v in doc["base_z"]]
-        offsets = tuple(float(v) for v in doc.get("offsets") or ())
-        codes = doc.get("codes") or {}
-        cat_names = list(space.code_names[: len(space.cat_dims)])
-        cont_names = list(space.code_names[len(space.cat_dims):])
-        cat = tuple(int(codes.get(n, 0)) for n in cat_names)
-        cont = tuple(float(codes.get(n, 0.0)) for n in cont_names)
-        label = int(doc.get("label") or 0)
-        label_b = doc.get("label_b")
-        state = replace(current, seed=int(doc.get("seed", 0)), base_z=tuple(base),
-                        truncation=float(doc.get("truncation", 1.0)), offsets=offsets, label=label,
-                        label_b=None if label_b is None else int(label_b), blend=float(doc.get("blend", 0.0)),
-                        cat=cat, cont=cont)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LatentFileError(f"{path.name}: a latent file with a damaged field ({exc}); save it again") from None
-    if len(state.base_z) != space.z_dim:
-        raise LatentFileError(f"{path.name} holds a z of {len(state.base_z)} values; this model's z has {space.z_dim}")
-    if space.classes and not 0 <= state.label < len(space.classes):
-        raise LatentFileError(f"{path.name}: class {state.label} does not exist in this model")
-    return state, note
+    return _fit(path.name, doc, space, current), note
+
+
+def _fit(name: str, doc: dict, space: Space, current: ExplorerState) -> ExplorerState:
+    """The checked document as a state of this model's layout (z length, classes, code categories)."""
+    if len(doc["base_z"]) != space.z_dim:
+        raise LatentFileError(f"{name} holds a z of {len(doc['base_z'])} values; this model's z has {space.z_dim}")
+    n_classes = len(space.classes)
+    for key in ("label", "label_b"):
+        k = doc[key]
+        if k is not None and n_classes and not k < n_classes:
+            raise LatentFileError(f"{name}: class {k} does not exist in this model (it has {n_classes}: "
+                                  f"0 to {n_classes - 1})")
+    codes = doc["codes"]
+    cat_names = list(space.code_names[: len(space.cat_dims)])
+    cont_names = list(space.code_names[len(space.cat_dims):])
+    cat = []
+    for code, n in zip(cat_names, space.cat_dims):
+        v = codes.get(code, 0)
+        if not float(v).is_integer() or not 0 <= v < n:
+            raise LatentFileError(f"{name}: code {code} = {v:g} does not exist in this model (it takes 0 to {n - 1})")
+        cat.append(int(v))
+    label_b = doc["label_b"] if n_classes else None
+    return replace(current, seed=doc["seed"], base_z=tuple(doc["base_z"]), truncation=doc["truncation"],
+                   offsets=tuple(doc["offsets"]), label=(doc["label"] or 0) if n_classes else 0, label_b=label_b,
+                   blend=doc["blend"] if label_b is not None else 0.0, cat=tuple(cat),
+                   cont=tuple(float(codes.get(c, 0.0)) for c in cont_names))
