@@ -32,7 +32,10 @@ class MainWindow(QMainWindow):
         smoothing = settings.get("plots/smoothing", 0.6, float)
         log_y = settings.get("plots/log_y", False, bool)
         self.runs = RunsPanel()
-        self.view = TrainingView(min(max(smoothing, 0.0), 0.99), log_y)
+        hidden = settings.get_json("plots/hidden", [])
+        self.view = TrainingView(min(max(smoothing, 0.0), 0.99), log_y,
+                                 hidden_plots=[h for h in hidden if isinstance(h, str)] if isinstance(hidden, list) else [],
+                                 x_mode=settings.get("plots/x_axis", "step", str))
         self.tabs = StillTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.view, "Training")
@@ -152,6 +155,7 @@ class MainWindow(QMainWindow):
         v.samples.sig_export_gif.connect(self.export_gif)
         v.samples.sig_export_png.connect(self.export_png)
         v.curves.sig_settings_changed.connect(self._on_plot_settings)
+        v.curves.sig_view_changed.connect(self._on_plot_view)
         self.tabs.currentChanged.connect(self._on_tab)
 
     # -- the runs (kept by the switchboard) ---------------------------------------------------------------
@@ -334,6 +338,10 @@ class MainWindow(QMainWindow):
     def _on_plot_settings(self, smoothing: float, log_y: bool) -> None:
         settings.put("plots/smoothing", smoothing)
         settings.put("plots/log_y", log_y)
+
+    def _on_plot_view(self) -> None:
+        settings.put_json("plots/hidden", sorted(self.view.curves.hidden_plots))
+        settings.put("plots/x_axis", self.view.curves.x_mode)
 
     # -- persistence and shutdown --------------------------------------------------------------------------
     def _restore_settings(self) -> None:

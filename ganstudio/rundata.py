@@ -130,6 +130,8 @@ class RunData:
     latest: dict[str, float] = field(default_factory=dict)
     series: dict[str, Series] = field(default_factory=dict)
     snapshots: list[Snapshot] = field(default_factory=list)
+    clock: Series = field(default_factory=Series)  # step → seconds since the run started (relative x axis)
+    wall_clock: Series = field(default_factory=Series)  # step → wall-clock seconds (wall-time x axis)
     version: int = 0  # bumped on every change the views should pick up
 
     @property
@@ -173,20 +175,24 @@ class RunData:
             return
         self.step = int(step)
         t = record.get("time")
-        if isinstance(t, (int, float)):
+        if isinstance(t, (int, float)) and not isinstance(t, bool):
             self.time = float(t)
+            self.clock.append(float(step), float(t))
+        wall = record.get("wall")
+        if isinstance(wall, (int, float)) and not isinstance(wall, bool):
+            self.wall_clock.append(float(step), float(wall))
         self.version += 1
 
     def truncate_after(self, step: int) -> None:
         """A resumed run restarts at its checkpoint's step: forget what came after."""
-        for s in self.series.values():
+        for s in (*self.series.values(), self.clock, self.wall_clock):
             s.truncate_after(step)
         self.snapshots = [s for s in self.snapshots if s.step <= step]
         self.step = min(self.step, step)
         self.version += 1
 
     def clear_metrics(self) -> None:
-        for s in self.series.values():
+        for s in (*self.series.values(), self.clock, self.wall_clock):
             s.n = 0
             s.version += 1
         self.latest.clear()

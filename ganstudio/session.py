@@ -131,7 +131,7 @@ class RunSession(QObject):
 
         d = self.data
         if isinstance(event, ev.Stats):
-            d.add_record({"step": event.step, "time": event.time, **event.values})
+            d.add_record({"step": event.step, "time": event.time, "wall": time.time(), **event.values})
             self._update_rate(event.time, event.step)
             self.sig_data.emit()
             self.sig_changed.emit()

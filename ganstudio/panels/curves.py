@@ -1,59 +1,23 @@
-"""Live training curves (pyqtgraph): one plot per family of metrics, shared step axis, smoothing, log
-scale, overlays of other runs. Fluid at a million points: numpy buffers, incremental smoothing, peak
+"""Live training curves (pyqtgraph): one plot per family of metrics, stacked in a splitter the user resizes,
+with a shared x axis (step, relative time or wall time), smoothing, log scale, overlays of other runs, and a
+menu of which plots to show. Fluid at a million points: numpy buffers, incremental smoothing, peak
 downsampling and clip-to-view (pyqtgraph's scrollingPlots example), and redraws only when data changed."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QMenu, QPushButton,
+                               QSplitter, QToolButton, QVBoxLayout, QWidget)
 from superqt import QLabeledDoubleSlider
 
 from .. import theme
-from ..rundata import RunData, Series, ema
+from ..rundata import RunData
+from .curve_parts import X_LABELS, X_MODES, Curve, PlotBox, is_sparse, legend_html, nice_ceiling, x_values
 
-
-def nice_ceiling(x: float) -> float:
-    """The smallest 1, 2 or 5 × 10^k at or above x."""
-    if x <= 0:
-        return 1.0
-    exp = math.floor(math.log10(x))
-    for m in (1, 2, 5, 10):
-        if m * 10 ** exp >= x:
-            return float(m * 10 ** exp)
-    return float(10 ** (exp + 1))
-
-
-@dataclass
-class _Smoothed:
-    alpha: float
-    version: int
-    n: int
-    out: Series
-    state: tuple[float, int]
-
-
-class _Curve:
-    def __init__(self, run: RunData, key: str, item: pg.PlotDataItem, raw: pg.PlotDataItem):
-        self.run, self.key, self.item, self.raw = run, key, item, raw
-        self.cache: _Smoothed | None = None
-        self.x = self.y = np.empty(0)  # what was last given to the item (before pyqtgraph clips/downsamples)
-        self.drawn = (-1, -1, -1.0)  # (n, version, alpha) last pushed to the items
-        self.sparse = False  # evaluations: drawn as they are, with markers
-
-    def smoothed(self, s: Series, alpha: float) -> np.ndarray:
-        c = self.cache
-        if c is None or c.alpha != alpha or c.version != s.version or c.n > s.n:
-            c = self.cache = _Smoothed(alpha, s.version, 0, Series(max(1024, s.n)), (0.0, 0))
-        if c.n < s.n:
-            y, c.state = ema(s.y[c.n:], alpha, c.state)
-            c.out.extend(s.x[c.n:], y)
-            c.n = s.n
-        return c.out.y
+__all__ = ["CurvesPanel", "nice_ceiling"]
 
 
 class CurvesPanel(QWidget):
@@ -63,45 +27,89 @@ class CurvesPanel(QWidget):
 
     sig_settings_changed = Signal(float, bool)
     """(smoothing, log scale) after the user changed them, for persisting."""
+    sig_view_changed = Signal()
+    """The user hid or showed a plot or chose another x axis (``hidden_plots``, ``x_mode``), for persisting."""
 
-    def __init__(self, parent: QWidget | None = None, smoothing: float = 0.6, log_y: bool = False):
+    def __init__(self, parent: QWidget | None = None, smoothing: float = 0.6, log_y: bool = False,
+                 hidden: tuple[str, ...] | list[str] = (), x_mode: str = "step"):
         super().__init__(parent)
         self._primary: RunData | None = None
         self._overlays: list[RunData] = []
-        self._plots: dict[str, pg.PlotItem] = {}
-        self._spare: dict[str, pg.PlotItem] = {}
-        self._curves: dict[tuple[int, str], _Curve] = {}
+        self._plots: dict[str, pg.PlotItem] = {}  # plots that have curves, in the order they appeared
+        self._boxes: dict[str, PlotBox] = {}
+        self._curves: dict[tuple[int, str], Curve] = {}
+        self.hidden_plots: set[str] = {h for h in hidden if h in theme.PLOTS}
+        self.x_mode = x_mode if x_mode in X_MODES else "step"
         self._dirty = True
         self._queue: list[str | None] = []
-        self._follow, self._x_hi, self._setting_range = True, 0.0, False
+        self._follow, self._x_hi = True, 0.0
+        self._master: pg.PlotItem | None = None
+        self._shown: list[str] = []  # the plots the splitter shows
 
         self.smoothing = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         self.smoothing.setRange(0.0, 0.99)
         self.smoothing.setDecimals(2)
         self.smoothing.setValue(smoothing)
         self.smoothing.setToolTip("Exponential moving average of the curves (TensorBoard's smoothing); "
-                                  "the raw values stay visible, faint")
-        self.smoothing.setMaximumWidth(220)
+                                  "the raw values stay visible, faint. Evaluations are drawn as measured.")
+        self.smoothing.setMaximumWidth(200)
         self.log_y = QCheckBox("Log scale")
         self.log_y.setChecked(log_y)
         self.log_y.setToolTip("Logarithmic y axes (L)")
         self.reset_btn = QPushButton("Fit")
         self.reset_btn.setToolTip("Zoom to fit all points and follow new ones again (Ctrl+0)")
         self.reset_btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.reset_btn.setMinimumWidth(0)
+        self.reset_btn.setStyleSheet("padding: 3px 10px;")
+        self.plots_btn = QToolButton()
+        self.plots_btn.setText("Plots")
+        self.plots_btn.setToolTip("Which plots to show, and the x axis: step, seconds since each run started "
+                                  "(compares runs of different speeds) or wall-clock time. Drag the lines "
+                                  "between plots to resize them.")
+        self.plots_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.plots_btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.plots_menu = QMenu(self)
+        self.plots_menu.setToolTipsVisible(True)
+        self.plots_menu.addSection("Show")
+        self.plot_actions: dict[str, QAction] = {}
+        for name in theme.PLOTS:
+            act = self.plots_menu.addAction(name)
+            act.setCheckable(True)
+            act.setChecked(name not in self.hidden_plots)
+            act.setToolTip(theme.PLOT_HELP.get(name, ""))
+            act.toggled.connect(lambda on, n=name: self.set_plot_visible(n, on))
+            self.plot_actions[name] = act
+        self.plots_menu.addSection("X axis")
+        group = QActionGroup(self)
+        self.x_actions: dict[str, QAction] = {}
+        for key, text in X_MODES.items():
+            act = self.plots_menu.addAction(text)
+            act.setCheckable(True)
+            act.setChecked(key == self.x_mode)
+            act.setActionGroup(group)
+            act.triggered.connect(lambda _=False, k=key: self.set_x_mode(k))
+            self.x_actions[key] = act
+        self.plots_btn.setMenu(self.plots_menu)
         self.points_label = QLabel("")
         self.points_label.setObjectName("muted")
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 0)
         bar.addWidget(QLabel("Smoothing"))
         bar.addWidget(self.smoothing)
-        bar.addSpacing(12)
+        bar.addSpacing(8)
         bar.addWidget(self.log_y)
+        bar.addWidget(self.plots_btn)
         bar.addWidget(self.reset_btn)
         bar.addStretch(1)
         bar.addWidget(self.points_label)
 
-        self.canvas = pg.GraphicsLayoutWidget()
-        self.canvas.ci.setSpacing(6)
+        self.canvas = QSplitter(Qt.Orientation.Vertical)
+        self.canvas.setChildrenCollapsible(False)
+        self.canvas.setHandleWidth(5)
+        for name in theme.PLOTS:  # built now (a few ms each), shown when their first curve arrives
+            box = self._boxes[name] = PlotBox(self._new_plot(name))
+            box.hide()
+            self.canvas.addWidget(box)
         self.empty = QLabel("Curves appear here as the run trains.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setObjectName("muted")
@@ -112,9 +120,6 @@ class CurvesPanel(QWidget):
         lay.addWidget(self.canvas, 1)
         lay.addWidget(self.empty, 1)
         self.canvas.hide()
-
-        for name in theme.PLOTS:  # built now (a few ms each), shown when their first curve arrives
-            self._spare[name] = self._new_plot(name)
 
         self.smoothing.valueChanged.connect(self._on_settings)
         self.log_y.toggled.connect(self._on_settings)
@@ -130,13 +135,9 @@ class CurvesPanel(QWidget):
         self._overlays = [r for r in overlays if r is not primary]
         for plot in self._plots.values():
             plot.clear()
-            plot.setXLink(None)
-            if plot.legend is not None:
-                plot.legend.clear()
-        self.canvas.ci.clear()
-        self._spare.update(self._plots)  # reused for the next run
         self._plots.clear()
         self._curves.clear()
+        self._relayout()
         self._dirty = True
         self.refresh()
         self.fit()
@@ -151,40 +152,96 @@ class CurvesPanel(QWidget):
             plot.enableAutoRange(y=True)
         self._follow_x()
 
-    def _follow_x(self) -> None:
-        """Grow the step axis in jumps (1-2-5 steps) rather than every frame, so axes repaint rarely."""
-        first = self._first_plot()
-        if first is None or not self._follow:
+    def set_plot_visible(self, name: str, on: bool) -> None:
+        """Show or hide the plot ``name`` (it keeps its curves while hidden; persisted by the window)."""
+        if (name not in self.hidden_plots) == on:
             return
-        x_max = max((s.x[-1] for r in self._runs() for s in r.series.values() if s.n), default=0.0)
-        if x_max > self._x_hi or self._x_hi > 4 * max(x_max, 10):
-            self._x_hi = nice_ceiling(max(x_max * 1.25, 10))
-            self._setting_range = True
-            first.setXRange(0, self._x_hi, padding=0.01)
-            self._setting_range = False
+        (self.hidden_plots.discard if on else self.hidden_plots.add)(name)
+        act = self.plot_actions[name]
+        if act.isChecked() != on:
+            act.setChecked(on)
+        self._relayout()
+        for c in self._curves.values():
+            if c.plot == name:
+                c.drawn = ()
+        self._dirty = True
+        self.refresh()
+        self.sig_view_changed.emit()
 
-    def _first_plot(self) -> pg.PlotItem | None:
-        return next((self._plots[p] for p in theme.PLOTS if p in self._plots), None)
-
-    def _runs(self) -> list[RunData]:
-        return ([self._primary] if self._primary else []) + self._overlays
-
-    def _on_manual_range(self, *_):
-        self._follow = False
+    def set_x_mode(self, mode: str) -> None:
+        """"step", "relative" (seconds since each run started) or "wall" (wall-clock time)."""
+        if mode not in X_MODES or mode == self.x_mode:
+            return
+        self.x_mode = mode
+        self.x_actions[mode].setChecked(True)
+        for plot in self._boxes.values():
+            self._set_bottom_axis(plot.plotItem)
+        for c in self._curves.values():
+            c.drawn = ()
+        self._relayout()
+        self._dirty = True
+        self.refresh()
+        self.fit()
+        self.sig_view_changed.emit()
 
     def toggle_log(self) -> None:
         self.log_y.toggle()
 
     def plot_names(self) -> list[str]:
+        """The plots that have curves, in the order they appeared (hidden ones included)."""
         return list(self._plots)
 
+    def visible_plots(self) -> list[str]:
+        return [p for p in theme.PLOTS if p in self._plots and p not in self.hidden_plots]
+
+    def plot(self, name: str) -> pg.PlotItem:
+        return self._boxes[name].plotItem
+
+    def legend_text(self, name: str) -> str:
+        return self._boxes[name].legend_text
+
     def curve_data(self, key: str, run: RunData | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """What the smoothed curve of ``key`` currently shows (for tests and export)."""
+        """What the curve of ``key`` currently shows (smoothed unless sparse; for tests and export)."""
         run = run or self._primary
         c = self._curves.get((id(run), key))
         if c is None:
             return np.empty(0), np.empty(0)
         return c.x, c.y
+
+    def is_sparse(self, key: str, run: RunData | None = None) -> bool:
+        c = self._curves.get((id(run or self._primary), key))
+        return bool(c and c.sparse)
+
+    # -- the x axis ----------------------------------------------------------------------------------------
+    def _follow_x(self) -> None:
+        """Grow the x axis in jumps (1-2-5 steps) rather than every frame, so axes repaint rarely."""
+        master = self._master
+        if master is None or not self._follow:
+            return
+        shown = [c for c in self._curves.values() if c.x.size and c.plot not in self.hidden_plots]
+        if not shown:
+            return
+        lo = 0.0 if self.x_mode != "wall" else min(float(c.x[0]) for c in shown)
+        span = max(float(c.x[-1]) for c in shown) - lo
+        floor = 10.0 if self.x_mode == "step" else 1.0
+        if lo + span > self._x_hi or self._x_hi - lo > 4 * max(span, floor):
+            self._x_hi = lo + nice_ceiling(max(span * 1.25, floor))
+            master.setXRange(lo, self._x_hi, padding=0.01)
+
+    def _on_manual_range(self, *_):
+        self._follow = False
+
+    def _on_plot_resized(self, vb: pg.ViewBox) -> None:
+        """A plot the splitter has just laid out lines its x axis up with the top plot again (pyqtgraph only
+        re-syncs a linked plot when the plot it follows resizes)."""
+        master = self._master
+        if master is not None and vb is not master.vb and vb.linkedView(pg.ViewBox.XAxis) is master.vb:
+            vb.linkedViewChanged(master.vb, pg.ViewBox.XAxis)
+
+    def _set_bottom_axis(self, plot: pg.PlotItem) -> None:
+        axis = pg.DateAxisItem() if self.x_mode == "wall" else pg.AxisItem("bottom")
+        plot.setAxisItems({"bottom": axis})
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # -- drawing -------------------------------------------------------------------------------------------
     def _on_settings(self, *_):
@@ -196,61 +253,81 @@ class CurvesPanel(QWidget):
 
     def _plot_for(self, name: str) -> pg.PlotItem:
         plot = self._plots.get(name)
-        if plot is not None:
-            return plot
-        plot = self._spare.pop(name, None) or self._new_plot(name)
-        plot.setLogMode(y=self.log_y.isChecked())
-        self._plots[name] = plot
-        self._relayout()
+        if plot is None:
+            plot = self._plots[name] = self._boxes[name].plotItem
+            plot.setLogMode(y=self.log_y.isChecked())
+            self._relayout()
         return plot
 
     def _new_plot(self, name: str) -> pg.PlotItem:
         plot = pg.PlotItem()
-        plot.setTitle(f"<span style='color:{theme.TEXT}'>{name}</span>", size="10pt", justify="left")
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setDownsampling(auto=True, mode="peak")
         plot.setClipToView(True)
         plot.setLogMode(y=self.log_y.isChecked())
-        plot.addLegend(offset=(-8, 8), labelTextColor=theme.TEXT, brush=pg.mkBrush(26, 29, 34, 200),
-                       colCount=2 if name == "Scores" else 1)  # up to four scores in a short plot
+        # x is never auto-ranged: the panel sets it for the whole stack. A plot left on auto would fit its own
+        # points, and through the link drag every plot to it (one evaluation point: a 1-step-wide axis).
+        plot.enableAutoRange(x=False, y=True)
         plot.setMenuEnabled(True)
         plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
+        plot.vb.sigResized.connect(self._on_plot_resized)
         plot.getAxis("left").setWidth(48)
-        # Axes and legends redraw only when their range or entries change, not on every frame: replaying
-        # their text costs more than drawing the curves.
-        for item in (plot.getAxis("left"), plot.getAxis("bottom"), plot.legend, plot.titleLabel):
+        self._set_bottom_axis(plot)
+        # Axes and titles redraw only when their range or text change, not on every frame: replaying their
+        # text costs more than drawing the curves.
+        for item in (plot.getAxis("left"), plot.titleLabel):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        plot.setTitle(f"<b style='color:{theme.TEXT}'>{name}</b>", size="9pt", justify="left")
         help_text = theme.PLOT_HELP.get(name, "")
         if help_text:
             plot.setToolTip(help_text)
         return plot
 
     def _relayout(self) -> None:
-        self.canvas.ci.clear()
-        order = [p for p in theme.PLOTS if p in self._plots]
-        for name in order:  # drop old links first: a new top plot must not end up linked in a cycle
-            self._plots[name].setXLink(None)
-        first = None
-        for row, name in enumerate(order):
+        """Show the plots that have curves and are not hidden, x-linked to the top one, one x axis at the bottom."""
+        order = self.visible_plots()
+        if order != self._shown:  # a plot came or went: share the height out again
+            self._shown = order
+            total = max(self.canvas.height(), 80 * len(order))
+            self.canvas.setSizes([total // len(order) if n in order else 0 for n in self._boxes] if order else [])
+        old = self._master
+        old_range = old.vb.viewRange()[0] if old is not None else None
+        for name, box in self._boxes.items():
+            box.plotItem.setXLink(None)  # drop old links first: a new top plot must not end up in a cycle
+            box.setVisible(name in order)
+        master = self._plots[order[0]] if order else None
+        for k, name in enumerate(order):
             plot = self._plots[name]
-            self.canvas.ci.addItem(plot, row=row, col=0)
-            last = row == len(order) - 1
-            plot.showAxis("bottom", last)  # one step axis for the stack: fewer axes to redraw as x grows
-            plot.setLabel("bottom", "step" if last else None)
-            if first is None:
-                first = plot
-                plot.enableAutoRange(x=False)
+            last = k == len(order) - 1
+            plot.showAxis("bottom", last)  # one x axis for the stack: fewer axes to redraw as x grows
+            plot.setLabel("bottom", X_LABELS[self.x_mode] if last else None)
+            if plot is not master:
+                plot.setXLink(master)
+        self._master = master
+        if master is not None and master is not old:
+            if self._follow or old_range is None:
+                self._x_hi = 0.0
+                self._follow_x()
             else:
-                plot.setXLink(first)
+                master.setXRange(*old_range, padding=0)
+        self._update_legends()
 
-    def _curve_for(self, run: RunData, key: str, overlay: bool) -> _Curve:
+    def _update_legends(self) -> None:
+        names = [r.name for r in self._overlays]
+        for name in self._plots:
+            curves = [c for c in self._curves.values() if c.plot == name]
+            overlaid = [n for n, r in zip(names, self._overlays) if any(c.run is r for c in curves)]
+            text = legend_html(name, [c for c in curves if not c.overlay] or curves, overlaid)
+            if text != self._boxes[name].legend_text:
+                self._boxes[name].set_legend(text)
+
+    def _curve_for(self, run: RunData, key: str, overlay: bool) -> Curve:
         c = self._curves.get((id(run), key))
         if c is not None:
             return c
         style = theme.metric_style(key)
         plot = self._plot_for(style.plot)
         color = pg.mkColor(style.color)
-        name = f"{run.name} · {style.label}" if overlay else style.label
         if overlay:
             pen = pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine)
         else:
@@ -261,19 +338,13 @@ class CurvesPanel(QWidget):
         # Qt's raster engine 10-20× more, and the aliasing is invisible at this opacity).
         raw = plot.plot(pen=pg.mkPen(faint, width=1), antialias=False)
         raw.curve.setSegmentedLineMode("on")
-        if style.sparse:  # evaluations: a handful of points, each worth seeing
-            item = plot.plot(pen=pen, name=name, symbol="o", symbolSize=5, symbolPen=None,
-                             symbolBrush=pg.mkBrush(style.color))
-            raw.hide()
-            c = self._curves[(id(run), key)] = _Curve(run, key, item, raw)
-            c.sparse = True
-            return c
-        item = plot.plot(pen=pen, name=name)
+        item = plot.plot(pen=pen)
         for it, method in ((raw, "peak"), (item, "mean")):  # raw keeps its spikes; the trend stays a clean line
             it.opts["autoDownsampleFactor"] = 1.0  # one bin per pixel column (pyqtgraph's default: 5)
             it.setDownsampling(auto=True, method=method)
             it.setClipToView(True)
-        c = self._curves[(id(run), key)] = _Curve(run, key, item, raw)
+        c = self._curves[(id(run), key)] = Curve(run, key, style.plot, item, raw, overlay)
+        self._update_legends()
         return c
 
     def refresh(self) -> None:
@@ -293,45 +364,67 @@ class CurvesPanel(QWidget):
             if not self._dirty:
                 return
             self._dirty = False
-            self._queue = [p for p in theme.PLOTS if p in self._plots] or [None]
+            self._queue = self.visible_plots() or [None]
         self._update(self._queue.pop(0))
 
     def _update(self, only: str | None) -> None:
-        runs = self._runs()
         alpha = float(self.smoothing.value())
         total = 0
-        for i, run in enumerate(runs):
+        legends = False
+        for i, run in enumerate(self._runs()):
+            densest = max((s.n for k, s in run.series.items() if k not in theme.HIDDEN), default=0)
             for key, s in list(run.series.items()):
                 if key in theme.HIDDEN or s.n == 0:
                     continue
                 total += s.n
-                if only is not None and theme.metric_style(key).plot != only and (id(run), key) in self._curves:
+                plot = theme.metric_style(key).plot
+                if only is not None and plot != only and (id(run), key) in self._curves:
                     continue
                 c = self._curve_for(run, key, overlay=i > 0)
-                state = (s.n, s.version, alpha)
+                if plot in self.hidden_plots:
+                    continue
+                sparse = is_sparse(key, s, densest)
+                state = (s.n, s.version, alpha, self.x_mode, sparse, run.clock.n, run.wall_clock.n)
                 if c.drawn == state:
                     continue
                 c.drawn = state
-                c.x = s.x
-                if c.sparse:
-                    c.y = s.y
-                    c.item.setData(c.x, c.y)
-                    continue
-                if alpha > 0:
-                    c.raw.setData(s.x, s.y)
-                    c.raw.show()
-                    c.y = c.smoothed(s, alpha)
-                else:
-                    c.raw.hide()
-                    c.y = s.y
-                noisy = alpha == 0  # unsmoothed: the cheap way to draw, as for the raw curves
-                if c.item.curve.opts["antialias"] == noisy:
-                    c.item.curve.opts["antialias"] = not noisy
-                    c.item.curve.setSegmentedLineMode("on" if noisy else "auto")
-                    c.item.setDownsampling(auto=True, method="peak" if noisy else "mean")
-                c.item.setData(c.x, c.y)
+                if sparse != c.sparse:
+                    c.set_sparse(sparse)
+                    legends = True
+                self._draw(c, s, alpha)
+        if legends:
+            self._update_legends()
         self._follow_x()
         has = bool(self._curves)
         self.canvas.setVisible(has)
         self.empty.setVisible(not has)
         self.points_label.setText(f"{total:,} points" if total else "")
+
+    def _draw(self, c: Curve, s, alpha: float) -> None:
+        x = x_values(c.run, s.x, self.x_mode)
+        if x.size != s.n:  # no clock for this axis (an old run without wall times): nothing to place
+            c.x = c.y = np.empty(0)
+            c.item.setData([], [])
+            c.raw.setData([], [])
+            return
+        c.x = x
+        if c.sparse:  # measured values as they are, joined by a thin line
+            c.y = s.y
+            c.item.setData(x, c.y)
+            return
+        if alpha > 0:
+            c.raw.setData(x, s.y)
+            c.raw.show()
+            c.y = c.smoothed(s, alpha)
+        else:
+            c.raw.hide()
+            c.y = s.y
+        noisy = alpha == 0  # unsmoothed: the cheap way to draw, as for the raw curves
+        if c.item.curve.opts["antialias"] == noisy:
+            c.item.curve.opts["antialias"] = not noisy
+            c.item.curve.setSegmentedLineMode("on" if noisy else "auto")
+            c.item.setDownsampling(auto=True, method="peak" if noisy else "mean")
+        c.item.setData(x, c.y)
+
+    def _runs(self) -> list[RunData]:
+        return ([self._primary] if self._primary else []) + self._overlays

@@ -74,7 +74,8 @@ class WelcomePage(QWidget):
 class TrainingView(QStackedWidget):
     """Page 0: welcome. Page 1: the run."""
 
-    def __init__(self, smoothing: float, log_y: bool, parent: QWidget | None = None):
+    def __init__(self, smoothing: float, log_y: bool, parent: QWidget | None = None,
+                 hidden_plots: list[str] = (), x_mode: str = "step"):
         super().__init__(parent)
         self.welcome = WelcomePage()
         self.title = QLabel("")
@@ -87,7 +88,7 @@ class TrainingView(QStackedWidget):
         self.progress.setFixedHeight(6)
         self.message_bar = MessageBar()
         self.samples = SamplesPanel()
-        self.curves = CurvesPanel(smoothing=smoothing, log_y=log_y)
+        self.curves = CurvesPanel(smoothing=smoothing, log_y=log_y, hidden=hidden_plots, x_mode=x_mode)
         self.log = LogView()
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(self.samples)
