@@ -103,8 +103,38 @@ def test_latent_tool_seed_sliders_truncation_and_directions_change_the_pixels(qt
     lt.sliders[0].setValue(3.0)
     moved = settle(qtbot, ex)
     assert ex.state.offsets[0] == pytest.approx(3.0) and not np.array_equal(moved, before)
-    grid = ex.images["directions"]  # 6 directions × 7 offsets
-    assert grid.shape[:2] == (6 * 30 + 2, 7 * 30 + 2)
+    grid = ex.images["directions"]  # one row per slider (8 directions) × 7 offsets
+    assert grid.shape[:2] == (8 * 30 + 2, 7 * 30 + 2) and len(lt.grid.row_labels) == 8
+
+
+def test_latent_sliders_follow_the_seed_randomize_reset_and_undo(qtbot, panel, cgan_run):
+    """The z sliders show the current z after every edit that replaces it, and the note says what the grid
+    sweeps (one row per slider)."""
+    ex = panel
+    open_run(qtbot, ex, cgan_run)
+    lt = ex.latent_tool
+
+    def shown():
+        return [round(s.value(), 2) for s in lt.sliders]
+
+    def want():
+        return [round(float(np.clip(v, -3, 3)), 2) for v in ex.state.base_z[:8]]
+
+    assert shown() == want()
+    lt.seed.setValue(12)  # typed
+    assert ex.state.seed == 12 and shown() == want()
+    lt.randomize()
+    assert ex.state.seed != 12 and shown() == want()
+    lt.sliders[2].setValue(2.75)
+    lt.trunc.setValue(0.5)
+    lt.reset.click()
+    assert ex.state.base_z[2] != pytest.approx(2.75) and shown() == want() and lt.trunc.value() == 1.0
+    ex.undo()
+    assert ex.state.truncation == 0.5 and shown() == want() and lt.trunc.value() == 0.5
+    zd = ex.ctx.space.z_dim
+    assert lt.note.text().startswith(f"The first 8 of z's {zd} values; the grid sweeps each")
+    settle(qtbot, ex)
+    assert lt.grid.row_labels == [f"z[{i}]" for i in range(8)]
 
 
 def test_cgan_tool_class_buttons_blend_and_all_classes_grid(qtbot, panel, cgan_run):
@@ -277,7 +307,7 @@ def test_png_exports_latent_round_trip_and_refusals(qtbot, panel, cgan_run, info
     assert big.shape == (224, 224, 3) and np.array_equal(big[::8, ::8], shown)
     grid = xp.save_image(ex, tmp_path / "g.png", scale=2, what="grid")
     with Image.open(grid) as im:
-        assert im.size == (2 * (7 * 30 + 2), 2 * (6 * 30 + 2))
+        assert im.size == (2 * (7 * 30 + 2), 2 * (8 * 30 + 2))
     assert xp.save_image(ex, tmp_path / "missing" / "s.png") is None
     assert "does not exist" in ex.message.text()
     assert xp.copy_image(ex, scale=4)

@@ -85,6 +85,8 @@ class LatentTool(Tool):
         super().set_context(ctx)
         has_pc = ctx.directions is not None
         self.mode_pc.setEnabled(has_pc)
+        self.mode_pc.setToolTip("GANSpace: PCA of the first layer's activations, carried back to z" if has_pc else
+                                "Off: this model has no principal directions (they are found for image models)")
         if not has_pc:
             self.mode_z.setChecked(True)
         self._label_sliders()
@@ -99,20 +101,28 @@ class LatentTool(Tool):
                 k = len(self.ctx.directions["dirs"])
                 lab.setText(f"PC{i + 1}")
                 s.setToolTip(f"Principal direction {i + 1}: {exp[i] * 100:.1f}% of the first layer's variance, "
-                             "in units of its σ" if i < k else "")
+                             "in units of its σ" if i < k else f"Off: this model has {k} principal directions")
                 s.setEnabled(i < k)
             else:
                 lab.setText(f"z[{i}]")
-                s.setToolTip(f"Dimension {i} of z (N(0, 1) when sampled)")
+                s.setToolTip(f"Dimension {i} of z (N(0, 1) when sampled)" if i < zd
+                             else f"Off: this model's z has {zd} values")
                 s.setEnabled(i < zd)
         which = f"All {zd} values of z" if zd <= N_SLIDERS else f"The first {N_SLIDERS} of z's {zd} values"
-        self.note.setText("Offsets along the top principal directions (in σ); the grid sweeps each from −3σ to 3σ"
-                          if self.pc_mode else f"{which}; the grid sweeps each from −3 to 3")
+        if self.pc_mode:
+            k = min(N_SLIDERS, len(self.ctx.directions["dirs"]))
+            which = f"Offsets along the top {k} principal directions (in σ)"
+        self.note.setText(f"{which}; the grid sweeps each from −3 to 3" + (" σ" if self.pc_mode else ""))
 
     def show_state(self, st: ExplorerState) -> None:
         self.seed.blockSignals(True)
         self.seed.setValue(st.seed)
         self.seed.blockSignals(False)
+        self._show_values(st)
+
+    def _show_values(self, st: ExplorerState) -> None:
+        """ψ and the sliders; also after this tool's own seed and Reset edits, which replace all of z (a drag
+        is left alone: the slider being dragged already shows its value)."""
         self.trunc.set_quietly(st.truncation)
         for i, s in enumerate(self.sliders):
             if self.pc_mode:
@@ -128,6 +138,7 @@ class LatentTool(Tool):
             return
         z = self.ctx.seed_z(seed)[0]
         self.edit("", seed=int(seed), base_z=tuple(float(v) for v in z))
+        self._show_values(self.state())
 
     def _on_slider(self, i: int, value: float) -> None:
         st = self.state()
@@ -149,6 +160,7 @@ class LatentTool(Tool):
         if self.ctx is not None:
             z = self.ctx.seed_z(self.state().seed)[0]
             self.edit("", base_z=tuple(float(v) for v in z), truncation=1.0, offsets=())
+            self._show_values(self.state())
 
     def outputs(self, st: ExplorerState) -> list[Output]:
         ctx = self.ctx
@@ -157,7 +169,7 @@ class LatentTool(Tool):
         zd = ctx.space.z_dim
         if self.pc_mode and ctx.directions is not None:
             dirs, sigma = ctx.directions["dirs"], ctx.directions["sigma"]
-            n = min(6, len(dirs))
+            n = min(N_SLIDERS, len(dirs))  # one row per slider
             labels = [f"PC{i + 1}" for i in range(n)]
             for i in range(n):
                 for a in SWEEP:
@@ -165,7 +177,7 @@ class LatentTool(Tool):
                     v[:zd] += (a - (st.offsets[i] if i < len(st.offsets) else 0.0)) * sigma[i] * dirs[i]
                     rows.append(v)
         else:
-            n = min(6, zd)
+            n = min(N_SLIDERS, zd)
             labels = [f"z[{i}]" for i in range(n)]
             for i in range(n):
                 for a in SWEEP:
