@@ -58,6 +58,7 @@ class RunSession(QObject):
         self.thread: TrainingThread | None = None
         self.last_checkpoint: str | None = None
         self._rate: tuple[float, int, float] | None = None  # (time, step, steps/s) for the ETA
+        self._manual: list[str] = []  # players of the single steps asked for and not yet reported
         self._tail: MetricsTail | None = None
         self._samples_mtime = 0.0
         self._config_mtime = 0.0
@@ -105,6 +106,8 @@ class RunSession(QObject):
     def command(self, cmd: str) -> None:
         if self.thread is None or not self.is_training:
             return
+        if cmd in ("step_d", "step_g"):
+            self._manual.append(cmd[-1].upper())
         if cmd == "stop":
             self.state = "stopping"
             self.status_line = "Stopping: writing a final checkpoint…"
@@ -133,6 +136,8 @@ class RunSession(QObject):
         if isinstance(event, ev.Stats):
             d.add_record({"step": event.step, "time": event.time, "wall": time.time(), **event.values})
             self._update_rate(event.time, event.step)
+            if event.values.get("manual"):
+                self._report_manual(event.step, event.values)
             self.sig_data.emit()
             self.sig_changed.emit()
         elif isinstance(event, ev.SampleGrid):
@@ -183,6 +188,14 @@ class RunSession(QObject):
             where = f"; checkpoint {Path(event.checkpoint).name}" if event.checkpoint else ""
             self._note("info", f"{self.state} at step {event.step}{where}", event.step)
             self.sig_changed.emit()
+
+    def _report_manual(self, step: int, values: dict) -> None:
+        """Step D / Step G: say what the single update did (status bar and log), as the curves barely move."""
+        player = self._manual.pop(0) if self._manual else ("D" if "loss_d" in values else "G")
+        keys = sorted((k for k, v in values.items() if k != "manual" and isinstance(v, (int, float))),
+                      key=lambda k: (not k.startswith("loss"), k))  # the losses first
+        shown = ", ".join(f"{k} {values[k]:.4g}" for k in keys)
+        self._note("info", f"Stepped {player} at step {step:,}" + (f": {shown}" if shown else ""), step)
 
     def _on_failed(self, message: str, details: str) -> None:
         self.state = "failed"

@@ -68,9 +68,13 @@ def test_pause_stops_the_step_count_resume_continues_and_single_steps(window, qt
     window.actions_["step_g"].trigger()  # one generator update: the step advances by exactly one
     qtbot.waitUntil(lambda: session.data.step == frozen + 1, timeout=10_000)
     qtbot.waitUntil(lambda: len(session.data.snapshots) == snaps + 1, timeout=10_000)
+    assert f"Stepped G at step {frozen + 1:,}: loss_g" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.status.step.text().startswith(f"step {frozen + 1:,}"), timeout=5_000)
     window.actions_["step_d"].trigger()  # one discriminator update: a new point, the same step
     qtbot.waitUntil(lambda: len(session.data.series["loss_d"]) == points + 1, timeout=10_000)
     assert session.data.step == frozen + 1
+    assert f"Stepped D at step {frozen + 1:,}: loss_d" in window.statusBar().currentMessage()
+    assert session.log[-1].text.startswith("Stepped D")
 
     window.toggle_pause()
     qtbot.waitUntil(lambda: session.state == "training", timeout=10_000)
