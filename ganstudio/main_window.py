@@ -22,6 +22,17 @@ from .switchboard import Switchboard
 from .tabs import StillTabWidget
 
 
+PLAYGROUND_WORDS = {  # what the transport actions say while the Playground tab is shown: (text, tip)
+    "pause": ("Play", "Play or pause the playground's game"),
+    "step_d": ("Step D", "One discriminator update of the playground's game"),
+    "step_g": ("Step G", "One generator update of the playground's game"),
+    "gif": ("Record GIF", "Record the playground as an animated GIF; press again to stop and save it"),
+    "png": ("Save view as PNG…", "The playground's view as a PNG image"),
+    "stop": ("Stop", "Stop is for training runs: the playground pauses with Play/Pause (Space)"),
+    "save": ("Save checkpoint", "Checkpoints are for training runs; the playground keeps no checkpoints"),
+}
+
+
 class MainWindow(QMainWindow):
     sig_session_added = Signal(object)
     """A session (trained here or opened) joined the run list."""
@@ -49,6 +60,7 @@ class MainWindow(QMainWindow):
         self.board.sig_sync.connect(self._sync)
         self.board.sig_session_added.connect(self.sig_session_added)
         self.playground.sig_playing.connect(lambda _on: self._sync())
+        self.playground.sig_recording.connect(lambda _on: self._sync())
         self.side_split = QSplitter(Qt.Orientation.Horizontal)
         self.side_split.addWidget(self.runs)
         self.side_split.addWidget(self.tabs)
@@ -115,6 +127,7 @@ class MainWindow(QMainWindow):
         a["keys"] = self._act("Keyboard shortcuts", self.show_shortcuts, "F1")
         a["about"] = self._act("About GAN Studio", self.show_about)
         a["quit"] = self._act("Quit", self.close, "Ctrl+Q")
+        self._training_words = {k: (act.text(), act.toolTip(), act.statusTip()) for k, act in a.items()}
 
         mb = self.menuBar()
         m = mb.addMenu("&File")
@@ -310,13 +323,7 @@ class MainWindow(QMainWindow):
         has_snaps = s is not None and len(s.data.snapshots) > 1
         a["gif"].setEnabled(has_snaps)
         a["png"].setEnabled(s is not None and bool(s.data.snapshots))
-        if self.tabs.currentWidget() is self.playground:  # the transport keys drive the game there
-            playing = self.playground.playing
-            for k in ("pause", "step_d", "step_g", "gif", "png"):
-                a[k].setEnabled(True)
-            a["pause"].setText("Pause" if playing else "Play")
-            a["pause"].setIcon(self.style().standardIcon(
-                QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay))
+        self._retarget_actions()
         self.setWindowTitle(f"{s.data.name} — GAN Studio" if s else "GAN Studio")
         v = self.view
         if s is None:
@@ -331,6 +338,35 @@ class MainWindow(QMainWindow):
             v.progress.setRange(0, max(d.total_steps, 1))
             v.progress.setValue(min(d.step, max(d.total_steps, 1)))
         self._update_status()
+
+    def _retarget_actions(self) -> None:
+        """On the Playground tab the transport acts on the game, and says so; what only a training run can do
+        (stop, save, continue) is off there, so no key reaches a run in the background unseen."""
+        a = self.actions_
+        on_game = self.tabs.currentWidget() is self.playground
+        for k, (text, tip, status) in self._training_words.items():
+            if on_game and k in PLAYGROUND_WORDS:
+                text, tip = PLAYGROUND_WORDS[k]
+                status = tip
+                shortcut = a[k].shortcut().toString()
+                tip = f"{tip} ({shortcut})" if shortcut else tip
+            if k == "pause" and not on_game:
+                text = a[k].text()  # Pause / Resume, set by _sync
+            a[k].setText(text)
+            a[k].setToolTip(tip)
+            a[k].setStatusTip(status)
+        if not on_game:
+            return
+        playing = self.playground.playing
+        for k in ("pause", "step_d", "step_g", "gif", "png"):
+            a[k].setEnabled(True)
+        for k in ("stop", "save", "continue"):
+            a[k].setEnabled(False)
+        a["pause"].setText("Pause" if playing else "Play")
+        a["pause"].setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay))
+        if self.playground.recording is not None:
+            a["gif"].setText("Stop && save GIF…")
 
     def _update_status(self) -> None:
         self.status.show_session(self.current)

@@ -153,3 +153,67 @@ def test_settings_persist(qtbot, fresh_settings):
     qtbot.addWidget(q)
     assert q.dist.currentData() == "two-gaussians" and q.z_dim.value() == 1
     assert q.layer_boxes["manifold"].isChecked() and q.speed.value() == 42
+
+
+def test_the_toolbar_and_run_menu_speak_of_the_playground_on_its_tab(window, qtbot):
+    a = window.actions_
+    window.tabs.setCurrentWidget(window.playground)
+    assert not a["stop"].isEnabled() and not a["save"].isEnabled() and not a["continue"].isEnabled()
+    for k in ("pause", "step_d", "step_g", "gif", "png"):
+        assert a[k].isEnabled() and "playground" in a[k].toolTip()
+        assert "train" not in a[k].toolTip().lower()
+    assert a["gif"].text() == "Record GIF"
+    a["gif"].trigger()  # records (and plays)
+    assert window.playground.recording is not None and a["gif"].text().startswith("Stop")
+    assert window.playground.rec_label.isVisible() and "REC" in window.playground.rec_label.text()
+    window.playground.recording = None
+    assert not window.playground.rec_label.isVisible() and a["gif"].text() == "Record GIF"
+    window.tabs.setCurrentWidget(window.view)  # back on Training: the words of training again
+    assert "training" in a["pause"].toolTip().lower() and "playground" not in a["step_d"].toolTip()
+
+
+def test_gif_frames_keep_the_real_interval_and_leave_out_the_autorange_button(panel, tmp_path):
+    ticks = iter(np.arange(0, 100, 0.2))  # a frame drawn every 0.1 s, every other one kept: 0.2 s apart
+    panel.driver.clock = lambda: float(next(ticks))
+    seen = []
+    real_grab = panel.canvas.grab
+
+    def grab():
+        seen.append([p.autoBtn.isVisible() for p in (panel.canvas.plane, panel.canvas.loss_plot)])
+        return real_grab()
+
+    panel.canvas.grab = grab
+    panel.canvas.plane.mouseHovering = True
+    panel.canvas.plane.enableAutoRange(x=False)  # what makes pyqtgraph show its "A" button on hover
+    panel.canvas.plane.updateButtons()
+    assert panel.canvas.plane.autoBtn.isVisible()
+    panel.recording = []
+    for _ in range(8):
+        panel.run_steps(1)
+    frames = panel.recording
+    fps = panel.driver.recording_fps()
+    assert len(frames) == 4 and fps == pytest.approx(5.0)
+    assert seen and not any(any(v) for v in seen)  # hidden while grabbing
+    assert panel.canvas.plane.autoBtn.isVisible()  # and back afterwards
+    out = panel.export_gif(frames, str(tmp_path / "g.gif"), fps)
+    with Image.open(out) as gif:
+        assert gif.info["duration"] == 200
+
+
+def test_drawing_outside_the_plane_is_refused_with_a_message(panel):
+    panel.dist.setCurrentIndex(panel.dist.findData("drawn"))
+    panel.canvas.box.sig_drawn.emit([(0.5, 0.5), (3.4, 0.0), (0.0, -2.6)])
+    assert panel._points == [(0.5, 0.5)]
+    assert "2 points outside the plane" in panel.status.text()
+    assert panel.canvas.bounds.isVisible()
+
+
+def test_the_1d_view_fits_its_curves_and_legends_stay_off_the_data(panel):
+    panel.dist.setCurrentIndex(panel.dist.findData("two-gaussians"))
+    panel.run_steps(3)
+    canvas = panel.canvas
+    lo, hi = canvas.plane.vb.viewRange()[1]
+    top = max(float(np.max(canvas.real_density.getData()[1])), float(np.max(canvas.d_curve.getData()[1])))
+    assert hi >= top and lo <= -0.4  # nothing clipped at the top, the z lines at the bottom shown
+    assert "G's density" in canvas.legend.toHtml()  # in the title row
+    assert canvas.loss_plot.legend is None and "D" in canvas.loss_plot.titleLabel.item.toPlainText()

@@ -30,6 +30,8 @@ class GameDriver(QObject):
     """(text, is an error): a one-line status (step, scores, frame rate) or why the game stopped."""
     sig_recording_full = Signal()
     """The recording reached ``GIF_MAX_FRAMES``: stop it and offer to save."""
+    sig_recorded = Signal(int)
+    """Frames recorded so far (the REC indicator counts them)."""
 
     def __init__(self, canvas, steps_per_frame, parent: QObject | None = None):
         """``canvas``: a ``PlaygroundCanvas``; ``steps_per_frame``: a callable, the speed asked for."""
@@ -39,6 +41,8 @@ class GameDriver(QObject):
         self.game = None  # a trainers.playground.Playground once started
         self.playing = False
         self.recording: list[np.ndarray] | None = None
+        self.recording_times: list[float] | None = None  # when each recorded frame was drawn (its GIF timing)
+        self.clock = time.perf_counter
         self.frames_drawn = 0
         self._js_steps: list[int] = []
         self._js_values: list[float] = []
@@ -162,8 +166,19 @@ class GameDriver(QObject):
         if len(self.recording) >= GIF_MAX_FRAMES:
             self.sig_recording_full.emit()
             return
-        if self.frames_drawn % 2 == 0:  # every other frame: ~30 fps of a 60 fps view
+        if self.frames_drawn % 2 == 0:  # every other frame: at most ~30 fps of a 60 fps view
             self.recording.append(self.canvas.to_array())
+            if self.recording_times is not None:
+                self.recording_times.append(self.clock())
+            self.sig_recorded.emit(len(self.recording))
+
+    def recording_fps(self) -> float:
+        """The rate the recorded frames were really drawn at (a busy machine draws fewer than 60 a second), so
+        the GIF plays at the speed the game was watched; 15 when unknown."""
+        t = self.recording_times or []
+        if len(t) < 2 or t[-1] <= t[0]:
+            return 15.0
+        return float(min(max((len(t) - 1) / (t[-1] - t[0]), 1.0), 50.0))
 
     @property
     def fps(self) -> float:
@@ -183,5 +198,5 @@ class GameDriver(QObject):
         if self.playing and self.fps:
             parts.append(f"{self.fps:.0f} fps")
         if self.recording is not None:
-            parts.append(f"recording {len(self.recording)} frames")
+            parts.append(f"● recording: {len(self.recording)} frames")
         self.sig_say.emit(" · ".join(parts), False)

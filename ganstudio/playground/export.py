@@ -17,12 +17,12 @@ def export_png(panel, path: str) -> str:
     return str(save_image(panel.view_image(), path))
 
 
-def export_gif(frames: list[np.ndarray], path: str) -> str:
-    """``frames`` (cropped to the smallest) as a 15 fps GIF."""
+def export_gif(frames: list[np.ndarray], path: str, fps: float = 15.0) -> str:
+    """``frames`` (cropped to the smallest) as a GIF at ``fps`` frames a second."""
     h = min(f.shape[0] for f in frames)
     w = min(f.shape[1] for f in frames)
     stack = np.stack([f[:h, :w] for f in frames])
-    frames_to_gif(stack, path, fps=15.0, scale=1)
+    frames_to_gif(stack, path, fps=fps, scale=1)
     return path
 
 
@@ -41,14 +41,15 @@ def record_toggled(panel, on: bool) -> None:
         if not panel.playing:
             panel.set_playing(True)
         return
-    frames, panel.recording = panel.recording, None
+    frames, fps = panel.recording, panel.driver.recording_fps()
+    panel.recording = None
     panel.gif_button.setText("Record GIF")
     if not frames:
         return
     path, _ = QFileDialog.getSaveFileName(panel, "Save the recording as GIF", _default_path("playground.gif"),
                                           "Animated GIF (*.gif)")
     if path:
-        _save_with_message(panel, lambda: export_gif(frames, path), path)
+        _save_with_message(panel, lambda: export_gif(frames, path, fps), path)
 
 
 def _save_with_message(panel, save, path: str) -> None:

@@ -33,6 +33,8 @@ class PlaygroundPanel(QWidget):
     """The game started (True) or stopped (False) playing."""
     sig_state = Signal(str)
     """A one-line status (step, scores, frame rate) for the window's status bar and the panel's label."""
+    sig_recording = Signal(bool)
+    """A GIF recording started (True) or ended (False)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -203,8 +205,14 @@ class PlaygroundPanel(QWidget):
         for b in buttons + [self.png_button, self.gif_button]:
             b.setMinimumWidth(0)
             b.setStyleSheet("padding: 4px 6px;")
+        self.rec_label = QLabel("● REC")
+        self.rec_label.setStyleSheet("color: #e5534b; font-weight: 600; padding: 0 6px;")
+        self.rec_label.setToolTip("Recording the view for a GIF: press Stop && save GIF (Ctrl+E) to end")
+        self.rec_label.hide()
+        self.driver.sig_recorded.connect(lambda n: self.rec_label.setText(f"● REC {n}"))
         for b in buttons:
             self.transport.addWidget(b)
+        self.transport.addWidget(self.rec_label)
         self.transport.addWidget(QLabel(" Speed"))
         self.transport.addWidget(self.speed, 1)
         exports = QHBoxLayout()
@@ -277,10 +285,16 @@ class PlaygroundPanel(QWidget):
 
     # -- drawing your own distribution -------------------------------------------------------------------------
     def add_points(self, points: list[tuple[float, float]]) -> None:
-        """Add drawn points (plane coordinates, clipped to the plane) and restart the game on them."""
+        """Add drawn points that lie on the plane (|x|, |y| ≤ EXTENT_2D, the box drawn while drawing); points
+        outside are left out, and the status line says so rather than moving them silently to the edge."""
         e = EXTENT_2D
-        self._points.extend((float(np.clip(x, -e, e)), float(np.clip(y, -e, e))) for x, y in points)
+        inside = [(float(x), float(y)) for x, y in points if abs(x) <= e and abs(y) <= e]
+        self._points.extend(inside)
         self.canvas.show_drawn(self._points, True)
+        if len(inside) < len(points):
+            left = len(points) - len(inside)
+            self.say(f"{left} point{'s' if left != 1 else ''} outside the plane (±{e:g}, the dashed box) "
+                     "left out: draw inside the box", error=True)
 
     def _on_drawn(self, points: list) -> None:
         if self.dist.currentData() == "drawn":
@@ -314,7 +328,14 @@ class PlaygroundPanel(QWidget):
 
     @recording.setter
     def recording(self, frames: list[np.ndarray] | None) -> None:
+        was = self.driver.recording is not None
         self.driver.recording = frames
+        self.driver.recording_times = [] if frames is not None else None
+        on = frames is not None
+        self.rec_label.setVisible(on)
+        self.rec_label.setText("● REC")
+        if on != was:
+            self.sig_recording.emit(on)
 
     @property
     def frames_drawn(self) -> int:
@@ -367,8 +388,8 @@ class PlaygroundPanel(QWidget):
     def export_png_dialog(self) -> None:
         export_png_dialog(self)
 
-    def export_gif(self, frames: list[np.ndarray], path: str) -> str:
-        return export_gif(frames, path)
+    def export_gif(self, frames: list[np.ndarray], path: str, fps: float = 15.0) -> str:
+        return export_gif(frames, path, fps)
 
 
 def _config_from(d) -> PlayConfig | None:

@@ -87,17 +87,17 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
         self.fake_density = pg.PlotCurveItem(pen=pg.mkPen(G_COLOUR, width=2))
         self.d_curve = pg.PlotCurveItem(pen=D_PEN)
         self.drawn = pg.ScatterPlotItem(size=6, pen=pg.mkPen((120, 0, 160)), brush=pg.mkBrush(200, 120, 230, 120))
+        self.bounds = pg.PlotCurveItem(pen=pg.mkPen((200, 120, 230, 150), width=1, style=Qt.PenStyle.DashLine))
+        self.bounds.hide()  # while drawing: where points can go
         for item in (self.heat, self.manifold, self.mapping, self.real_density, self.fake_density, self.d_curve,
-                     self.real, self.arrows, self.fake, self.drawn):
+                     self.real, self.arrows, self.fake, self.drawn, self.bounds):
             self.plane.addItem(item)
-        self.legend = pg.TextItem(anchor=(0, 0))
-        self.legend.setZValue(20)
-        self.plane.addItem(self.legend, ignoreBounds=True)
+        self.plane.setTitle(" ", size="9pt")  # the legend goes in the title row: above the data, never over it
 
-        self.loss_plot = self.addPlot(row=1, col=0, title="losses")
-        self.loss_plot.addLegend(offset=(-5, 5))
-        self.loss_d = self.loss_plot.plot(pen=pg.mkPen((110, 160, 255), width=1.5), name="D")
-        self.loss_g = self.loss_plot.plot(pen=pg.mkPen(FAKE_BRUSH[:3], width=1.5), name="G")
+        self.loss_plot = self.addPlot(row=1, col=0)
+        self.loss_plot.setTitle(_legend("losses", ("━ D", "#6ea0ff"), ("━ G", "#e96900")), size="9pt")
+        self.loss_d = self.loss_plot.plot(pen=pg.mkPen((110, 160, 255), width=1.5))
+        self.loss_g = self.loss_plot.plot(pen=pg.mkPen(FAKE_BRUSH[:3], width=1.5))
         self.js_plot = self.addPlot(row=1, col=1, title="JS divergence real ↔ generated (bits)")
         self.js_curve = self.js_plot.plot(pen=pg.mkPen((200, 140, 255), width=1.5))
         self.js_plot.setYRange(0, 1)
@@ -107,13 +107,32 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 1)
         self._dim = 0
+        self._legend_html = ""
         self.last_snapshot = None
 
+    @property
+    def legend(self):
+        """The plane's legend (a text item in its title row)."""
+        return self.plane.titleLabel.item
+
+    def _set_legend(self, html: str) -> None:
+        if html != self._legend_html:  # a new title re-lays the canvas out: only when the text changed
+            self._legend_html = html
+            self.plane.setTitle(html or " ", size="9pt")
+
     def to_array(self) -> np.ndarray:
-        """What the canvas shows, as an (H, W, 3) uint8 array (PNG export, GIF recording)."""
+        """What the canvas shows, as an (H, W, 3) uint8 array (PNG export, GIF recording). pyqtgraph's
+        auto-range "A" button, shown while the mouse is over a plot, is left out of the picture."""
         from PySide6.QtGui import QImage
 
-        img = self.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        plots = (self.plane, self.loss_plot, self.js_plot)
+        for p in plots:
+            p.autoBtn.hide()
+        try:
+            img = self.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        finally:
+            for p in plots:
+                p.updateButtons()
         w, h, bpl = img.width(), img.height(), img.bytesPerLine()
         buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=h * bpl).reshape(h, bpl)
         return buf[:, :w * 3].reshape(h, w, 3).copy()
@@ -149,8 +168,10 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
         if two:
             self.plane.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
             self.plane.setLabels(bottom="x₁", left="x₂")
-        else:
-            self.plane.setRange(xRange=(x0, x1), yRange=(-0.45, 1.1), padding=0)
+            self.bounds.setData([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0])
+        else:  # x fixed; y follows the curves (a density can peak above D's 0…1)
+            self.plane.setRange(xRange=(x0, x1), padding=0)
+            self.plane.enableAutoRange(y=True)
             self.plane.setLabels(bottom="x  (lines from below: z ~ U[−1, 1] mapped to x = G(z))", left="")
         self.apply_layers()
 
@@ -186,10 +207,9 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
             connect[k - 1::k] = False  # break between grid lines
             self.manifold.setData(lines[:, 0], lines[:, 1], connect=connect)
         lo, hi = float(np.min(s.heat)), float(np.max(s.heat))
-        self.legend.setHtml(_legend(f"{s.heat_label}: <span style='color:#5b8cff'>■</span> {lo:.2f} … "
-                                    f"<span style='color:#ff5b5b'>■</span> {hi:.2f}",
-                                    ("◉ real", "#d8d8d8"), ("● generated", "#ff8a2a")))
-        self.legend.setPos(x0 + 0.05, y1 - 0.05)
+        self._set_legend(_legend(f"{s.heat_label}: <span style='color:#5b8cff'>■</span> {lo:.2f} … "
+                                 f"<span style='color:#ff5b5b'>■</span> {hi:.2f}",
+                                 ("◉ real", "#d8d8d8"), ("● generated", "#ff8a2a")))
 
     def _show_1d(self, s) -> None:
         x0, x1, _, _ = s.extent
@@ -205,15 +225,15 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
         seg[0::2, 0], seg[0::2, 1] = z_line, -0.4
         seg[1::2, 0], seg[1::2, 1] = s.manifold[:, 1], -0.02
         self.mapping.setData(seg[:, 0], seg[:, 1], connect="pairs")
-        self.legend.setHtml(_legend("", ("··· data density", "#ebebeb"), ("— G's density", "#3cc864"),
-                                    (f"- - {s.heat_label}" + ("" if s.heat_label == "D(x)" else " (scaled to 0…1)"),
-                                     "#6ea0ff")))
-        self.legend.setPos(x0 + 0.1, 1.08)
+        self._set_legend(_legend("", ("··· data density", "#ebebeb"), ("— G's density", "#3cc864"),
+                                 (f"- - {s.heat_label}" + ("" if s.heat_label == "D(x)" else " (scaled to 0…1)"),
+                                  "#6ea0ff")))
 
     def show_drawn(self, points: list[tuple[float, float]], visible: bool) -> None:
         pts = np.asarray(points, dtype=float).reshape(-1, 2)
         self.drawn.setData(pts[:, 0], pts[:, 1])
         self.drawn.setVisible(visible and self._dim != 1)
+        self.bounds.setVisible(visible and self._dim != 1)
 
     def clear_plane(self, extent) -> None:
         """An empty plane (nothing to train yet: e.g. a drawing with too few points)."""
@@ -224,7 +244,9 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
         self.arrows.setData([], [])
         self.manifold.setData([], [])
         self.heat.clear()
-        self.legend.setText("")
+        self._set_legend("")
+        self.bounds.setData([extent[0], extent[1], extent[1], extent[0], extent[0]],
+                            [extent[2], extent[2], extent[3], extent[3], extent[2]])
         self.loss_d.setData([], [])
         self.loss_g.setData([], [])
         self.js_curve.setData([], [])
@@ -243,7 +265,6 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def _legend(head: str, *entries: tuple[str, str]) -> str:
-    """A small legend on a translucent dark box: ``head`` then (text, colour) entries."""
+    """A one-line legend for a title row: ``head`` then (text, colour) entries."""
     items = "&nbsp;&nbsp;".join(f"<span style='color:{c}'>{t}</span>" for t, c in entries)
-    return (f"<div style='background-color: rgba(20, 22, 26, 170); color: #d0d4da; padding: 2px;'>"
-            f"{head}{'&nbsp;&nbsp;' if head else ''}{items}</div>")
+    return f"<span style='color: #d0d4da'>{head}{'&nbsp;&nbsp;' if head else ''}{items}</span>"
