@@ -454,3 +454,20 @@ def test_plots_can_be_hidden_resized_and_put_on_a_time_axis(window, qtbot, tmp_p
     assert again.view.curves.hidden_plots == {"Discriminator"} and again.view.curves.x_mode == "wall"
     assert not again.view.curves.plot_actions["Discriminator"].isChecked()
     again.close()
+
+
+def test_export_dialog_is_wide_enough_and_shows_where_the_file_goes(window, tmp_path):
+    from ganstudio.panels.export_dialog import ExportDialog
+
+    run = tmp_path / "a-run-with-a-long-name"
+    make_run_folder(run)
+    session = window.open_run(str(run))
+    settings.put("paths/last_export", str(tmp_path / "exports" / "progression-gifs"))
+    dialog = ExportDialog(window, session.data, "gif")
+    dialog.show()
+    assert dialog.width() >= 600 and dialog.minimumWidth() >= 600
+    expected = tmp_path / "exports" / "progression-gifs" / "a-run-with-a-long-name-progression.gif"
+    assert dialog.destination.text() == f"Writes {expected}"
+    dialog.path.setText("~/out")
+    assert dialog.destination.text().endswith("/out.gif") and "~" not in dialog.destination.text()
+    dialog.close()

@@ -18,6 +18,9 @@ from ..rundata import RunData
 from ..workers.gif import GifThread
 
 
+MIN_WIDTH = 620
+
+
 class ExportDialog(QDialog):
     """Where to write and how: GIF (fps, frames, scale, captions) or PNG (scale)."""
 
@@ -34,8 +37,16 @@ class ExportDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
+        self.destination = QLabel()
+        self.destination.setObjectName("muted")
+        self.destination.setWordWrap(True)
+        self.destination.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.path.textChanged.connect(self._show_destination)
+        self._show_destination()
+        self.setMinimumWidth(MIN_WIDTH)  # the path field shows a real path, not its first 30 characters
         form = QFormLayout(self)
         form.addRow("File", row)
+        form.addRow("", self.destination)
         self.scale = QSpinBox()
         self.scale.setRange(1, 16)
         self.scale.setSuffix("×")
@@ -65,6 +76,17 @@ class ExportDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def destination_path(self) -> Path:
+        """Where the file goes: the field's path, absolute, with the kind's suffix."""
+        path = Path(self.path.text().strip()).expanduser()
+        suffix = ".gif" if self.kind == "gif" else ".png"
+        if path.suffix.lower() != suffix:
+            path = path.with_suffix(suffix)
+        return path.absolute()
+
+    def _show_destination(self) -> None:
+        self.destination.setText(f"Writes {self.destination_path()}" if self.path.text().strip() else "")
 
     def _update_summary(self) -> None:
         n = len(pick_frames(self.run.snapshots, self.frames.value()))
