@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trainers.runfolder import SAMPLE_RE, SAMPLES, config_path, metrics_path
+from trainers.runfolder import SAMPLE_RE, SAMPLES, checkpoint_path, config_path, metrics_path, sidecar_path
 NOT_SERIES = frozenset({"step", "time", "wall", "manual"})
 
 
@@ -300,3 +300,30 @@ def read_run_config(run_dir: str | Path) -> dict:
 def looks_like_run(path: str | Path) -> bool:
     p = Path(path)
     return config_path(p).is_file() or metrics_path(p).is_file()
+
+
+def last_step(run_dir: str | Path, tail_bytes: int = 65536) -> int | None:
+    """The newest training step a run folder records, read cheaply (the run list shows it for every known run
+    at launch): the last training line of metrics.jsonl (only its tail is read), else the step of
+    checkpoints/last's sidecar. None when neither says."""
+    try:
+        with open(metrics_path(run_dir), "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(f.tell() - tail_bytes, 0))
+            lines = f.read().split(b"\n")
+    except OSError:
+        lines = []
+    for line in reversed(lines):
+        try:
+            rec = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue  # blank, half-written, or cut by the tail
+        step = rec.get("step") if isinstance(rec, dict) else None
+        if isinstance(step, int) and not isinstance(step, bool) and not rec.get("eval"):
+            return step
+    try:
+        meta = json.loads(sidecar_path(checkpoint_path(run_dir)).read_text())
+        step = meta.get("step") if isinstance(meta, dict) else None
+        return step if isinstance(step, int) else None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from trainers import runfolder
 
-from .rundata import MetricsTail, RunData, list_samples, read_run_config
+from .rundata import MetricsTail, RunData, last_step, list_samples, read_run_config
 from .workers import TrainingThread
 
 LIVE_WINDOW_S = 20.0  # a folder whose metrics changed this recently counts as "live"
@@ -231,6 +231,20 @@ class RunSession(QObject):
         self.log.append(LogEntry(level, text, step, time.time()))
         if not quiet:
             self.sig_message.emit(level, text)
+
+    def peek(self) -> None:
+        """Read just enough of the folder to list it (step, planned steps, done or stopped) without loading its
+        metrics: what the run list shows for the runs known from earlier sessions."""
+        step = last_step(self.run_dir)
+        cfg = read_run_config(self.run_dir)
+        if cfg:
+            self.data.set_config(cfg)
+        if step is None:
+            return
+        d = self.data
+        d.step = step
+        self.state = "completed" if d.total_steps and step >= d.total_steps else "idle"
+        self.sig_changed.emit()
 
     # -- watching a folder ---------------------------------------------------------------------------------
     def watch(self, interval_ms: int = 500) -> None:

@@ -127,7 +127,9 @@ class Switchboard(QObject):
             if rp in seen or not looks_like_run(rp):
                 continue
             seen.add(rp)
-            self._adopt(RunSession(rp, self.window), select=False)
+            session = RunSession(rp, self.window)
+            session.peek()  # its step and whether it finished, for the list; the metrics load when selected
+            self._adopt(session, select=False)
         self.runs.tree.setCurrentItem(None)
 
     # -- commands to the selected run ----------------------------------------------------------------------

@@ -185,6 +185,8 @@ def test_settings_persist_geometry_plot_choices_and_known_runs(qtbot, fresh_sett
 
     run = tmp_path / "runs" / "old"
     make_run_folder(run)
+    with open(run / "metrics.jsonl", "a") as f:
+        f.write(json.dumps({"step": 120, "time": 1.2, "loss_d": 1.0}) + "\n")
     w = MainWindow()
     qtbot.addWidget(w)
     w.show()
@@ -193,6 +195,8 @@ def test_settings_persist_geometry_plot_choices_and_known_runs(qtbot, fresh_sett
     w.view.curves.smoothing.setValue(0.9)
     w.view.curves.log_y.setChecked(True)
     assert [s.data.name for s in w.sessions] == ["old"]  # found in the runs folder
+    item = w.runs.tree.topLevelItem(0)
+    assert (item.text(1), item.text(2)) == ("stopped", "120")  # read from the folder, not yet opened
     w.close()
     again = MainWindow()
     qtbot.addWidget(again)

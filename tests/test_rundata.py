@@ -127,3 +127,20 @@ def test_gif_export_spreads_frames_and_reports_bad_targets(tmp_path):
     with pytest.raises(ExportError, match="none of the snapshots"):
         export_gif([Snapshot(0, str(junk))], tmp_path / "x.gif")
     assert export_gif([Snapshot(0, str(junk))] + snaps[:3], tmp_path / "ok.gif", caption=False) == 3
+
+
+def test_last_step_reads_the_tail_of_the_metrics_or_the_checkpoint(tmp_path):
+    import json
+
+    from ganstudio.rundata import last_step
+
+    run = tmp_path / "r"
+    run.mkdir()
+    assert last_step(run) is None
+    (run / "checkpoints").mkdir()
+    (run / "checkpoints" / "last.json").write_text(json.dumps({"step": 1500}))
+    assert last_step(run) == 1500  # no metrics: the checkpoint says
+    lines = [json.dumps({"step": s, "time": s / 10, "loss_d": 1.0}) for s in range(0, 3001, 10)]
+    lines.append(json.dumps({"step": 2000, "eval": True, "eval_fid": 9.0}))  # a late evaluation of an earlier step
+    (run / "metrics.jsonl").write_text("\n".join(lines) + "\n" + '{"step": 30')  # a half-written last line
+    assert last_step(run, tail_bytes=300) == 3000
