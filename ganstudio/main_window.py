@@ -335,8 +335,11 @@ class MainWindow(QMainWindow):
             if d.model_info.get("title"):
                 bits.insert(0, d.model_info["title"])
             v.subtitle.setText("  ·  ".join(bits))
-            v.progress.setRange(0, max(d.total_steps, 1))
-            v.progress.setValue(min(d.step, max(d.total_steps, 1)))
+            if s.state == "preparing":  # loading data and building models: a busy bar, not an empty one
+                v.progress.setRange(0, 0)
+            else:
+                v.progress.setRange(0, max(d.total_steps, 1))
+                v.progress.setValue(min(d.step, max(d.total_steps, 1)))
         self._update_status()
 
     def _retarget_actions(self) -> None:

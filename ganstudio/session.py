@@ -58,6 +58,7 @@ class RunSession(QObject):
         self.thread: TrainingThread | None = None
         self.last_checkpoint: str | None = None
         self._rate: tuple[float, int, float] | None = None  # (time, step, steps/s) for the ETA
+        self.started_at = 0.0
         self._manual: list[str] = []  # players of the single steps asked for and not yet reported
         self._tail: MetricsTail | None = None
         self._samples_mtime = 0.0
@@ -93,6 +94,7 @@ class RunSession(QObject):
         self._stop_watching()
         self.state, self.pause_reason = "preparing", ""
         self.status_line = "Starting…"
+        self.started_at = time.monotonic()  # the status bar counts the seconds spent preparing
         self.data.total_steps = int(config.get("steps") or 0)
         self.thread = TrainingThread({**config, "out": self.run_dir}, resume=resume, parent=self)
         self.thread.sig_event.connect(self._on_event)

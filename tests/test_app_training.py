@@ -171,3 +171,24 @@ def test_a_run_that_cannot_start_says_why(window, qtbot, tmp_path):
         pass
     assert session.state == "failed"
     assert window.view.message_bar.level == "error" and "readable image" in window.view.message_bar.message()
+
+
+def test_preparing_says_whether_the_digits_are_drawn_or_read_from_the_cache(tmp_path, monkeypatch):
+    from ganstudio.workers.training import preparing_text
+
+    monkeypatch.setenv("GANSTUDIO_CACHE", str(tmp_path / "cache"))
+    first = preparing_text({"data": "digits", "model": "dcgan"})
+    assert first.startswith("Drawing 60,000 digits for the first time") and str(tmp_path / "cache") in first
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "digits-0123456789abcdef.npz").write_bytes(b"")
+    assert preparing_text({"data": "digits", "model": "dcgan"}).startswith("Loading the digits from the cache")
+    assert preparing_text({"data": "mnist", "model": "gan"}) == "Preparing mnist and building gan…"
+
+
+def test_the_header_is_busy_while_a_run_prepares(window, qtbot, tmp_path):
+    session = start(window, tmp_path, steps=8)
+    if session.state == "preparing":
+        assert window.view.progress.maximum() == 0 and window.status.state.text()
+    with qtbot.waitSignal(session.sig_finished, timeout=60_000):
+        pass
+    assert window.view.progress.maximum() == 8 and window.view.progress.value() == 8

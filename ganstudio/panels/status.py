@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
@@ -66,7 +67,10 @@ class RunStatus:
         label = {"watching": "watching live", "idle": "opened", "completed": "done"}.get(s.state, s.state)
         if s.state == "paused" and s.pause_reason in ("nan", "oom"):
             label = f"paused: {PAUSE_REASON[s.pause_reason]}"
-        self.state.setText(s.status_line or label.capitalize())
+        text = s.status_line or label.capitalize()
+        if s.state == "preparing" and s.started_at:  # the slow first start: show that time is passing
+            text += f"  {fmt_duration(time.monotonic() - s.started_at)}"
+        self.state.setText(text)
         total = f" / {d.total_steps:,}" if d.total_steps else ""
         self.step.setText(f"step {d.step:,}{total}")
         ips = d.latest.get("img_per_s")

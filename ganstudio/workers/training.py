@@ -32,6 +32,21 @@ def _yield_to_the_gui() -> None:
             pass
 
 
+def preparing_text(config: dict) -> str:
+    """What the app says until the first event. The embedded digits are drawn once (tens of seconds on a busy
+    laptop) and cached on disk by the engine, keyed by their drawing version; later starts read the cache."""
+    data, model = config.get("data", ""), config.get("model", "")
+    if data == "digits":
+        from trainers.data.digits import cache_dir
+
+        n = config.get("data_limit") or 60000
+        if not any(cache_dir().glob("digits-*.npz")):
+            return (f"Drawing {n:,} digits for the first time (up to a minute on a busy machine; cached in "
+                    f"{cache_dir()} so later runs start at once), then building {model}…")
+        return f"Loading the digits from the cache and building {model}…"
+    return f"Preparing {data} and building {model}…"
+
+
 class TrainingThread(QThread):
     """Runs one training run to its end. Stop (or closing the app) sends STOP: the engine writes a final
     checkpoint and finishes; nothing is killed mid-write."""
@@ -62,8 +77,7 @@ class TrainingThread(QThread):
         except Exception as exc:  # a broken install: say so instead of dying silently
             self.sig_failed.emit(f"cannot load the training engine ({exc})", traceback.format_exc())
             return
-        data = self.config.get("data", "")
-        self.sig_status.emit(f"Preparing {data} and building {self.config.get('model', '')}…")
+        self.sig_status.emit(preparing_text(self.config))
         try:
             run = train(TrainConfig.from_dict(self.config), resume=self.resume)
         except GanStudioError as exc:
