@@ -299,8 +299,8 @@ class CurvesPanel(QWidget):
         for k, name in enumerate(order):
             plot = self._plots[name]
             last = k == len(order) - 1
+            plot.setLabel("bottom", X_LABELS[self.x_mode] if last else None)  # (this shows the axis)
             plot.showAxis("bottom", last)  # one x axis for the stack: fewer axes to redraw as x grows
-            plot.setLabel("bottom", X_LABELS[self.x_mode] if last else None)
             if plot is not master:
                 plot.setXLink(master)
         self._master = master

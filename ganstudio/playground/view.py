@@ -98,7 +98,8 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
         self.loss_plot.setTitle(_legend("losses", ("━ D", "#6ea0ff"), ("━ G", "#e96900")), size="9pt")
         self.loss_d = self.loss_plot.plot(pen=pg.mkPen((110, 160, 255), width=1.5))
         self.loss_g = self.loss_plot.plot(pen=pg.mkPen(FAKE_BRUSH[:3], width=1.5))
-        self.js_plot = self.addPlot(row=1, col=1, title="JS divergence real ↔ generated (bits)")
+        self.js_plot = self.addPlot(row=1, col=1)
+        self.js_plot.setTitle("<span style='color: #d0d4da'>JS divergence real ↔ generated (bits)</span>", size="9pt")
         self.js_curve = self.js_plot.plot(pen=pg.mkPen((200, 140, 255), width=1.5))
         self.js_plot.setYRange(0, 1)
         for p in (self.loss_plot, self.js_plot):
