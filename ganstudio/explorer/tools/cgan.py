@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from ...panels.samples import to_qimage
 from ...workers.render import Output
@@ -28,7 +28,9 @@ class CganTool(Tool):
         self._lay.addWidget(self._box)
         self.blend_on = QCheckBox("Blend toward")
         self.blend_on.setToolTip("The class input becomes (1 − t)·onehot(A) + t·onehot(B)")
-        self.blend_to = QComboBox()
+        self.blend_to = QComboBox()  # long class names must not widen the tool past its column
+        self.blend_to.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.blend_to.setMinimumContentsLength(4)
         self.blend = DragSlider(0.0, 1.0, 0.5)
         self.rows = QSpinBox()
         self.rows.setRange(1, 8)
@@ -73,6 +75,8 @@ class CganTool(Tool):
         for k, n in enumerate(names):
             b = QPushButton(n)
             b.setCheckable(True)
+            b.setMinimumWidth(24)  # the row shares the column's width instead of asking for more
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             b.setToolTip(f"class {k}: {n}")
             self.buttons.addButton(b, k)
             grid.addWidget(b, k // per_row, k % per_row)

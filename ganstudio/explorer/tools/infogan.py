@@ -4,7 +4,8 @@ traversal figure live (one code swept down the rows, fixed noise across the colu
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QFormLayout, QGridLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGridLayout, QPushButton, QSizePolicy, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from ...panels.samples import to_qimage
 from ...workers.render import Output
@@ -42,6 +43,8 @@ class InfoGanTool(Tool):
         self.groups: list[QButtonGroup] = []
         self.cont: list[DragSlider] = []
         self.sweep = QComboBox()
+        self.sweep.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.sweep.setMinimumContentsLength(8)
         self.sweep.setToolTip("The code the grid sweeps down its rows")
         self.columns = QSpinBox()
         self.columns.setRange(1, 12)
@@ -85,7 +88,8 @@ class InfoGanTool(Tool):
                 shows = digits[v] if v < len(digits) else None
                 b = QPushButton(f"{v}→{shows}" if shows is not None else str(v))
                 b.setCheckable(True)
-                b.setFixedWidth(52 if shows is not None else 36)
+                b.setMinimumWidth(24)  # five to a row share the column's width instead of asking for more
+                b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
                 b.setToolTip(f"{name} = {v}" + (f": draws mostly class {shows} (matched by ganstudio eval)"
                                                  if shows is not None else ""))
                 group.addButton(b, v)
@@ -156,7 +160,7 @@ class InfoGanTool(Tool):
             else:
                 cont[idx - len(sp.cat_dims)] = float(v)
             for z in zs:
-                rows.append(sp.vector(z, st.label, st.label_b, st.blend, cat, cont))
+                rows.append(sp.vector(z, st.label, None, 0.0, cat, cont))  # no cGAN blend (plain_vector)
         self.grid.set_layout(cols, ctx.side or 1)
         self.grid.row_labels = [str(v) for v in values]
         self.caption.setText(f"rows: {name} = {values[0]} … {values[-1]} · columns: fixed noise (first = the "
