@@ -162,6 +162,75 @@ def test_cgan_tool_class_buttons_blend_and_all_classes_grid(qtbot, panel, cgan_r
     assert not ex.tabbar.isTabEnabled([t.name for t in ex.tools].index("infogan"))  # no codes in a cGAN
 
 
+def outside_column(tool) -> list[str]:
+    """The tool's visible controls whose right edge the controls column cuts off."""
+    from PySide6.QtWidgets import QScrollArea, QWidget
+
+    scroll = tool.parentWidget()
+    while not isinstance(scroll, QScrollArea):
+        scroll = scroll.parentWidget()
+    room = scroll.viewport().width()
+    return [f"{type(w).__name__} {getattr(w, 'text', lambda: '')()!r}" for w in tool.findChildren(QWidget)
+            if w.isVisible() and w.mapTo(scroll.viewport(), w.rect().topRight()).x() >= room]
+
+
+def test_class_and_code_controls_fit_their_column(qtbot, panel, cgan_run, info_run):
+    ex = panel
+    ex.resize(1280 - 250, 800)  # the explorer in the default window, beside the runs list
+    open_run(qtbot, ex, cgan_run)
+    assert ex.set_tool("cgan")
+    tool = ex.tool("cgan")
+    laid_out = lambda b: b.isVisible() and b.x() > 0  # noqa: E731  (after the layout pass, not before)
+    qtbot.waitUntil(lambda: laid_out(tool.buttons.button(9)))
+    assert outside_column(tool) == [] and tool.minimumSizeHint().width() <= ex.controls.width()
+    grid = tool.buttons.button(0).parentWidget().layout()
+    rows = [grid.getItemPosition(grid.indexOf(tool.buttons.button(k)))[0] for k in range(10)]
+    assert rows == [0] * 5 + [1] * 5  # five to a row
+    ex.set_run(str(info_run))
+    open_run(qtbot, ex, info_run)
+    assert ex.set_tool("infogan")
+    info = ex.tool("infogan")
+    qtbot.waitUntil(lambda: laid_out(info.groups[0].button(9)))
+    assert outside_column(info) == [] and info.minimumSizeHint().width() <= ex.controls.width()
+
+
+def test_tools_that_do_not_apply_are_off_and_say_why(qtbot, panel, cgan_run, info_run):
+    ex = panel
+    open_run(qtbot, ex, info_run)
+    names = [t.name for t in ex.tools]
+    cgan = names.index("cgan")
+    assert not ex.tabbar.isTabEnabled(cgan) and ex.tabbar.isTabEnabled(names.index("infogan"))
+    assert "not conditional" in ex.tabbar.tabToolTip(cgan) and "not conditional" in ex.off_reason("cgan")
+    assert not ex.set_tool("cgan")  # Alt+3: nothing silent, the message line says why
+    assert ex.current_tool.name == "latent" and "cGAN classes is off: this model is not conditional" in \
+        ex.message.text()
+    open_run(qtbot, ex, cgan_run)
+    assert not ex.set_tool("infogan") and "no InfoGAN codes" in ex.message.text()
+    assert ex.off_reason("cgan") == "" and ex.set_tool("cgan")
+
+
+def test_descriptions_and_captions_wrap_instead_of_being_cut(qtbot, panel, cgan_run):
+    from ganstudio.explorer.common import SampleCanvas
+
+    ex = panel
+    open_run(qtbot, ex, cgan_run)
+    assert ex.about.wordWrap() and ex.about.text() == ex.ctx.about()
+    assert ex.sample_caption.wordWrap() and ex.sample_caption.text() == ex.model.caption()
+    assert all(t.caption.wordWrap() for t in ex.tools if hasattr(t, "caption"))
+    assert isinstance(ex.canvas, SampleCanvas) and ex.canvas.minimumWidth() >= 256
+
+
+def test_the_current_sample_is_large_and_grows_with_the_window(qtbot, panel, cgan_run):
+    ex = panel
+    ex.resize(1280 - 250, 760)
+    open_run(qtbot, ex, cgan_run)
+    qtbot.waitUntil(lambda: ex.canvas.target() is not None)
+    _, _, scale = ex.canvas.target()
+    assert scale == int(scale) and 28 * scale >= 252  # whole-number zoom: crisp pixels, at least 9×
+    ex.resize(1800, 1100)
+    qtbot.waitUntil(lambda: ex.canvas.target()[2] > scale)
+
+
 def test_infogan_tool_codes_and_traversal_grid(qtbot, panel, info_run):
     ex = panel
     open_run(qtbot, ex, info_run)
@@ -238,7 +307,22 @@ def test_arithmetic_groups_and_result(qtbot, panel, cgan_run):
     settle(qtbot, ex)
     assert ex.images["equation"].shape[1] == 4 * 30 + 2 and ex.images["neighbours"].shape[1] == 3 * 30 + 2
     want = pool[0:3].mean(0) - pool[3:6].mean(0) + pool[6:9].mean(0)
+    sp = ex.ctx.space
+    plain = sp.vector(ex.state.z(), ex.state.label)
+    assert len(tool.equation.cells) == 4 and tool.equation.names == ["A (3)", "B (3)", "C (3)", "result"]
+    assert np.array_equal(pixels(tool.equation.cells[3]), direct(ex.ctx.checkpoint, sp.with_z(plain, want)))
+
+    # a class blend set in the cGAN tool stays there: the pool and the result are plain samples of the class
+    ex.set_tool("cgan")
+    ex.tool("cgan").blend_on.setChecked(True)
+    ex.tool("cgan").blend.setValue(0.5)
+    assert ex.state.label_b is not None
+    ex.set_tool("arithmetic")
+    settle(qtbot, ex)
+    plain_pool = np.stack([sp.with_z(plain, z) for z in pool])
+    assert np.array_equal(ex.images["pool"], direct(ex.ctx.checkpoint, plain_pool, cols=6, pad=2))
     tool.use.click()
+    assert ex.state.label_b is None and ex.state.blend == 0.0  # the current sample becomes the result shown
     result = settle(qtbot, ex)
     assert np.allclose(ex.state.z(), want, atol=1e-5)
     assert np.array_equal(result, direct(ex.ctx.checkpoint, ex.state.vector(ex.ctx.space)))
@@ -265,6 +349,10 @@ def test_interpolation_frames_and_gif_mp4_exports(qtbot, panel, cgan_run, tmp_pa
     assert np.array_equal(tool.frames[0], first) and np.array_equal(tool.frames[-1], direct(ex.ctx.checkpoint, k1))
     tool.scrub.setValue(5)
     assert tool.frame_label.text() == "6 / 11"
+    settle(qtbot, ex)
+    assert tool.thumbnail(0) is not None and tool.thumbnail(1) is not None  # each keyframe shows its image
+    assert ex.images["keyframes"].shape[1] == 2 * 30 + 2
+    assert ex.grid_image().shape[1] > 2 * 30 + 2  # Save grid still saves the path's strip, not the thumbnails
     n = xp.export_animation(ex, tmp_path / "path.gif", "gif", scale=3, fps=10)
     with Image.open(tmp_path / "path.gif") as im:
         assert (n, im.n_frames, im.size) == (11, 11, (84, 84))
@@ -286,7 +374,7 @@ def test_checkpoint_tool_renders_the_latent_on_every_checkpoint(qtbot, panel, cg
     assert [s for s, _ in tool.items] == [3, 6]
     settle(qtbot, ex)
     strip = ex.images["strip"]
-    assert strip.shape[1] == 2 * 30 + 2
+    assert strip.shape[1] == 2 * 30 + 2 and tool.grid.cell_labels == ["3", "6"]  # each thumbnail says its step
     tool.slider.setValue(0)
     qtbot.waitUntil(lambda: ex.ctx is not None and ex.ctx.info["step"] == 3, timeout=20_000)
     on3 = settle(qtbot, ex)
@@ -342,6 +430,16 @@ def test_png_exports_latent_round_trip_and_refusals(qtbot, panel, cgan_run, info
     assert "another model" in ex.message.text() and ex.state == before
     (tmp_path / "junk.json").write_text("not json")
     assert not xp.load_latent(ex, tmp_path / "junk.json") and "not a latent file" in ex.message.text()
+    # a damaged file of the right model: refused in the message line, the state and the picture kept
+    ex.set_run(str(cgan_run))
+    shown = open_run(qtbot, ex, cgan_run)
+    before = ex.state
+    for damage in ({"seed": 1e30}, {"label": 99}, {"base_z": [float("nan")] * ex.ctx.space.z_dim}):
+        (tmp_path / "bad.json").write_text(json.dumps({**doc, **damage}))
+        assert not xp.load_latent(ex, tmp_path / "bad.json")
+        assert ex.message.objectName() == "error" and "bad.json" in ex.message.text() and ex.state == before
+    ex.latent_tool.sliders[0].setValue(1.0)  # the explorer goes on rendering
+    assert not np.array_equal(settle(qtbot, ex), shown)
 
 
 def test_bundled_models_open_when_no_run_is_selected(qtbot, fresh_settings, tmp_path, monkeypatch, cgan_run):

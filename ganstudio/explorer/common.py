@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
-from superqt import QElidingLabel, QLabeledDoubleSlider
+from superqt import QLabeledDoubleSlider
 
 from .. import theme
 from ..panels.samples import ImageCanvas
@@ -31,6 +31,7 @@ class Tool(QWidget):
     name = ""
     title = ""
     resync = False  # True: the controls list things the tool's own edits change (groups, keyframes)
+    thumbnails: tuple[str, ...] = ()  # outputs drawn in the controls, not the tool's grid (Save grid skips them)
     sig_refresh = Signal()
     """A view-only setting changed (grid size, sweep): render again, nothing to undo."""
     sig_message = Signal(str, str)
@@ -72,6 +73,12 @@ class Tool(QWidget):
     def vector(self, state: ExplorerState) -> np.ndarray:
         return state.vector(self.ctx.space, self.ctx.directions)
 
+    def plain_vector(self, state: ExplorerState) -> np.ndarray:
+        """The current sample without the cGAN tool's class blend: the start of other tools' grids, so a blend
+        set there does not turn every pool or traversal sample into a mix of two classes."""
+        sp = self.ctx.space
+        return sp.vector(state.z(self.ctx.directions), state.label, None, 0.0, state.cat, state.cont)
+
     def _on_state(self, state: ExplorerState, sync: bool) -> None:
         """Only the current tool's controls follow the state; the others catch up when they are shown.
         After its own edits a tool is left alone unless it lists what they change (``resync``)."""
@@ -92,6 +99,7 @@ class GridCanvas(ImageCanvas):
         self.pad = 2
         self.marks: dict[int, str] = {}
         self.row_labels: list[str] = []
+        self.cell_labels: list[str] = []  # drawn on each cell's lower edge (row-major), e.g. a checkpoint's step
         self.clickable = False
         self.setMinimumSize(120, 120)
 
@@ -153,6 +161,8 @@ class GridCanvas(ImageCanvas):
                 y = y0 + self.pad * scale + r * step
                 p.drawText(QRectF(x0 - 34, y, 32, step), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                            text)
+        if self.cell_labels:
+            self._paint_cell_labels(p, x0, y0, step, scale)
         for i, color in self.marks.items():
             r, c = divmod(i, self.cols)
             pen = QPen(QColor(color))
@@ -161,6 +171,68 @@ class GridCanvas(ImageCanvas):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(QRectF(x0 + c * step + self.pad * scale / 2, y0 + r * step + self.pad * scale / 2,
                               step - 1, step - 1))
+        p.end()
+
+
+    def _paint_cell_labels(self, p: QPainter, x0: float, y0: float, step: float, scale: float) -> None:
+        from PySide6.QtCore import QRectF
+
+        f = QFont(p.font())
+        f.setPointSizeF(max(7.0, f.pointSizeF() - 1))
+        p.setFont(f)
+        band = min(step * 0.4, p.fontMetrics().height() + 2)
+        for i, text in enumerate(self.cell_labels):
+            r, c = divmod(i, self.cols)
+            cell = QRectF(x0 + (self.pad + c * (self.cell + self.pad)) * scale,
+                          y0 + (self.pad + r * (self.cell + self.pad)) * scale, self.cell * scale, self.cell * scale)
+            strip = QRectF(cell.left(), cell.bottom() - band, cell.width(), band)
+            p.fillRect(strip, QColor(0, 0, 0, 170))
+            p.setPen(QColor(theme.TEXT))
+            p.drawText(strip, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def grid_cells(image: np.ndarray, n: int, side: int, pad: int = 2) -> list[np.ndarray] | None:
+    """The ``n`` cells of a one-row grid rendered with ``pad`` (``trainers.images.to_uint8_grid``), or None
+    when ``image`` is not such a grid (a 2D-points model draws one scatter instead)."""
+    if side <= 0 or image.ndim != 3 or image.shape[:2] != (side + 2 * pad, n * (side + pad) + pad):
+        return None
+    return [np.ascontiguousarray(image[pad:pad + side, pad + j * (side + pad): pad + j * (side + pad) + side])
+            for j in range(n)]
+
+
+class SampleCanvas(ImageCanvas):
+    """The current sample: as large as its room allows (at least ``MIN`` px), whole-number nearest-neighbour
+    zoom so small digits stay crisp."""
+
+    MIN = 264  # 28-pixel digits at 9×, 32-pixel images at 8×
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMinimumSize(self.MIN, self.MIN)
+
+    def target(self):
+        """(x, y, scale) of the drawn image, or None."""
+        img = self.image()
+        if img is None or img.isNull():
+            return None
+        room = min(self.width(), self.height()) - 8
+        scale = room / max(img.width(), img.height())
+        scale = int(scale) if scale >= 1 else scale
+        return (self.width() - img.width() * scale) / 2, (self.height() - img.height() * scale) / 2, scale
+
+    def paintEvent(self, event) -> None:
+        t = self.target()
+        if t is None:
+            super().paintEvent(event)
+            return
+        from PySide6.QtCore import QRectF
+
+        x0, y0, scale = t
+        img = self.image()
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(theme.BASE))
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1)
+        p.drawImage(QRectF(x0, y0, img.width() * scale, img.height() * scale), img)
         p.end()
 
 
@@ -196,10 +268,9 @@ def titled(title: str, caption: QLabel | None, body: QWidget, *more: QWidget) ->
     return w
 
 
-def caption_label(text: str = "") -> QElidingLabel:
-    lab = QElidingLabel(text)
-    lab.setObjectName("muted")
-    return lab
+def caption_label(text: str = "") -> QLabel:
+    """A view's caption: muted, wrapping onto a second line rather than cut with "…"."""
+    return muted_label(text)
 
 
 def muted_label(text: str) -> QLabel:

@@ -13,12 +13,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QScrollArea, QSplitter, QStackedWidget, QTabBar,
                                QToolButton, QVBoxLayout, QWidget)
-from superqt import QElidingLabel
 
 from .. import settings
-from ..panels.samples import ImageCanvas, to_qimage
+from ..panels.samples import to_qimage
 from ..workers.render import Output, RenderRequest, RenderThread, file_stamp
-from .common import MessageLine, Tool, titled
+from .common import MessageLine, SampleCanvas, Tool, muted_label, titled
 from .latent import ExplorerState, History, Space
 from .model import Context, ExplorerModel
 from .sources import SourceBox
@@ -28,6 +27,9 @@ from .tools.checkpoints import CheckpointTool
 from .tools.infogan import InfoGanTool
 from .tools.interpolate import InterpolateTool
 from .tools.latent import LatentTool
+
+
+OFF_COLOR = "#4d5564"  # a tool that does not apply: dimmer than the theme's muted unselected tabs
 
 
 class ExplorerPanel(QWidget):
@@ -44,13 +46,13 @@ class ExplorerPanel(QWidget):
         self.done_id = 0  # the newest request the render thread finished
         self.images: dict[str, np.ndarray] = {}
         self._owner: dict[str, Tool] = {}
+        self._off: dict[str, str] = {}  # tool name → why it does not apply to the open model
 
         self.source = SourceBox()
         self.refresh_btn = QToolButton()
         self.refresh_btn.setText("↻")
         self.refresh_btn.setToolTip("Look for new checkpoints")
-        self.about = QElidingLabel("")
-        self.about.setObjectName("muted")
+        self.about = muted_label("")  # wraps: the model's description is never cut with "…"
         self.undo_btn = QToolButton()
         self.undo_btn.setText("↶ Undo")
         self.undo_btn.setToolTip("Undo the last explorer edit (Ctrl+Z)")
@@ -91,11 +93,9 @@ class ExplorerPanel(QWidget):
         # tools' right edge (Randomize, slider values) would be cut off instead
         self.controls.setFixedWidth(292 + scroll.verticalScrollBar().sizeHint().width())
 
-        self.canvas = ImageCanvas()
-        self.canvas.setMinimumSize(108, 108)  # keeps the window's minimum width under 800 px
+        self.canvas = SampleCanvas()  # the object the user works on: large, crisp, grows with the window
         self.canvas.placeholder = "Pick a model above"
-        self.sample_caption = QElidingLabel("")
-        self.sample_caption.setObjectName("muted")
+        self.sample_caption = muted_label("")
         self.message = MessageLine()
 
         from ..panels.scores import ScoresBar
@@ -117,6 +117,8 @@ class ExplorerPanel(QWidget):
         self.split.addWidget(self.views)
         self.split.setStretchFactor(0, 2)
         self.split.setStretchFactor(1, 3)
+        self.split.setSizes([440, 560])  # relative: the current sample gets about 45 % of the room
+        self.split.setChildrenCollapsible(False)
         body = QHBoxLayout()
         body.addWidget(self.controls)
         body.addWidget(self.split, 1)
@@ -146,7 +148,8 @@ class ExplorerPanel(QWidget):
         from .. import theme
 
         self.setStyleSheet(f"QPushButton:checked {{ background: {theme.ACCENT}; color: white; "
-                           f"border: 1px solid {theme.ACCENT}; border-radius: 3px; }}")
+                           f"border: 1px solid {theme.ACCENT}; border-radius: 3px; }}"
+                           f"QTabBar::tab:disabled {{ color: {OFF_COLOR}; }}")
         self._sync_history(self.model.can_undo, self.model.can_redo)
         self._filled = False  # sources are listed (and a generator loaded) only once someone looks
 
@@ -171,11 +174,17 @@ class ExplorerPanel(QWidget):
         return self.tools[self.tabbar.currentIndex()]
 
     def set_tool(self, name: str) -> bool:
+        """Show tool ``name``; False, with a message saying why, when it does not apply to the open model."""
         i = [t.name for t in self.tools].index(name)
         if not self.tabbar.isTabEnabled(i):
+            self.show_message("info", f"{self.tools[i].title} is off: {self.off_reason(name)}")
             return False
         self.tabbar.setCurrentIndex(i)
         return True
+
+    def off_reason(self, name: str) -> str:
+        """Why tool ``name`` does not apply to the open model ("" when it does)."""
+        return self._off.get(name, "")
 
     def set_run(self, run_dir: str | None) -> None:
         if run_dir != self._run_dir or not self._filled:
@@ -197,7 +206,8 @@ class ExplorerPanel(QWidget):
         return self.canvas.image()
 
     def grid_image(self) -> np.ndarray | None:
-        names = [n for n, t in self._owner.items() if t is self.current_tool and n in self.images]
+        tool = self.current_tool
+        names = [n for n, t in self._owner.items() if t is tool and n in self.images and n not in tool.thumbnails]
         if not names:
             return None
         if names[0] == "frames":
@@ -290,10 +300,11 @@ class ExplorerPanel(QWidget):
         info = ctx.info
         was = self.tabbar.currentIndex()
         self.tabbar.blockSignals(True)
+        self._off = {t.name: t.unavailable(ctx) for t in self.tools}
         for i, tool in enumerate(self.tools):
-            why = tool.unavailable(ctx)
-            self.tabbar.setTabEnabled(i, not why)
-            self.tabbar.setTabToolTip(i, f"{tool.title} (Alt+{i + 1})" + (f": off, {why}" if why else ""))
+            why = self._off[tool.name]
+            self.tabbar.setTabEnabled(i, not why)  # greyed out (the style below), the tooltip says why
+            self.tabbar.setTabToolTip(i, f"{tool.title}: off, {why}" if why else f"{tool.title} (Alt+{i + 1})")
         self.tabbar.setCurrentIndex(was if self.tabbar.isTabEnabled(was) else 0)
         self.tabbar.blockSignals(False)
         self.controls.setCurrentIndex(self.tabbar.currentIndex())

@@ -6,19 +6,72 @@ from __future__ import annotations
 import random
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from ... import theme
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ..common import GROUP_COLORS, GridCanvas, Tool, caption_label
+from ..common import GROUP_COLORS, GridCanvas, Tool, caption_label, grid_cells
 from ..latent import arithmetic, group_mean, neighbourhood
 from ..model import Context, ExplorerModel
 
 POOL_COLS = 6
 POOL = POOL_COLS * POOL_COLS
+
+
+class EquationView(QWidget):
+    """A − B + C = result: the three group means and the result, drawn as large as the room allows (crisp
+    pixels) with the operators between them and each group's name under its image."""
+
+    OPS = ("−", "+", "=")
+
+    def __init__(self):
+        super().__init__()
+        self.cells: list[QImage] = []
+        self.names: list[str] = ["", "", "", "result"]
+        self.setMinimumSize(160, 60)
+
+    def set_names(self, names: list[str]) -> None:
+        self.names = list(names)[:3] + ["result"]
+        self.update()
+
+    def show_grid(self, image: np.ndarray | None, side: int = 0) -> None:
+        """The rendered one-row grid of four (None: nothing yet). A 2D-points model's single scatter is shown
+        whole, without operators."""
+        cells = None if image is None else grid_cells(image, 4, side)
+        self.cells = [] if image is None else [to_qimage(c) for c in (cells if cells is not None else [image])]
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(theme.BASE))
+        if not self.cells:
+            return
+        fm = p.fontMetrics()
+        op_w, text_h = fm.horizontalAdvance("  =  "), fm.height() + 4
+        n = len(self.cells)
+        room = min((self.width() - (n - 1) * op_w) / n, self.height() - text_h - 8)
+        img = self.cells[0]
+        scale = room / max(img.width(), img.height())
+        scale = int(scale) if scale >= 1 else scale
+        w, h = img.width() * scale, img.height() * scale
+        x = (self.width() - n * w - (n - 1) * op_w) / 2
+        y = (self.height() - h - text_h) / 2
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1)
+        for j, cell in enumerate(self.cells):
+            p.drawImage(QRectF(x, y, w, h), cell)
+            if n > 1:
+                p.setPen(QColor(theme.MUTED))
+                p.drawText(QRectF(x - op_w / 2, y + h + 2, w + op_w, text_h), Qt.AlignmentFlag.AlignCenter,
+                           self.names[j])
+                if j < n - 1:
+                    p.setPen(QColor(theme.TEXT))
+                    p.drawText(QRectF(x + w, y, op_w, h), Qt.AlignmentFlag.AlignCenter, self.OPS[j])
+            x += w + op_w
+        p.end()
 
 
 class ArithmeticTool(Tool):
@@ -79,9 +132,7 @@ class ArithmeticTool(Tool):
         self.pool.clickable = True
         self.pool.placeholder = "Rendering…"
         self.pool.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.equation = GridCanvas()
-        self.equation.setMinimumSize(70, 40)
-        self.equation.placeholder = "Put samples in groups A, B and C"
+        self.equation = EquationView()
         self.near = GridCanvas()
         self.near.setMinimumSize(40, 40)
         self.near.placeholder = ""
@@ -238,12 +289,12 @@ class ArithmeticTool(Tool):
         if z is None:
             self.sig_message.emit("warning", "Put at least one sample in each of the three groups first")
             return
-        self.edit("", base_z=tuple(float(v) for v in z), truncation=1.0, offsets=())
+        self.edit("", base_z=tuple(float(v) for v in z), truncation=1.0, offsets=(), label_b=None, blend=0.0)
 
     def outputs(self, st) -> list[Output]:
         ctx = self.ctx
         sp = ctx.space
-        cur = self.vector(st)
+        cur = self.plain_vector(st)  # the current class and codes, never the cGAN tool's blend
         pool = np.stack([sp.with_z(cur, z) for z in self.pool_z()])
         self.pool.set_layout(POOL_COLS, ctx.side or 1)
         self._mark_pool()
@@ -253,17 +304,20 @@ class ArithmeticTool(Tool):
         if z is None:
             missing = [n for n, m in zip(names, means) if m is None]
             self.eq_caption.setText(f"Add samples to {', '.join(missing)} to see {names[0]} − {names[1]} + {names[2]}")
-            self.equation.set_image(None)
+            self.equation.show_grid(None)
             self.near.set_image(None)
             return outs
         counts = [len(st.group(n)) for n in names]
         self.eq_caption.setText(f"mean {names[0]} ({counts[0]}) − mean {names[1]} ({counts[1]}) + mean {names[2]} "
                                 f"({counts[2]}) = result · right: neighbours of the result")
         eq = np.stack([sp.with_z(cur, m) for m in means] + [sp.with_z(cur, z)])
-        self.equation.set_layout(4, ctx.side or 1)
+        self.equation.set_names([f"{n} ({k})" for n, k in zip(names, counts)])
         near = np.stack([sp.with_z(cur, v) for v in neighbourhood(z, 9, 0.25, seed=st.seed)])
         self.near.set_layout(3, ctx.side or 1)
         return outs + [Output.of("equation", eq, cols=4), Output.of("neighbours", near, cols=3)]
 
     def take(self, name: str, image) -> None:
-        {"pool": self.pool, "equation": self.equation, "neighbours": self.near}[name].set_image(to_qimage(image))
+        if name == "equation":
+            self.equation.show_grid(image, self.ctx.side if self.ctx is not None else 0)
+            return
+        {"pool": self.pool, "neighbours": self.near}[name].set_image(to_qimage(image))

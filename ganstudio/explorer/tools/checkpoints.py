@@ -117,6 +117,7 @@ class CheckpointTool(Tool):
         cols = min(8, len(chosen))
         self.grid.set_layout(cols, self.ctx.side or 1)
         steps = [f"{s:,}" if s is not None else p.stem for s, p in chosen]
+        self.grid.cell_labels = steps if self.ctx.is_image else []
         self.caption.setText(f"{len(chosen)} checkpoints, left to right then down: steps {steps[0]} … {steps[-1]}")
         cks = tuple((str(p), file_stamp(str(p))) for _, p in chosen)
         return [Output.of("strip", self.vector(st)[None], cols=cols, checkpoints=cks)]

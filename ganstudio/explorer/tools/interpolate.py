@@ -6,18 +6,20 @@ from __future__ import annotations
 import random
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget,
-                               QPushButton, QSlider, QSpinBox, QToolButton, QWidget)
+                               QListWidgetItem, QPushButton, QSlider, QSpinBox, QToolButton, QWidget)
 
 from ...export import mp4_unavailable
 from ...panels.samples import ImageCanvas, to_qimage
 from ...workers.render import Output
-from ..common import Tool, caption_label, titled
+from ..common import Tool, caption_label, grid_cells, titled
 from ..latent import interpolation_path
 from ..model import Context, ExplorerModel
 
 STRIP = 10
+THUMB = 40  # keyframe thumbnails in the list, px
 
 
 def _strip(frames: np.ndarray, n: int = STRIP, pad: int = 2) -> np.ndarray:
@@ -34,14 +36,19 @@ class InterpolateTool(Tool):
     resync = True
     name = "interpolate"
     title = "Interpolation"
+    thumbnails = ("keyframes",)
     sig_export = Signal(str)
     """"gif" or "mp4": the user asked to export the animation."""
 
     def __init__(self, model: ExplorerModel):
         super().__init__(model)
         self.frames: np.ndarray | None = None
+        self._thumbs: dict[tuple[float, ...], QIcon] = {}  # each keyframe's rendered image
         self.keys = QListWidget()
-        self.keys.setMaximumHeight(130)
+        self.keys.setIconSize(QSize(THUMB, THUMB))
+        self.keys.setWordWrap(True)  # long descriptions take a second line, never a sideways scroll bar
+        self.keys.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.keys.setMaximumHeight(4 * (THUMB + 6))
         self.keys.setToolTip("The path visits these in order")
         self.add_btn = QPushButton("Add current")
         self.add_btn.setToolTip("The current sample becomes the next keyframe (K)")
@@ -131,12 +138,16 @@ class InterpolateTool(Tool):
     def set_context(self, ctx: Context) -> None:
         super().set_context(ctx)
         self.frames = None
+        self._thumbs.clear()
         self.show_state(self.state())
 
     def show_state(self, st) -> None:
         self.keys.clear()
         for i, k in enumerate(st.keyframes):
-            self.keys.addItem(self._describe(i, np.asarray(k, np.float32)))
+            item = QListWidgetItem(self._describe(i, np.asarray(k, np.float32)))
+            if tuple(k) in self._thumbs:
+                item.setIcon(self._thumbs[tuple(k)])
+            self.keys.addItem(item)
 
     def _describe(self, i: int, v: np.ndarray) -> str:
         if self.ctx is None:
@@ -176,6 +187,8 @@ class InterpolateTool(Tool):
         self.edit("", keyframes=tuple(keys))
 
     def outputs(self, st) -> list[Output]:
+        keys = [Output.of("keyframes", np.asarray(st.keyframes, np.float32), cols=len(st.keyframes))] \
+            if st.keyframes and self.ctx.is_image else []
         if len(st.keyframes) < 2:
             self.frames = None
             self.player.set_image(None)
@@ -184,13 +197,16 @@ class InterpolateTool(Tool):
             self.frame_label.setText("")
             self.caption.setText(f"{len(st.keyframes)} keyframe(s): add at least two")
             self.set_playing(False)
-            return []
+            return keys
         path = interpolation_path(self.ctx.space, st.keyframes, self.per.value(), self.mode.currentData(),
                                   self.loop.isChecked())
         self.caption.setText(f"{len(st.keyframes)} keyframes · {len(path)} frames · {self.mode.currentData()}")
-        return [Output.of("frames", path, cols=0)]
+        return [Output.of("frames", path, cols=0)] + keys
 
     def take(self, name: str, frames) -> None:
+        if name == "keyframes":
+            self._show_thumbnails(frames)
+            return
         self.frames = frames
         if frames.ndim != 4:  # a 2D-points model draws one scatter of the whole path
             self.player.set_image(to_qimage(frames))
@@ -202,6 +218,22 @@ class InterpolateTool(Tool):
         self.scrub.blockSignals(False)
         self.strip.set_image(to_qimage(_strip(frames)))
         self.show_frame(self.scrub.value())
+
+    def _show_thumbnails(self, grid: np.ndarray) -> None:
+        keys = self.state().keyframes
+        cells = grid_cells(grid, len(keys), self.ctx.side if self.ctx is not None else 0)
+        if cells is None:
+            return
+        crisp = Qt.TransformationMode.FastTransformation  # nearest neighbour: the digit's pixels stay square
+        self._thumbs = {tuple(k): QIcon(QPixmap.fromImage(to_qimage(cell).scaled(
+            THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, crisp))) for k, cell in zip(keys, cells)}
+        for i, k in enumerate(keys[: self.keys.count()]):
+            self.keys.item(i).setIcon(self._thumbs[tuple(k)])
+
+    def thumbnail(self, i: int) -> QIcon | None:
+        """The icon shown beside keyframe ``i`` (None before it rendered)."""
+        item = self.keys.item(i)
+        return None if item is None or item.icon().isNull() else item.icon()
 
     def show_frame(self, i: int) -> None:
         if self.frames is None or self.frames.ndim != 4 or not len(self.frames):
