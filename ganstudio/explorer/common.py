@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from superqt import QLabeledDoubleSlider
 
 from .. import theme
@@ -201,10 +201,12 @@ def grid_cells(image: np.ndarray, n: int, side: int, pad: int = 2) -> list[np.nd
 
 
 class SampleCanvas(ImageCanvas):
-    """The current sample: as large as its room allows (at least ``MIN`` px), whole-number nearest-neighbour
-    zoom so small digits stay crisp."""
+    """The current sample: as large as its room allows, whole-number nearest-neighbour zoom so small digits
+    stay crisp. The explorer's splitter gives it about 45 % of the view (≈ 280 px, 10×, in a 1280×800
+    window) and it grows with the window; its hard minimum stays small so the window still fits an 800 px
+    wide screen."""
 
-    MIN = 264  # 28-pixel digits at 9×, 32-pixel images at 8×
+    MIN = 108
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -268,9 +270,39 @@ def titled(title: str, caption: QLabel | None, body: QWidget, *more: QWidget) ->
     return w
 
 
+class WrapLabel(QLabel):
+    """A label that wraps onto more lines instead of ending in "…". It asks for the height its width needs
+    without declaring height-for-width, which would spread up to the window and unpin its minimum size."""
+
+    def __init__(self, text: str = "", name: str = "muted"):
+        super().__init__(text)
+        self.setObjectName(name)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(40, self.fontMetrics().lineSpacing())
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        need = super().heightForWidth(max(40, self.width()))
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+
 def caption_label(text: str = "") -> QLabel:
     """A view's caption: muted, wrapping onto a second line rather than cut with "…"."""
-    return muted_label(text)
+    return WrapLabel(text)
 
 
 def muted_label(text: str) -> QLabel:

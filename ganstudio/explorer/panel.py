@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QScrollArea, QSplitte
 from .. import settings
 from ..panels.samples import to_qimage
 from ..workers.render import Output, RenderRequest, RenderThread, file_stamp
-from .common import MessageLine, SampleCanvas, Tool, muted_label, titled
+from .common import MessageLine, SampleCanvas, Tool, WrapLabel, titled
 from .latent import ExplorerState, History, Space
 from .model import Context, ExplorerModel
 from .sources import SourceBox
@@ -52,7 +52,7 @@ class ExplorerPanel(QWidget):
         self.refresh_btn = QToolButton()
         self.refresh_btn.setText("↻")
         self.refresh_btn.setToolTip("Look for new checkpoints")
-        self.about = muted_label("")  # wraps: the model's description is never cut with "…"
+        self.about = WrapLabel("")  # wraps: the model's description is never cut with "…"
         self.undo_btn = QToolButton()
         self.undo_btn.setText("↶ Undo")
         self.undo_btn.setToolTip("Undo the last explorer edit (Ctrl+Z)")
@@ -95,7 +95,7 @@ class ExplorerPanel(QWidget):
 
         self.canvas = SampleCanvas()  # the object the user works on: large, crisp, grows with the window
         self.canvas.placeholder = "Pick a model above"
-        self.sample_caption = muted_label("")
+        self.sample_caption = WrapLabel("")
         self.message = MessageLine()
 
         from ..panels.scores import ScoresBar

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLis
 from ... import theme
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ..common import GROUP_COLORS, GridCanvas, Tool, caption_label, grid_cells
+from ..common import GROUP_COLORS, GridCanvas, Tool, WrapLabel, caption_label, grid_cells
 from ..latent import arithmetic, group_mean, neighbourhood
 from ..model import Context, ExplorerModel
 
@@ -32,7 +32,7 @@ class EquationView(QWidget):
         super().__init__()
         self.cells: list[QImage] = []
         self.names: list[str] = ["", "", "", "result"]
-        self.setMinimumSize(160, 60)
+        self.setMinimumSize(70, 40)  # the window's minimum width must stay under 800 px
 
     def set_names(self, names: list[str]) -> None:
         self.names = list(names)[:3] + ["result"]
@@ -140,8 +140,7 @@ class ArithmeticTool(Tool):
         view = QWidget()
         lay = QVBoxLayout(view)
         lay.setContentsMargins(4, 4, 4, 4)
-        head = QLabel("Pool · click to bookmark")
-        head.setObjectName("heading")
+        head = WrapLabel("Pool · click to bookmark", "heading")  # a narrow view wraps it
         lay.addWidget(head)
         lay.addWidget(self.pool, 3)
         lay.addWidget(self.eq_caption)
