@@ -11,6 +11,8 @@ from typing import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from trainers.atomic import FILE_MODE
+
 from .rundata import Snapshot
 
 
@@ -99,6 +101,7 @@ def _atomic(out: Path, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, FILE_MODE)  # mkstemp made it 0600: give it the mode every other file gets
         os.replace(tmp, out)
     except (OSError, RuntimeError) as exc:
         raise ExportError(f"could not write {out} ({getattr(exc, 'strerror', None) or exc})") from None

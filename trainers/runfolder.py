@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_write_text
-from .errors import ConfigError
+from .atomic import atomic_write_text, remove_orphans
+from .errors import ConfigError, GanStudioError
 
 
 CONFIG = "config.json"
@@ -92,6 +92,29 @@ def metrics_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / METRICS
 
 
+WRITTEN = (CONFIG, METRICS, SAMPLES, CHECKPOINTS, EVAL, TENSORBOARD)  # what a run writes at its top level
+
+
+def links_out(run_dir: str | Path) -> list[Path]:
+    """The entries a run writes (or writes into) that are symbolic links: writing through them would write
+    outside the run folder, so GAN Studio refuses to (the run folder itself may be a link)."""
+    run_dir = Path(run_dir)
+    return [run_dir / n for n in WRITTEN if (run_dir / n).is_symlink()]
+
+
+def refuse_links(run_dir: str | Path) -> None:
+    bad = links_out(run_dir)
+    if bad:
+        names = ", ".join(p.name for p in bad)
+        raise ConfigError(f"{run_dir}: {names} {'is a symbolic link' if len(bad) == 1 else 'are symbolic links'}; "
+                          "GAN Studio never writes through links out of a run folder: remove "
+                          f"{'it' if len(bad) == 1 else 'them'} or choose another --out")
+
+
+class RunWriteError(GanStudioError, OSError):
+    """A run-folder write failed (full disk, permissions): the message says which file and what to do."""
+
+
 class RunWriter:
     """Appends to a run folder; never rewrites what a watcher might be reading except on resume."""
 
@@ -104,9 +127,12 @@ class RunWriter:
         self.tb_missing = False
         if not enabled:
             return
+        refuse_links(self.dir)
         try:
             for sub in ("", SAMPLES, CHECKPOINTS):
                 (self.dir / sub).mkdir(parents=True, exist_ok=True)
+            for sub in ("", SAMPLES, CHECKPOINTS, EVAL):  # what a writer killed mid-write left behind
+                remove_orphans(self.dir / sub)
             probe = self.dir / f".write-test-{os.getpid()}"
             probe.write_text("ok")
             probe.unlink()
@@ -134,22 +160,31 @@ class RunWriter:
         """On resume: drop lines past the checkpoint's step so the curve has no duplicate tail."""
         if not self.enabled or not self.metrics_path.exists():
             return
-        keep = []
-        for line in self.metrics_path.read_text().splitlines():
-            try:
-                if json.loads(line).get("step", 0) <= last_step:
-                    keep.append(line)
-            except json.JSONDecodeError:
-                continue
+        keep = [json.dumps(r) for r in read_metrics(self.dir) if r["step"] <= last_step]
         atomic_write_text(self.metrics_path, "".join(k + "\n" for k in keep))
+
+    def start_fresh(self) -> bool:
+        """A new run in a folder whose last run died before its first checkpoint: nothing can resume that run,
+        so its metrics and sample grids go (else the new run's curve would continue the dead one's). True if
+        there was anything to clear."""
+        if not self.enabled:
+            return False
+        old = [self.metrics_path] if self.metrics_path.exists() else []
+        old += [p for _, p in sample_files(self.dir)]
+        for p in old:
+            p.unlink(missing_ok=True)
+        return bool(old)
 
     def log_metrics(self, record: dict) -> None:
         if not self.enabled:
             return
-        if self._metrics is None:
-            self._metrics = open(self.metrics_path, "a", buffering=1)
         clean = {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in record.items()}
-        self._metrics.write(json.dumps(clean) + "\n")
+        try:
+            if self._metrics is None:
+                self._metrics = open(self.metrics_path, "a", buffering=1)
+            self._metrics.write(json.dumps(clean) + "\n")
+        except OSError as exc:
+            raise RunWriteError(f"could not append to {self.metrics_path} ({exc.strerror or exc})") from None
         if self._tb is not None:
             for k, v in record.items():
                 if k not in ("step", "time", "wall") and isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -168,7 +203,10 @@ class RunWriter:
 
     def close(self) -> None:
         if self._metrics is not None:
-            self._metrics.close()
+            try:
+                self._metrics.close()
+            except OSError:
+                pass  # a full disk: the write that failed has already been reported
             self._metrics = None
         if self._tb is not None:
             self._tb.close()
@@ -178,18 +216,28 @@ class RunWriter:
 def save_eval(run_dir: str | Path, step: int, result: dict) -> Path:
     """The full evaluation result of a step as ``eval/step_XXXXXXX.json`` in the run folder (atomically)."""
     path = eval_path(run_dir, step)
+    if path.parent.is_symlink():
+        raise RunWriteError(f"{path.parent} is a symbolic link; GAN Studio never writes through links out of a "
+                            "run folder: remove it")
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_text(path, json.dumps(result, indent=1))
 
 
 def read_metrics(run_dir: str | Path) -> list[dict]:
-    """All complete lines of a run's metrics.jsonl (a half-written last line is ignored)."""
+    """Every readable record of a run's metrics.jsonl: a JSON object with a whole-number step. A half-written
+    last line, a damaged line or a foreign one is skipped."""
     path = metrics_path(run_dir)
     out = []
-    if path.exists():
-        for line in path.read_text().splitlines():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
+    try:
+        text = path.read_text(errors="replace") if path.is_file() else ""
+    except OSError:
+        return out
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        step = record.get("step") if isinstance(record, dict) else None
+        if isinstance(step, int) and not isinstance(step, bool) and step >= 0:
+            out.append(record)
     return out
