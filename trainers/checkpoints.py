@@ -15,6 +15,7 @@ import os
 import random
 import shutil
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,11 @@ from .runfolder import CKPT_SUFFIX, LAST, checkpoint_path
 FORMAT = "ganstudio-checkpoint"
 VERSION = 1
 META_KEY = "ganstudio"
+CRC_KEY = "ganstudio.crc32"  # {tensor key: CRC-32 of its bytes}: safetensors itself has no checksum
+# Bounds of the network-defining fields a checkpoint may ask for: beyond them it is crafted or damaged, and
+# building its model would only exhaust memory.
+ARCH_BOUNDS = {"image_size": 4096, "channels": 4, "z_dim": 65536, "width": 65536, "cat_codes": 1000,
+               "cont_codes": 64}
 
 
 @dataclass
@@ -99,11 +105,21 @@ def _cpu_copy(v: torch.Tensor) -> torch.Tensor:
     return v.detach().to("cpu", memory_format=torch.contiguous_format, copy=True)
 
 
+def crc32(t: torch.Tensor) -> int:
+    """CRC-32 of a CPU tensor's bytes (any dtype)."""
+    flat = t.detach().contiguous().reshape(-1)
+    return zlib.crc32(flat.view(torch.uint8).numpy().tobytes()) if flat.numel() else 0
+
+
+def _header(tensors: dict[str, torch.Tensor], meta: dict) -> dict[str, str]:
+    return {META_KEY: json.dumps(meta, sort_keys=True),
+            CRC_KEY: json.dumps({k: crc32(v) for k, v in tensors.items()}, sort_keys=True)}
+
+
 def write_checkpoint(path: Path, tensors: dict[str, torch.Tensor], full: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(full, sort_keys=True)
-    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: text}))
+    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=_header(tensors, full)))
     atomic_write(path.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(full, indent=1, sort_keys=True)))
     return path
 
@@ -159,16 +175,57 @@ def read_meta(path: str | Path) -> tuple[Path, dict]:
         raise CheckpointError(f"{p}: a safetensors file, but not a GAN Studio checkpoint (no '{META_KEY}' metadata)")
     try:
         meta = json.loads(header[META_KEY])
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
         raise CheckpointError(f"{p}: its GAN Studio metadata is not valid JSON ({exc}); the file is damaged") from None
+    check_meta(p, meta)
+    return p, meta
+
+
+def check_meta(p: Path, meta) -> None:
+    """Refuse a description that is damaged or crafted, naming what is wrong: everything later code reads
+    from it has the type and range it expects."""
+    def bad(what: str) -> CheckpointError:
+        return CheckpointError(f"{p}: {what}; the file is damaged or foreign: use another checkpoint")
+
+    if not isinstance(meta, dict):
+        raise bad(f"its metadata is a JSON {type(meta).__name__}, not an object")
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{p}: metadata format is {meta.get('format')!r}, expected {FORMAT!r}")
-    if int(meta.get("version", 0)) > VERSION:
-        raise CheckpointError(f"{p}: written by a newer GAN Studio (format v{meta['version']}); update GAN Studio")
-    for key in ("config", "step", "model"):
+    version = meta.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise bad(f"its format version is {version!r}, not a whole number")
+    if version > VERSION:
+        raise CheckpointError(f"{p}: written by a newer GAN Studio (format v{version}); update GAN Studio")
+    for key, kind in (("config", dict), ("step", int), ("model", dict), ("data", dict)):
         if key not in meta:
-            raise CheckpointError(f"{p}: metadata lacks '{key}'; the file is damaged or foreign")
-    return p, meta
+            raise bad(f"its metadata lacks '{key}'")
+        if not isinstance(meta[key], kind) or isinstance(meta[key], bool):
+            raise bad(f"its '{key}' is {json.dumps(meta[key])[:40]}, not {'a whole number' if kind is int else 'an object'}")
+    if meta["step"] < 0:
+        raise bad(f"its step is {meta['step']}")
+    for key, top in ARCH_BOUNDS.items():
+        v = meta["config"].get(key)
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= top):
+            raise bad(f"its config asks for {key}={json.dumps(v)[:40]} (a whole number 0–{top} expected)")
+
+
+def newest_readable(run_dir: str | Path) -> tuple[Path, int] | None:
+    """The checkpoint of a run folder with the highest step whose header reads (``last`` or a kept step's):
+    what a message may promise is kept after a failure."""
+    from .runfolder import step_checkpoints
+
+    best = None
+    for path in [checkpoint_path(run_dir)] + [p for _, p in reversed(step_checkpoints(run_dir))]:
+        if not path.is_file():
+            continue
+        try:
+            _, meta = read_meta(path)
+            step = int(meta["step"])
+        except (CheckpointError, TypeError, ValueError):
+            continue
+        if best is None or step > best[1]:
+            best = (path, step)
+    return best
 
 
 def read_checkpoint(path: str | Path, prefixes: tuple[str, ...] | None = None) -> Checkpoint:
@@ -177,12 +234,28 @@ def read_checkpoint(path: str | Path, prefixes: tuple[str, ...] | None = None) -
     tensors = {}
     try:
         with safe_open(str(p), framework="pt") as f:
+            crcs = (f.metadata() or {}).get(CRC_KEY)
             for k in f.keys():
                 if prefixes is None or k.split("/", 1)[0] in prefixes:
                     tensors[k] = f.get_tensor(k)
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+    except (SafetensorError, OSError, ValueError, RuntimeError, MemoryError) as exc:
         raise CheckpointError(_not_safetensors(p, exc)) from None
+    _verify(p, tensors, crcs)
     return Checkpoint(p, meta, tensors)
+
+
+def _verify(p: Path, tensors: dict[str, torch.Tensor], crcs: str | None) -> None:
+    """Check the tensors against the CRC-32s written with them (checkpoints from before had none)."""
+    if crcs is None:
+        return
+    try:
+        want = json.loads(crcs)
+        damaged = sorted(k for k, v in tensors.items() if want[k] != crc32(v))
+    except (ValueError, KeyError, TypeError, RecursionError):
+        raise CheckpointError(f"{p}: its checksums are unreadable; the file is damaged: use another checkpoint") from None
+    if damaged:
+        raise CheckpointError(f"{p}: the data of {', '.join(damaged[:3])}{' ...' if len(damaged) > 3 else ''} does "
+                              "not match its checksum; the file is damaged: use another checkpoint (a step_*)")
 
 
 def _not_safetensors(p: Path, exc: Exception) -> str:
@@ -218,6 +291,10 @@ def load_modules(ckpt: Checkpoint, modules: dict[str, torch.nn.Module]) -> None:
             if tuple(v.shape) != tuple(saved[k].shape):
                 raise CheckpointError(f"{ckpt.path}: {name}.{k} has shape {list(saved[k].shape)} in the checkpoint "
                                       f"but {list(v.shape)} in this model; was it trained with other settings?")
+        nonfinite = [k for k, v in saved.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+        if nonfinite:
+            raise CheckpointError(f"{ckpt.path}: {name}.{nonfinite[0]} holds NaN/Inf values (the run had diverged "
+                                  "when this was saved); use an earlier checkpoint")
         mod.load_state_dict(saved)
 
 
@@ -286,7 +363,6 @@ def export_generator(src: str | Path, dst: str | Path, half: bool = False) -> Pa
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in ckpt.tensors.items()}
-    text = json.dumps(meta, sort_keys=True)
-    atomic_write(dst, lambda tmp: save_file(tensors, str(tmp), metadata={META_KEY: text}))
+    atomic_write(dst, lambda tmp: save_file(tensors, str(tmp), metadata=_header(tensors, meta)))
     atomic_write(dst.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(meta, indent=1, sort_keys=True)))
     return dst
