@@ -99,12 +99,12 @@ def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
 
 
 def _train(args) -> int:
-    from .config import ARCH_FIELDS, RECIPE_FIELDS, cli_options
+    from .config import ARCH_FIELDS, RECIPE_FIELDS, RESUME_SETTABLE, cli_options
     from .loop import train
 
     given = {f.name: getattr(args, f.name) for _, f in cli_options() if getattr(args, f.name) is not None}
     if args.resume:  # options left out mean "as the run was"
-        given = {**{k: None for k in ARCH_FIELDS + RECIPE_FIELDS}, **given}
+        given = {**{k: None for k in ARCH_FIELDS + RECIPE_FIELDS + RESUME_SETTABLE}, **given}
     from .distributed import env_rank
 
     run = train(TrainConfig(**given), resume=args.resume)

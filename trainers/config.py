@@ -129,7 +129,9 @@ EVAL_SAMPLES = 2000
 ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
 # Fields a resumed run must keep to continue the same trajectory.
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
-                 "gp_weight", "g_loss", "info_weight", "cont_weight", "ema", "lr_decay")
+                 "gp_weight", "g_loss", "info_weight", "cont_weight", "ema", "lr_decay", "seed")
+# Fields a resumed run takes from the command line when given (None: as the run was), saying so.
+RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
 
 def resolve(cfg: TrainConfig) -> TrainConfig:

@@ -25,14 +25,14 @@ import torch
 from . import checkpoints as ck
 from . import distributed as ddp
 from .algos import build_algorithm
-from .config import ARCH_FIELDS, RECIPE_FIELDS, TrainConfig, resolve
+from .config import ARCH_FIELDS, RECIPE_FIELDS, RESUME_SETTABLE, TrainConfig, resolve
 from .data import load_dataset, real_stats
 from .data.samplers import LazyBatch, build_sampler, reference_batch
 from .errors import ConfigError, GanStudioError
 from .events import Command, Event, Finished, Idle, Message, Paused, Resumed, RunStarted, SampleGrid, Stats
 from .images import save_png, scatter_image, to_uint8_grid
 from .models import MODELS
-from .runfolder import RunWriter, checkpoint_path, read_metrics
+from .runfolder import RunWriteError, RunWriter, checkpoint_path, read_metrics
 from .runtime import device_label, pick_device, seed_everything
 from .saving import Saving, pixel_stat_distance
 from .schedule import apply_lr, lr_schedule
@@ -67,6 +67,7 @@ class TrainingRun(Saving, Iterator[Event]):
     def _setup(self, config: TrainConfig, resume: bool) -> None:
         run_dir = Path(config.out).expanduser()
         last = checkpoint_path(run_dir)
+        self._resume_notes: list[str] = []
         ckpt = None
         if resume:
             if not last.exists():
@@ -82,7 +83,11 @@ class TrainingRun(Saving, Iterator[Event]):
                 if given is not None and given != was:
                     raise ConfigError(f"--resume: the run in {run_dir} was trained with {key}={was!r}, not "
                                       f"{given!r}; drop that option or use another --out")
-            cfg = resolve(dataclasses.replace(saved, steps=config.steps, device=config.device, out=config.out,
+            changed = {k: getattr(config, k) for k in RESUME_SETTABLE
+                       if getattr(config, k) is not None and getattr(config, k) != getattr(saved, k)}
+            self._resume_notes = [f"--{k.replace('_', '-')} {v} from here on (the run had {getattr(saved, k)})"
+                                  for k, v in changed.items()]
+            cfg = resolve(dataclasses.replace(saved, **changed, steps=config.steps, device=config.device, out=config.out,
                                               precision=config.precision, compile=config.compile,
                                               cuda_graph=config.cuda_graph,
                                               log_window_s=config.log_window_s, tensorboard=config.tensorboard,
@@ -137,6 +142,7 @@ class TrainingRun(Saving, Iterator[Event]):
         self._pending: collections.deque[Command] = collections.deque()
         self._writes = BackgroundWrites()  # sample PNGs and checkpoints, written while training goes on
         self._resumed = ckpt is not None
+        self._cleared = ckpt is None and self.writer.start_fresh()
         self._data_changed = ckpt is not None and ckpt.meta["data"].get("fingerprint") != self.data.fingerprint()
         self._gen = self._loop()
 
@@ -160,6 +166,7 @@ class TrainingRun(Saving, Iterator[Event]):
 
     def _loop(self):
         cfg = self.config
+        corrupted = False
         try:
             device = device_label(self.device)
             if self.dist is not None:
@@ -168,6 +175,12 @@ class TrainingRun(Saving, Iterator[Event]):
                                              cfg.model, self.data.name, self._resumed, cfg.to_dict()))
             for note in self.data.notes:
                 yield from self._emit(Message("warning", note, self.step))
+            for note in self._resume_notes:
+                yield from self._emit(Message("info", note, self.step))
+            if self._cleared:
+                yield from self._emit(Message("warning", f"{self.run_dir} held a run that ended before its first "
+                                              "checkpoint: its curves and sample grids were cleared for this one",
+                                              self.step))
             if self._data_changed:
                 yield from self._emit(Message("warning", "the dataset differs from the one this run started with "
                                               "(other files or another GAN Studio version): the resumed run will "
@@ -274,7 +287,7 @@ class TrainingRun(Saving, Iterator[Event]):
                     key, index = bad
                     yield from self._collect_writes(wait=True)  # name the newest good checkpoint
                     kept = (f"the last good checkpoint ({self.last_good.name}) is kept; Resume reloads it"
-                            if self.last_good else "no checkpoint was written yet")
+                            if self.last_good else self.kept_note())
                     yield from self._emit(Message("warning", f"{key} became NaN/Inf at step "
                                                   f"{self.step - len(window) + 1 + index}: training paused, {kept}. "
                                                   "Lower learning rates may help.", self.step))
@@ -314,6 +327,8 @@ class TrainingRun(Saving, Iterator[Event]):
             if self._sync is not None:  # rank 0 may still be writing: leave the process group together
                 self._sync.barrier()
             yield Finished(self.step, reason, str(saved) if saved else (str(self.last_good) if self.last_good else None))
+        except RunWriteError as exc:  # a full disk or lost permissions: one last save, then a clear message
+            yield from self._after_write_error(exc, corrupted)
         finally:
             self._writes.close()  # queued writes finish: an error or a stop loses no checkpoint
             if self._evaluator is not None:

@@ -17,7 +17,7 @@ import torch
 from . import checkpoints as ck
 from .errors import CheckpointError, GanStudioError
 from .events import CheckpointSaved, EvalScores, Message
-from .runfolder import BEST, CKPT_SUFFIX, PENDING, checkpoint_path, step_name
+from .runfolder import BEST, CKPT_SUFFIX, PENDING, RunWriteError, checkpoint_path, step_name
 
 
 def pixel_stat_distance(fake: torch.Tensor, mean: np.ndarray, std: np.ndarray) -> float:
@@ -83,13 +83,31 @@ class Saving:
             kind, step, path = d.tag[:3]
             if d.error is not None:
                 err = d.error.strerror if isinstance(d.error, OSError) and d.error.strerror else d.error
-                kept = (f"the last good checkpoint {self.last_good} is kept; resume from it with --resume"
-                        if self.last_good else "no checkpoint was written yet")
-                raise GanStudioError(f"could not write the {kind} of step {step} to {path} ({err}): free disk "
-                                     f"space or check the folder's permissions; {kept}")
+                raise RunWriteError(f"could not write the {kind} of step {step} to {path} ({err})")
             if kind == "checkpoint":
                 self.last_good = path
                 yield from self._emit(CheckpointSaved(step, str(path), d.tag[3]))
+
+    def kept_note(self) -> str:
+        """What survives, for a message: the newest checkpoint on disk that reads back."""
+        found = ck.newest_readable(self.run_dir) if self.is_main else None
+        if found is None:
+            return "no checkpoint was written yet"
+        path, step = found
+        return f"the last good checkpoint {path} (step {step}) is kept; resume from it with --resume"
+
+    def _after_write_error(self, exc: RunWriteError, corrupted: bool):
+        """A run-folder write failed (full disk, permissions): try one last checkpoint of the current state,
+        then end the run with a message that says what failed, what to do, and what is kept."""
+        tried = ""
+        if not corrupted and self.is_main and self._saved_step != self.step:
+            try:
+                yield from self._checkpoint(periodic=False)
+                yield from self._collect_writes(wait=True)
+                tried = f"; a last checkpoint of step {self.step} was written"
+            except (RunWriteError, OSError):
+                tried = f"; a last checkpoint of step {self.step} could not be written either"
+        raise GanStudioError(f"{exc}{tried}: free disk space or check the folder's permissions; {self.kept_note()}")
 
     # -- evaluation (metrics/live.py runs it in a thread; here: hand-over, results, `best`) --------------
     @property

@@ -237,7 +237,7 @@ def stored_result(ckpt: str | Path, step: int) -> dict | None:
 
     from ..runfolder import eval_path
 
-    folder = Path(ckpt).resolve().parent.parent
+    folder = Path(ckpt).expanduser().absolute().parent.parent
     try:
         result = json.loads(eval_path(folder, step).read_text())
         if isinstance(result, dict) and result.get("schema") == SCHEMA:
@@ -257,11 +257,14 @@ def store_result(ckpt: str | Path, result: dict) -> Path | None:
     """Keep a result beside its run (``eval/step_XXXXXXX.json``) when the checkpoint belongs to a run folder."""
     from ..runfolder import config_path, save_eval
 
-    folder = Path(ckpt).resolve().parent.parent
+    ckpt = Path(ckpt).expanduser().absolute()
+    folder = ckpt.parent.parent
     step = result.get("checkpoint", {}).get("step")
     if not isinstance(step, int) or not config_path(folder).is_file():
         return None
+    if ckpt.is_symlink() or ckpt.parent.is_symlink():
+        return None  # it belongs to another run folder: never write into that one through a link
     try:
         return save_eval(folder, step, result)
     except OSError:
-        return None  # a read-only run folder: the result is still shown, just not kept
+        return None  # a read-only run folder (or a linked eval/): the result is still shown, just not kept
