@@ -167,3 +167,17 @@ def test_sample_and_train_refuse_absurd_values_in_one_line(cgan_run, tmp_path):
         assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
     assert "opens the desktop app" in subprocess.run([sys.executable, "-m", "ganstudio", "--help"],
                                                      capture_output=True, text=True).stdout
+
+
+def test_list_answers_without_importing_torch():
+    """Issue 18 item 26: `ganstudio list` reads the torch-free catalog, which names every registered family."""
+    code = ("import sys; from trainers.cli import main; main(['list']); "
+            "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip().endswith("NO-TORCH"), r.stdout + r.stderr
+    from trainers.catalog import FAMILY_TITLES
+    from trainers.models import MODELS
+
+    assert list(MODELS)[:len(FAMILY_TITLES)] == list(FAMILY_TITLES)
+    assert all(MODELS[n].title == t for n, t in FAMILY_TITLES.items())
+    assert all(f"  {n:<10} {t}" in r.stdout for n, t in FAMILY_TITLES.items())

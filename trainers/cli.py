@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
     except GanStudioError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `ganstudio list | head`: the reader has all it wanted
+        sys.stderr.close()
+        return 0
 
 
 def _train(args) -> int:
@@ -344,13 +347,11 @@ def _invert(args) -> int:
 
 
 def _list(args) -> int:
-    from .data import DATASETS
-    from .data.real import default_data_root
-    from .models import MODELS
+    from .catalog import DATASETS, FAMILY_TITLES, default_data_root  # no torch: this answers at once
 
     print("models:")
-    for name, spec in MODELS.items():
-        print(f"  {name:<10} {spec.title}")
+    for name, title in FAMILY_TITLES.items():
+        print(f"  {name:<10} {title}")
     print("datasets:")
     for name, info in DATASETS.items():
         where = "embedded" if info.embedded else f"needs --data-root (default {default_data_root()})"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import torch
 
+from ..catalog import DATASETS, DatasetInfo
 from ..errors import DataError
 from . import digits as digits_mod
 from . import real, synthetic
@@ -18,29 +18,6 @@ from .samplers import BatchSampler
 __all__ = ["ArrayData", "BatchSampler", "DATASETS", "DatasetInfo", "load_dataset", "native_shape", "real_stats"]
 
 
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str
-    kind: str  # "image" | "points"
-    channels: int
-    size: int  # native image side (0 for points)
-    classes: int
-    embedded: bool
-    about: str
-
-
-DATASETS: dict[str, DatasetInfo] = {d.name: d for d in (
-    DatasetInfo("digits", "image", 1, 28, 10, True,
-                "60k procedural handwriting-like digits 0-9 with known factors (slant, width, ...)"),
-    DatasetInfo("digits-rgb", "image", 3, 32, 10, True, "30k coloured digits on gradient backgrounds, 32 px RGB"),
-    DatasetInfo("ring", "points", 0, 0, 0, True, "2D: ring of 8 Gaussians"),
-    DatasetInfo("grid", "points", 0, 0, 0, True, "2D: 5x5 grid of Gaussians"),
-    DatasetInfo("spiral", "points", 0, 0, 0, True, "2D: noisy spiral"),
-    DatasetInfo("moons", "points", 0, 0, 0, True, "2D: two interleaved half moons"),
-    DatasetInfo("mnist", "image", 1, 28, 10, False, "MNIST from --data-root (torchvision layout)"),
-    DatasetInfo("fashion-mnist", "image", 1, 28, 10, False, "Fashion-MNIST from --data-root (torchvision layout)"),
-    DatasetInfo("cifar10", "image", 3, 32, 10, False, "CIFAR-10 binary version from --data-root"),
-)}
 
 
 def native_shape(name: str) -> DatasetInfo:

@@ -15,6 +15,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..catalog import default_data_root  # noqa: F401  (its home before the catalog)
+
 from ..errors import DataError
 
 MNIST_LIKE = {
@@ -271,14 +273,6 @@ def find_local(name: str, root: str | None) -> bool:
         return (base / "cifar-10-batches-bin" / "data_batch_1.bin").is_file() or \
             (base / "cifar-10-batches-bin" / "test_batch.bin").is_file()
     return False
-
-
-def default_data_root() -> str | None:
-    """Where torchvision datasets live when --data-root is not given: $GANSTUDIO_DATA or ~/.cache/ganstudio/data."""
-    env = os.environ.get("GANSTUDIO_DATA")
-    if env:
-        return env
-    return str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganstudio" / "data")
 
 
 def as_tensor(x: np.ndarray) -> torch.Tensor:

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from torch import nn
 
+from ..catalog import FAMILY_TITLES
 from ..inputs import InputSpec, LatentLayout
 from . import cgan, dcgan, gan, hinge, infogan, lsgan, wgan  # noqa: F401  (each registers its families)
 from .blocks import Discriminator, Generator
@@ -17,8 +18,8 @@ from .gan import MLPGenerator, MLPTrunk
 from .infogan import QHead
 from .registry import CONV_SIZES, FAMILIES, Family, arch_for, register, unregister
 
-# the order `ganstudio list` and the New Run dialog show: the classic lineage first
-for _name in ("gan", "dcgan", "cgan", "cdcgan", "cgan-proj", "infogan", "wgan", "wgan-gp", "lsgan", "hinge"):
+# the order `ganstudio list` and the New Run dialog show (the catalog's): the classic lineage first
+for _name in FAMILY_TITLES:
     FAMILIES[_name] = FAMILIES.pop(_name)
 
 MODELS = FAMILIES  # the name the CLI, the app and earlier code use

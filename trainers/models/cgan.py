@@ -16,6 +16,7 @@ from ..inputs import InputSpec, latent_layout
 from .dcgan import BCE_STATS
 from .dcgan import networks as conv_networks
 from .gan import networks as mlp_networks
+from ..catalog import FAMILY_TITLES
 from .registry import ADAM, MLP_SIZES, Family, register
 
 
@@ -25,19 +26,19 @@ def with_label(cfg, class_names=()) -> InputSpec:
 
 
 register(Family(
-    "cgan", "Conditional GAN, MLP, label concatenated (Mirza & Osindero 2014)", algorithm="adversarial",
+    "cgan", FAMILY_TITLES["cgan"], algorithm="adversarial",
     networks=partial(mlp_networks, conditioning="concat"), inputs=with_label, batches="labelled",
     defaults=dict(ADAM), stats=BCE_STATS, data_kinds=("image", "points"), image_sizes=MLP_SIZES,
     options={"loss": "bce", "arch": "mlp", "conditioning": "concat"},
 ))
 register(Family(
-    "cdcgan", "Conditional DCGAN, label concatenated to z and as image channels", algorithm="adversarial",
+    "cdcgan", FAMILY_TITLES["cdcgan"], algorithm="adversarial",
     networks=partial(conv_networks, conditioning="concat"), inputs=with_label, batches="labelled",
     defaults=dict(ADAM, batch_size=128), stats=BCE_STATS,
     options={"loss": "bce", "arch": "conv", "conditioning": "concat"},
 ))
 register(Family(
-    "cgan-proj", "Conditional GAN with a projection discriminator (Miyato & Koyama 2018)", algorithm="adversarial",
+    "cgan-proj", FAMILY_TITLES["cgan-proj"], algorithm="adversarial",
     networks=partial(conv_networks, norm="none", spectral=True, conditioning="projection"), inputs=with_label,
     batches="labelled", defaults=dict(ADAM, beta1=0.0, beta2=0.9, batch_size=64),
     options={"loss": "hinge", "arch": "conv", "conditioning": "projection", "d_norm": "none", "spectral": True},

@@ -18,6 +18,7 @@ from torch import nn
 
 from ..inputs import InputSpec, latent_layout
 from .blocks import Discriminator, Generator, dcgan_init, label_inputs, sn_if
+from ..catalog import FAMILY_TITLES
 from .registry import ADAM, CONV_SIZES, Family, register
 
 
@@ -117,7 +118,7 @@ def z_only(cfg, class_names=()) -> InputSpec:
 BCE_STATS = ("loss_d", "loss_g", "d_real", "d_fake", "d_acc")
 
 register(Family(
-    "dcgan", "DCGAN (Radford et al. 2015)", algorithm="adversarial",
+    "dcgan", FAMILY_TITLES["dcgan"], algorithm="adversarial",
     networks=networks, inputs=z_only, defaults=dict(ADAM, batch_size=128), stats=BCE_STATS,
     options={"loss": "bce", "arch": "conv"},
 ))

@@ -15,6 +15,7 @@ from ..inputs import InputSpec
 from .blocks import Discriminator, Generator, label_inputs, sn_if
 from .dcgan import BCE_STATS, z_only
 from .dcgan import networks as conv_networks
+from ..catalog import FAMILY_TITLES
 from .registry import ADAM, MLP_SIZES, Family, register
 
 
@@ -81,7 +82,7 @@ def conv_or_mlp(cfg, sample_shape: tuple[int, ...], inputs: InputSpec, **options
 
 
 register(Family(
-    "gan", "Vanilla GAN, MLP (Goodfellow et al. 2014)", algorithm="adversarial",
+    "gan", FAMILY_TITLES["gan"], algorithm="adversarial",
     networks=networks, inputs=z_only, defaults=dict(ADAM), stats=BCE_STATS,
     data_kinds=("image", "points"), image_sizes=MLP_SIZES, options={"loss": "bce", "arch": "mlp"},
 ))

@@ -7,10 +7,11 @@ from functools import partial
 
 from .dcgan import z_only
 from .gan import conv_or_mlp
+from ..catalog import FAMILY_TITLES
 from .registry import ADAM, Family, register
 
 register(Family(
-    "hinge", "Hinge loss with a spectrally normalised D (SNGAN, Miyato et al. 2018)", algorithm="adversarial",
+    "hinge", FAMILY_TITLES["hinge"], algorithm="adversarial",
     networks=partial(conv_or_mlp, norm="none", spectral=True), inputs=z_only, data_kinds=("image", "points"),
     defaults=dict(ADAM), options={"loss": "hinge", "arch": "auto", "d_norm": "none", "spectral": True},
 ))

@@ -25,6 +25,7 @@ from ..inputs import InputSpec, latent_layout
 from .blocks import Discriminator, Generator, dcgan_init
 from .dcgan import BCE_STATS
 from .dcgan import networks as conv_networks
+from ..catalog import FAMILY_TITLES
 from .registry import ADAM, Family, register
 
 
@@ -111,7 +112,7 @@ def check(cfg) -> None:
 
 
 register(Family(
-    "infogan", "InfoGAN: categorical + continuous codes, Q shares D's trunk (Chen et al. 2016)",
+    "infogan", FAMILY_TITLES["infogan"],
     algorithm="adversarial", networks=paper_networks, inputs=with_codes,
     variants={"infogan": paper_networks, "dcgan": dcgan_networks}, legacy_arch="dcgan",
     defaults=dict(ADAM, lr_g=1e-3, lr_d=2e-4, batch_size=128, z_dim=62, cat_codes=10, cont_codes=2,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from .dcgan import z_only
 from .gan import conv_or_mlp
+from ..catalog import FAMILY_TITLES
 from .registry import ADAM, Family, register
 
 register(Family(
-    "lsgan", "LSGAN: least-squares loss (Mao et al. 2017)", algorithm="adversarial",
+    "lsgan", FAMILY_TITLES["lsgan"], algorithm="adversarial",
     networks=conv_or_mlp, inputs=z_only, data_kinds=("image", "points"), defaults=dict(ADAM),
     options={"loss": "ls", "arch": "auto"},
 ))

@@ -14,18 +14,19 @@ from functools import partial
 
 from .dcgan import z_only
 from .gan import conv_or_mlp
+from ..catalog import FAMILY_TITLES
 from .registry import ADAM, Family, register
 
 W_STATS = ("loss_d", "loss_g", "d_real", "d_fake", "wdist")
 
 register(Family(
-    "wgan", "WGAN: weight clipping + RMSProp, n_critic=5 (Arjovsky et al. 2017)", algorithm="adversarial",
+    "wgan", FAMILY_TITLES["wgan"], algorithm="adversarial",
     networks=conv_or_mlp, inputs=z_only, data_kinds=("image", "points"), stats=W_STATS,
     defaults=dict(ADAM, lr_g=5e-5, lr_d=5e-5, n_critic=5, clip=0.01),
     options={"loss": "wasserstein", "arch": "auto", "optimizer": "rmsprop"},
 ))
 register(Family(
-    "wgan-gp", "WGAN-GP: gradient penalty λ=10, critic without BatchNorm (Gulrajani et al. 2017)",
+    "wgan-gp", FAMILY_TITLES["wgan-gp"],
     algorithm="adversarial", networks=partial(conv_or_mlp, norm="layer"), inputs=z_only,
     data_kinds=("image", "points"), stats=W_STATS + ("gp",),
     defaults=dict(ADAM, lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, n_critic=5, gp_weight=10.0),

@@ -1,0 +1,56 @@
+"""What GAN Studio offers, by name, without importing torch: the model families (their titles, in the
+order `ganstudio list` and the New Run dialog show them) and the datasets. Each family's file registers it
+under its title from here (``trainers/models/``); ``trainers.data`` loads the datasets named here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# the classic lineage first
+FAMILY_TITLES: dict[str, str] = {
+    "gan": "Vanilla GAN, MLP (Goodfellow et al. 2014)",
+    "dcgan": "DCGAN (Radford et al. 2015)",
+    "cgan": "Conditional GAN, MLP, label concatenated (Mirza & Osindero 2014)",
+    "cdcgan": "Conditional DCGAN, label concatenated to z and as image channels",
+    "cgan-proj": "Conditional GAN with a projection discriminator (Miyato & Koyama 2018)",
+    "infogan": "InfoGAN: categorical + continuous codes, Q shares D's trunk (Chen et al. 2016)",
+    "wgan": "WGAN: weight clipping + RMSProp, n_critic=5 (Arjovsky et al. 2017)",
+    "wgan-gp": "WGAN-GP: gradient penalty λ=10, critic without BatchNorm (Gulrajani et al. 2017)",
+    "lsgan": "LSGAN: least-squares loss (Mao et al. 2017)",
+    "hinge": "Hinge loss with a spectrally normalised D (SNGAN, Miyato et al. 2018)",
+}
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    kind: str  # "image" | "points"
+    channels: int
+    size: int  # native image side (0 for points)
+    classes: int
+    embedded: bool
+    about: str
+
+
+DATASETS: dict[str, DatasetInfo] = {d.name: d for d in (
+    DatasetInfo("digits", "image", 1, 28, 10, True,
+                "60k procedural handwriting-like digits 0-9 with known factors (slant, width, ...)"),
+    DatasetInfo("digits-rgb", "image", 3, 32, 10, True, "30k coloured digits on gradient backgrounds, 32 px RGB"),
+    DatasetInfo("ring", "points", 0, 0, 0, True, "2D: ring of 8 Gaussians"),
+    DatasetInfo("grid", "points", 0, 0, 0, True, "2D: 5x5 grid of Gaussians"),
+    DatasetInfo("spiral", "points", 0, 0, 0, True, "2D: noisy spiral"),
+    DatasetInfo("moons", "points", 0, 0, 0, True, "2D: two interleaved half moons"),
+    DatasetInfo("mnist", "image", 1, 28, 10, False, "MNIST from --data-root (torchvision layout)"),
+    DatasetInfo("fashion-mnist", "image", 1, 28, 10, False, "Fashion-MNIST from --data-root (torchvision layout)"),
+    DatasetInfo("cifar10", "image", 3, 32, 10, False, "CIFAR-10 binary version from --data-root"),
+)}
+
+
+def default_data_root() -> str:
+    """Where torchvision datasets live when --data-root is not given: $GANSTUDIO_DATA or ~/.cache/ganstudio/data."""
+    env = os.environ.get("GANSTUDIO_DATA")
+    if env:
+        return env
+    return str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganstudio" / "data")
