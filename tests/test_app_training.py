@@ -192,3 +192,20 @@ def test_the_header_is_busy_while_a_run_prepares(window, qtbot, tmp_path):
     with qtbot.waitSignal(session.sig_finished, timeout=60_000):
         pass
     assert window.view.progress.maximum() == 8 and window.view.progress.value() == 8
+
+
+def test_drawing_the_digits_reports_its_progress(tmp_path, monkeypatch, qtbot):
+    """Issue 18 item 24: the first start says how far the drawing of the digits has got, not only that it runs."""
+    from ganstudio.workers.training import TrainingThread
+
+    monkeypatch.setenv("GANSTUDIO_CACHE", str(tmp_path / "fresh-cache"))
+    thread = TrainingThread({"model": "gan", "data": "digits", "data_limit": 700, "steps": 1, "batch_size": 32,
+                             "width": 8, "out": str(tmp_path / "run"), "log_window_s": 0.01})
+    lines = []
+    thread.sig_status.connect(lines.append)
+    with qtbot.waitSignal(thread.finished, timeout=120_000):
+        thread.start()
+    drawn = [s for s in lines if s.startswith("Drawing digits: ")]
+    assert drawn and drawn[-1].startswith("Drawing digits: 700 of 700 (100%)")
+    counts = [int(s.split(": ")[1].split(" of ")[0].replace(",", "")) for s in drawn]
+    assert counts == sorted(counts) and len(counts) >= 10  # one line per skeleton group, growing

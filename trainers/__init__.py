@@ -10,8 +10,8 @@ from .events import Command
 __all__ = ["TrainConfig", "Command", "train", "GanStudioError", "ConfigError", "DataError", "CheckpointError"]
 
 
-def train(config: TrainConfig, *, resume: bool = False):
+def train(config: TrainConfig, *, resume: bool = False, progress=None):
     """See ``trainers.loop.train``."""
     from .loop import train as _train
 
-    return _train(config, resume=resume)
+    return _train(config, resume=resume, progress=progress)

@@ -44,9 +44,10 @@ PROXY_SAMPLES = 512
 PAUSE_POLL_S = 0.05
 
 
-def train(config: TrainConfig, *, resume: bool = False) -> "TrainingRun":
-    """Validate ``config``, prepare data and models, and return the event generator of the run."""
-    return TrainingRun(config, resume=resume)
+def train(config: TrainConfig, *, resume: bool = False, progress=None) -> "TrainingRun":
+    """Validate ``config``, prepare data and models, and return the event generator of the run.
+    ``progress(what, done, total)`` hears how slow preparation goes (drawing the digits, reading a folder)."""
+    return TrainingRun(config, resume=resume, progress=progress)
 
 
 class TrainingRun(Saving, Iterator[Event]):
@@ -55,7 +56,8 @@ class TrainingRun(Saving, Iterator[Event]):
     What it saves and evaluates along the way (checkpoints, the evaluator hand-over, ``best``) is ``Saving``
     (``saving.py``)."""
 
-    def __init__(self, config: TrainConfig, resume: bool = False):
+    def __init__(self, config: TrainConfig, resume: bool = False, progress=None):
+        self._progress = progress
         self.dist = ddp.init_from_env(config.device)  # under torchrun: join the process group first
         self.is_main = self.dist is None or self.dist.is_main
         try:
@@ -362,8 +364,10 @@ class TrainingRun(Saving, Iterator[Event]):
         cfg = self.config
         if name in self._datasets:
             return self._datasets[name]
+        hear = self._progress
         data = load_dataset(name, root=cfg.data_root, image_size=cfg.image_size or None,
-                            channels=cfg.channels or None, download=cfg.download, limit=cfg.data_limit)
+                            channels=cfg.channels or None, download=cfg.download, limit=cfg.data_limit,
+                            progress=(lambda done, total: hear(name, done, total)) if hear else None)
         if len(data) < cfg.batch_size:
             raise ConfigError(f"--batch-size {cfg.batch_size} is larger than the dataset {name!r} "
                               f"({len(data)} samples)")

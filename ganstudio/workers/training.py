@@ -69,6 +69,12 @@ class TrainingThread(QThread):
         """Queue a command (pause, resume, stop, step_d, step_g, save); safe from any thread."""
         self._commands.put(cmd)
 
+    def _preparing(self, what: str, done: int, total: int) -> None:
+        """The engine's progress while it prepares the data (drawing the digits, reading a folder)."""
+        verb = "Drawing" if what.startswith("digits") else "Reading"
+        self.sig_status.emit(f"{verb} {what}: {done:,} of {total:,} ({100 * done // max(total, 1)}%)"
+                             + (", cached for later runs…" if verb == "Drawing" else "…"))
+
     def run(self) -> None:  # noqa: D401 - QThread API
         _yield_to_the_gui()
         try:
@@ -79,7 +85,7 @@ class TrainingThread(QThread):
             return
         self.sig_status.emit(preparing_text(self.config))
         try:
-            run = train(TrainConfig.from_dict(self.config), resume=self.resume)
+            run = train(TrainConfig.from_dict(self.config), resume=self.resume, progress=self._preparing)
         except GanStudioError as exc:
             self.sig_failed.emit(str(exc), "")
             return

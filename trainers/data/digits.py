@@ -19,6 +19,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -198,8 +199,9 @@ def _render_group(strokes: list[_Stroke], n: int, g: torch.Generator, factors: t
     return out.clamp_(0, 1).reshape(n, SIZE, SIZE)
 
 
-def generate(n: int, seed: int = 0, chunk: int = 4096) -> DigitsArrays:
-    """Draw ``n`` digits deterministically from ``seed`` (no cache)."""
+def generate(n: int, seed: int = 0, chunk: int = 4096,
+             progress: Callable[[int, int], None] | None = None) -> DigitsArrays:
+    """Draw ``n`` digits deterministically from ``seed`` (no cache); ``progress(done, n)`` after each group."""
     g = torch.Generator().manual_seed(seed)
     labels = torch.randint(0, 10, (n,), generator=g)
     lo = torch.tensor([FACTOR_RANGES[f][0] for f in FACTOR_NAMES])
@@ -208,6 +210,7 @@ def generate(n: int, seed: int = 0, chunk: int = 4096) -> DigitsArrays:
     variant_u = torch.rand(n, generator=g)
     variants = torch.zeros(n, dtype=torch.long)
     images = torch.zeros(n, SIZE, SIZE)
+    done = 0
     for d in range(10):
         for v in range(len(SKELETONS[d])):
             variants[(labels == d) & ((variant_u * len(SKELETONS[d])).long() == v)] = v
@@ -217,6 +220,9 @@ def generate(n: int, seed: int = 0, chunk: int = 4096) -> DigitsArrays:
             for start in range(0, len(idx), chunk):
                 part = idx[start:start + chunk]
                 images[part] = _render_group(strokes, len(part), g, factors[part])
+                done += len(part)
+                if progress is not None:
+                    progress(done, n)
     img = (images.pow(0.85) * 255).round().to(torch.uint8)
     return DigitsArrays(img.numpy(), labels.numpy(), factors.numpy().astype(np.float32), variants.numpy())
 
@@ -227,10 +233,12 @@ def cache_dir() -> Path:
     return Path(root)
 
 
-def load(n: int = 60000, seed: int = 0, use_cache: bool = True) -> DigitsArrays:
-    """Return ``n`` digits for ``seed``, from the on-disk cache when it is there and intact."""
+def load(n: int = 60000, seed: int = 0, use_cache: bool = True,
+         progress: Callable[[int, int], None] | None = None) -> DigitsArrays:
+    """Return ``n`` digits for ``seed``, from the on-disk cache when it is there and intact (``progress`` hears
+    how the drawing goes when they are not)."""
     if not use_cache:
-        return generate(n, seed)
+        return generate(n, seed, progress=progress)
     key = hashlib.sha1(f"digits-v{VERSION}-{n}-{seed}".encode()).hexdigest()[:16]
     path = cache_dir() / f"digits-{key}.npz"
     if path.exists():
@@ -241,7 +249,7 @@ def load(n: int = 60000, seed: int = 0, use_cache: bool = True) -> DigitsArrays:
                 return arrays
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache is simply redrawn
-    arrays = generate(n, seed)
+    arrays = generate(n, seed, progress=progress)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
 
