@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.benchmarks import bench_folder, bench_speed
+from tests.benchmarks import bench_folder, bench_quality, bench_speed
 
 
 def test_speed_benchmark_tiny_mode(capsys):
@@ -24,3 +24,14 @@ def test_folder_benchmark_tiny_mode(capsys):
     loads = re.findall(r"^  (memory|cache) load \((first|second)\): (\d+) images", out, re.M)
     assert loads == [("memory", "first", "50"), ("cache", "first", "50"), ("cache", "second", "50")]
     assert len(re.findall(r"^  sampler: [\d,]+ img/s at batch 64 · anonymous RSS", out, re.M)) == 2
+
+
+def test_quality_benchmark_tiny_mode(capsys):
+    """Both loops train, are probed at the same steps and are scored by one evaluator."""
+    assert bench_quality.main(["--tiny"]) == 0
+    out = capsys.readouterr().out
+    rows = re.findall(r"^(reference \(pytorch/examples loop\)|GAN Studio \(ganstudio train\))\s+(never|step \d+ · \d+ s)"
+                      r"\s+\d+\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+\s+[\d.]+%$", out, re.M)
+    assert [r[0] for r in rows] == ["reference (pytorch/examples loop)", "GAN Studio (ganstudio train)"]
+    assert all(float(fid) > 0 and float(floor) > 0 for _, _, fid, floor in rows)
+    assert re.search(r"per probe \(step: reference / ours\): 2: [\d.]+/[\d.]+, 4: [\d.]+/[\d.]+$", out, re.M)

@@ -54,8 +54,10 @@ def make_loader(data: ArrayData, image_size: int, batch_size: int, workers: int 
 
 def run(netG: nn.Module, netD: nn.Module, nz: int, data: ArrayData, image_size: int, batch_size: int,
         device: torch.device, out: Path, seconds: float = 0.0, max_steps: int = 0, warmup: int = 3,
-        lr: float = 2e-4, beta1: float = 0.5, workers: int = 2, log=None) -> tuple[float, int]:
-    """Train until ``seconds`` of steady state (after ``warmup`` iterations) or ``max_steps``; (img/s, steps)."""
+        lr: float = 2e-4, beta1: float = 0.5, workers: int = 2, log=None, hook=None, hook_every: int = 0
+        ) -> tuple[float, int]:
+    """Train until ``seconds`` of steady state (after ``warmup`` iterations) or ``max_steps``; (img/s, steps).
+    ``hook(steps, netG)`` every ``hook_every`` iterations lets a benchmark look at G (not part of main.py)."""
     from trainers.tvshim import import_torchvision
 
     vutils = import_torchvision().utils
@@ -111,6 +113,8 @@ def run(netG: nn.Module, netD: nn.Module, nz: int, data: ArrayData, image_size: 
                 fake = netG(fixed_noise)
                 vutils.save_image(fake.detach(), out / ('fake_samples_epoch_%03d.png' % epoch), normalize=True)
             steps += 1
+            if hook is not None and hook_every and steps % hook_every == 0:
+                hook(steps, netG)
             if steps == warmup:
                 if device.type == "cuda":
                     torch.cuda.synchronize()
