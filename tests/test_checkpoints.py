@@ -82,7 +82,7 @@ def test_architecture_mismatch_names_the_tensor(finished_run, tmp_path):
     algo = build_algorithm(cfg, load_dataset("digits", limit=64), torch.device("cpu"))
     with pytest.raises(CheckpointError, match=r"last\.safetensors: G\..* has shape \[100, 16, 7, 7\] .* \[100, 32, 7, 7\]"):
         ck.load_modules(ckpt, {"G": algo.G})
-    algo2 = build_algorithm(resolve(tiny_config(tmp_path, model="cgan")), load_dataset("digits", limit=64),
+    algo2 = build_algorithm(resolve(tiny_config(tmp_path, model="cgan", arch="mlp")), load_dataset("digits", limit=64),
                             torch.device("cpu"))
     with pytest.raises(CheckpointError, match="does not match this model's architecture"):
         ck.load_modules(ckpt, {"G": algo2.G})

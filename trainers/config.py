@@ -57,6 +57,8 @@ class TrainConfig:
     cont_codes: int | None = option(None, "InfoGAN: number of continuous codes", int)
     info_weight: float | None = option(None, "InfoGAN λ", float)
     cont_weight: float | None = option(None, "InfoGAN: weight of the continuous part of L_I", float, cli=False)
+    lr_q: float | None = option(None, "InfoGAN: Q's step size (default: G's, as the common PyTorch InfoGANs train Q "
+                                "with G; the official code used D's)", float)
     ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
                                "and sample from it; 0: off", float)
     lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant for the first half, then "
@@ -103,6 +105,8 @@ class TrainConfig:
 def stored_fields(d: dict) -> dict:
     """A stored config's fields as they read today. One written before families had network variants (no
     ``arch``) means the design its family was built with then (``Family.legacy_arch``)."""
+    if "lr_q" not in d and (d.get("cat_codes") or d.get("cont_codes")):
+        d = {**d, "lr_q": d.get("lr_d")}  # before lr_q, Q learned in D's optimizer at D's rate
     if "arch" in d:
         return d
     from .models import MODELS
@@ -129,7 +133,7 @@ EVAL_SAMPLES = 2000
 ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
 # Fields a resumed run must keep to continue the same trajectory.
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
-                 "gp_weight", "g_loss", "info_weight", "cont_weight", "ema", "lr_decay", "seed")
+                 "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ema", "lr_decay", "seed")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
@@ -160,6 +164,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     for key in ("clip", "gp_weight", "cat_codes", "cont_codes", "info_weight", "cont_weight", "ema"):
         if getattr(r, key) is None:
             setattr(r, key, 0 if key in ("cat_codes", "cont_codes") else 0.0)
+    if r.lr_q is None:
+        r.lr_q = r.lr_g if spec.info else 0.0
 
     is_image = info.kind == "image"
     # (a resolved points config stores 0: no image side)
@@ -172,6 +178,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         r.channels = r.channels or info.channels
     else:
         r.image_size, r.channels = 0, 0
+        if cfg.arch is None and spec.points_arch:
+            r.arch = spec.points_arch
         if "points" not in spec.data_kinds:
             points_ok = ", ".join(n for n, f in MODELS.items() if "points" in f.data_kinds and not f.needs_labels)
             raise ConfigError(f"{cfg.model} makes images; the 2D set {cfg.data!r} needs {points_ok}")
@@ -232,6 +240,10 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if spec.info:
         _check_int(r, "cat_codes", 0, 1000)
         _check_int(r, "cont_codes", 0, 64)
+        if not (isinstance(r.lr_q, (int, float)) and math.isfinite(r.lr_q) and 0 < r.lr_q <= 1):
+            raise ConfigError(f"--lr-q must be a learning rate in (0, 1], got {r.lr_q}")
+    elif cfg.lr_q:
+        raise ConfigError(f"--lr-q is InfoGAN's (the step size of its Q head); {cfg.model} has no Q: leave it out")
     if not (isinstance(r.ema, (int, float)) and 0 <= r.ema < 1):
         raise ConfigError(f"--ema must be a decay in [0, 1) (e.g. 0.999; 0 turns it off), got {r.ema}")
     if r.lr_decay not in ("none", "linear"):

@@ -59,6 +59,9 @@ class AdversarialGAN(AlgorithmBase):
         loss_key = "bce-minimax" if family.loss == "bce" and cfg.g_loss == "minimax" else family.loss
         self.loss = LOSSES[loss_key]
         d_params = list(self.D.parameters()) + (list(self.Q.parameters()) if self.Q is not None else [])
+        if self.Q is not None and cfg.lr_q != cfg.lr_d:  # InfoGAN's Q at its own rate (G's by default)
+            d_params = [{"params": list(self.D.parameters())},
+                        {"params": list(self.Q.parameters()), "lr": cfg.lr_q}]
         opt_kw = run.optimizer_options(family.optimizer)
         if family.optimizer == "rmsprop":
             self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=cfg.lr_g, **opt_kw)

@@ -184,7 +184,7 @@ def build_algorithm(cfg, data, device: torch.device, dist: ddp.DistInfo | None =
 
     family = MODELS[cfg.model]
     nets, inputs = family_networks(family, cfg, data.sample_shape, data.class_names)
-    speed = Speed.choose(cfg, device, conv=data.is_image and arch_for(family, data.is_image) == "conv",
+    speed = Speed.choose(cfg, device, conv=data.is_image and arch_for(family, data.is_image, cfg.arch) == "conv",
                          distributed=dist is not None)
     algo_cls = ALGORITHMS[family.algorithm] if isinstance(family.algorithm, str) else family.algorithm
     return algo_cls(cfg, family, nets, inputs, device, data.class_names, dist, speed)

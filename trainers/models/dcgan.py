@@ -16,9 +16,9 @@ import math
 import torch
 from torch import nn
 
+from ..catalog import FAMILY_TITLES
 from ..inputs import InputSpec, latent_layout
 from .blocks import Discriminator, Generator, dcgan_init, label_inputs, sn_if
-from ..catalog import FAMILY_TITLES
 from .registry import ADAM, CONV_SIZES, Family, register
 
 

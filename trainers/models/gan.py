@@ -11,11 +11,11 @@ import math
 import torch
 from torch import nn
 
+from ..catalog import FAMILY_TITLES
 from ..inputs import InputSpec
 from .blocks import Discriminator, Generator, label_inputs, sn_if
 from .dcgan import BCE_STATS, z_only
 from .dcgan import networks as conv_networks
-from ..catalog import FAMILY_TITLES
 from .registry import ADAM, MLP_SIZES, Family, register
 
 

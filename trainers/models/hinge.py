@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from functools import partial
 
+from ..catalog import FAMILY_TITLES
 from .dcgan import z_only
 from .gan import conv_or_mlp
-from ..catalog import FAMILY_TITLES
 from .registry import ADAM, Family, register
 
 register(Family(

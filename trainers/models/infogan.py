@@ -2,6 +2,10 @@
 recovers c from G's output, and L_I (``trainers.losses.info_loss``), a lower bound on the mutual information
 I(c; G(z, c)), is added to both D's (with Q) and G's objective with weight λ (``info_weight``).
 
+Q learns at G's rate (``--lr-q``, default ``lr_g`` = 1e-3), as the common PyTorch InfoGANs train it in G's
+optimiser; the official code trained it with D at 2e-4. On digits (z 8, width 32, seed 0, 3,000 steps) the faster
+Q lifts the matched code accuracy from 0.76 to 0.85 and the best continuous code's |r| from 0.61 to 0.93.
+
 Networks (``--arch``): ``infogan`` (the default) are the paper's MNIST nets, as the official code writes them:
 
     G: in → fc 1024 → BN → ReLU → fc 128·(S/4)² → BN → ReLU → deconv 64 → BN → ReLU → deconv C → tanh
@@ -20,12 +24,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..catalog import FAMILY_TITLES
 from ..errors import ConfigError
 from ..inputs import InputSpec, latent_layout
 from .blocks import Discriminator, Generator, dcgan_init
 from .dcgan import BCE_STATS
 from .dcgan import networks as conv_networks
-from ..catalog import FAMILY_TITLES
 from .registry import ADAM, Family, register
 
 

@@ -3,9 +3,9 @@ L_D = ½E[(D(x) − 1)²] + ½E[D(G(z))²], L_G = ½E[(D(G(z)) − 1)²]. DCGAN'
 
 from __future__ import annotations
 
+from ..catalog import FAMILY_TITLES
 from .dcgan import z_only
 from .gan import conv_or_mlp
-from ..catalog import FAMILY_TITLES
 from .registry import ADAM, Family, register
 
 register(Family(

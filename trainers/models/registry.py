@@ -44,6 +44,7 @@ class Family:
     # config written before the family had variants was built with
     variants: dict = field(default_factory=dict)
     legacy_arch: str | None = None
+    points_arch: str | None = None  # the variant 2D points get when --arch is not given (cgan: its MLPs)
     sampler: Callable | None = None  # (cfg, load, device, dist) -> a sampler, instead of ``batches``
 
     # -- what the adversarial families' options say (kept as attributes for readers of the old spec) --------
@@ -92,8 +93,11 @@ def unregister(name: str) -> None:
     FAMILIES.pop(name, None)
 
 
-def arch_for(spec: Family, is_image: bool) -> str:
-    """"conv" or "mlp": what the family builds for images or for 2D points."""
+def arch_for(spec: Family, is_image: bool, arch: str | None = None) -> str:
+    """"conv" or "mlp": what the family builds for images or for 2D points (``arch``: the run's --arch, where
+    that names one of the two)."""
+    if arch in ("conv", "mlp"):
+        return arch
     if spec.arch == "auto":
         return "conv" if is_image else "mlp"
     return spec.arch

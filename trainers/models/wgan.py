@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from functools import partial
 
+from ..catalog import FAMILY_TITLES
 from .dcgan import z_only
 from .gan import conv_or_mlp
-from ..catalog import FAMILY_TITLES
 from .registry import ADAM, Family, register
 
 W_STATS = ("loss_d", "loss_g", "d_real", "d_fake", "wdist")
