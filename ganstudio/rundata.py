@@ -316,8 +316,8 @@ def last_step(run_dir: str | Path, tail_bytes: int = 65536) -> int | None:
     for line in reversed(lines):
         try:
             rec = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue  # blank, half-written, or cut by the tail
+        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            continue  # blank, half-written, cut by the tail, or damaged
         step = rec.get("step") if isinstance(rec, dict) else None
         if isinstance(step, int) and not isinstance(step, bool) and not rec.get("eval"):
             return step
@@ -325,5 +325,5 @@ def last_step(run_dir: str | Path, tail_bytes: int = 65536) -> int | None:
         meta = json.loads(sidecar_path(checkpoint_path(run_dir)).read_text())
         step = meta.get("step") if isinstance(meta, dict) else None
         return step if isinstance(step, int) else None
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+    except (OSError, ValueError, RecursionError):
         return None

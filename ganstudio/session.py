@@ -59,7 +59,6 @@ class RunSession(QObject):
         self.last_checkpoint: str | None = None
         self._rate: tuple[float, int, float] | None = None  # (time, step, steps/s) for the ETA
         self.started_at = 0.0
-        self._manual: list[str] = []  # players of the single steps asked for and not yet reported
         self._tail: MetricsTail | None = None
         self._samples_mtime = 0.0
         self._config_mtime = 0.0
@@ -108,8 +107,6 @@ class RunSession(QObject):
     def command(self, cmd: str) -> None:
         if self.thread is None or not self.is_training:
             return
-        if cmd in ("step_d", "step_g"):
-            self._manual.append(cmd[-1].upper())
         if cmd == "stop":
             self.state = "stopping"
             self.status_line = "Stopping: writing a final checkpoint…"
@@ -193,7 +190,9 @@ class RunSession(QObject):
 
     def _report_manual(self, step: int, values: dict) -> None:
         """Step D / Step G: say what the single update did (status bar and log), as the curves barely move."""
-        player = self._manual.pop(0) if self._manual else ("D" if "loss_d" in values else "G")
+        # the update's own stats say whose it was (a queue of what was asked went wrong when the engine
+        # refused a step, e.g. while paused on NaN weights)
+        player = "G" if "loss_g" in values and "loss_d" not in values else "D"
         keys = sorted((k for k, v in values.items() if k != "manual" and isinstance(v, (int, float))),
                       key=lambda k: (not k.startswith("loss"), k))  # the losses first
         shown = ", ".join(f"{k} {values[k]:.4g}" for k in keys)

@@ -11,6 +11,13 @@ from typing import Callable
 
 
 def _umask() -> int:
+    """The process umask, read without changing it where Linux says it (/proc), else set and put back."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -29,6 +36,8 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     the mode a plain ``open()`` would give it, whatever ``write`` used to create it."""
     path = Path(path)
     tmp = temp_name(path)
+    if tmp.is_symlink():  # planted: never write through it
+        tmp.unlink()
     try:
         write(tmp)
         os.chmod(tmp, FILE_MODE)
@@ -48,7 +57,7 @@ def remove_orphans(folder: Path) -> list[Path]:
     gone = []
     if Path(folder).is_dir():
         for p in Path(folder).glob(".*.tmp"):
-            if p.is_file() and not p.is_symlink():
+            if p.is_file() or p.is_symlink():  # a link is unlinked, never followed
                 p.unlink(missing_ok=True)
                 gone.append(p)
     return gone

@@ -12,7 +12,7 @@ from pathlib import Path
 FAMILY_TITLES: dict[str, str] = {
     "gan": "Vanilla GAN, MLP (Goodfellow et al. 2014)",
     "dcgan": "DCGAN (Radford et al. 2015)",
-    "cgan": "Conditional GAN, MLP, label concatenated (Mirza & Osindero 2014)",
+    "cgan": "Conditional GAN, label concatenated (Mirza & Osindero 2014); conv nets on images, --arch mlp: MLPs",
     "cdcgan": "Conditional DCGAN, label concatenated to z and as image channels",
     "cgan-proj": "Conditional GAN with a projection discriminator (Miyato & Koyama 2018)",
     "infogan": "InfoGAN: categorical + continuous codes, Q shares D's trunk (Chen et al. 2016)",

@@ -203,6 +203,13 @@ def check_meta(p: Path, meta) -> None:
             raise bad(f"its '{key}' is {json.dumps(meta[key])[:40]}, not {'a whole number' if kind is int else 'an object'}")
     if meta["step"] < 0:
         raise bad(f"its step is {meta['step']}")
+    shape = meta["data"].get("shape")
+    if not (isinstance(shape, list) and 1 <= len(shape) <= 3
+            and all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 4096 for n in shape)):
+        raise bad(f"its data shape is {json.dumps(shape)[:40]} (1 to 3 whole numbers expected)")
+    for where, key in ((meta["model"], "family"), (meta["config"], "model")):
+        if not isinstance(where.get(key), str):
+            raise bad(f"its {'model' if where is meta['model'] else 'config'} {key} is {json.dumps(where.get(key))[:40]}")
     for key, top in ARCH_BOUNDS.items():
         v = meta["config"].get(key)
         if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= top):
@@ -215,7 +222,7 @@ def newest_readable(run_dir: str | Path) -> tuple[Path, int] | None:
     from .runfolder import step_checkpoints
 
     best = None
-    for path in [checkpoint_path(run_dir)] + [p for _, p in reversed(step_checkpoints(run_dir))]:
+    for path in [checkpoint_path(run_dir)] + [p for _, p in step_checkpoints(run_dir)]:
         if not path.is_file():
             continue
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -97,7 +98,9 @@ def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `ganstudio list | head`: the reader has all it wanted
-        sys.stderr.close()
+        if args.command != "list":
+            raise
+        sys.stdout = open(os.devnull, "w")  # nothing more to say, and no complaint at exit
         return 0
 
 

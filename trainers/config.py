@@ -103,15 +103,15 @@ class TrainConfig:
 
 
 def stored_fields(d: dict) -> dict:
-    """A stored config's fields as they read today. One written before families had network variants (no
-    ``arch``) means the design its family was built with then (``Family.legacy_arch``)."""
+    """A stored config's fields as they read today. One written before its family had network variants (no
+    ``arch``, or ``arch`` null) means the design the family was built with then (``Family.legacy_arch``)."""
     if "lr_q" not in d and (d.get("cat_codes") or d.get("cont_codes")):
         d = {**d, "lr_q": d.get("lr_d")}  # before lr_q, Q learned in D's optimizer at D's rate
-    if "arch" in d:
+    if d.get("arch") is not None:
         return d
     from .models import MODELS
 
-    family = MODELS.get(d.get("model"))
+    family = MODELS.get(d.get("model")) if isinstance(d.get("model"), str) else None
     return {**d, "arch": family.legacy_arch if family is not None else None}
 
 

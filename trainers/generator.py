@@ -129,10 +129,13 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Load
     p, meta = ck.read_meta(path)
     try:
         cfg = resolve(TrainConfig.from_stored(meta["config"]))
+        shape = tuple(meta["data"]["shape"])
+        nets, _ = family_networks(MODELS[cfg.model], cfg, shape, tuple(meta["data"].get("class_names", [])))
     except ConfigError as exc:
         raise CheckpointError(f"{p}: its stored config is not usable here ({exc})") from None
-    shape = tuple(meta["data"]["shape"])
-    nets, _ = family_networks(MODELS[cfg.model], cfg, shape, tuple(meta["data"].get("class_names", [])))
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
+        raise CheckpointError(f"{p}: its description does not build a model ({type(exc).__name__}: {exc}); the file "
+                              "is damaged or foreign: use another checkpoint") from None
     G = nets["G"]
     # a run that keeps an EMA of G samples from the average (what it rendered and evaluated while training)
     ckpt = ck.read_checkpoint(p, prefixes=("G", "G_ema"))
@@ -144,6 +147,14 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Load
 
 def describe(meta: dict) -> dict:
     """What ``ganstudio info --json`` prints: enough for a script to drive ``ganstudio sample``."""
+    try:
+        return _describe(meta)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise CheckpointError(f"the checkpoint's description is incomplete ({type(exc).__name__}: {exc}); the file "
+                              "is damaged or foreign: use another checkpoint") from None
+
+
+def _describe(meta: dict) -> dict:
     cfg = meta["config"]
     shape = meta["data"]["shape"]
     is_image = len(shape) == 3
@@ -176,7 +187,7 @@ _NOT_LINEAGE = ("steps", "out", "device", "sample_every", "checkpoint_every", "k
 
 
 # settings added later, at the value that means "off": a run from before they existed is the same run
-_OFF = {"ema": (None, 0, 0.0), "lr_decay": (None, "none"), "data_b": (None,)}
+_OFF = {"ema": (None, 0, 0.0), "lr_decay": (None, "none"), "data_b": (None,), "lr_q": (None, 0, 0.0)}
 
 
 def run_lineage(meta: dict) -> str:
@@ -184,6 +195,8 @@ def run_lineage(meta: dict) -> str:
     if isinstance(stored, dict):
         stored = stored_fields(stored)  # as TrainConfig.from_stored reads it
     cfg = {k: v for k, v in stored.items() if k not in _NOT_LINEAGE and not (k in _OFF and v in _OFF[k])}
+    if cfg.get("lr_q") is not None and cfg.get("lr_q") == cfg.get("lr_d"):
+        del cfg["lr_q"]  # InfoGAN's Q at D's rate: what every run before --lr-q was
     model = {k: v for k, v in meta.get("model", {}).items() if k != "inputs"}  # derived from the rest
     ident = {"config": cfg, "data": meta.get("data", {}).get("fingerprint"), "model": model}
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]

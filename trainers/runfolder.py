@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -99,7 +100,7 @@ def links_out(run_dir: str | Path) -> list[Path]:
     """The entries a run writes (or writes into) that are symbolic links: writing through them would write
     outside the run folder, so GAN Studio refuses to (the run folder itself may be a link)."""
     run_dir = Path(run_dir)
-    return [run_dir / n for n in WRITTEN if (run_dir / n).is_symlink()]
+    return [run_dir / n for n in WRITTEN + (f"{CHECKPOINTS}/{PENDING}",) if (run_dir / n).is_symlink()]
 
 
 def refuse_links(run_dir: str | Path) -> None:
@@ -113,6 +114,17 @@ def refuse_links(run_dir: str | Path) -> None:
 
 class RunWriteError(GanStudioError, OSError):
     """A run-folder write failed (full disk, permissions): the message says which file and what to do."""
+
+
+@contextlib.contextmanager
+def writing(path: Path):
+    """Turn an OSError while writing ``path`` into a RunWriteError that names it."""
+    try:
+        yield
+    except RunWriteError:
+        raise
+    except OSError as exc:
+        raise RunWriteError(f"could not write {path} ({exc.strerror or exc})") from None
 
 
 class RunWriter:
@@ -154,14 +166,17 @@ class RunWriter:
     def write_config(self, config: dict, extra: dict) -> None:
         if not self.enabled:
             return
-        atomic_write_text(config_path(self.dir), json.dumps({**config, **extra}, indent=1, sort_keys=True))
+        with writing(config_path(self.dir)):
+            atomic_write_text(config_path(self.dir), json.dumps({**config, **extra}, indent=1, sort_keys=True))
 
     def truncate_metrics(self, last_step: int) -> None:
         """On resume: drop lines past the checkpoint's step so the curve has no duplicate tail."""
         if not self.enabled or not self.metrics_path.exists():
             return
-        keep = [json.dumps(r) for r in read_metrics(self.dir) if r["step"] <= last_step]
-        atomic_write_text(self.metrics_path, "".join(k + "\n" for k in keep))
+        with writing(self.metrics_path):
+            self.metrics_path.read_bytes()  # unreadable: say so, rather than rewrite it empty
+            keep = [json.dumps(r) for r in read_metrics(self.dir) if r["step"] <= last_step]
+            atomic_write_text(self.metrics_path, "".join(k + "\n" for k in keep))
 
     def start_fresh(self) -> bool:
         """A new run in a folder whose last run died before its first checkpoint: nothing can resume that run,
@@ -219,8 +234,9 @@ def save_eval(run_dir: str | Path, step: int, result: dict) -> Path:
     if path.parent.is_symlink():
         raise RunWriteError(f"{path.parent} is a symbolic link; GAN Studio never writes through links out of a "
                             "run folder: remove it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write_text(path, json.dumps(result, indent=1))
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return atomic_write_text(path, json.dumps(result, indent=1))
 
 
 def read_metrics(run_dir: str | Path) -> list[dict]:

@@ -17,7 +17,7 @@ import torch
 from . import checkpoints as ck
 from .errors import CheckpointError, GanStudioError
 from .events import CheckpointSaved, EvalScores, Message
-from .runfolder import BEST, CKPT_SUFFIX, PENDING, RunWriteError, checkpoint_path, step_name
+from .runfolder import BEST, CKPT_SUFFIX, PENDING, RunWriteError, checkpoint_path, step_name, writing
 
 
 def pixel_stat_distance(fake: torch.Tensor, mean: np.ndarray, std: np.ndarray) -> float:
@@ -133,7 +133,8 @@ class Saving:
             yield from self._checkpoint(periodic=False)
         yield from self._collect_writes(wait=True)  # the candidate is a link to this step's file
         candidate = self._pending_dir / f"{step_name(self.step)}{CKPT_SUFFIX}"
-        ck.link_checkpoint(self.last_good, candidate)
+        with writing(candidate):
+            ck.link_checkpoint(self.last_good, candidate)
         G = self.algo.frozen_generator()
         meta = {"step": self.step, "model": self.algo.describe(), "data": self.data.describe(),
                 "config": cfg.to_dict()}
@@ -161,7 +162,8 @@ class Saving:
             if best:
                 self.best_eval = values["eval_fid"]
                 dst = checkpoint_path(self.run_dir, BEST)
-                ck.promote_checkpoint(d.candidate, dst)
+                with writing(dst):
+                    ck.promote_checkpoint(d.candidate, dst)
             else:
                 _unlink_pair(d.candidate)
             yield from self._emit(EvalScores(d.step, values, str(path), best))
@@ -181,14 +183,18 @@ class Saving:
 
     def _restore(self, ckpt: ck.Checkpoint) -> None:
         ck.load_modules(ckpt, self.algo.modules)
-        ck.load_optimizers(ckpt, self.algo.optimizers, self.device)
+        try:
+            ck.load_optimizers(ckpt, self.algo.optimizers, self.device)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise CheckpointError(f"{ckpt.path}: its optimizer state is damaged ({type(exc).__name__}: {exc}); "
+                                  "resume from a kept step_* checkpoint instead") from None
         self.algo.forget_graph()  # the optimizer state has new storage: a captured step would read the old one
         try:
             self.algo.load_rng_state({k[4:]: v for k, v in ckpt.tensors.items() if k.startswith("rng/")})
             self.sampler.load_state(ckpt.group("sampler"), ckpt.meta["sampler"])
-        except (KeyError, ValueError, RuntimeError) as exc:
+            ck.restore_global_rng(ckpt)
+        except (KeyError, ValueError, RuntimeError, TypeError, IndexError, AttributeError) as exc:
             raise CheckpointError(f"{ckpt.path}: its sampler/RNG state does not fit this run ({exc})") from None
-        ck.restore_global_rng(ckpt)
         self.step = ckpt.step
         self.elapsed = float(ckpt.meta.get("elapsed", 0.0))
         self.best = float(ckpt.meta.get("proxy", {}).get("best", math.inf))

@@ -176,9 +176,11 @@ class GameDriver(QObject):
         """The rate the recorded frames were really drawn at (a busy machine draws fewer than 60 a second), so
         the GIF plays at the speed the game was watched; 15 when unknown."""
         t = self.recording_times or []
-        if len(t) < 2 or t[-1] <= t[0]:
+        gaps = sorted(b - a for a, b in zip(t, t[1:]) if b > a)
+        if not gaps:
             return 15.0
-        return float(min(max((len(t) - 1) / (t[-1] - t[0]), 1.0), 50.0))
+        # the median gap: a pause mid-recording (nothing drawn for a minute) must not slow the whole GIF down
+        return float(min(max(1.0 / gaps[len(gaps) // 2], 1.0), 50.0))
 
     @property
     def fps(self) -> float:

@@ -263,7 +263,7 @@ def store_result(ckpt: str | Path, result: dict) -> Path | None:
     if not isinstance(step, int) or not config_path(folder).is_file():
         return None
     if ckpt.is_symlink() or ckpt.parent.is_symlink():
-        return None  # it belongs to another run folder: never write into that one through a link
+        return None  # a linked checkpoint is another run's: its result is not this folder's to keep
     try:
         return save_eval(folder, step, result)
     except OSError:

@@ -54,6 +54,8 @@ class EquationView(QWidget):
         op_w, text_h = fm.horizontalAdvance("  =  "), fm.height() + 4
         n = len(self.cells)
         room = min((self.width() - (n - 1) * op_w) / n, self.height() - text_h - 8)
+        if room <= 1:  # too small to draw the images without mirroring them over the operators
+            return
         img = self.cells[0]
         scale = room / max(img.width(), img.height())
         scale = int(scale) if scale >= 1 else scale
