@@ -1,7 +1,7 @@
 """Rebuild the bundled generators: train each with `ganstudio train`, export generator-only checkpoints
 (float16) into assets/models/<name>/checkpoints/, then check that they are good with a digit classifier.
 
-    python assets/models/rebuild.py                 # train all three, export, check (≈45 min on a 2-core CPU)
+    python assets/models/rebuild.py                 # train all three, export, check (≈40 min on a 2-core CPU)
     python assets/models/rebuild.py --only cgan-digits
     python assets/models/rebuild.py --check         # only re-measure what is in assets/models
     python assets/models/rebuild.py --device cuda   # same recipes on a GPU
