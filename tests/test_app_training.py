@@ -179,8 +179,10 @@ def test_preparing_says_whether_the_digits_are_drawn_or_read_from_the_cache(tmp_
     monkeypatch.setenv("GANSTUDIO_CACHE", str(tmp_path / "cache"))
     first = preparing_text({"data": "digits", "model": "dcgan"})
     assert first.startswith("Drawing 60,000 digits for the first time") and str(tmp_path / "cache") in first
+    from trainers.data.digits import cache_path
+
     (tmp_path / "cache").mkdir()
-    (tmp_path / "cache" / "digits-0123456789abcdef.npz").write_bytes(b"")
+    cache_path(60000).write_bytes(b"")  # the file the run will read
     assert preparing_text({"data": "digits", "model": "dcgan"}).startswith("Loading the digits from the cache")
     assert preparing_text({"data": "mnist", "model": "gan"}) == "Preparing mnist and building gan…"
 

@@ -37,10 +37,10 @@ def preparing_text(config: dict) -> str:
     laptop) and cached on disk by the engine, keyed by their drawing version; later starts read the cache."""
     data, model = config.get("data", ""), config.get("model", "")
     if data == "digits":
-        from trainers.data.digits import cache_dir
+        from trainers.data.digits import cache_dir, cache_path
 
         n = config.get("data_limit") or 60000
-        if not any(cache_dir().glob("digits-*.npz")):
+        if not cache_path(n).exists():
             return (f"Drawing {n:,} digits for the first time (up to a minute on a busy machine; cached in "
                     f"{cache_dir()} so later runs start at once), then building {model}…")
         return f"Loading the digits from the cache and building {model}…"
@@ -71,7 +71,7 @@ class TrainingThread(QThread):
 
     def _preparing(self, what: str, done: int, total: int) -> None:
         """The engine's progress while it prepares the data (drawing the digits, reading a folder)."""
-        verb = "Drawing" if what.startswith("digits") else "Reading"
+        verb = "Drawing" if what == "digits" else "Reading"  # only the embedded digits are drawn
         self.sig_status.emit(f"{verb} {what}: {done:,} of {total:,} ({100 * done // max(total, 1)}%)"
                              + (", cached for later runs…" if verb == "Drawing" else "…"))
 

@@ -233,14 +233,19 @@ def cache_dir() -> Path:
     return Path(root)
 
 
+def cache_path(n: int = 60000, seed: int = 0) -> Path:
+    """Where ``load(n, seed)`` keeps its digits (keyed by the drawing version)."""
+    key = hashlib.sha1(f"digits-v{VERSION}-{n}-{seed}".encode()).hexdigest()[:16]
+    return cache_dir() / f"digits-{key}.npz"
+
+
 def load(n: int = 60000, seed: int = 0, use_cache: bool = True,
          progress: Callable[[int, int], None] | None = None) -> DigitsArrays:
     """Return ``n`` digits for ``seed``, from the on-disk cache when it is there and intact (``progress`` hears
     how the drawing goes when they are not)."""
     if not use_cache:
         return generate(n, seed, progress=progress)
-    key = hashlib.sha1(f"digits-v{VERSION}-{n}-{seed}".encode()).hexdigest()[:16]
-    path = cache_dir() / f"digits-{key}.npz"
+    path = cache_path(n, seed)
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as z:
