@@ -384,7 +384,8 @@ class CurvesPanel(QWidget):
                 if plot in self.hidden_plots:
                     continue
                 sparse = is_sparse(key, s, densest)
-                state = (s.n, s.version, alpha, self.x_mode, sparse, run.clock.n, run.wall_clock.n)
+                clocks = (run.clock.n, run.wall_clock.n) if self.x_mode != "step" else ()  # time axes only
+                state = (s.n, s.version, alpha, self.x_mode, sparse, clocks)
                 if c.drawn == state:
                     continue
                 c.drawn = state
