@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..catalog import DATASETS, DatasetInfo
+from ..catalog import DATASETS, DatasetInfo, default_data_root
 from ..errors import DataError
 from . import digits as digits_mod
 from . import real, synthetic
@@ -53,10 +53,10 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
         imgs, labs = synthetic.colour_digits(limit or 30000, seed=seed)
         x, labels, classes = torch.from_numpy(imgs), torch.from_numpy(labs), digits_mod.CLASS_NAMES
     elif name in real.MNIST_LIKE:
-        imgs, labs, classes = real.load_mnist_like(name, root or real.default_data_root(), download)
+        imgs, labs, classes = real.load_mnist_like(name, root or default_data_root(), download)
         x, labels = torch.from_numpy(imgs)[:, None], torch.from_numpy(labs)
     elif name == "cifar10":
-        imgs, labs, classes = real.load_cifar10(root or real.default_data_root(), download)
+        imgs, labs, classes = real.load_cifar10(root or default_data_root(), download)
         x, labels = torch.from_numpy(imgs), torch.from_numpy(labs)
     else:
         imgs, _, skipped = real.load_folder(name, size, ch or 3, progress)

@@ -15,8 +15,6 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..catalog import default_data_root  # noqa: F401  (its home before the catalog)
-
 from ..errors import DataError
 
 MNIST_LIKE = {
