@@ -27,11 +27,13 @@ class MetricStyle:
     sparse: bool = False  # a few points far apart (evaluations): drawn unsmoothed, with markers
 
 
-PLOTS = ("Losses", "Discriminator", "Wasserstein", "Quality", "Domain FID", "Scores", "Other")
+PLOTS = ("Losses", "Discriminator", "Wasserstein", "Attention", "Quality", "Domain FID", "Scores", "Other")
 PLOT_HELP = {
     "Losses": "D and G losses (plus L_I for InfoGAN and the gradient penalty for WGAN-GP)",
     "Discriminator": "D(x) on real and D(G(z)) on fake batches; 0.5 each is the equilibrium of the original GAN",
     "Wasserstein": "E[critic(x)] − E[critic(G(z))]: the critic's estimate of the Wasserstein distance",
+    "Attention": "SAGAN: γ of each self-attention layer (output = γ·attention + input). It starts at 0; leaving 0 "
+                 "means the network uses attention",
     "Quality": "pixel-statistics distance between fakes and real data (a cheap proxy; lower is better)",
     "Domain FID": "Fréchet distance of fakes to real images in the features of GAN Studio's own classifier for "
                   "this dataset (lower is better), next to the real-vs-real floor: how close two real samples get. "
@@ -50,6 +52,9 @@ METRICS: dict[str, MetricStyle] = {
     "d_acc": MetricStyle("D accuracy", "Discriminator", "#96d0ff", "share of real and fake D classifies right"),
     "info_acc": MetricStyle("Q code accuracy", "Discriminator", "#c297ff", "Q recovers the categorical code"),
     "wdist": MetricStyle("Wasserstein estimate", "Wasserstein", "#39c5cf", "critic(x) − critic(G(z))"),
+    "gamma_g1": MetricStyle("γ G layer 1", "Attention", "#6cb6ff", "G's first (coarser) attention layer"),
+    "gamma_g2": MetricStyle("γ G layer 2", "Attention", "#b083f0", "G's second (finer) attention layer"),
+    "gamma_d": MetricStyle("γ D", "Attention", "#e5a50a", "D's attention layer"),
     "pix_dist": MetricStyle("pixel-stat distance", "Quality", "#dcbdfb", "lower is better"),
     "eval_fid": MetricStyle("domain FID", "Domain FID", "#f69d50", "lower is better", True),
     "eval_fid_floor": MetricStyle("real-vs-real floor", "Domain FID", "#768390", "two real halves", True),

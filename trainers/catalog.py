@@ -20,6 +20,7 @@ FAMILY_TITLES: dict[str, str] = {
     "wgan-gp": "WGAN-GP: gradient penalty λ=10, critic without BatchNorm (Gulrajani et al. 2017)",
     "lsgan": "LSGAN: least-squares loss (Mao et al. 2017)",
     "hinge": "Hinge loss with a spectrally normalised D (SNGAN, Miyato et al. 2018)",
+    "sagan": "SAGAN: self-attention in G and D, spectral norm, hinge loss, TTUR (Zhang et al. 2018)",
 }
 
 

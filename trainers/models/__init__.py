@@ -11,7 +11,7 @@ from torch import nn
 
 from ..catalog import FAMILY_TITLES
 from ..inputs import InputSpec, LatentLayout
-from . import cgan, dcgan, gan, hinge, infogan, lsgan, wgan  # noqa: F401  (each registers its families)
+from . import cgan, dcgan, gan, hinge, infogan, lsgan, sagan, wgan  # noqa: F401  (each registers its families)
 from .blocks import Discriminator, Generator
 from .dcgan import ConvGenerator, ConvTrunk
 from .gan import MLPGenerator, MLPTrunk

@@ -1,0 +1,193 @@
+"""SAGAN (Zhang et al. 2018): self-attention in G and D, spectral norm in both, the hinge loss and TTUR.
+
+A self-attention block lets every position of a feature map draw on every other one, not only on its 3×3
+neighbourhood: with f(x) = W_q·x and g(x) = W_k·x at C/8 channels, the attention of query position i on key
+position j is β_ij = softmax_j(f(x_i)ᵀ g(x_j)), and the block adds o_i = W_o·Σ_j β_ij·W_v·x_j back to its input
+scaled by a learned γ that starts at 0: y = γ·o + x. At γ = 0 the network is the plain conv net; γ leaving 0
+during training is the network choosing to use attention (logged per layer as ``gamma_g1``, ``gamma_g2``,
+``gamma_d``).
+
+Small-scale nets (one per image side 28, 32, 64; w = ``--width``):
+
+    G: in → (w·k)×s0×s0 → ... → [attention at S/4] → ... → [attention at S/2] → C×S×S, transposed convs with
+       BatchNorm + ReLU, a tanh output, spectral norm on every conv (the paper puts SN in G as well)
+    D: C×S×S → w×S/2×S/2 → [attention] → 2w×S/4×S/4 → ... → linear score; spectral norm, no BatchNorm
+
+The recipe is the paper's: hinge loss, Adam β = (0, 0.9), TTUR with G at 1e-4 and D at 4e-4, one D step per G
+step; ``--ema`` keeps an average of G for sampling as the paper's later runs do. The attention blocks keep
+their last map when asked (``keep_maps``), which is what the explorer's Attention tool shows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..algos.adversarial import AdversarialGAN
+from ..catalog import FAMILY_TITLES
+from .blocks import Discriminator, Generator, dcgan_init
+from .dcgan import _start_side, z_only
+from .registry import CONV_SIZES, Family, register
+
+
+class SelfAttention(nn.Module):
+    """y = γ·W_o(W_v(x)·βᵀ) + x with β = softmax over keys of (W_q x)ᵀ(W_k x); γ starts at 0.
+
+    Query and key at C/8 channels, value at C/2 (as the authors' code), all 1×1 convs. With ``keep_map`` set,
+    ``last_map`` holds β of the last forward: (N, HW queries, HW keys), each row summing to 1."""
+
+    def __init__(self, ch: int, spectral: bool = True):
+        super().__init__()
+        sn = nn.utils.spectral_norm if spectral else (lambda m: m)
+        qk, v = max(1, ch // 8), max(1, ch // 2)
+        self.query = sn(nn.Conv2d(ch, qk, 1, bias=False))
+        self.key = sn(nn.Conv2d(ch, qk, 1, bias=False))
+        self.value = sn(nn.Conv2d(ch, v, 1, bias=False))
+        self.out = sn(nn.Conv2d(v, ch, 1, bias=False))
+        self.gamma = nn.Parameter(torch.zeros(1))
+        self.keep_map = False
+        self.last_map: torch.Tensor | None = None
+
+    def attention(self, x: torch.Tensor) -> torch.Tensor:
+        """β: (N, HW, HW), row i = where query position i (row-major) attends."""
+        q = self.query(x).flatten(2)  # N × C/8 × HW
+        k = self.key(x).flatten(2)
+        return torch.softmax(q.transpose(1, 2) @ k, dim=-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        beta = self.attention(x)
+        v = self.value(x).flatten(2)  # N × C/2 × HW
+        o = (v @ beta.transpose(1, 2)).view(n, -1, h, w)  # o_i = Σ_j β_ij v_j
+        if self.keep_map:
+            self.last_map = beta.detach()
+        return x + self.gamma * self.out(o)
+
+
+class SAGANGenerator(nn.Module):
+    """DCGAN's transposed-conv generator with spectral norm and self-attention at S/4 and S/2."""
+
+    def __init__(self, in_dim: int, size: int, channels: int, width: int = 64):
+        super().__init__()
+        if size not in CONV_SIZES:
+            raise ValueError(f"SAGAN generators make {CONV_SIZES} px images, not {size}")
+        sn = nn.utils.spectral_norm
+        s0 = _start_side(size)
+        n_up = int(math.log2(size // s0))
+        ch = width * 2 ** (n_up - 1)
+        layers: list[nn.Module] = [sn(nn.ConvTranspose2d(in_dim, ch, s0, 1, 0, bias=False)), nn.BatchNorm2d(ch),
+                                   nn.ReLU(True)]
+        side = s0
+        for i in range(n_up):  # each block after the first doubles the side and halves the channels
+            if i:
+                layers += [sn(nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False)), nn.BatchNorm2d(ch // 2),
+                           nn.ReLU(True)]
+                ch //= 2
+                side *= 2
+            if side in (size // 4, size // 2):
+                layers.append(SelfAttention(ch))
+        layers += [sn(nn.ConvTranspose2d(ch, channels, 4, 2, 1, bias=False)), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.net(h[:, :, None, None])
+
+    def first_block(self, h: torch.Tensor) -> torch.Tensor:
+        return self.net[:3](h[:, :, None, None])
+
+
+class SAGANTrunk(nn.Module):
+    """D's body: spectrally normalised strided convs + LeakyReLU(0.1), self-attention at S/2, flattened."""
+
+    def __init__(self, size: int, channels: int, width: int = 64):
+        super().__init__()
+        if size not in CONV_SIZES:
+            raise ValueError(f"SAGAN discriminators take {CONV_SIZES} px images, not {size}")
+        sn = nn.utils.spectral_norm
+        s0 = _start_side(size)
+        n_down = int(math.log2(size // s0))
+        layers: list[nn.Module] = [sn(nn.Conv2d(channels, width, 4, 2, 1)), nn.LeakyReLU(0.1, True),
+                                   SelfAttention(width)]
+        ch = width
+        for _ in range(n_down - 1):
+            layers += [sn(nn.Conv2d(ch, ch * 2, 4, 2, 1)), nn.LeakyReLU(0.1, True)]
+            ch *= 2
+        layers.append(nn.Flatten())
+        self.net = nn.Sequential(*layers)
+        self.out_dim = ch * s0 * s0
+        self.apply(dcgan_init)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def networks(cfg, sample_shape: tuple[int, ...], inputs) -> dict[str, nn.Module]:
+    c, s, _ = sample_shape
+    g_body = SAGANGenerator(inputs.in_dim, s, c, cfg.width)
+    trunk = SAGANTrunk(s, c, cfg.width)
+    return {"G": Generator(g_body, inputs), "D": Discriminator(trunk, spectral=True)}
+
+
+def attention_layers(module: nn.Module) -> list[SelfAttention]:
+    """The self-attention blocks of a network, input side first."""
+    return [m for m in module.modules() if isinstance(m, SelfAttention)]
+
+
+def gamma_stats(G: nn.Module, D: nn.Module) -> dict[str, torch.Tensor]:
+    """γ of every attention layer: ``gamma_g1``, ``gamma_g2``, ... and ``gamma_d`` (``gamma_d1``, ... if several)."""
+    stats = {}
+    for prefix, net in (("gamma_g", G), ("gamma_d", D)):
+        layers = attention_layers(net)
+        for i, layer in enumerate(layers, 1):
+            key = prefix if len(layers) == 1 else f"{prefix}{i}"
+            stats[key] = layer.gamma.detach().float().reshape(()).clone()
+    return stats
+
+
+@torch.no_grad()
+def attention_maps(G: nn.Module, latent: dict[str, torch.Tensor]) -> tuple[torch.Tensor, list[dict]]:
+    """G's images for ``latent`` (eval mode) and, per attention layer, its γ, feature side and map β
+    (N, side², side²) as float32 on the CPU: row ``y·side + x`` is where the query at (x, y) attends."""
+    layers = attention_layers(G)
+    was = G.training
+    G.eval()
+    for layer in layers:
+        layer.keep_map = True
+    try:
+        images = G.generate(latent).float().cpu()
+        maps = []
+        for i, layer in enumerate(layers, 1):
+            beta = layer.last_map.float().cpu()
+            maps.append({"name": f"G layer {i}", "gamma": float(layer.gamma.detach()), "side": int(round(beta.shape[1] ** 0.5)),
+                         "map": beta})
+    finally:
+        for layer in layers:
+            layer.keep_map = False
+            layer.last_map = None
+        G.train(was)
+    return images, maps
+
+
+class SelfAttentionGAN(AdversarialGAN):
+    """The adversarial algorithm, reporting each attention layer's γ with the step's stats."""
+
+    def train_step(self, batches, step):
+        stats = super().train_step(batches, step)
+        stats.update(gamma_stats(self.G, self.D))
+        return stats
+
+    def manual_step(self, player, batches):
+        stats = super().manual_step(player, batches)
+        stats.update(gamma_stats(self.G, self.D))
+        return stats
+
+
+register(Family(
+    "sagan", FAMILY_TITLES["sagan"], algorithm=SelfAttentionGAN, networks=networks, inputs=z_only,
+    defaults=dict(lr_g=1e-4, lr_d=4e-4, beta1=0.0, beta2=0.9, batch_size=64, n_critic=1, z_dim=128),
+    stats=("loss_d", "loss_g", "d_real", "d_fake", "gamma_g1", "gamma_g2", "gamma_d"),
+    options={"loss": "hinge", "arch": "conv", "d_norm": "none", "spectral": True, "attention": True},
+))
