@@ -33,12 +33,13 @@ class Output:
     cols: int = 1
     pad: int = 2
     checkpoints: tuple[tuple[str, float], ...] = ()
+    kind: str = "grid"  # "attention": the first input's sample and self-attention maps (workers/attention.py)
 
     @classmethod
     def of(cls, name: str, inputs: np.ndarray, cols: int = 1, pad: int = 2,
-           checkpoints: tuple[tuple[str, float], ...] = ()) -> "Output":
+           checkpoints: tuple[tuple[str, float], ...] = (), kind: str = "grid") -> "Output":
         arr = np.ascontiguousarray(np.atleast_2d(inputs), dtype=np.float32)
-        return cls(name, arr.tobytes(), arr.shape[0], arr.shape[1], cols, pad, tuple(checkpoints))
+        return cls(name, arr.tobytes(), arr.shape[0], arr.shape[1], cols, pad, tuple(checkpoints), kind)
 
     def inputs(self) -> np.ndarray:
         return np.frombuffer(self.data, dtype=np.float32).reshape(self.n, self.dim)
@@ -67,7 +68,8 @@ class RenderThread(QThread):
     """(request id, info): the request's checkpoint was loaded and differs from the last one announced.
     info = ``trainers.generator.describe()`` plus hash, lineage, checkpoint and GANSpace directions."""
     sig_rendered = Signal(int, str, object, dict)
-    """(request id, output name, HxWx3 uint8 image — or NxHxWx3 frames when the output has cols=0, info)."""
+    """(request id, output name, HxWx3 uint8 image — or NxHxWx3 frames when the output has cols=0, or an
+    ``AttentionResult`` of numpy arrays for kind "attention" — info)."""
     sig_failed = Signal(int, str)
     """(request id, message for the user)."""
     sig_done = Signal(int)
@@ -214,6 +216,10 @@ class RenderThread(QThread):
         from trainers.images import scatter_image, to_uint8_grid
 
         x = out.inputs()
+        if out.kind == "attention":
+            from .attention import attention_result
+
+            return attention_result(gen, x)
         parts = []
         if out.checkpoints:
             for path, _ in out.checkpoints:
