@@ -64,6 +64,11 @@ class Tool(QWidget):
     def take(self, name: str, image) -> None:
         """A rendered output of this tool."""
 
+    def picture(self, name: str, result) -> np.ndarray | None:
+        """What "Save grid" writes for this tool's rendered output ``name``: the rendered image itself, unless
+        the tool draws something else from it (the Attention tool's maps)."""
+        return result
+
     def edit(self, key: str = "", **changes) -> None:
         """Propose ``changes`` to the state; edits with the same non-empty ``key`` merge into one undo step."""
         new = replace(self.state(), **changes)

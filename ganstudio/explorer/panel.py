@@ -1,6 +1,7 @@
 """The explorer tab: take a generator apart. Pick a model (a checkpoint of the selected run, live while it
 trains, or a bundled one), then a tool: Latent, InfoGAN codes, cGAN classes, Vector arithmetic,
-Interpolation, Checkpoints. The current sample shows large on the left of the view, the tool's grid beside it.
+Interpolation, Checkpoints, Attention. The current sample shows large on the left of the view, the tool's grid
+beside it.
 
 The panel owns one ``ExplorerModel`` (Qt-free: the state, its undo history, the open generator); tools edit
 it and subscribe to its events, as does the panel, which then asks the current tool what to draw; the render
@@ -22,6 +23,7 @@ from .latent import ExplorerState, History, Space
 from .model import Context, ExplorerModel
 from .sources import SourceBox
 from .tools.arithmetic import ArithmeticTool
+from .tools.attention import AttentionTool
 from .tools.cgan import CganTool
 from .tools.checkpoints import CheckpointTool
 from .tools.infogan import InfoGanTool
@@ -66,7 +68,8 @@ class ExplorerPanel(QWidget):
         # the tools subscribe to the model first, so they know a new generator (or show a new state) before
         # the panel renders
         self.tools: list[Tool] = [LatentTool(self.model), InfoGanTool(self.model), CganTool(self.model),
-                                  ArithmeticTool(self.model), InterpolateTool(self.model), CheckpointTool(self.model)]
+                                  ArithmeticTool(self.model), InterpolateTool(self.model), CheckpointTool(self.model),
+                                  AttentionTool(self.model)]
         self.tabbar = QTabBar()
         self.tabbar.setExpanding(False)
         self.tabbar.setDrawBase(False)
@@ -95,6 +98,7 @@ class ExplorerPanel(QWidget):
 
         self.canvas = SampleCanvas()  # the object the user works on: large, crisp, grows with the window
         self.canvas.placeholder = "Pick a model above"
+        self.tool("attention").watch(self.canvas)  # hovering the large sample moves the attention query
         self.sample_caption = WrapLabel("")
         self.message = MessageLine()
 
@@ -214,7 +218,7 @@ class ExplorerPanel(QWidget):
             from .tools.interpolate import _strip
 
             return _strip(self.images["frames"])
-        return self.images[names[0]]
+        return tool.picture(names[0], self.images[names[0]])
 
     def shutdown(self) -> None:
         from .invert import stop as stop_inversion

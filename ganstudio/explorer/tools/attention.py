@@ -1,0 +1,509 @@
+"""The Attention tool (SAGAN): point at a position of the current sample and see, for each self-attention layer
+of G, where that position draws from, as a heat map over the sample, with the layer's γ.
+
+The render thread computes the maps once per sample (workers/attention.py); moving the query (hover, click,
+arrow keys) only re-slices them here, and the heat map is made in the next paint, so a fast mouse never queues
+any work."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeySequence, QLinearGradient, QPainter, QPen, QShortcut
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from ... import theme
+from ...panels.samples import to_qimage
+from ...workers.attention import AttentionResult, LayerMap
+from ...workers.render import Output
+from ..common import DragSlider, SampleCanvas, Tool, WrapLabel, caption_label, muted_label, titled
+from ..latent import ExplorerState
+from ..model import Context, ExplorerModel
+
+QUERY_COLOR = "#39c5cf"  # the query's cell: cyan stands out on every colour of the heat map
+GRID_PAD = 38  # the grey between a saved grid's pictures (trainers.images.to_uint8_grid's pad value, 0.15)
+BARELY = 0.01  # |γ| below this: the layer adds almost nothing of what it attends to
+
+# matplotlib's inferno at 0, 1/8, ..., 1: dark where a position draws little, bright yellow where it draws most
+INFERNO = np.array([(0, 0, 4), (31, 12, 72), (85, 15, 109), (136, 34, 106), (186, 54, 85), (227, 89, 51),
+                    (249, 140, 10), (249, 201, 50), (252, 255, 164)], dtype=np.float32)
+
+
+def heat_colors(v: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] → inferno RGB (uint8), interpolated between the anchors."""
+    t = np.clip(v, 0.0, 1.0) * (len(INFERNO) - 1)
+    i = np.minimum(t.astype(np.int64), len(INFERNO) - 2)
+    w = (t - i)[..., None]
+    return np.round(INFERNO[i] * (1 - w) + INFERNO[i + 1] * w).astype(np.uint8)
+
+
+def upsample(m: np.ndarray, size: int) -> np.ndarray:
+    """A (side, side) map to (size, size), bilinear with cell centres aligned (``F.interpolate(...,
+    mode="bilinear", align_corners=False)``): each feature cell covers size/side pixels of the image."""
+    side = m.shape[0]
+    src = np.clip((np.arange(size) + 0.5) * side / size - 0.5, 0, side - 1)
+    i0 = np.floor(src).astype(np.int64)
+    i1 = np.minimum(i0 + 1, side - 1)
+    w = (src - i0).astype(np.float32)
+    rows = m[i0] * (1 - w)[:, None] + m[i1] * w[:, None]  # (size, side)
+    return (rows[:, i0] * (1 - w)[None, :] + rows[:, i1] * w[None, :]).astype(np.float32)
+
+
+def heat_rgba(row: np.ndarray, size: int, opacity: float) -> np.ndarray:
+    """One query's map (side, side) as a (size, size, 4) uint8 overlay: colour and opacity grow with the weight,
+    scaled to the map's own peak, so where the query draws little the sample shows through."""
+    up = upsample(row, size)
+    v = up / max(float(up.max()), 1e-12)
+    alpha = np.round(255 * opacity * np.clip(v, 0, 1) ** 0.7).astype(np.uint8)
+    return np.ascontiguousarray(np.dstack([heat_colors(v), alpha]))
+
+
+def composite(image: np.ndarray, rgba: np.ndarray) -> np.ndarray:
+    """The overlay blended onto an (H, W, 3) uint8 image of the same size."""
+    a = rgba[..., 3:].astype(np.float32) / 255
+    return np.round(image * (1 - a) + rgba[..., :3] * a).astype(np.uint8)
+
+
+def cell_of(px: int, py: int, image_side: int, side: int) -> tuple[int, int]:
+    """The feature cell (x, y) of a side×side map that image pixel (px, py) falls in."""
+    return min(side - 1, px * side // image_side), min(side - 1, py * side // image_side)
+
+
+def pixel_at(canvas: SampleCanvas, pos: QPointF) -> tuple[int, int] | None:
+    """The image pixel (x, y) under widget point ``pos`` of a sample canvas, or None off the image."""
+    t, img = canvas.target(), canvas.image()
+    if t is None:
+        return None
+    x0, y0, scale = t
+    x, y = int((pos.x() - x0) // scale), int((pos.y() - y0) // scale)
+    return (x, y) if 0 <= x < img.width() and 0 <= y < img.height() else None
+
+
+def has_attention(ctx: Context) -> bool:
+    from trainers.models import MODELS
+
+    fam = MODELS.get(ctx.info.get("family", ""))
+    return bool(fam is not None and fam.options.get("attention") and ctx.is_image)
+
+
+class AttentionCanvas(SampleCanvas):
+    """The sample (crisp), one layer's map for the query as a heat overlay (smooth), the query's feature cell
+    outlined. Reports the image pixel under the mouse (hover) and clicks."""
+
+    sig_hover = Signal(int, int)
+    """The image pixel (x, y) under the mouse."""
+    sig_left = Signal()
+    """The mouse left the image."""
+    sig_clicked = Signal(int, int)
+    """The image pixel (x, y) clicked."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer: LayerMap | None = None
+        self.query: tuple[int, int] | None = None
+        self.opacity = 0.8
+        self._heat: tuple[tuple, QImage] | None = None
+        self.placeholder = "Rendering…"
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+
+    def cell(self) -> tuple[int, int] | None:
+        img = self.image()
+        if self.layer is None or self.query is None or img is None:
+            return None
+        return cell_of(*self.query, img.width(), self.layer.side)
+
+    def heat(self) -> QImage | None:
+        """The overlay for the current query, made once per (layer, cell, opacity)."""
+        cell = self.cell()
+        if cell is None:
+            return None
+        key = (id(self.layer), cell, self.opacity)
+        if self._heat is None or self._heat[0] != key:
+            rgba = heat_rgba(self.layer.row(*cell), self.image().width(), self.opacity)
+            h, w, _ = rgba.shape
+            self._heat = (key, QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy())
+        return self._heat[1]
+
+    def mouseMoveEvent(self, event) -> None:
+        px = pixel_at(self, event.position())
+        if px is None:
+            self.sig_left.emit()
+        else:
+            self.sig_hover.emit(*px)
+
+    def mousePressEvent(self, event) -> None:
+        px = pixel_at(self, event.position())
+        if px is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.sig_clicked.emit(*px)
+
+    def leaveEvent(self, event) -> None:
+        self.sig_left.emit()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        t, heat, cell = self.target(), self.heat(), self.cell()
+        if t is None or heat is None:
+            return
+        x0, y0, scale = t
+        img = self.image()
+        rect = QRectF(x0, y0, img.width() * scale, img.height() * scale)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        p.drawImage(rect, heat)
+        step = img.width() * scale / self.layer.side
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(QColor(0, 0, 0, 160), 4))
+        box = QRectF(x0 + cell[0] * step, y0 + cell[1] * step, step, step)
+        p.drawRect(box)
+        p.setPen(QPen(QColor(QUERY_COLOR), 2))
+        p.drawRect(box)
+        qx, qy = x0 + (self.query[0] + 0.5) * scale, y0 + (self.query[1] + 0.5) * scale
+        r = max(3.0, scale * 0.45)
+        p.drawLine(QPointF(qx - r, qy), QPointF(qx + r, qy))
+        p.drawLine(QPointF(qx, qy - r), QPointF(qx, qy + r))
+        p.end()
+
+
+class QueryMark(QWidget):
+    """The query drawn on the explorer's large sample (a child laid over it, blind to the mouse)."""
+
+    def __init__(self, canvas: SampleCanvas):
+        super().__init__(canvas)
+        self.canvas = canvas
+        self.query: tuple[int, int] | None = None
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setGeometry(canvas.rect())
+
+    def paintEvent(self, event) -> None:
+        t = self.canvas.target()
+        if t is None or self.query is None:
+            return
+        x0, y0, scale = t
+        qx, qy = x0 + (self.query[0] + 0.5) * scale, y0 + (self.query[1] + 0.5) * scale
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        r = max(4.0, scale * 0.9)
+        for pen in (QPen(QColor(0, 0, 0, 170), 4), QPen(QColor(QUERY_COLOR), 2)):
+            p.setPen(pen)
+            p.drawEllipse(QPointF(qx, qy), r, r)
+            p.drawLine(QPointF(qx - 2 * r, qy), QPointF(qx - r, qy))
+            p.drawLine(QPointF(qx + r, qy), QPointF(qx + 2 * r, qy))
+            p.drawLine(QPointF(qx, qy - 2 * r), QPointF(qx, qy - r))
+            p.drawLine(QPointF(qx, qy + r), QPointF(qx, qy + 2 * r))
+        p.end()
+
+
+class ColorBar(QWidget):
+    """The heat map's scale: from no weight (the sample shows through) to the map's peak."""
+
+    def __init__(self):
+        super().__init__()
+        self.setFixedHeight(30)
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        fm = p.fontMetrics()
+        left, right = "no weight", "the map's strongest key"
+        bar = QRectF(fm.horizontalAdvance(left) + 8, 4, max(20, self.width() - fm.horizontalAdvance(right)
+                                                               - fm.horizontalAdvance(left) - 16), 12)
+        g = QLinearGradient(bar.left(), 0, bar.right(), 0)
+        for k, c in enumerate(INFERNO):
+            g.setColorAt(k / (len(INFERNO) - 1), QColor(*[int(v) for v in c]))
+        p.fillRect(bar, g)
+        p.setPen(QColor(theme.MUTED))
+        p.drawText(QRectF(0, 0, bar.left() - 6, 20), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, left)
+        p.drawText(QRectF(bar.right() + 6, 0, self.width(), 20), Qt.AlignmentFlag.AlignVCenter, right)
+        p.end()
+
+
+class LayerView(QWidget):
+    """One layer: its name, side and γ, the canvas (square, as wide as the column allows), and what the query
+    draws on most, right under the picture."""
+
+    def __init__(self):
+        super().__init__()
+        self.title = WrapLabel("", "layer")  # wraps in a narrow column rather than cutting γ off
+        self.title.setStyleSheet("font-weight: 600")
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)  # columns stay equal
+        self.canvas = AttentionCanvas()
+        self.stats = WrapLabel("")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.canvas)
+        lay.addWidget(self.stats)
+
+    def labels_height(self) -> int:
+        """The title's height and three lines for the query's note: the picture keeps its size while the
+        note changes under a moving query."""
+        lines = self.stats.fontMetrics().lineSpacing()
+        return self.title.minimumHeight() + 3 * lines + 2 * self.layout().spacing()
+
+
+class AttentionTool(Tool):
+    """SAGAN's self-attention: where the position under the cursor draws from, per attention layer of G."""
+
+    name = "attention"
+    title = "Attention"
+
+    def __init__(self, model: ExplorerModel):
+        super().__init__(model)
+        self.result: AttentionResult | None = None
+        self.side = 0  # the image's side in pixels
+        self.query = (0, 0)  # pinned by a click or the arrow keys
+        self.hover: tuple[int, int] | None = None  # follows the mouse; the pinned query returns when it leaves
+        self.layers: list[LayerView] = []
+        self._marks: list[QueryMark] = []
+
+        self.which = QComboBox()
+        self.which.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.which.setMinimumContentsLength(10)
+        self.which.setToolTip("Show every attention layer side by side, or one large")
+        self.opacity = DragSlider(0.0, 1.0, 0.8)
+        self.opacity.setToolTip("How strongly the heat map covers the sample")
+        self.readout = QLabel("")
+        form = QFormLayout()
+        form.addRow("Layers", self.which)
+        form.addRow("Overlay", self.opacity)
+        form.addRow("Query", self.readout)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(muted_label("Hover the sample (here or the large one) to move the query; click to pin it. "
+                                  "Arrow keys step one cell of the finest map."))
+        lay.addWidget(muted_label("A self-attention layer lets every position of a feature map draw on every "
+                                  "other one, not only on its neighbours. The maps are computed once per sample; "
+                                  "moving the query only reads them."))
+        lay.addStretch(1)
+
+        self.caption = caption_label("")
+        self._body = QWidget()
+        self._row_lay = QHBoxLayout()
+        self._row_lay.setContentsMargins(0, 0, 0, 0)
+        self.legend = ColorBar()
+        col = QVBoxLayout(self._body)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addLayout(self._row_lay)
+        col.addWidget(self.legend)
+        col.addStretch(1)
+        self._body.installEventFilter(self)
+        self.view = titled("Where each position draws from", self.caption, self._body)
+        self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.view.installEventFilter(self)
+        for key, d in ((Qt.Key.Key_Left, (-1, 0)), (Qt.Key.Key_Right, (1, 0)), (Qt.Key.Key_Up, (0, -1)),
+                       (Qt.Key.Key_Down, (0, 1))):
+            sc = QShortcut(QKeySequence(key), self.view)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(lambda d=d: self.move_query(*d))
+        self.which.currentIndexChanged.connect(self._show_layers)
+        self.opacity.valueChanged.connect(self._refresh)
+
+    # -- the tool API --------------------------------------------------------------------------------------
+    def unavailable(self, ctx: Context) -> str:
+        return "" if has_attention(ctx) else ("this model has no self-attention layers; train the sagan family to "
+                                              "see where each position of G's feature maps looks")
+
+    def set_context(self, ctx: Context) -> None:
+        super().set_context(ctx)
+        self.result = None
+        for lv in self.layers:
+            lv.canvas.layer = None
+            lv.canvas.set_image(None)
+        if ctx.side != self.side:
+            self.side = ctx.side
+            self.query, self.hover = (self.side // 2, self.side // 2), None
+        self._refresh()
+
+    def outputs(self, st: ExplorerState) -> list[Output]:
+        return [Output.of("attention", self.vector(st), cols=1, pad=0, kind="attention")]
+
+    def take(self, name: str, result) -> None:
+        if not isinstance(result, AttentionResult):
+            return
+        self.result = result
+        self.side = result.image.shape[1]
+        self.query = (min(self.query[0], self.side - 1), min(self.query[1], self.side - 1))
+        if len(self.layers) != len(result.layers):
+            self._build(result)
+        image = to_qimage(result.image)
+        for lv, layer in zip(self.layers, result.layers):
+            lv.canvas.layer = layer
+            lv.canvas.set_image(image)
+        self._refresh()
+        self._fit()
+
+    def picture(self, name: str, result) -> np.ndarray | None:
+        """What "Save grid" writes: each layer's overlay for the current query, side by side."""
+        if not isinstance(result, AttentionResult):
+            return None
+        parts = []
+        qx, qy = self.shown_query()
+        for layer in result.layers:
+            img = composite(result.image, heat_rgba(layer.row(*cell_of(qx, qy, self.side, layer.side)), self.side,
+                                                    self.opacity.value()))
+            img[qy, qx] = QColor(QUERY_COLOR).getRgb()[:3]
+            parts.append(np.pad(img, ((2, 2), (2, 0), (0, 0)), constant_values=GRID_PAD))
+        return np.pad(np.concatenate(parts, axis=1), ((0, 0), (0, 2), (0, 0)), constant_values=GRID_PAD)
+
+    # -- the query -----------------------------------------------------------------------------------------
+    def shown_query(self) -> tuple[int, int]:
+        """The image pixel whose attention is shown: under the mouse, else the pinned one."""
+        return self.hover if self.hover is not None else self.query
+
+    def cell(self, i: int) -> tuple[int, int]:
+        """The feature cell of layer ``i`` the shown query falls in."""
+        return cell_of(*self.shown_query(), self.side, self.result.layers[i].side)
+
+    def shown_map(self, i: int) -> np.ndarray:
+        """Layer ``i``'s map for the shown query, (side, side): the row of ``attention_maps`` for its cell."""
+        return self.result.layers[i].row(*self.cell(i))
+
+    def set_query(self, x: int, y: int) -> None:
+        """Pin the query at image pixel (x, y)."""
+        self.query, self.hover = (x, y), None
+        self._refresh()
+
+    def hover_at(self, x: int, y: int) -> None:
+        if self.hover != (x, y):
+            self.hover = (x, y)
+            self._refresh()
+
+    def leave(self) -> None:
+        if self.hover is not None:
+            self.hover = None
+            self._refresh()
+
+    def move_query(self, dx: int, dy: int) -> None:
+        """Step the pinned query one cell of the finest map, to that cell's centre."""
+        if not self.side:
+            return
+        step = max(1, self.side // max((lay.side for lay in self.result.layers), default=self.side)) \
+            if self.result is not None else 1
+        x, y = self.shown_query()
+        cx = min(max(x // step + dx, 0), (self.side - 1) // step)
+        cy = min(max(y // step + dy, 0), (self.side - 1) // step)
+        self.set_query(min(cx * step + step // 2, self.side - 1), min(cy * step + step // 2, self.side - 1))
+
+    def watch(self, canvas: SampleCanvas) -> None:
+        """Let the explorer's large sample move the query too (while this tool is shown), with the query drawn
+        on it."""
+        mark = QueryMark(canvas)
+        mark.setVisible(False)
+        self._marks.append(mark)
+        canvas.setMouseTracking(True)
+        canvas.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        canvas.installEventFilter(self)
+
+    # -- internals -----------------------------------------------------------------------------------------
+    def _shown(self) -> bool:
+        return self.model.tool == self.name and self.view.isVisible()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if obj is self._body and kind == QEvent.Type.Resize:
+            self._fit()
+            return False
+        if obj is self.view and kind in (QEvent.Type.Show, QEvent.Type.Hide):
+            for mark in self._marks:
+                mark.setVisible(kind == QEvent.Type.Show)
+            return False
+        mark = next((m for m in self._marks if m.canvas is obj), None)
+        if mark is None:
+            return False
+        if kind == QEvent.Type.Resize:
+            mark.setGeometry(obj.rect())
+        elif not self._shown() or self.result is None:
+            return False
+        elif kind == QEvent.Type.MouseMove:
+            px = pixel_at(obj, event.position())
+            if px is None:
+                self.leave()
+            else:
+                self.hover_at(*px)
+        elif kind == QEvent.Type.Leave:
+            self.leave()
+        elif kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+            px = pixel_at(obj, event.position())
+            if px is not None:
+                self.set_query(*px)
+        elif kind == QEvent.Type.KeyPress:
+            d = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1),
+                 Qt.Key.Key_Down: (0, 1)}.get(event.key())
+            if d is not None and not event.modifiers():
+                self.move_query(*d)
+                return True
+        return False
+
+    def _build(self, result: AttentionResult) -> None:
+        for lv in self.layers:
+            self._row_lay.removeWidget(lv)
+            lv.deleteLater()
+        self.layers = []
+        for _ in result.layers:
+            lv = LayerView()
+            lv.canvas.sig_hover.connect(self.hover_at)
+            lv.canvas.sig_left.connect(self.leave)
+            lv.canvas.sig_clicked.connect(self.set_query)
+            self._row_lay.addWidget(lv, 1)
+            self.layers.append(lv)
+        keep = self.which.currentIndex()
+        self.which.blockSignals(True)
+        self.which.clear()
+        self.which.addItem("All, side by side")
+        for layer in result.layers:
+            self.which.addItem(f"{layer.name} ({layer.side}×{layer.side})")
+        self.which.setCurrentIndex(keep if 0 <= keep < self.which.count() else 0)
+        self.which.blockSignals(False)
+        self._show_layers()
+
+    def _show_layers(self, *_) -> None:
+        only = self.which.currentIndex() - 1
+        for i, lv in enumerate(self.layers):
+            lv.setVisible(only < 0 or i == only)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Square canvases as large as the room allows: the column's width, or the height left under the
+        labels and the colour bar."""
+        shown = [lv for lv in self.layers if not lv.isHidden()]
+        if not shown:
+            return
+        gap = self._row_lay.spacing()
+        width = (self._body.width() - gap * (len(shown) - 1)) // len(shown)
+        room = self._body.height() - self.legend.height() - max(lv.labels_height() for lv in shown) - 2 * gap
+        side = max(AttentionCanvas.MIN, min(width, room))
+        for lv in shown:
+            if lv.canvas.height() != side:
+                lv.canvas.setFixedHeight(side)
+
+    def _refresh(self, *_) -> None:
+        """Show the current query: labels now, the heat maps at the next paint (Qt merges repaints)."""
+        q = self.shown_query()
+        for mark in self._marks:
+            mark.query = q if self.result is not None else None
+            mark.update()
+        if self.result is None:
+            self.readout.setText("")
+            self.caption.setText("")
+            return
+        layers = self.result.layers
+        self.readout.setText(f"pixel ({q[0]}, {q[1]})" + (" · hover" if self.hover is not None else " · pinned"))
+        opacity = float(self.opacity.value())
+        for i, (lv, layer) in enumerate(zip(self.layers, layers)):
+            cell = self.cell(i)
+            row = self.shown_map(i)
+            k = int(row.argmax())
+            lv.title.setText(f"{layer.name} · {layer.side}×{layer.side} · γ\u00a0=\u00a0{layer.gamma:.3f}")
+            note = f"query cell ({cell[0]}, {cell[1]}) · strongest key ({k % layer.side}, {k // layer.side}): " \
+                   f"{100 * float(row.max()):.1f} % of the weight (spread evenly: {100 / layer.side ** 2:.1f} %)"
+            if abs(layer.gamma) < BARELY:
+                note += " · γ ≈ 0: this layer barely uses attention yet"
+            lv.stats.setText(note)
+            lv.canvas.query, lv.canvas.opacity = q, opacity
+            lv.canvas.update()
+        cells = ", of the ".join(f"{layer.side}×{layer.side} map {self.side // layer.side}×"
+                                 f"{self.side // layer.side} px" for layer in layers)
+        self.caption.setText("Bright = where the query (cyan) draws from; each map is scaled to its own peak. A "
+                             f"cell of the {cells}. γ scales what a layer adds (y = γ·o + x): near 0, the layer "
+                             "barely uses attention.")
