@@ -126,7 +126,7 @@ def test_resume_after_nan_reloads_the_good_checkpoint(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("model", ["gan", "dcgan", "cgan", "cdcgan", "cgan-proj", "infogan", "wgan", "wgan-gp",
-                                   "lsgan", "hinge", "sagan", "dcgan+ema"])
+                                   "lsgan", "hinge", "sagan", "biggan", "dcgan+ema"])
 def test_resume_is_bit_exact(tmp_path, model):
     model, *extras = model.split("+")  # an engine feature on top: the EMA of G
     opts = dict(model=model, width=8, batch_size=16, checkpoint_every=1000, sample_every=1000,

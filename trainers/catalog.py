@@ -21,6 +21,7 @@ FAMILY_TITLES: dict[str, str] = {
     "lsgan": "LSGAN: least-squares loss (Mao et al. 2017)",
     "hinge": "Hinge loss with a spectrally normalised D (SNGAN, Miyato et al. 2018)",
     "sagan": "SAGAN: self-attention in G and D, spectral norm, hinge loss, TTUR (Zhang et al. 2018)",
+    "biggan": "BigGAN, small: class-conditional BN, hierarchical z, projection D, truncation (Brock et al. 2018)",
 }
 
 

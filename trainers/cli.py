@@ -36,6 +36,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     s.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix an InfoGAN code")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--nrow", type=int, help="images per row (default: square)")
+    s.add_argument("--truncation", type=float, metavar="PSI",
+                   help="draw z from a normal truncated to ±PSI (BigGAN's trick: smaller is cleaner but less varied)")
 
     i = sub.add_parser("info", help="what a checkpoint holds: family, size, classes, codes, step, dataset")
     i.add_argument("ckpt")
@@ -45,11 +47,14 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                        "accuracy of a checkpoint, next to the real-vs-real floor")
     e.add_argument("ckpt", help="a .safetensors checkpoint or a run folder (→ its last checkpoint)")
     e.add_argument("--json", action="store_true", help="print the result as JSON (schema ganstudio-eval/1)")
-    e.add_argument("--n", type=int, default=5000, help="fakes and real images per set (default 5000, capped at "
-                   "half the dataset)")
+    e.add_argument("--n", type=int, help="fakes and real images per set (default 5000, 2000 per ψ with "
+                   "--truncation-sweep; capped at half the dataset)")
     e.add_argument("--data-root", help="where the model's dataset lives, if not where it was trained")
     e.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps")
     e.add_argument("--quiet", action="store_true", help="no progress bars")
+    e.add_argument("--truncation-sweep", action="store_true",
+                   help="BigGAN's truncation curve: label accuracy, precision, recall and domain FID with z truncated "
+                        "to ±ψ for ψ from untruncated to 0 (default --n 2000 per ψ)")
 
     v = sub.add_parser("invert", help="find the latent a generator draws an image from; write it as a latent file "
                        "the explorer opens (Ctrl+Shift+O)")
@@ -200,6 +205,9 @@ def _sample(args) -> int:
         raise ConfigError(f"--nrow must be in 1..4096, got {args.nrow}")
     if not 0 <= args.seed < 2 ** 63:
         raise ConfigError(f"--seed must be in 0..2**63-1, got {args.seed}")
+    if args.truncation is not None and not (math.isfinite(args.truncation) and args.truncation >= 0):
+        raise ConfigError(f"--truncation must be a number ≥ 0 (e.g. 0.5; leave it out for untruncated z), "
+                          f"got {args.truncation}")
     fmt = IMAGE_FORMATS.get(Path(args.out).suffix.lower())
     if fmt is None:
         raise ConfigError(f"--out {args.out}: give a .png, .jpg or .webp file name")
@@ -215,7 +223,7 @@ def _sample(args) -> int:
         if not math.isfinite(codes[name.strip()]):
             raise ConfigError(f"--code {item!r}: the value must be a finite number")
     gen = load_generator(args.ckpt)
-    images = gen.render(gen.latent(args.n, args.seed, args.label, codes))
+    images = gen.render(gen.latent(args.n, args.seed, args.label, codes, truncation=args.truncation))
     if images.dim() == 4:
         nrow = args.nrow or max(1, int(round(args.n ** 0.5)))
         array = to_uint8_grid(images, nrow)
@@ -273,6 +281,8 @@ def _eval(args) -> int:
     from .metrics.report import table
     from .runtime import pick_device
 
+    if args.n is None:
+        args.n = 2000 if args.truncation_sweep else 5000
     if not 50 <= args.n <= 100_000:
         raise ConfigError(f"--n must be in 50..100000, got {args.n}")
     bars: dict = {}
@@ -292,13 +302,28 @@ def _eval(args) -> int:
 
     device = pick_device(args.device)
     try:
-        result = evaluate_checkpoint(args.ckpt, samples=args.n, device=device, data_root=args.data_root,
-                                     progress=progress)
+        if args.truncation_sweep:
+            from .metrics.evaluate import sweep_checkpoint
+
+            result = sweep_checkpoint(args.ckpt, samples=args.n, device=device, data_root=args.data_root,
+                                      progress=progress)
+        else:
+            result = evaluate_checkpoint(args.ckpt, samples=args.n, device=device, data_root=args.data_root,
+                                         progress=progress)
     finally:
         for bar in bars.values():
             bar.close()
     from .checkpoints import resolve_checkpoint_path
     from .metrics.evaluate import store_result
+
+    if args.truncation_sweep:
+        from .metrics.report import sweep_table
+
+        stored = store_result(resolve_checkpoint_path(args.ckpt), result, "truncation")
+        print(json.dumps(result, indent=1) if args.json else sweep_table(result))
+        if stored is not None and not args.quiet:
+            print(f"stored in {stored}", file=sys.stderr)
+        return 0
 
     # beside its run (eval/step_XXXXXXX.json), where the app's scores line and `best` read evaluations
     stored = store_result(resolve_checkpoint_path(args.ckpt), result)

@@ -59,6 +59,8 @@ class TrainConfig:
     cont_weight: float | None = option(None, "InfoGAN: weight of the continuous part of L_I", float, cli=False)
     lr_q: float | None = option(None, "InfoGAN: Q's step size (default: G's, as the common PyTorch InfoGANs train Q "
                                 "with G; the official code used D's)", float)
+    ortho_weight: float | None = option(None, "BigGAN: orthogonal regularisation of G's weights, β·Σ‖WWᵀ ⊙ (1 − I)‖² "
+                                        "(the paper's 1e-4; 0: off)", float)
     ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
                                "and sample from it; 0: off", float)
     lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant for the first half, then "
@@ -107,6 +109,8 @@ def stored_fields(d: dict) -> dict:
     ``arch``, or ``arch`` null) means the design the family was built with then (``Family.legacy_arch``)."""
     if "lr_q" not in d and (d.get("cat_codes") or d.get("cont_codes")):
         d = {**d, "lr_q": d.get("lr_d")}  # before lr_q, Q learned in D's optimizer at D's rate
+    if "ortho_weight" not in d:
+        d = {**d, "ortho_weight": 0.0}  # runs from before BigGAN had no orthogonal regularisation
     if d.get("arch") is not None:
         return d
     from .models import MODELS
@@ -133,7 +137,7 @@ EVAL_SAMPLES = 2000
 ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
 # Fields a resumed run must keep to continue the same trajectory.
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
-                 "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ema", "lr_decay", "seed")
+                 "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "ema", "lr_decay", "seed")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
@@ -161,7 +165,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         r.g_loss = "nonsaturating"
     if r.lr_decay is None:
         r.lr_decay = "none"
-    for key in ("clip", "gp_weight", "cat_codes", "cont_codes", "info_weight", "cont_weight", "ema"):
+    for key in ("clip", "gp_weight", "cat_codes", "cont_codes", "info_weight", "cont_weight", "ortho_weight", "ema"):
         if getattr(r, key) is None:
             setattr(r, key, 0 if key in ("cat_codes", "cont_codes") else 0.0)
     if r.lr_q is None:
@@ -229,7 +233,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             continue
         if not (isinstance(v, (int, float)) and 0 <= v < 1):
             raise ConfigError(f"--{key} must be in [0, 1), got {v}")
-    for key in ("clip", "gp_weight", "info_weight", "cont_weight"):
+    for key in ("clip", "gp_weight", "info_weight", "cont_weight", "ortho_weight"):
         v = getattr(r, key)
         if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 <= v <= 1e4):
             raise ConfigError(f"--{key.replace('_', '-')} must be a non-negative number, got {v}")

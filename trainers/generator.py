@@ -43,10 +43,11 @@ class LoadedGenerator:
         return list(self.meta["model"].get("codes", []))
 
     def latent(self, n: int, seed: int = 0, label: int | str | None = None,
-               codes: dict[str, float] | None = None) -> dict[str, torch.Tensor]:
-        """``n`` latents from ``seed``; a fixed class ``label`` (index or name) and/or fixed code values."""
+               codes: dict[str, float] | None = None, truncation: float | None = None) -> dict[str, torch.Tensor]:
+        """``n`` latents from ``seed``; a fixed class ``label`` (index or name) and/or fixed code values; z
+        truncated to ±``truncation`` (BigGAN's trick, ``trainers.inputs.truncate``) when given."""
         g = torch.Generator(device=self.device).manual_seed(seed)
-        lat = self.layout.sample(n, g, self.device)
+        lat = self.layout.sample(n, g, self.device, truncation)
         if label is not None:
             if not self.layout.num_classes:
                 raise ConfigError(f"{self.path.name}: --label needs a conditional model; this one is "

@@ -187,9 +187,15 @@ class InputSpec:
         return codes
 
     # -- tensors ---------------------------------------------------------------------------------------------
-    def sample(self, n: int, generator: torch.Generator, device: torch.device) -> dict[str, torch.Tensor]:
-        """A latent dict of ``n`` draws: every drawable part, in order, from ``generator``."""
-        return {p.name: p.sample(n, generator, device) for p in self.parts if p.kind != "image"}
+    def sample(self, n: int, generator: torch.Generator, device: torch.device,
+               truncation: float | None = None) -> dict[str, torch.Tensor]:
+        """A latent dict of ``n`` draws: every drawable part, in order, from ``generator``; with ``truncation``
+        ψ the normal parts are truncated to ±ψ (``truncate``)."""
+        out = {p.name: p.sample(n, generator, device) for p in self.parts if p.kind != "image"}
+        if truncation is not None:
+            for p in self.of_kind("normal"):
+                out[p.name] = truncate(out[p.name], truncation)
+        return out
 
     def flatten(self, latent: dict[str, torch.Tensor], dtype: torch.dtype | None = None) -> torch.Tensor:
         """The flat input vector (N, in_dim): z ‖ one-hot class ‖ one-hot codes ‖ continuous codes ‖ ..."""
@@ -246,6 +252,30 @@ def latent_layout(z_dim: int, num_classes: int = 0, cat_dims: tuple[int, ...] = 
     if cont_dim:
         parts.append(Part("cont", "continuous", cont_dim))
     return InputSpec(tuple(parts))
+
+
+def truncate(z, psi: float | None):
+    """BigGAN's truncation trick: z ~ N(0, 1) mapped to a normal truncated to [−ψ, ψ] (numpy or torch).
+
+    BigGAN resamples the values outside ±ψ; this maps each value through the inverse CDF instead,
+    z ↦ Φ⁻¹(Φ(−ψ) + Φ(z)·(Φ(ψ) − Φ(−ψ))), which gives the same distribution but moves every value smoothly as ψ
+    moves (a fixed seed's sample changes gradually under a slider, not in jumps). ψ = 0 gives z = 0 (the
+    "average" sample); ψ = None or ∞: z unchanged."""
+    if psi is None or math.isinf(psi):
+        return z
+    if not (psi >= 0):
+        raise ValueError(f"truncation ψ must be ≥ 0, got {psi}")
+    if isinstance(z, np.ndarray):
+        from scipy.special import ndtr, ndtri
+
+        lo = ndtr(-psi)
+        out = ndtri(lo + ndtr(z.astype(np.float64)) * (1 - 2 * lo))
+        return np.clip(out, -psi, psi).astype(z.dtype)
+    import torch
+
+    lo = float(torch.special.ndtr(torch.tensor(-float(psi), dtype=torch.float64)))
+    out = torch.special.ndtri(lo + torch.special.ndtr(z.double()) * (1 - 2 * lo))
+    return out.clamp(-psi, psi).to(z.dtype)
 
 
 # The name earlier code and tests use for the classic layout: LatentLayout(z_dim, classes, cat_dims, cont_dim).

@@ -81,8 +81,9 @@ def step_checkpoints(run_dir: str | Path) -> list[tuple[int, Path]]:
     return sorted((s, p) for s, p in found if s is not None)
 
 
-def eval_path(run_dir: str | Path, step: int) -> Path:
-    return Path(run_dir) / EVAL / f"{step_name(step)}.json"
+def eval_path(run_dir: str | Path, step: int, kind: str = "") -> Path:
+    """``eval/step_XXXXXXX.json`` (``kind`` "truncation": ``eval/truncation_step_XXXXXXX.json``, BigGAN's sweep)."""
+    return Path(run_dir) / EVAL / f"{kind + '_' if kind else ''}{step_name(step)}.json"
 
 
 def config_path(run_dir: str | Path) -> Path:
@@ -228,9 +229,9 @@ class RunWriter:
             self._tb = None
 
 
-def save_eval(run_dir: str | Path, step: int, result: dict) -> Path:
+def save_eval(run_dir: str | Path, step: int, result: dict, kind: str = "") -> Path:
     """The full evaluation result of a step as ``eval/step_XXXXXXX.json`` in the run folder (atomically)."""
-    path = eval_path(run_dir, step)
+    path = eval_path(run_dir, step, kind)
     if path.parent.is_symlink():
         raise RunWriteError(f"{path.parent} is a symbolic link; GAN Studio never writes through links out of a "
                             "run folder: remove it")

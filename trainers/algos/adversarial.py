@@ -220,6 +220,9 @@ class AdversarialGAN(AlgorithmBase):
                 li = self._info(cat_logits, cont_mean, latent, stats)
                 loss = loss + self.cfg.info_weight * li
                 stats["loss_info"] = li.detach()
+            extra = self.g_regularizer(stats)
+            if extra is not None:
+                loss = loss + extra
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_g.step()
@@ -227,6 +230,10 @@ class AdversarialGAN(AlgorithmBase):
             self._freeze_d(False)
         stats["loss_g"] = loss.detach()
         return stats
+
+    def g_regularizer(self, stats: Stats) -> torch.Tensor | None:
+        """A family's extra term for G's loss (BigGAN: orthogonal regularisation), logging into ``stats``."""
+        return None
 
     # -- internals -----------------------------------------------------------------------------------------
     def _latent_for(self, n: int, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:

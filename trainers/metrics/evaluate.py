@@ -37,6 +37,7 @@ class Protocol:
     k: int = 5  # neighbours for precision/recall
     kid_subsets: int = 50
     kid_subset_size: int = 1000
+    truncation: float | None = None  # ψ: fakes from z truncated to ±ψ (BigGAN's trick); None: untruncated
 
     def effective(self, data: ArrayData) -> "Protocol":
         """Capped so that two disjoint real halves fit in the dataset."""
@@ -53,7 +54,8 @@ class Protocol:
                 "kid_subset_size": self.kid_subset_size, "dataset": data.name, "dataset_size": len(data),
                 "real": f"two disjoint random halves A and B of the {len(data):,} images (split seed "
                         f"{self.seed}), {self.samples:,} each",
-                "fake": f"{self.samples:,} samples, latent seed {self.seed}, labels/codes uniform",
+                "fake": f"{self.samples:,} samples, latent seed {self.seed}, labels/codes uniform"
+                        + (f", z truncated to ±{self.truncation:g}" if self.truncation is not None else ""),
                 "floor": "the same score with real half B in place of the fakes"}
 
 
@@ -105,9 +107,10 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
     t0 = time.perf_counter()
     if reference is None or reference.fingerprint != data.fingerprint():
         reference = RealReference(data, extractor, protocol, progress)
-    p = reference.protocol
+    p = dataclasses.replace(reference.protocol, truncation=protocol.truncation)
     layout = gen.layout
-    latent = gen.latent(p.samples, seed=p.seed)
+    latent = (gen.latent(p.samples, seed=p.seed) if p.truncation is None
+              else gen.latent(p.samples, seed=p.seed, truncation=p.truncation))
     parts = []
     chunk = 500
     for s in range(0, p.samples, chunk):
@@ -153,6 +156,30 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
         metrics["code_correlation"] = {"value": _r(abs(best["r"])), "codes": per_code, "reference": reference}
     return {"schema": SCHEMA, "note": NOTE, "protocol": p.describe(data), "classifier": extractor.describe(),
             "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+SWEEP_PSIS = (None, 2.0, 1.5, 1.0, 0.75, 0.5, 0.25, 0.0)  # None: untruncated z, then ψ from loose to tight
+SWEEP_SCHEMA = "ganstudio-truncation/1"
+
+
+def truncation_sweep(gen, evaluator: "Evaluator", psis=SWEEP_PSIS, progress: Progress | None = None) -> dict:
+    """BigGAN's truncation curve: the same fakes' seed scored with z truncated to ±ψ for each ψ — label accuracy
+    (quality) against recall and domain FID (variety), as ψ goes from untruncated to 0.
+
+    Returns ``{"schema", "protocol", "rows": [{"psi", "label_accuracy", "precision", "recall", "fid"}, ...]}``
+    (``psi`` None for untruncated z; ``label_accuracy`` None for an unconditional model)."""
+    rows = []
+    ref = evaluator.reference
+    for i, psi in enumerate(psis):
+        stage = f"ψ = {'none' if psi is None else f'{psi:g}'} ({i + 1} of {len(psis)})"
+        prog = (lambda what, d, t, s=stage: progress(f"{s}: {what}", d, t)) if progress else None
+        r = evaluate(gen, evaluator.data, evaluator.extractor, dataclasses.replace(evaluator.protocol, truncation=psi),
+                     ref, prog)
+        m = r["metrics"]
+        rows.append({"psi": psi, "label_accuracy": m.get("label_accuracy", {}).get("value"),
+                     "precision": m["precision"]["value"], "recall": m["recall"]["value"], "fid": m["fid"]["value"],
+                     "fid_floor": m["fid"]["floor"]})
+    return {"schema": SWEEP_SCHEMA, "protocol": ref.protocol.describe(evaluator.data), "rows": rows}
 
 
 def headline(result: dict) -> dict[str, float]:
@@ -230,6 +257,40 @@ def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_roo
     return Evaluator(data, Protocol(samples=samples), device, progress)(gen)
 
 
+def sweep_checkpoint(path, samples: int = 2000, device: str = "cpu", data_root: str | None = None,
+                     progress: Progress | None = None, psis=SWEEP_PSIS) -> dict:
+    """``ganstudio eval --truncation-sweep``: the truncation curve of a checkpoint (``truncation_sweep``)."""
+    from ..generator import load_generator
+
+    gen = load_generator(path, device)
+    data = dataset_for(gen.meta, data_root)
+    result = truncation_sweep(gen, Evaluator(data, Protocol(samples=samples), device, progress), psis, progress)
+    result["checkpoint"] = {"path": str(gen.path), "step": gen.meta.get("step"),
+                            "family": gen.meta.get("model", {}).get("family")}
+    return result
+
+
+def stored_sweep(ckpt: str | Path, step: int) -> dict | None:
+    """A truncation sweep already made for this checkpoint's step (``eval/truncation_step_XXXXXXX.json`` of its
+    run folder, or the ``truncation_sweep`` entry of a bundled model's ``model.json``); None when there is none."""
+    import json
+
+    from ..runfolder import eval_path
+
+    folder = Path(ckpt).expanduser().absolute().parent.parent
+    for path, key in ((eval_path(folder, step, "truncation"), None), (folder / "model.json", "truncation_sweep")):
+        try:
+            result = json.loads(path.read_text())
+            if key is not None:
+                result = result.get(key)
+        except (OSError, ValueError, AttributeError):
+            continue
+        if (isinstance(result, dict) and result.get("schema") == SWEEP_SCHEMA and isinstance(result.get("rows"), list)
+                and result.get("checkpoint", {}).get("step") == step):
+            return result
+    return None
+
+
 def stored_result(ckpt: str | Path, step: int) -> dict | None:
     """An evaluation already made for this checkpoint's step: ``eval/step_XXXXXXX.json`` of its run folder, or
     the ``eval`` entry of a bundled model's ``model.json``. None when there is none (or it is unreadable)."""
@@ -253,8 +314,9 @@ def stored_result(ckpt: str | Path, step: int) -> dict | None:
     return None
 
 
-def store_result(ckpt: str | Path, result: dict) -> Path | None:
-    """Keep a result beside its run (``eval/step_XXXXXXX.json``) when the checkpoint belongs to a run folder."""
+def store_result(ckpt: str | Path, result: dict, kind: str = "") -> Path | None:
+    """Keep a result beside its run (``eval/step_XXXXXXX.json``; a truncation sweep, ``kind`` "truncation":
+    ``eval/truncation_step_XXXXXXX.json``) when the checkpoint belongs to a run folder."""
     from ..runfolder import config_path, save_eval
 
     ckpt = Path(ckpt).expanduser().absolute()
@@ -265,6 +327,6 @@ def store_result(ckpt: str | Path, result: dict) -> Path | None:
     if ckpt.is_symlink() or ckpt.parent.is_symlink():
         return None  # a linked checkpoint is another run's: its result is not this folder's to keep
     try:
-        return save_eval(folder, step, result)
+        return save_eval(folder, step, result, kind)
     except OSError:
         return None  # a read-only run folder (or a linked eval/): the result is still shown, just not kept

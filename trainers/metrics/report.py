@@ -112,3 +112,20 @@ def eval_line(v: dict[str, float]) -> str:
         if key in v:
             parts.append(f"{label} {v[key]:.3f}")
     return " · ".join(parts)
+
+
+def sweep_table(result: dict) -> str:
+    """``ganstudio eval --truncation-sweep`` as a table: one row per ψ, quality against variety."""
+    p = result["protocol"]
+    lines = [f"truncation sweep of {result.get('checkpoint', {}).get('path', '?')} "
+             f"(step {result.get('checkpoint', {}).get('step', '?')}; {p['samples']:,} fakes per ψ vs real, "
+             f"seed {p['seed']})",
+             "z truncated to ±ψ: smaller ψ trades variety (recall, FID) for quality (label accuracy, precision)",
+             "",
+             f"{'ψ':>6}  {'label acc':>9}  {'precision':>9}  {'recall':>6}  {'FID':>7}"]
+    for row in result["rows"]:
+        psi = "none" if row["psi"] is None else f"{row['psi']:g}"
+        acc = "-" if row["label_accuracy"] is None else f"{row['label_accuracy']:.3f}"
+        lines.append(f"{psi:>6}  {acc:>9}  {row['precision']:>9.3f}  {row['recall']:>6.3f}  {row['fid']:>7.2f}")
+    lines.append(f"(real-vs-real FID floor {result['rows'][0]['fid_floor']:.2f})")
+    return "\n".join(lines)

@@ -11,7 +11,7 @@ from torch import nn
 
 from ..catalog import FAMILY_TITLES
 from ..inputs import InputSpec, LatentLayout
-from . import cgan, dcgan, gan, hinge, infogan, lsgan, sagan, wgan  # noqa: F401  (each registers its families)
+from . import biggan, cgan, dcgan, gan, hinge, infogan, lsgan, sagan, wgan  # noqa: F401  (each registers its families)
 from .blocks import Discriminator, Generator
 from .dcgan import ConvGenerator, ConvTrunk
 from .gan import MLPGenerator, MLPTrunk
@@ -38,7 +38,8 @@ def build_networks(spec: Family, *, sample_shape: tuple[int, ...], num_classes: 
                    cat_codes: int = 0, cont_codes: int = 0, arch: str | None = None) -> dict[str, nn.Module]:
     """``family_networks`` from loose settings (benchmarks and tests build nets without a full config)."""
     cfg = SimpleNamespace(z_dim=z_dim, width=width, cat_codes=cat_codes, cont_codes=cont_codes,
-                          arch=arch or spec.defaults.get("arch"))
+                          arch=arch or spec.defaults.get("arch"),
+                          image_size=sample_shape[-1] if len(sample_shape) == 3 else 0)
     names = tuple(str(k) for k in range(num_classes))
     return family_networks(spec, cfg, sample_shape, names)[0]
 
