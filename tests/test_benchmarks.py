@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.benchmarks import bench_folder, bench_quality, bench_speed
+from tests.benchmarks import bench_family, bench_folder, bench_quality, bench_speed
 
 
 def test_speed_benchmark_tiny_mode(capsys):
@@ -35,3 +35,16 @@ def test_quality_benchmark_tiny_mode(capsys):
     assert [r[0] for r in rows] == ["reference (pytorch/examples loop)", "GAN Studio (ganstudio train)"]
     assert all(float(fid) > 0 and float(floor) > 0 for _, _, fid, floor in rows)
     assert re.search(r"per probe \(step: reference / ours\): 2: [\d.]+/[\d.]+, 4: [\d.]+/[\d.]+$", out, re.M)
+
+
+def test_family_benchmark_tiny_mode(capsys, tmp_path):
+    """SAGAN and BigGAN each train beside their baseline and are scored by one evaluator."""
+    for family, baseline, note in (("sagan", "dcgan", r"gamma_d [+-][\d.]+, gamma_g1"),
+                                   ("biggan", "cgan", r"label acc at ψ 0\.5: [\d.]+")):
+        assert bench_family.main([family, "--tiny", "--work", str(tmp_path / family)]) == 0
+        out = capsys.readouterr().out
+        rows = re.findall(r"^(\w+) +(\d+|reused) +([\d.]+) +([\d.]+) +[\d.]+ +[\d.]+ +[\d.]+% +(\S+) *(.*)$",
+                          out, re.M)
+        assert [r[0] for r in rows] == [baseline, family]
+        assert all(float(fid) > 0 and float(floor) > 0 for _, _, fid, floor, _, _ in rows)
+        assert re.search(note, rows[1][5])

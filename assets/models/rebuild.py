@@ -57,7 +57,7 @@ MODELS = {
     "sagan-digits": {
         "title": "SAGAN · digits",
         # the paper's recipe (hinge, spectral norm in G and D, TTUR 1e-4 / 4e-4, β (0, 0.9)) at DCGAN's width 32;
-        # the same-size DCGAN baseline: tests/benchmarks/bench_quality.py --family sagan
+        # the same-size DCGAN baseline: python -m tests.benchmarks.bench_family sagan
         "args": ["--model", "sagan", "--data", "digits", "--steps", "3000", "--seed", "0", "--width", "32",
                  "--checkpoint-every", "1000", "--eval-every", "0"],
         "keep": [],
