@@ -125,3 +125,20 @@ def test_ctrl_c_stops_every_rank_at_the_same_step_with_a_checkpoint(tmp_path, ho
     step = int(err.split("stopped at step ")[1].split(";")[0])
     assert read_checkpoint(out / "checkpoints" / "last.safetensors").step == step
     assert json.loads(metrics.read_text().splitlines()[-1])["step"] == step
+
+
+@pytest.mark.parametrize("model,stat", [("sagan", "gamma_g2"), ("biggan", "ortho")])
+def test_attention_and_biggan_train_under_torchrun(tmp_path, model, stat):
+    """Spectral norm, self-attention, class-conditional BN, the projection D and the EMA all run data-parallel;
+    the family's own stat reaches rank 0's metrics, and no rank prints a warning."""
+    out = tmp_path / "run"
+    args = ["--model", model, "--data", "digits", "--data-limit", "1000", "--width", "8", "--steps", "3",
+            "--batch-size", "16", "--eval-every", "0", "--sample-every", "3", "--checkpoint-every", "3", "--quiet",
+            "--out", str(out)]
+    proc = _torchrun(2, args, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "2 processes (gloo)" in proc.stderr and "Warning" not in proc.stderr
+    last = json.loads((out / "metrics.jsonl").read_text().splitlines()[-1])
+    assert last["step"] == 3 and stat in last
+    tensors = read_checkpoint(out / "checkpoints" / "last.safetensors").tensors
+    assert any(k.startswith("G_ema/") for k in tensors) == (model == "biggan")

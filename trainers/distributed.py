@@ -105,6 +105,11 @@ def wrap(module: torch.nn.Module, info: DistInfo | None) -> torch.nn.Module:
 
     import inspect
 
+    import warnings
+
+    # A 1×1 conv weight (BigGAN's skips) in channels_last has strides its gradient does not copy, though the
+    # memory order is the same; DDP then warns on every rank that performance "may" suffer. Nothing to act on.
+    warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
     ids = [info.local_rank] if info.backend == "nccl" else None
     if "forward_sync_buffers" in inspect.signature(DDP.__init__).parameters:
         return DDP(module, device_ids=ids, forward_sync_buffers=False)  # still syncs them once, at init
