@@ -8,13 +8,13 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 from superqt import QLabeledDoubleSlider
 
 from .. import theme
 from ..panels.samples import ImageCanvas
 from ..workers.render import Output
-from .latent import ExplorerState
+from .latent import PSI_MAX, ExplorerState
 from .model import Context, ExplorerModel
 
 GROUP_COLORS = ("#f47067", "#4c9aff", "#57ab5a", "#e5a50a", "#c297ff", "#39c5cf", "#e275ad", "#8ddb8c")
@@ -68,6 +68,9 @@ class Tool(QWidget):
         """What "Save grid" writes for this tool's rendered output ``name``: the rendered image itself, unless
         the tool draws something else from it (the Attention tool's maps)."""
         return result
+
+    def shutdown(self) -> None:
+        """The explorer closes: stop and join any thread this tool started."""
 
     def edit(self, key: str = "", **changes) -> None:
         """Propose ``changes`` to the state; edits with the same non-empty ``key`` merge into one undo step."""
@@ -257,6 +260,56 @@ class DragSlider(QLabeledDoubleSlider):
         self.blockSignals(True)
         self.setValue(value)
         self.blockSignals(False)
+
+
+class PsiControl(QWidget):
+    """BigGAN's truncation ψ (``ExplorerState.psi``): a labelled slider from 0 to ``PSI_MAX`` and an "Off" box
+    (untruncated z). Shared by the Latent and BigGAN tools, so both show and set the same ψ."""
+
+    sig_changed = Signal(object)
+    """The new ψ: a float, or None when truncation is off."""
+    sig_released = Signal()
+    """A drag of the slider ended (for undo merging)."""
+
+    TIP = ("Truncation ψ: z is drawn from a normal truncated to ±ψ (BigGAN's trick). Lower ψ gives more typical, "
+           "cleaner samples and less variety; ψ = 0 puts every z at 0, one sample per class")
+
+    def __init__(self):
+        super().__init__()
+        self.slider = DragSlider(0.0, PSI_MAX, 1.0)
+        self.slider.setToolTip(self.TIP)
+        self.off = QCheckBox("Off")
+        self.off.setToolTip("Untruncated z ~ N(0, I), as the generator was trained (moving the slider turns "
+                            "truncation on)")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.off)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.slider.sliderReleased.connect(self.sig_released)
+        self.off.toggled.connect(self._on_off)
+        self.set_quietly(None)
+
+    def value(self) -> float | None:
+        return None if self.off.isChecked() else round(float(self.slider.value()), 4)
+
+    def set_quietly(self, psi: float | None) -> None:
+        """Show ``psi`` without announcing it."""
+        self.off.blockSignals(True)
+        self.off.setChecked(psi is None)
+        self.off.blockSignals(False)
+        if psi is not None:
+            self.slider.set_quietly(psi)
+
+    def _on_slider(self, _v: float) -> None:
+        if self.off.isChecked():  # moving the slider turns truncation on
+            self.off.blockSignals(True)
+            self.off.setChecked(False)
+            self.off.blockSignals(False)
+        self.sig_changed.emit(self.value())
+
+    def _on_off(self, _off: bool) -> None:
+        self.sig_changed.emit(self.value())
 
 
 def titled(title: str, caption: QLabel | None, body: QWidget, *more: QWidget) -> QWidget:

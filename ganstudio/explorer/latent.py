@@ -17,10 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from trainers.atomic import atomic_write_text
-from trainers.inputs import InputSpec, latent_layout
+from trainers.inputs import InputSpec, latent_layout, truncate
 from trainers.latentfile import LatentFileError, latent_file, read_latent
 
 DEFAULT_GROUPS = (("A", ()), ("B", ()), ("C", ()))
+# Families whose truncation is BigGAN's: z drawn from a normal truncated to ±ψ (``trainers.inputs.truncate``, as
+# ``ganstudio sample --truncation`` and ``eval --truncation-sweep`` do), not the ψ·z scale the others use.
+TRUNCATED_NORMAL = frozenset({"biggan"})
+PSI_MAX = 2.0  # the explorer's ψ range for those models: 0 (every z at 0) to 2 (≈ 5 % of values clipped)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Space:
     cont_dim: int = 0
     code_names: tuple[str, ...] = ()
     inputs: InputSpec | None = field(default=None, compare=False, repr=False)
+    truncation: str = "scale"  # "scale": ψ·z (the state's ``truncation``); "normal": BigGAN's ±ψ (``psi``)
 
     def __post_init__(self) -> None:
         if self.inputs is None:  # built from the fields: the classic z ‖ class ‖ codes layout
@@ -51,7 +56,7 @@ class Space:
         spec = InputSpec.from_model_info(info)
         classes = tuple(str(c) for c in (info.get("classes") or spec.class_names))
         return cls(spec.z_dim, classes, spec.cat_dims, spec.cont_dim, tuple(c["name"] for c in spec.code_names()),
-                   inputs=spec)
+                   inputs=spec, truncation="normal" if info.get("family") in TRUNCATED_NORMAL else "scale")
 
     @property
     def in_dim(self) -> int:
@@ -103,6 +108,7 @@ class ExplorerState:
     seed: int = 0
     base_z: tuple[float, ...] = ()  # drawn from the seed, then edited by the z sliders
     truncation: float = 1.0  # ψ: z ← ψ·z pulls samples toward the mean (StyleGAN's trick, in z)
+    psi: float | None = None  # BigGAN's ψ (a Space whose truncation is "normal"): z truncated to ±ψ; None: off
     offsets: tuple[float, ...] = ()  # along the principal directions, in units of their σ
     label: int = 0
     label_b: int | None = None
@@ -112,8 +118,15 @@ class ExplorerState:
     groups: tuple[tuple[str, tuple[tuple[float, ...], ...]], ...] = DEFAULT_GROUPS
     keyframes: tuple[tuple[float, ...], ...] = ()  # whole input vectors
 
+    def truncate(self, z) -> np.ndarray:
+        """Raw z drawn from N(0, I) (a seed's, a grid row's) as this state's truncation makes it: ψ·z, then, for
+        a model with BigGAN's truncation (``psi`` set), mapped into ±ψ by the inverse CDF. Tools apply this to
+        every z they draw, so the current sample and their grids agree."""
+        z = np.asarray(np.asarray(z, dtype=np.float32) * np.float32(self.truncation), dtype=np.float32)
+        return z if self.psi is None else truncate(z, float(self.psi))
+
     def z(self, directions: dict | None = None) -> np.ndarray:
-        z = np.asarray(self.base_z, dtype=np.float32) * np.float32(self.truncation)
+        z = self.truncate(self.base_z)
         if directions is not None and self.offsets:
             dirs, sigma = directions["dirs"], directions["sigma"]
             k = min(len(self.offsets), len(dirs))
@@ -268,10 +281,13 @@ def latent_document(state: ExplorerState, space: Space, model: dict, directions:
         codes[name] = int(v)
     for name, v in zip(cont_names, state.cont):
         codes[name] = float(v)
-    return latent_file(model, z=state.z(directions), seed=state.seed, truncation=state.truncation,
-                       base_z=state.base_z, offsets=state.offsets, label=state.label if space.classes else None,
-                       label_name=space.classes[state.label] if space.classes else None, label_b=state.label_b,
-                       blend=state.blend, codes=codes, vector=state.vector(space, directions))
+    doc = latent_file(model, z=state.z(directions), seed=state.seed, truncation=state.truncation,
+                      base_z=state.base_z, offsets=state.offsets, label=state.label if space.classes else None,
+                      label_name=space.classes[state.label] if space.classes else None, label_b=state.label_b,
+                      blend=state.blend, codes=codes, vector=state.vector(space, directions))
+    if space.truncation == "normal":
+        doc["psi"] = state.psi  # BigGAN's truncation to ±ψ (null: off); "truncation" (the ψ·z scale) stays 1
+    return doc
 
 
 def save_latent(path: str | Path, doc: dict) -> Path:
@@ -331,7 +347,12 @@ def _fit(name: str, doc: dict, space: Space, current: ExplorerState) -> Explorer
             raise LatentFileError(f"{name}: code {code} = {v:g} does not exist in this model (it takes 0 to {n - 1})")
         cat.append(int(v))
     label_b = doc["label_b"] if n_classes else None
+    psi = doc.get("psi")
+    if psi is not None and (isinstance(psi, bool) or not isinstance(psi, (int, float)) or not 0 <= psi <= PSI_MAX):
+        raise LatentFileError(f"{name} has a damaged psi ({psi!r}; it must be null or a number from 0 to "
+                              f"{PSI_MAX:g}); save it again")
     return replace(current, seed=doc["seed"], base_z=tuple(doc["base_z"]), truncation=doc["truncation"],
+                   psi=float(psi) if psi is not None and space.truncation == "normal" else None,
                    offsets=tuple(doc["offsets"]), label=(doc["label"] or 0) if n_classes else 0, label_b=label_b,
                    blend=doc["blend"] if label_b is not None else 0.0, cat=tuple(cat),
                    cont=tuple(float(codes.get(c, 0.0)) for c in cont_names))

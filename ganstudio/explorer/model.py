@@ -168,7 +168,11 @@ class ExplorerModel:
         if self.ctx is None:
             return ""
         st, sp = self.state, self.ctx.space
-        bits = [f"seed {st.seed}", f"ψ {st.truncation:.2f}"]
+        if sp.truncation == "normal":  # BigGAN's truncation to ±ψ
+            psi = "ψ off" if st.psi is None else f"ψ {st.psi:.2f}"
+        else:
+            psi = f"ψ {st.truncation:.2f}"
+        bits = [f"seed {st.seed}", psi]
         if any(st.offsets):
             bits.append("PC " + " ".join(f"{v:+.1f}" for v in st.offsets if v))
         if sp.classes:

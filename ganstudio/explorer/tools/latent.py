@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QRa
 
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ..common import DragSlider, GridCanvas, Tool, caption_label, muted_label, titled
+from ..common import DragSlider, GridCanvas, PsiControl, Tool, caption_label, muted_label, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 
@@ -34,6 +34,7 @@ class LatentTool(Tool):
         self.dice.setToolTip("A new seed (R)")
         self.trunc = DragSlider(0.0, 1.5, 1.0)
         self.trunc.setToolTip("Truncation ψ: z ← ψ·z. Below 1 trades variety for typical, cleaner samples")
+        self.psi = PsiControl()  # BigGAN's truncation to ±ψ, shown instead of the ψ·z slider for such models
         self.mode_z = QRadioButton("z dimensions")
         self.mode_pc = QRadioButton("Principal directions")
         self.mode_pc.setToolTip("GANSpace: PCA of the first layer's activations, carried back to z")
@@ -41,14 +42,17 @@ class LatentTool(Tool):
         self.sliders: list[DragSlider] = []
         self.slider_names: list[QLabel] = []
         self.reset = QPushButton("Reset")
-        self.reset.setToolTip("Back to the seed's z, ψ = 1, no direction offsets")
+        self.reset.setToolTip("Back to the seed's z, no truncation (ψ = 1, or off for BigGAN), no direction "
+                              "offsets")
 
-        form = QFormLayout(self)
+        form = self._form = QFormLayout(self)
         row = QHBoxLayout()
         row.addWidget(self.seed, 1)
         row.addWidget(self.dice)
         form.addRow("Seed", row)
         form.addRow("Truncation ψ", self.trunc)
+        form.addRow("Truncation ψ", self.psi)
+        form.setRowVisible(self.psi, False)
         modes = QHBoxLayout()
         modes.addWidget(self.mode_z)
         modes.addWidget(self.mode_pc)
@@ -74,6 +78,8 @@ class LatentTool(Tool):
         self.dice.clicked.connect(self.randomize)
         self.trunc.valueChanged.connect(lambda v: self.edit("trunc", truncation=round(float(v), 4)))
         self.trunc.sliderReleased.connect(self.model.break_merge)
+        self.psi.sig_changed.connect(lambda v: self.edit("psi", psi=v))
+        self.psi.sig_released.connect(self.model.break_merge)
         self.mode_pc.toggled.connect(self._on_mode)
         self.reset.clicked.connect(self._on_reset)
 
@@ -83,6 +89,9 @@ class LatentTool(Tool):
 
     def set_context(self, ctx: Context) -> None:
         super().set_context(ctx)
+        normal = ctx.space.truncation == "normal"
+        self._form.setRowVisible(self.trunc, not normal)
+        self._form.setRowVisible(self.psi, normal)
         has_pc = ctx.directions is not None
         self.mode_pc.setEnabled(has_pc)
         self.mode_pc.setToolTip("GANSpace: PCA of the first layer's activations, carried back to z" if has_pc else
@@ -124,6 +133,7 @@ class LatentTool(Tool):
         """ψ and the sliders; also after this tool's own seed and Reset edits, which replace all of z (a drag
         is left alone: the slider being dragged already shows its value)."""
         self.trunc.set_quietly(st.truncation)
+        self.psi.set_quietly(st.psi)
         for i, s in enumerate(self.sliders):
             if self.pc_mode:
                 s.set_quietly(st.offsets[i] if i < len(st.offsets) else 0.0)
@@ -159,7 +169,7 @@ class LatentTool(Tool):
     def _on_reset(self) -> None:
         if self.ctx is not None:
             z = self.ctx.seed_z(self.state().seed)[0]
-            self.edit("", base_z=tuple(float(v) for v in z), truncation=1.0, offsets=())
+            self.edit("", base_z=tuple(float(v) for v in z), truncation=1.0, psi=None, offsets=())
             self._show_values(self.state())
 
     def outputs(self, st: ExplorerState) -> list[Output]:
@@ -182,7 +192,7 @@ class LatentTool(Tool):
             for i in range(n):
                 for a in SWEEP:
                     v = base.copy()
-                    v[i] = a * st.truncation
+                    v[i] = st.truncate(np.float32(a))  # the value a z draw of a would get
                     rows.append(v)
         self.grid.set_layout(len(SWEEP), ctx.side or 1)
         self.grid.row_labels = labels if ctx.is_image else []
