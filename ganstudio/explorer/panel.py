@@ -1,7 +1,7 @@
 """The explorer tab: take a generator apart. Pick a model (a checkpoint of the selected run, live while it
 trains, or a bundled one), then a tool: Latent, InfoGAN codes, cGAN classes, Vector arithmetic,
-Interpolation, Checkpoints, Attention. The current sample shows large on the left of the view, the tool's grid
-beside it.
+Interpolation, Checkpoints, Attention, BigGAN. The current sample shows large on the left of the view, the
+tool's grid beside it.
 
 The panel owns one ``ExplorerModel`` (Qt-free: the state, its undo history, the open generator); tools edit
 it and subscribe to its events, as does the panel, which then asks the current tool what to draw; the render
@@ -24,6 +24,7 @@ from .model import Context, ExplorerModel
 from .sources import SourceBox
 from .tools.arithmetic import ArithmeticTool
 from .tools.attention import AttentionTool
+from .tools.biggan import BigGanTool
 from .tools.cgan import CganTool
 from .tools.checkpoints import CheckpointTool
 from .tools.infogan import InfoGanTool
@@ -69,7 +70,7 @@ class ExplorerPanel(QWidget):
         # the panel renders
         self.tools: list[Tool] = [LatentTool(self.model), InfoGanTool(self.model), CganTool(self.model),
                                   ArithmeticTool(self.model), InterpolateTool(self.model), CheckpointTool(self.model),
-                                  AttentionTool(self.model)]
+                                  AttentionTool(self.model), BigGanTool(self.model)]
         self.tabbar = QTabBar()
         self.tabbar.setExpanding(False)
         self.tabbar.setDrawBase(False)
@@ -226,6 +227,8 @@ class ExplorerPanel(QWidget):
         stop_inversion(self)
         self.interpolate_tool.set_playing(False)
         self.scores.cancel()
+        for tool in self.tools:
+            tool.shutdown()
         if self._thread is not None:
             self._thread.stop()
             self._thread = None
