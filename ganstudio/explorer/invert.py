@@ -76,7 +76,7 @@ def _apply(panel, ctx, r: dict) -> None:
     if panel.ctx is not ctx:  # another model was opened meanwhile: the latent means nothing there
         return
     space = ctx.space
-    new = replace(panel.state, base_z=tuple(float(v) for v in r["z"]), truncation=1.0, offsets=(),
+    new = replace(panel.state, base_z=tuple(float(v) for v in r["z"]), truncation=1.0, psi=None, offsets=(),
                   label=r["label"] if r["label"] is not None else panel.state.label, label_b=None, blend=0.0,
                   cat=tuple(r["cat"]) or panel.state.cat, cont=tuple(r["cont"]) or panel.state.cont)
     panel.set_state(new)

@@ -290,7 +290,7 @@ class ArithmeticTool(Tool):
         if z is None:
             self.sig_message.emit("warning", "Put at least one sample in each of the three groups first")
             return
-        self.edit("", base_z=tuple(float(v) for v in z), truncation=1.0, offsets=(), label_b=None, blend=0.0)
+        self.edit("", base_z=tuple(float(v) for v in z), truncation=1.0, psi=None, offsets=(), label_b=None, blend=0.0)
 
     def outputs(self, st) -> list[Output]:
         ctx = self.ctx

@@ -121,7 +121,7 @@ class CganTool(Tool):
         n_rows = self.rows.value()
         zs = [st.z(ctx.directions)]
         if n_rows > 1:
-            zs += list(ctx.seed_z(st.seed + 1, n_rows - 1) * st.truncation)
+            zs += list(st.truncate(ctx.seed_z(st.seed + 1, n_rows - 1)))
         vecs = [sp.vector(z, k, None, 0.0, st.cat, st.cont) for z in zs for k in range(len(sp.classes))]
         self.grid.set_layout(len(sp.classes), ctx.side or 1)
         self.grid.row_labels = []

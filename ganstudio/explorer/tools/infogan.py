@@ -151,7 +151,7 @@ class InfoGanTool(Tool):
         cols = self.columns.value()
         zs = [st.z(ctx.directions)]
         if cols > 1:
-            zs += list(ctx.seed_z(st.seed + 1, cols - 1) * st.truncation)
+            zs += list(st.truncate(ctx.seed_z(st.seed + 1, cols - 1)))
         rows = []
         for v in values:
             cat, cont = list(st.cat), list(st.cont)

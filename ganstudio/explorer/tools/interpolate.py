@@ -173,7 +173,7 @@ class InterpolateTool(Tool):
     def _add_random(self) -> None:
         if self.ctx is None:
             return
-        z = self.ctx.seed_z(random.randrange(0, 2**31 - 1))[0] * self.state().truncation
+        z = self.state().truncate(self.ctx.seed_z(random.randrange(0, 2**31 - 1)))[0]
         v = self.ctx.space.with_z(self.vector(self.state()), z)
         self.edit("", keyframes=self.state().keyframes + (tuple(float(x) for x in v),))
 
