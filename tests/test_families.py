@@ -275,6 +275,22 @@ def test_ema_update_is_the_formula():
         assert torch.allclose(q, 0.9 * p0 + 0.1 * p)
 
 
+def test_ema_warms_up_in_the_first_steps():
+    """β_t = min(β, (1 + t)/(10 + t)): step 0 mostly takes G's weights, later steps the full β."""
+    from trainers.ema import EMA
+
+    ema = EMA(nn.Linear(3, 2), 0.999)
+    assert ema.decay_at(0) == pytest.approx(0.1) and ema.decay_at(90) == pytest.approx(0.91)
+    assert ema.decay_at(100_000) == 0.999 and ema.decay_at(None) == 0.999
+    before = [p.clone() for p in ema.module.parameters()]
+    with torch.no_grad():
+        for p in ema.source.parameters():
+            p.add_(1.0)
+    ema.update(0)
+    for p0, p, q in zip(before, ema.source.parameters(), ema.module.parameters()):
+        assert torch.allclose(q, 0.1 * p0 + 0.9 * p)
+
+
 def test_schedules_and_linear_lr_decay(tmp_path):
     s = Schedule.linear_decay(100)
     assert [s(t) for t in (0, 50, 75, 100, 200)] == [1.0, 1.0, 0.5, 0.0, 0.0]

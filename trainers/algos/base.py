@@ -117,7 +117,7 @@ class AlgorithmBase:
 
     def after_step(self, step: int) -> None:
         if self.ema is not None:
-            self.ema.update()
+            self.ema.update(step if step >= 0 else None)
 
     def sampling_generator(self) -> nn.Module:
         return self.ema.module if self.ema is not None else self.G
