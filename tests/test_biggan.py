@@ -137,6 +137,10 @@ def test_training_logs_the_penalty_and_keeps_an_ema(tmp_path):
 
     tensors = ck.read_checkpoint(tmp_path / "run" / "checkpoints" / "last.safetensors").tensors
     assert any(k.startswith("G_ema/") for k in tensors)
+    from trainers.generator import describe
+
+    meta = ck.read_meta(tmp_path / "run" / "checkpoints" / "last.safetensors")[1]
+    assert describe(meta)["truncation"] == "normal"  # the explorer truncates BigGAN's z to ±ψ
 
 
 # -- the truncation sweep ---------------------------------------------------------------------------------------

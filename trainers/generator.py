@@ -173,6 +173,8 @@ def _describe(meta: dict) -> dict:
         "dataset": meta["data"]["name"],
         "dataset_fingerprint": meta["data"].get("fingerprint"),
         "loss": meta["model"].get("loss"),
+        # how z is truncated: "normal" (BigGAN: a normal truncated to ±ψ, sample --truncation) or "scale" (ψ·z)
+        "truncation": "normal" if meta["model"].get("truncation") == "normal" else "scale",
         "seed": cfg.get("seed"),
         "saved_at": meta.get("saved_at"),
     }

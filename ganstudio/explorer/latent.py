@@ -21,10 +21,13 @@ from trainers.inputs import InputSpec, latent_layout, truncate
 from trainers.latentfile import LatentFileError, latent_file, read_latent
 
 DEFAULT_GROUPS = (("A", ()), ("B", ()), ("C", ()))
-# Families whose truncation is BigGAN's: z drawn from a normal truncated to ±ψ (``trainers.inputs.truncate``, as
-# ``ganstudio sample --truncation`` and ``eval --truncation-sweep`` do), not the ψ·z scale the others use.
-TRUNCATED_NORMAL = frozenset({"biggan"})
 PSI_MAX = 2.0  # the explorer's ψ range for those models: 0 (every z at 0) to 2 (≈ 5 % of values clipped)
+
+
+def _truncation_kind(info: dict) -> str:
+    """"normal": the model's description says its z is truncated to ±ψ (BigGAN: ``trainers.inputs.truncate``, as
+    ``ganstudio sample --truncation`` and ``eval --truncation-sweep`` do); "scale": the ψ·z the others use."""
+    return "normal" if info.get("truncation") == "normal" else "scale"
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class Space:
         spec = InputSpec.from_model_info(info)
         classes = tuple(str(c) for c in (info.get("classes") or spec.class_names))
         return cls(spec.z_dim, classes, spec.cat_dims, spec.cont_dim, tuple(c["name"] for c in spec.code_names()),
-                   inputs=spec, truncation="normal" if info.get("family") in TRUNCATED_NORMAL else "scale")
+                   inputs=spec, truncation=_truncation_kind(info))
 
     @property
     def in_dim(self) -> int:

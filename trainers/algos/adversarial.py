@@ -103,6 +103,8 @@ class AdversarialGAN(AlgorithmBase):
             "inputs": lay.describe(),
             "loss": self.loss.name,
             **({"ema": self.cfg.ema} if self.ema is not None else {}),
+            # how the explorer truncates z: "normal" (BigGAN: truncated to ±ψ); absent: ψ·z
+            **({"truncation": self.family.options["truncation"]} if "truncation" in self.family.options else {}),
         }
 
     # -- one iteration -----------------------------------------------------------------------------------

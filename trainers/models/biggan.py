@@ -233,5 +233,6 @@ register(Family(
     defaults=dict(lr_g=1e-4, lr_d=4e-4, beta1=0.0, beta2=0.999, batch_size=64, n_critic=1, z_dim=96, ema=0.999,
                   ortho_weight=1e-4, width=16),
     stats=("loss_d", "loss_g", "d_real", "d_fake", "ortho"), check=check,
-    options={"loss": "hinge", "arch": "conv", "conditioning": "projection", "d_norm": "none", "spectral": True},
+    options={"loss": "hinge", "arch": "conv", "conditioning": "projection", "d_norm": "none", "spectral": True,
+             "truncation": "normal"},
 ))
