@@ -123,7 +123,7 @@ def test_a_click_picks_the_feature_cell_under_it_in_every_layer(qtbot, panel, sa
 
 
 def test_the_map_shown_is_the_row_of_attention_maps_for_the_query_cell(qtbot, panel, sagan_ckpt):
-    from ganstudio.explorer.tools.attention import heat_rgba
+    from ganstudio.explorer.tools.attention_view import heat_rgba
     from trainers.images import to_uint8_grid
 
     ex = panel
@@ -203,7 +203,7 @@ def test_save_grid_writes_each_layers_overlay(qtbot, panel, sagan_ckpt, tmp_path
 def test_upsampling_matches_torch_bilinear():
     import torch.nn.functional as F
 
-    from ganstudio.explorer.tools.attention import upsample
+    from ganstudio.explorer.tools.attention_view import upsample
 
     m = np.random.default_rng(0).random((7, 7)).astype(np.float32)
     want = F.interpolate(torch.from_numpy(m)[None, None], size=(28, 28), mode="bilinear", align_corners=False)

@@ -3,80 +3,31 @@ of G, where that position draws from, as a heat map over the sample, with the la
 
 The render thread computes the maps once per sample (workers/attention.py); moving the query (hover, click,
 arrow keys) only re-slices them here, and the heat map is made in the next paint, so a fast mouse never queues
-any work."""
+any work.
+
+This file is the tool: its controls, the query (pinned and hovered), the mouse and key wiring, the labels, the
+layout of the layer columns and what "Save grid" writes. What is only drawn (the colour map, the heat overlay,
+the canvases, the query mark, the colour bar) is in ``attention_view.py``."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QLinearGradient, QPainter, QPen, QShortcut
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ... import theme
 from ...panels.samples import to_qimage
-from ...workers.attention import AttentionResult, LayerMap
+from ...workers.attention import AttentionResult
 from ...workers.render import Output
-from ..common import DragSlider, SampleCanvas, Tool, WrapLabel, caption_label, muted_label, titled
+from ..common import DragSlider, SampleCanvas, Tool, caption_label, muted_label, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
+from .attention_view import (QUERY_COLOR, AttentionCanvas, ColorBar, LayerView, QueryMark, cell_of, composite,
+                             heat_rgba, pixel_at)
 
-QUERY_COLOR = "#39c5cf"  # the query's cell: cyan stands out on every colour of the heat map
 GRID_PAD = 38  # the grey between a saved grid's pictures (trainers.images.to_uint8_grid's pad value, 0.15)
 BARELY = 0.01  # |γ| below this: the layer adds almost nothing of what it attends to
-
-# matplotlib's inferno at 0, 1/8, ..., 1: dark where a position draws little, bright yellow where it draws most
-INFERNO = np.array([(0, 0, 4), (31, 12, 72), (85, 15, 109), (136, 34, 106), (186, 54, 85), (227, 89, 51),
-                    (249, 140, 10), (249, 201, 50), (252, 255, 164)], dtype=np.float32)
-
-
-def heat_colors(v: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] → inferno RGB (uint8), interpolated between the anchors."""
-    t = np.clip(v, 0.0, 1.0) * (len(INFERNO) - 1)
-    i = np.minimum(t.astype(np.int64), len(INFERNO) - 2)
-    w = (t - i)[..., None]
-    return np.round(INFERNO[i] * (1 - w) + INFERNO[i + 1] * w).astype(np.uint8)
-
-
-def upsample(m: np.ndarray, size: int) -> np.ndarray:
-    """A (side, side) map to (size, size), bilinear with cell centres aligned (``F.interpolate(...,
-    mode="bilinear", align_corners=False)``): each feature cell covers size/side pixels of the image."""
-    side = m.shape[0]
-    src = np.clip((np.arange(size) + 0.5) * side / size - 0.5, 0, side - 1)
-    i0 = np.floor(src).astype(np.int64)
-    i1 = np.minimum(i0 + 1, side - 1)
-    w = (src - i0).astype(np.float32)
-    rows = m[i0] * (1 - w)[:, None] + m[i1] * w[:, None]  # (size, side)
-    return (rows[:, i0] * (1 - w)[None, :] + rows[:, i1] * w[None, :]).astype(np.float32)
-
-
-def heat_rgba(row: np.ndarray, size: int, opacity: float) -> np.ndarray:
-    """One query's map (side, side) as a (size, size, 4) uint8 overlay: colour and opacity grow with the weight,
-    scaled to the map's own peak, so where the query draws little the sample shows through."""
-    up = upsample(row, size)
-    v = up / max(float(up.max()), 1e-12)
-    alpha = np.round(255 * opacity * np.clip(v, 0, 1) ** 0.7).astype(np.uint8)
-    return np.ascontiguousarray(np.dstack([heat_colors(v), alpha]))
-
-
-def composite(image: np.ndarray, rgba: np.ndarray) -> np.ndarray:
-    """The overlay blended onto an (H, W, 3) uint8 image of the same size."""
-    a = rgba[..., 3:].astype(np.float32) / 255
-    return np.round(image * (1 - a) + rgba[..., :3] * a).astype(np.uint8)
-
-
-def cell_of(px: int, py: int, image_side: int, side: int) -> tuple[int, int]:
-    """The feature cell (x, y) of a side×side map that image pixel (px, py) falls in."""
-    return min(side - 1, px * side // image_side), min(side - 1, py * side // image_side)
-
-
-def pixel_at(canvas: SampleCanvas, pos: QPointF) -> tuple[int, int] | None:
-    """The image pixel (x, y) under widget point ``pos`` of a sample canvas, or None off the image."""
-    t, img = canvas.target(), canvas.image()
-    if t is None:
-        return None
-    x0, y0, scale = t
-    x, y = int((pos.x() - x0) // scale), int((pos.y() - y0) // scale)
-    return (x, y) if 0 <= x < img.width() and 0 <= y < img.height() else None
+ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 def has_attention(ctx: Context) -> bool:
@@ -84,162 +35,6 @@ def has_attention(ctx: Context) -> bool:
 
     fam = MODELS.get(ctx.info.get("family", ""))
     return bool(fam is not None and fam.options.get("attention") and ctx.is_image)
-
-
-class AttentionCanvas(SampleCanvas):
-    """The sample (crisp), one layer's map for the query as a heat overlay (smooth), the query's feature cell
-    outlined. Reports the image pixel under the mouse (hover) and clicks."""
-
-    sig_hover = Signal(int, int)
-    """The image pixel (x, y) under the mouse."""
-    sig_left = Signal()
-    """The mouse left the image."""
-    sig_clicked = Signal(int, int)
-    """The image pixel (x, y) clicked."""
-
-    def __init__(self):
-        super().__init__()
-        self.layer: LayerMap | None = None
-        self.query: tuple[int, int] | None = None
-        self.opacity = 0.8
-        self._heat: tuple[tuple, QImage] | None = None
-        self.placeholder = "Rendering…"
-        self.setMouseTracking(True)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.setCursor(Qt.CursorShape.CrossCursor)
-
-    def cell(self) -> tuple[int, int] | None:
-        img = self.image()
-        if self.layer is None or self.query is None or img is None:
-            return None
-        return cell_of(*self.query, img.width(), self.layer.side)
-
-    def heat(self) -> QImage | None:
-        """The overlay for the current query, made once per (layer, cell, opacity)."""
-        cell = self.cell()
-        if cell is None:
-            return None
-        key = (id(self.layer), cell, self.opacity)
-        if self._heat is None or self._heat[0] != key:
-            rgba = heat_rgba(self.layer.row(*cell), self.image().width(), self.opacity)
-            h, w, _ = rgba.shape
-            self._heat = (key, QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy())
-        return self._heat[1]
-
-    def mouseMoveEvent(self, event) -> None:
-        px = pixel_at(self, event.position())
-        if px is None:
-            self.sig_left.emit()
-        else:
-            self.sig_hover.emit(*px)
-
-    def mousePressEvent(self, event) -> None:
-        px = pixel_at(self, event.position())
-        if px is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.sig_clicked.emit(*px)
-
-    def leaveEvent(self, event) -> None:
-        self.sig_left.emit()
-
-    def paintEvent(self, event) -> None:
-        super().paintEvent(event)
-        t, heat, cell = self.target(), self.heat(), self.cell()
-        if t is None or heat is None:
-            return
-        x0, y0, scale = t
-        img = self.image()
-        rect = QRectF(x0, y0, img.width() * scale, img.height() * scale)
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        p.drawImage(rect, heat)
-        step = img.width() * scale / self.layer.side
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.setPen(QPen(QColor(0, 0, 0, 160), 4))
-        box = QRectF(x0 + cell[0] * step, y0 + cell[1] * step, step, step)
-        p.drawRect(box)
-        p.setPen(QPen(QColor(QUERY_COLOR), 2))
-        p.drawRect(box)
-        qx, qy = x0 + (self.query[0] + 0.5) * scale, y0 + (self.query[1] + 0.5) * scale
-        r = max(3.0, scale * 0.45)
-        p.drawLine(QPointF(qx - r, qy), QPointF(qx + r, qy))
-        p.drawLine(QPointF(qx, qy - r), QPointF(qx, qy + r))
-        p.end()
-
-
-class QueryMark(QWidget):
-    """The query drawn on the explorer's large sample (a child laid over it, blind to the mouse)."""
-
-    def __init__(self, canvas: SampleCanvas):
-        super().__init__(canvas)
-        self.canvas = canvas
-        self.query: tuple[int, int] | None = None
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setGeometry(canvas.rect())
-
-    def paintEvent(self, event) -> None:
-        t = self.canvas.target()
-        if t is None or self.query is None:
-            return
-        x0, y0, scale = t
-        qx, qy = x0 + (self.query[0] + 0.5) * scale, y0 + (self.query[1] + 0.5) * scale
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        r = max(4.0, scale * 0.9)
-        for pen in (QPen(QColor(0, 0, 0, 170), 4), QPen(QColor(QUERY_COLOR), 2)):
-            p.setPen(pen)
-            p.drawEllipse(QPointF(qx, qy), r, r)
-            p.drawLine(QPointF(qx - 2 * r, qy), QPointF(qx - r, qy))
-            p.drawLine(QPointF(qx + r, qy), QPointF(qx + 2 * r, qy))
-            p.drawLine(QPointF(qx, qy - 2 * r), QPointF(qx, qy - r))
-            p.drawLine(QPointF(qx, qy + r), QPointF(qx, qy + 2 * r))
-        p.end()
-
-
-class ColorBar(QWidget):
-    """The heat map's scale: from no weight (the sample shows through) to the map's peak."""
-
-    def __init__(self):
-        super().__init__()
-        self.setFixedHeight(30)
-
-    def paintEvent(self, event) -> None:
-        p = QPainter(self)
-        fm = p.fontMetrics()
-        left, right = "no weight", "the map's strongest key"
-        bar = QRectF(fm.horizontalAdvance(left) + 8, 4, max(20, self.width() - fm.horizontalAdvance(right)
-                                                               - fm.horizontalAdvance(left) - 16), 12)
-        g = QLinearGradient(bar.left(), 0, bar.right(), 0)
-        for k, c in enumerate(INFERNO):
-            g.setColorAt(k / (len(INFERNO) - 1), QColor(*[int(v) for v in c]))
-        p.fillRect(bar, g)
-        p.setPen(QColor(theme.MUTED))
-        p.drawText(QRectF(0, 0, bar.left() - 6, 20), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, left)
-        p.drawText(QRectF(bar.right() + 6, 0, self.width(), 20), Qt.AlignmentFlag.AlignVCenter, right)
-        p.end()
-
-
-class LayerView(QWidget):
-    """One layer: its name, side and γ, the canvas (square, as wide as the column allows), and what the query
-    draws on most, right under the picture."""
-
-    def __init__(self):
-        super().__init__()
-        self.title = WrapLabel("", "layer")  # wraps in a narrow column rather than cutting γ off
-        self.title.setStyleSheet("font-weight: 600")
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)  # columns stay equal
-        self.canvas = AttentionCanvas()
-        self.stats = WrapLabel("")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.title)
-        lay.addWidget(self.canvas)
-        lay.addWidget(self.stats)
-
-    def labels_height(self) -> int:
-        """The title's height and three lines for the query's note: the picture keeps its size while the
-        note changes under a moving query."""
-        lines = self.stats.fontMetrics().lineSpacing()
-        return self.title.minimumHeight() + 3 * lines + 2 * self.layout().spacing()
 
 
 class AttentionTool(Tool):
@@ -291,8 +86,7 @@ class AttentionTool(Tool):
         self.view = titled("Where each position draws from", self.caption, self._body)
         self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.view.installEventFilter(self)
-        for key, d in ((Qt.Key.Key_Left, (-1, 0)), (Qt.Key.Key_Right, (1, 0)), (Qt.Key.Key_Up, (0, -1)),
-                       (Qt.Key.Key_Down, (0, 1))):
+        for key, d in ARROWS.items():
             sc = QShortcut(QKeySequence(key), self.view)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(lambda d=d: self.move_query(*d))
@@ -375,7 +169,8 @@ class AttentionTool(Tool):
             self._refresh()
 
     def move_query(self, dx: int, dy: int) -> None:
-        """Step the pinned query one cell of the finest map, to that cell's centre."""
+        """Pin the query one cell of the finest map away from the shown one (hovered or pinned), at that cell's
+        centre."""
         if not self.side:
             return
         step = max(1, self.side // max((lay.side for lay in self.result.layers), default=self.side)) \
@@ -428,9 +223,9 @@ class AttentionTool(Tool):
             if px is not None:
                 self.set_query(*px)
         elif kind == QEvent.Type.KeyPress:
-            d = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1),
-                 Qt.Key.Key_Down: (0, 1)}.get(event.key())
-            if d is not None and not event.modifiers():
+            d = ARROWS.get(event.key())
+            # macOS marks arrow keys with KeypadModifier: only a real modifier (Shift, Ctrl, ...) leaves them alone
+            if d is not None and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
                 self.move_query(*d)
                 return True
         return False
