@@ -55,6 +55,24 @@ def test_bundled_infogan_categorical_code_picks_the_digit(scored):
     assert m["code_correlation"]["value"] >= 0.7, m["code_correlation"]["codes"]
 
 
+def test_bundled_sagan_uses_its_attention():
+    """γ left 0 in every attention layer (shipped: G 0.13 and 0.28, the 14×14 layer's maps peak far above an even
+    spread), so the explorer's Attention tool has something to show."""
+    import torch
+
+    from trainers.models.sagan import attention_layers, attention_maps
+
+    gen = load_generator(MODELS["sagan-digits"].checkpoint)
+    gammas = [float(layer.gamma.detach()) for layer in attention_layers(gen.G)]
+    assert len(gammas) == 2 and min(abs(g) for g in gammas) > 0.05, gammas
+    _, maps = attention_maps(gen.G.float(), {k: v.float() if v.is_floating_point() else v
+                                             for k, v in gen.latent(4, seed=0).items()})
+    for m in maps:
+        even = 1.0 / m["map"].shape[-1]
+        assert float(m["map"].max(-1).values.mean()) > 5 * even  # the rows are not spread evenly
+        torch.testing.assert_close(m["map"].sum(-1), torch.ones(m["map"].shape[:2]))
+
+
 def test_bundled_models_carry_their_scores(scored):
     from trainers.metrics.evaluate import SCHEMA, stored_result
 
