@@ -66,7 +66,7 @@ MODELS = {
         "title": "BigGAN · digits",
         # biggan's defaults (width 16, one D step, EMA 0.999, orthogonal regularisation 1e-4)
         "args": ["--model", "biggan", "--data", "digits", "--steps", "3000", "--seed", "0",
-                 "--checkpoint-every", "1000", "--eval-every", "0"],
+                 "--checkpoint-every", "500", "--eval-every", "0"],
         "keep": [],
     },
 }
