@@ -274,8 +274,9 @@ def truncate(z, psi: float | None):
     import torch
 
     lo = float(torch.special.ndtr(torch.tensor(-float(psi), dtype=torch.float64)))
-    out = torch.special.ndtri(lo + torch.special.ndtr(z.double()) * (1 - 2 * lo))
-    return out.clamp(-psi, psi).to(z.dtype)
+    zd = z.detach().to("cpu", torch.float64)  # in float64 on the CPU (MPS has no float64)
+    out = torch.special.ndtri(lo + torch.special.ndtr(zd) * (1 - 2 * lo))
+    return out.clamp(-psi, psi).to(z.device, z.dtype)
 
 
 # The name earlier code and tests use for the classic layout: LatentLayout(z_dim, classes, cat_dims, cont_dim).
