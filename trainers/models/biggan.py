@@ -18,7 +18,8 @@ discriminator, orthogonal regularisation, EMA of G and the truncation trick.
   weights with more rows than columns are left out (``ortho_weights``).
 - **EMA of G** (``--ema``, default 0.999) is what samples and evaluation use.
 - **Truncation** (``trainers.inputs.truncate``): z drawn from a normal truncated to ±ψ, which trades variety
-  for quality as ψ goes from 1 (about the full normal) to 0 (every sample at z = 0, the class's "mean" image).
+  for quality as ψ goes from off (the full normal) through 2 (95% of the normal's mass) to 0 (every sample at
+  z = 0, the class's "mean" image).
 
 Small-scale nets (w = ``--width``): G: linear → (4w)×s0×s0 → residual up-blocks (upsample, 3×3 convs, CBN) →
 BN → ReLU → 3×3 conv → tanh, for 28 px (7 → 14 → 28), 32 px (4 → 8 → 16 → 32) or 64 px. D: strided 4×4 convs
