@@ -90,7 +90,13 @@ class ExplorerPanel(QWidget):
             hl.addStretch(1)
             scroll.setWidget(holder)
             self.controls.addWidget(scroll)
-            self.views.addWidget(tool.view)
+            # a view larger than the room left (BigGAN's mode bar, the attention maps side by side) scrolls instead
+            # of raising the whole window's minimum size
+            view_scroll = QScrollArea()
+            view_scroll.setWidgetResizable(True)
+            view_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            view_scroll.setWidget(tool.view)
+            self.views.addWidget(view_scroll)
             tool.sig_refresh.connect(self.render)
             tool.sig_message.connect(self.show_message)
         # room for the tools plus a vertical scroll bar, which shows up on short windows: without it the
