@@ -58,10 +58,12 @@ MODELS = {
     },
     "sagan-digits": {
         "title": "SAGAN · digits",
-        # the paper's recipe (hinge, spectral norm in G and D, TTUR 1e-4 / 4e-4, β (0, 0.9)) at DCGAN's width 32;
-        # the same-size DCGAN baseline: python -m tests.benchmarks.bench_family sagan
+        # the paper's recipe (hinge, spectral norm in G and D, Adam β (0, 0.9), D at 4e-4) at DCGAN's width 32, with
+        # G at 2e-4 instead of TTUR's 1e-4: in 3,000 steps on digits G at 1e-4 stayed behind the same-size DCGAN
+        # (domain FID 61.5 against 55.8 on 2,000 fakes), at 2e-4 it passed it (47.8). The baseline side by side:
+        # python -m tests.benchmarks.bench_family sagan
         "args": ["--model", "sagan", "--data", "digits", "--steps", "3000", "--seed", "0", "--width", "32",
-                 "--checkpoint-every", "1000", "--eval-every", "0"],
+                 "--lr-g", "2e-4", "--checkpoint-every", "1000", "--eval-every", "0"],
         "keep": [],
     },
     "biggan-digits": {

@@ -5,8 +5,8 @@ steps and scored by one ``ganstudio eval`` evaluator.
     python -m tests.benchmarks.bench_family biggan [--steps 3000] ...
     python -m tests.benchmarks.bench_family sagan --tiny        # a few steps, to keep the benchmark working
 
-Baselines: ``sagan`` against DCGAN at the same width, batch and steps (does attention + SN + hinge + TTUR beat
-the plain nets?); ``biggan`` against the conv cGAN (``cgan``, label concatenated) at the same batch and steps.
+Baselines: ``sagan`` against DCGAN at the same width, batch and steps (does attention + SN + hinge beat the
+plain nets?), with SAGAN's G at 2e-4 as the bundled model trains it (``--lr-g 1e-4`` gives the paper's TTUR); ``biggan`` against the conv cGAN (``cgan``, label concatenated) at the same batch and steps.
 A run already finished in ``--work`` (same name, same steps) is scored without training again, so the bundled
 model's run can be reused. Prints training seconds, domain FID (and the real-vs-real floor), precision, recall,
 the smallest class share, label accuracy for conditional models, each attention layer's γ for SAGAN and the
@@ -32,16 +32,17 @@ from trainers.generator import load_generator
 from trainers.metrics.evaluate import Evaluator, Protocol, dataset_for, evaluate
 
 BASELINES = {"sagan": "dcgan", "biggan": "cgan"}
+FAMILY_LR_G = {"sagan": 2e-4}  # what assets/models/rebuild.py trains the bundled model with
 
 
-def _run(model: str, args, work: Path, width: int | None) -> tuple[Path, float | None]:
-    out = work / f"{model}-{args.steps}"
+def _run(model: str, args, work: Path, width: int | None, lr_g: float | None = None) -> tuple[Path, float | None]:
+    out = work / (f"{model}-{args.steps}" + (f"-lrg{lr_g:g}" if lr_g else ""))
     last = out / "checkpoints" / "last.safetensors"
     if last.exists() and int(read_meta(last)[1]["step"]) == args.steps:
         return out, None  # trained earlier with these settings
     cfg = TrainConfig(model=model, data=args.data, steps=args.steps, out=str(out), seed=args.seed, width=width,
                       batch_size=args.batch_size, eval_every=0, checkpoint_every=args.steps,
-                      sample_every=max(args.steps, 1), data_limit=args.data_limit)
+                      sample_every=max(args.steps, 1), data_limit=args.data_limit, lr_g=lr_g)
     t = time.perf_counter()
     for _ in train(cfg):
         pass
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                                                "default, the cGAN's own)")
     ap.add_argument("--batch-size", type=int, default=64, help="both sides (default 64)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lr-g", type=float, help="the family's G learning rate (default: sagan 2e-4, as bundled; "
+                                                "biggan its own); the baseline keeps its own")
     ap.add_argument("--samples", type=int, default=2000, help="fakes and reals per evaluation")
     ap.add_argument("--data-limit", type=int)
     ap.add_argument("--work", help="where the runs go (default: a temp folder); finished runs are reused")
@@ -79,10 +82,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine(torch.device('cpu'))}")
     print(f"{args.family} vs {BASELINES[args.family]} on {args.data}: {args.steps} steps, batch {args.batch_size}, "
           f"seed {args.seed}, width {width or 'each default'}; {args.samples} fakes per evaluation")
+    fam_lr = args.lr_g if args.lr_g is not None else FAMILY_LR_G.get(args.family)
+    if fam_lr:
+        print(f"{args.family}'s G learning rate: {fam_lr:g} (the baseline keeps its default)")
     evaluator = None
     rows = []
     for model in (BASELINES[args.family], args.family):
-        run, seconds = _run(model, args, work, width)
+        lr_g = None
+        if model == args.family:
+            lr_g = args.lr_g if args.lr_g is not None else FAMILY_LR_G.get(model)
+        run, seconds = _run(model, args, work, width, lr_g)
         gen = load_generator(run)
         if evaluator is None:
             evaluator = Evaluator(dataset_for(gen.meta), Protocol(samples=args.samples, kid_subsets=5))
