@@ -76,7 +76,7 @@ class ScoresBar(QWidget):
     def evaluate(self) -> None:
         if not self.checkpoint or self._thread is not None or not self._is_image:
             return
-        t = self._thread = EvalThread(self.checkpoint, self)
+        t = self._thread = EvalThread(self.checkpoint, parent=self)
         t.sig_progress.connect(self._on_progress)
         t.sig_result.connect(self._on_result)
         t.sig_failed.connect(self._on_failed)
@@ -164,7 +164,7 @@ class ScoresBar(QWidget):
         self.progress.setFormat(f"{stage.split(' (')[0]} %p%")
         self.progress.setToolTip(stage)
 
-    def _on_result(self, checkpoint: str, result: dict) -> None:
+    def _on_result(self, checkpoint: str, result: dict, _stored: str = "") -> None:
         self._cache[self._key(checkpoint)] = result
         if checkpoint == self.checkpoint:
             self.result = result

@@ -162,7 +162,7 @@ class TruncationCurve(QWidget):
     def compute(self) -> None:
         if not self.checkpoint or self._thread is not None:
             return
-        t = self._thread = SweepThread(self.checkpoint, self.samples.value(), self)
+        t = self._thread = SweepThread(self.checkpoint, self.samples.value(), parent=self)
         t.sig_progress.connect(self._on_progress)
         t.sig_result.connect(self._on_result)
         t.sig_failed.connect(self._on_failed)
