@@ -36,6 +36,27 @@ def _private_cache(tmp_path_factory):
         yield cache
 
 
+@pytest.fixture
+def explorer_panel(qtbot, fresh_settings, tmp_path, monkeypatch):
+    """An explorer on its own, with no bundled models (each test opens what it needs)."""
+    from ganstudio.explorer.panel import ExplorerPanel
+
+    monkeypatch.setenv("GANSTUDIO_MODELS", str(tmp_path / "no-models"))
+    ex = ExplorerPanel()
+    qtbot.addWidget(ex)
+    ex.resize(1100, 700)
+    ex.show()
+    yield ex
+    ex.shutdown()
+
+
+def open_ckpt(qtbot, ex, path: Path) -> None:
+    """Open a checkpoint of a run in the explorer and wait until it has settled on it."""
+    ex.set_run(str(path.parent.parent))
+    ex.open_checkpoint(str(path))
+    qtbot.waitUntil(lambda: ex.ctx is not None and ex.ctx.checkpoint == str(path) and ex.settled, timeout=20_000)
+
+
 def tiny_config(tmp_path: Path, **overrides):
     """A run small enough for a 2-core CPU in a second or two."""
     from trainers.config import TrainConfig

@@ -15,7 +15,7 @@ from trainers.inputs import truncate
 from trainers.loop import train
 from trainers.metrics.evaluate import SWEEP_SCHEMA, store_result
 
-from .conftest import tiny_config
+from .conftest import open_ckpt, tiny_config
 
 pytestmark = pytest.mark.usefixtures("no_thread_leaks")
 
@@ -52,23 +52,6 @@ def own_run(biggan_ckpt, tmp_path):
     return tmp_path / "run" / "checkpoints" / "last.safetensors"
 
 
-@pytest.fixture
-def panel(qtbot, fresh_settings, tmp_path, monkeypatch):
-    from ganstudio.explorer.panel import ExplorerPanel
-
-    monkeypatch.setenv("GANSTUDIO_MODELS", str(tmp_path / "no-models"))
-    ex = ExplorerPanel()
-    qtbot.addWidget(ex)
-    ex.resize(1100, 700)
-    ex.show()
-    yield ex
-    ex.shutdown()
-
-
-def open_ckpt(qtbot, ex, path):
-    ex.set_run(str(path.parent.parent))
-    ex.open_checkpoint(str(path))
-    qtbot.waitUntil(lambda: ex.ctx is not None and ex.ctx.checkpoint == str(path) and ex.settled, timeout=20_000)
 
 
 def open_tool(qtbot, ex, path):
@@ -88,8 +71,8 @@ def step_of(ckpt: Path) -> int:
     return json.loads(ckpt.with_suffix(".json").read_text())["step"]
 
 
-def test_on_for_biggan_and_off_with_a_reason_for_dcgan(qtbot, panel, biggan_ckpt, dcgan_ckpt):
-    ex = panel
+def test_on_for_biggan_and_off_with_a_reason_for_dcgan(qtbot, explorer_panel, biggan_ckpt, dcgan_ckpt):
+    ex = explorer_panel
     open_ckpt(qtbot, ex, dcgan_ckpt)
     why = ex.off_reason("biggan")
     assert "BigGAN" in why and "DCGAN" in why and "--model biggan" in why
@@ -105,8 +88,8 @@ def test_on_for_biggan_and_off_with_a_reason_for_dcgan(qtbot, panel, biggan_ckpt
     assert len(roles) == 3 and "7×7" in roles[0] and "7→14" in roles[1] and "14→28" in roles[2]
 
 
-def test_the_class_picker_changes_the_label_at_fixed_z(qtbot, panel, biggan_ckpt):
-    ex = panel
+def test_the_class_picker_changes_the_label_at_fixed_z(qtbot, explorer_panel, biggan_ckpt):
+    ex = explorer_panel
     tool = open_tool(qtbot, ex, biggan_ckpt)
     z0 = ex.state.base_z
     tool.buttons.button(0).click()
@@ -129,8 +112,8 @@ def test_the_class_picker_changes_the_label_at_fixed_z(qtbot, panel, biggan_ckpt
     assert ex.state.label == 7 and ex.state.base_z == z0
 
 
-def test_psi_zero_gives_the_same_sample_for_any_seed_within_a_class(qtbot, panel, biggan_ckpt):
-    ex = panel
+def test_psi_zero_gives_the_same_sample_for_any_seed_within_a_class(qtbot, explorer_panel, biggan_ckpt):
+    ex = explorer_panel
     tool = open_tool(qtbot, ex, biggan_ckpt)
     assert ex.state.psi is None and tool.psi.off.isChecked()  # BigGAN opens untruncated
     seed = ex.latent_tool.seed
@@ -158,10 +141,10 @@ def test_psi_zero_gives_the_same_sample_for_any_seed_within_a_class(qtbot, panel
     assert ex.state.psi is None and "ψ off" in ex.sample_caption.text()
 
 
-def test_resampling_a_chunk_changes_only_that_chunk_of_z(qtbot, panel, biggan_ckpt):
+def test_resampling_a_chunk_changes_only_that_chunk_of_z(qtbot, explorer_panel, biggan_ckpt):
     from ganstudio.explorer.tools.biggan import chunk_slices
 
-    ex = panel
+    ex = explorer_panel
     tool = open_tool(qtbot, ex, biggan_ckpt)
     slices = chunk_slices(ex.ctx.space.inputs.part("z").chunks)
     assert [(s.start, s.stop) for s in slices] == [(0, 8), (8, 16), (16, 24)]
@@ -185,14 +168,14 @@ def test_resampling_a_chunk_changes_only_that_chunk_of_z(qtbot, panel, biggan_ck
         assert changed[sl].all() and not np.delete(changed, np.arange(sl.start, sl.stop)).any()
 
 
-def test_the_curve_draws_the_rows_of_a_stored_sweep(qtbot, panel, own_run):
+def test_the_curve_draws_the_rows_of_a_stored_sweep(qtbot, explorer_panel, own_run):
     from ganstudio.explorer.tools.biggan_curve import OFF_GAP
 
     step = step_of(own_run)
     result = {"schema": SWEEP_SCHEMA, "rows": ROWS, "checkpoint": {"step": step, "family": "biggan"},
               "protocol": {"samples": 300, "dataset": "digits"}}
     assert store_result(own_run, result, "truncation") is not None
-    ex = panel
+    ex = explorer_panel
     tool = open_tool(qtbot, ex, own_run)
     tool.mode_buttons.button(4).click()
     curve = tool.curve
@@ -210,7 +193,7 @@ def test_the_curve_draws_the_rows_of_a_stored_sweep(qtbot, panel, own_run):
     assert "ψ 0.5" in curve.readout.text() and "recall 0.21" in curve.readout.text()
 
 
-def test_computing_the_curve_runs_off_the_gui_thread_and_keeps_it_beside_the_run(qtbot, panel, own_run, monkeypatch):
+def test_computing_the_curve_runs_off_the_gui_thread_and_keeps_it_beside_the_run(qtbot, explorer_panel, own_run, monkeypatch):
     from trainers.errors import DataError
     from trainers.metrics import evaluate
 
@@ -224,7 +207,7 @@ def test_computing_the_curve_runs_off_the_gui_thread_and_keeps_it_beside_the_run
                 "protocol": {"samples": samples, "dataset": "digits"}}
 
     monkeypatch.setattr(evaluate, "sweep_checkpoint", fake_sweep)
-    ex = panel
+    ex = explorer_panel
     tool = open_tool(qtbot, ex, own_run)
     tool.set_mode("curve")
     curve = tool.curve
@@ -250,12 +233,12 @@ def test_computing_the_curve_runs_off_the_gui_thread_and_keeps_it_beside_the_run
     assert "Truncation curve: evaluating needs the data" in ex.message.text()
 
 
-def test_latent_files_keep_biggans_psi(qtbot, panel, biggan_ckpt, tmp_path):
+def test_latent_files_keep_biggans_psi(qtbot, explorer_panel, biggan_ckpt, tmp_path):
     from dataclasses import replace
 
     from ganstudio.explorer.latent import LatentFileError, latent_document, load_latent, save_latent
 
-    ex = panel
+    ex = explorer_panel
     open_ckpt(qtbot, ex, biggan_ckpt)
     ctx = ex.ctx
     model = {"hash": ctx.info["hash"], "lineage": ctx.info["lineage"], "family": "biggan", "step": 2}

@@ -45,19 +45,6 @@ def info_run(tmp_path_factory):
     return _run(tmp_path_factory, "infogan", z_dim=8)
 
 
-@pytest.fixture
-def panel(qtbot, fresh_settings, tmp_path, monkeypatch):
-    """An explorer on its own, with no bundled models (each test opens what it needs)."""
-    from ganstudio.explorer.panel import ExplorerPanel
-
-    monkeypatch.setenv("GANSTUDIO_MODELS", str(tmp_path / "no-models"))
-    ex = ExplorerPanel()
-    qtbot.addWidget(ex)
-    ex.resize(1100, 700)
-    ex.show()
-    yield ex
-    ex.shutdown()
-
 
 def settle(qtbot, ex, timeout=20_000):
     """Wait until the render thread is idle and everything asked for has arrived."""
@@ -78,8 +65,8 @@ def direct(path, inputs, cols=1, pad=0):
     return to_uint8_grid(gen.render_inputs(np.atleast_2d(inputs)), cols, padding=pad)
 
 
-def test_latent_tool_seed_sliders_truncation_and_directions_change_the_pixels(qtbot, panel, cgan_run):
-    ex = panel
+def test_latent_tool_seed_sliders_truncation_and_directions_change_the_pixels(qtbot, explorer_panel, cgan_run):
+    ex = explorer_panel
     first = open_run(qtbot, ex, cgan_run)
     ckpt = ex.ctx.checkpoint
     assert np.array_equal(first, direct(ckpt, ex.state.vector(ex.ctx.space)))
@@ -109,10 +96,10 @@ def test_latent_tool_seed_sliders_truncation_and_directions_change_the_pixels(qt
     assert grid.shape[:2] == (8 * 30 + 2, 7 * 30 + 2) and len(lt.grid.row_labels) == 8
 
 
-def test_latent_sliders_follow_the_seed_randomize_reset_and_undo(qtbot, panel, cgan_run):
+def test_latent_sliders_follow_the_seed_randomize_reset_and_undo(qtbot, explorer_panel, cgan_run):
     """The z sliders show the current z after every edit that replaces it, and the note says what the grid
     sweeps (one row per slider)."""
-    ex = panel
+    ex = explorer_panel
     open_run(qtbot, ex, cgan_run)
     lt = ex.latent_tool
 
@@ -139,8 +126,8 @@ def test_latent_sliders_follow_the_seed_randomize_reset_and_undo(qtbot, panel, c
     assert lt.grid.row_labels == [f"z[{i}]" for i in range(8)]
 
 
-def test_cgan_tool_class_buttons_blend_and_all_classes_grid(qtbot, panel, cgan_run):
-    ex = panel
+def test_cgan_tool_class_buttons_blend_and_all_classes_grid(qtbot, explorer_panel, cgan_run):
+    ex = explorer_panel
     open_run(qtbot, ex, cgan_run)
     assert ex.set_tool("cgan")
     tool = ex.tool("cgan")
@@ -176,8 +163,8 @@ def outside_column(tool) -> list[str]:
             if w.isVisible() and w.mapTo(scroll.viewport(), w.rect().topRight()).x() >= room]
 
 
-def test_class_and_code_controls_fit_their_column(qtbot, panel, cgan_run, info_run):
-    ex = panel
+def test_class_and_code_controls_fit_their_column(qtbot, explorer_panel, cgan_run, info_run):
+    ex = explorer_panel
     ex.resize(1280 - 250, 800)  # the explorer in the default window, beside the runs list
     open_run(qtbot, ex, cgan_run)
     assert ex.set_tool("cgan")
@@ -196,8 +183,8 @@ def test_class_and_code_controls_fit_their_column(qtbot, panel, cgan_run, info_r
     assert outside_column(info) == [] and info.minimumSizeHint().width() <= ex.controls.width()
 
 
-def test_tools_that_do_not_apply_are_off_and_say_why(qtbot, panel, cgan_run, info_run):
-    ex = panel
+def test_tools_that_do_not_apply_are_off_and_say_why(qtbot, explorer_panel, cgan_run, info_run):
+    ex = explorer_panel
     open_run(qtbot, ex, info_run)
     names = [t.name for t in ex.tools]
     cgan = names.index("cgan")
@@ -211,10 +198,10 @@ def test_tools_that_do_not_apply_are_off_and_say_why(qtbot, panel, cgan_run, inf
     assert ex.off_reason("cgan") == "" and ex.set_tool("cgan")
 
 
-def test_descriptions_and_captions_wrap_instead_of_being_cut(qtbot, panel, cgan_run):
+def test_descriptions_and_captions_wrap_instead_of_being_cut(qtbot, explorer_panel, cgan_run):
     from ganstudio.explorer.common import SampleCanvas
 
-    ex = panel
+    ex = explorer_panel
     open_run(qtbot, ex, cgan_run)
     assert ex.about.wordWrap() and ex.about.text() == ex.ctx.about()
     assert ex.sample_caption.wordWrap() and ex.sample_caption.text() == ex.model.caption()
@@ -222,8 +209,8 @@ def test_descriptions_and_captions_wrap_instead_of_being_cut(qtbot, panel, cgan_
     assert isinstance(ex.canvas, SampleCanvas)
 
 
-def test_the_current_sample_is_large_and_grows_with_the_window(qtbot, panel, cgan_run):
-    ex = panel
+def test_the_current_sample_is_large_and_grows_with_the_window(qtbot, explorer_panel, cgan_run):
+    ex = explorer_panel
     ex.resize(1280 - 250, 760)
     open_run(qtbot, ex, cgan_run)
     qtbot.waitUntil(lambda: ex.canvas.target() is not None)
@@ -233,8 +220,8 @@ def test_the_current_sample_is_large_and_grows_with_the_window(qtbot, panel, cga
     qtbot.waitUntil(lambda: ex.canvas.target()[2] > scale)
 
 
-def test_infogan_tool_codes_and_traversal_grid(qtbot, panel, info_run):
-    ex = panel
+def test_infogan_tool_codes_and_traversal_grid(qtbot, explorer_panel, info_run):
+    ex = explorer_panel
     open_run(qtbot, ex, info_run)
     assert ex.set_tool("infogan")
     tool = ex.tool("infogan")
@@ -254,8 +241,8 @@ def test_infogan_tool_codes_and_traversal_grid(qtbot, panel, info_run):
     assert tool.grid.row_labels[0] == "-2.0" and tool.grid.row_labels[-1] == "2.0"
 
 
-def test_requests_coalesce_and_the_last_value_is_shown(qtbot, panel, cgan_run):
-    ex = panel
+def test_requests_coalesce_and_the_last_value_is_shown(qtbot, explorer_panel, cgan_run):
+    ex = explorer_panel
     open_run(qtbot, ex, cgan_run)
     thread = ex._thread
     before = thread.renders
@@ -272,8 +259,8 @@ def test_requests_coalesce_and_the_last_value_is_shown(qtbot, panel, cgan_run):
     assert thread.renders == n
 
 
-def test_undo_redo_restores_state_and_pixels(qtbot, panel, cgan_run):
-    ex = panel
+def test_undo_redo_restores_state_and_pixels(qtbot, explorer_panel, cgan_run):
+    ex = explorer_panel
     first = open_run(qtbot, ex, cgan_run)
     s0 = ex.state
     ex.latent_tool.seed.setValue(11)
@@ -293,8 +280,8 @@ def test_undo_redo_restores_state_and_pixels(qtbot, panel, cgan_run):
     assert np.array_equal(settle(qtbot, ex), seeded)
 
 
-def test_arithmetic_groups_and_result(qtbot, panel, cgan_run):
-    ex = panel
+def test_arithmetic_groups_and_result(qtbot, explorer_panel, cgan_run):
+    ex = explorer_panel
     open_run(qtbot, ex, cgan_run)
     assert ex.set_tool("arithmetic")
     tool = ex.tool("arithmetic")
@@ -333,11 +320,11 @@ def test_arithmetic_groups_and_result(qtbot, panel, cgan_run):
     assert len(ex.state.group("A")) == 2
 
 
-def test_interpolation_frames_and_gif_mp4_exports(qtbot, panel, cgan_run, tmp_path):
+def test_interpolation_frames_and_gif_mp4_exports(qtbot, explorer_panel, cgan_run, tmp_path):
     from ganstudio.export import mp4_unavailable
     from ganstudio.explorer import export as xp
 
-    ex = panel
+    ex = explorer_panel
     open_run(qtbot, ex, cgan_run)
     assert ex.set_tool("interpolate")
     tool = ex.interpolate_tool
@@ -368,8 +355,8 @@ def test_interpolation_frames_and_gif_mp4_exports(qtbot, panel, cgan_run, tmp_pa
     assert tuple(meta["size"]) == (112, 112) and sum(1 for _ in reader) == 11
 
 
-def test_checkpoint_tool_renders_the_latent_on_every_checkpoint(qtbot, panel, cgan_run):
-    ex = panel
+def test_checkpoint_tool_renders_the_latent_on_every_checkpoint(qtbot, explorer_panel, cgan_run):
+    ex = explorer_panel
     open_run(qtbot, ex, cgan_run)
     assert ex.set_tool("checkpoints")
     tool = ex.checkpoints_tool
@@ -384,12 +371,12 @@ def test_checkpoint_tool_renders_the_latent_on_every_checkpoint(qtbot, panel, cg
     assert "step_0000003" in ex.source.currentData()
 
 
-def test_png_exports_latent_round_trip_and_refusals(qtbot, panel, cgan_run, info_run, tmp_path):
+def test_png_exports_latent_round_trip_and_refusals(qtbot, explorer_panel, cgan_run, info_run, tmp_path):
     from PySide6.QtGui import QGuiApplication
 
     from ganstudio.explorer import export as xp
 
-    ex = panel
+    ex = explorer_panel
     shown = open_run(qtbot, ex, cgan_run)
     out = xp.save_image(ex, tmp_path / "s.png", scale=8)
     with Image.open(out) as im:
@@ -465,8 +452,8 @@ def test_bundled_models_open_when_no_run_is_selected(qtbot, fresh_settings, tmp_
         ex.shutdown()
 
 
-def test_a_corrupt_checkpoint_is_a_message_not_a_crash(qtbot, panel, cgan_run, tmp_path):
-    ex = panel
+def test_a_corrupt_checkpoint_is_a_message_not_a_crash(qtbot, explorer_panel, cgan_run, tmp_path):
+    ex = explorer_panel
     open_run(qtbot, ex, cgan_run)
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x00" * 64)
@@ -485,8 +472,8 @@ def test_window_explorer_follows_the_selected_run(window, qtbot, cgan_run):
     assert "step 6" in ex.about.text()
 
 
-def test_switching_to_a_model_without_the_current_tool_falls_back_to_latent(qtbot, panel, cgan_run, info_run):
-    ex = panel
+def test_switching_to_a_model_without_the_current_tool_falls_back_to_latent(qtbot, explorer_panel, cgan_run, info_run):
+    ex = explorer_panel
     open_run(qtbot, ex, cgan_run)
     assert ex.set_tool("cgan")
     settle(qtbot, ex)
@@ -496,14 +483,14 @@ def test_switching_to_a_model_without_the_current_tool_falls_back_to_latent(qtbo
     assert len(ex.state.base_z) == 8 and np.array_equal(shown, direct(ex.ctx.checkpoint, ex.state.vector(ex.ctx.space)))
 
 
-def test_inverting_an_image_makes_its_latent_the_current_sample(qtbot, panel, cgan_run, tmp_path):
+def test_inverting_an_image_makes_its_latent_the_current_sample(qtbot, explorer_panel, cgan_run, tmp_path):
     """Invert: the latent found for a PNG becomes the current sample as one undo step, and the message gives
     the reconstruction error; a junk file gets a message and changes nothing."""
     from PIL import Image
 
     from ganstudio.explorer import invert as inv
 
-    ex = panel
+    ex = explorer_panel
     open_run(qtbot, ex, cgan_run)
     gen = load_generator(ex.ctx.checkpoint)
     target = gen.render(gen.latent(1, seed=9, label=6))
