@@ -12,7 +12,7 @@ from trainers.generator import load_generator
 from trainers.loop import train
 from trainers.models.sagan import attention_maps
 
-from .conftest import tiny_config
+from .conftest import open_ckpt, tiny_config
 
 pytestmark = pytest.mark.usefixtures("no_thread_leaks")
 
@@ -45,23 +45,6 @@ def dcgan_ckpt(tmp_path_factory):
     return _run(tmp_path_factory, "dcgan")
 
 
-@pytest.fixture
-def panel(qtbot, fresh_settings, tmp_path, monkeypatch):
-    from ganstudio.explorer.panel import ExplorerPanel
-
-    monkeypatch.setenv("GANSTUDIO_MODELS", str(tmp_path / "no-models"))
-    ex = ExplorerPanel()
-    qtbot.addWidget(ex)
-    ex.resize(1100, 700)
-    ex.show()
-    yield ex
-    ex.shutdown()
-
-
-def open_ckpt(qtbot, ex, path):
-    ex.set_run(str(path.parent.parent))
-    ex.open_checkpoint(str(path))
-    qtbot.waitUntil(lambda: ex.ctx is not None and ex.ctx.checkpoint == str(path) and ex.settled, timeout=20_000)
 
 
 def open_tool(qtbot, ex, path):
@@ -98,8 +81,8 @@ def direct_maps(ex):
     return attention_maps(gen.G, {"z": z})
 
 
-def test_the_tool_is_on_for_sagan_and_off_with_a_reason_for_dcgan(qtbot, panel, sagan_ckpt, dcgan_ckpt):
-    ex = panel
+def test_the_tool_is_on_for_sagan_and_off_with_a_reason_for_dcgan(qtbot, explorer_panel, sagan_ckpt, dcgan_ckpt):
+    ex = explorer_panel
     i = [t.name for t in ex.tools].index("attention")
     open_ckpt(qtbot, ex, dcgan_ckpt)
     assert not ex.tabbar.isTabEnabled(i) and "no self-attention" in ex.off_reason("attention")
@@ -110,8 +93,8 @@ def test_the_tool_is_on_for_sagan_and_off_with_a_reason_for_dcgan(qtbot, panel, 
     assert ex.set_tool("attention") and ex.current_tool.name == "attention"
 
 
-def test_a_click_picks_the_feature_cell_under_it_in_every_layer(qtbot, panel, sagan_ckpt):
-    ex = panel
+def test_a_click_picks_the_feature_cell_under_it_in_every_layer(qtbot, explorer_panel, sagan_ckpt):
+    ex = explorer_panel
     tool = open_tool(qtbot, ex, sagan_ckpt)
     assert [layer.side for layer in tool.result.layers] == [7, 14]  # S/4 and S/2 of a 28 px sample
     qtbot.mouseClick(tool.layers[0].canvas, Qt.MouseButton.LeftButton, pos=at_pixel(tool.layers[0].canvas, 21, 6))
@@ -122,11 +105,11 @@ def test_a_click_picks_the_feature_cell_under_it_in_every_layer(qtbot, panel, sa
     assert "pixel (3, 26)" in tool.readout.text()
 
 
-def test_the_map_shown_is_the_row_of_attention_maps_for_the_query_cell(qtbot, panel, sagan_ckpt):
+def test_the_map_shown_is_the_row_of_attention_maps_for_the_query_cell(qtbot, explorer_panel, sagan_ckpt):
     from ganstudio.explorer.tools.attention_view import heat_rgba
     from trainers.images import to_uint8_grid
 
-    ex = panel
+    ex = explorer_panel
     tool = open_tool(qtbot, ex, sagan_ckpt)
     images, maps = direct_maps(ex)
     assert np.array_equal(tool.result.image, to_uint8_grid(images, 1, padding=0))
@@ -147,8 +130,8 @@ def test_the_map_shown_is_the_row_of_attention_maps_for_the_query_cell(qtbot, pa
             assert np.array_equal(shown, heat_rgba(want, 28, canvas.opacity))  # what is painted, value for value
 
 
-def test_hovering_moves_the_query_without_rendering_and_arrows_step_one_cell(qtbot, panel, sagan_ckpt):
-    ex = panel
+def test_hovering_moves_the_query_without_rendering_and_arrows_step_one_cell(qtbot, explorer_panel, sagan_ckpt):
+    ex = explorer_panel
     tool = open_tool(qtbot, ex, sagan_ckpt)
     tool.set_query(14, 14)
     renders = ex._thread.renders
@@ -174,8 +157,8 @@ def test_hovering_moves_the_query_without_rendering_and_arrows_step_one_cell(qtb
     assert tool.cell(1) == (7, 6)
 
 
-def test_each_layer_shows_its_gamma_and_says_when_it_barely_attends(qtbot, panel, sagan_ckpt):
-    ex = panel
+def test_each_layer_shows_its_gamma_and_says_when_it_barely_attends(qtbot, explorer_panel, sagan_ckpt):
+    ex = explorer_panel
     tool = open_tool(qtbot, ex, sagan_ckpt)
     _, maps = direct_maps(ex)
     assert [m["gamma"] for m in maps] == pytest.approx(GAMMAS)
@@ -187,12 +170,29 @@ def test_each_layer_shows_its_gamma_and_says_when_it_barely_attends(qtbot, panel
     assert not tool.layers[0].isVisible() and tool.layers[1].isVisible()
 
 
-def test_save_grid_writes_each_layers_overlay(qtbot, panel, sagan_ckpt, tmp_path):
+def test_nothing_stale_after_a_shortcut_or_another_checkpoint(qtbot, explorer_panel, sagan_ckpt, dcgan_ckpt):
+    """Leaving the tool with the mouse still over a map (Alt+N sends no Leave) drops the hover; opening another
+    checkpoint blanks the last model's γ titles until its own maps arrive."""
+    ex = explorer_panel
+    tool = open_tool(qtbot, ex, sagan_ckpt)
+    tool.set_query(14, 14)
+    tool.hover_at(3, 4)
+    assert tool.shown_query() == (3, 4)
+    other = next(t.name for t in ex.tools if t.name != "attention" and not ex.off_reason(t.name))
+    assert ex.set_tool(other)
+    assert tool.hover is None and tool.shown_query() == (14, 14)
+    assert "γ" in tool.layers[1].title.text()
+    open_ckpt(qtbot, ex, dcgan_ckpt)
+    assert [lv.title.text() for lv in tool.layers] == ["", ""]
+    assert [lv.stats.text() for lv in tool.layers] == ["", ""]
+
+
+def test_save_grid_writes_each_layers_overlay(qtbot, explorer_panel, sagan_ckpt, tmp_path):
     from PIL import Image
 
     from ganstudio.explorer import export as xp
 
-    ex = panel
+    ex = explorer_panel
     open_tool(qtbot, ex, sagan_ckpt)
     out = xp.save_image(ex, tmp_path / "att.png", scale=2, what="grid")
     assert out is not None

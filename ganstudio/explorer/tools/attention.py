@@ -202,6 +202,8 @@ class AttentionTool(Tool):
         if obj is self.view and kind in (QEvent.Type.Show, QEvent.Type.Hide):
             for mark in self._marks:
                 mark.setVisible(kind == QEvent.Type.Show)
+            if kind == QEvent.Type.Hide:  # left by a shortcut with the mouse still over a canvas: no Leave comes
+                self.leave()
             return False
         mark = next((m for m in self._marks if m.canvas is obj), None)
         if mark is None:
@@ -278,9 +280,12 @@ class AttentionTool(Tool):
         for mark in self._marks:
             mark.query = q if self.result is not None else None
             mark.update()
-        if self.result is None:
+        if self.result is None:  # between checkpoints: nothing of the last model's layers stays up
             self.readout.setText("")
             self.caption.setText("")
+            for lv in self.layers:
+                lv.title.setText("")
+                lv.stats.setText("")
             return
         layers = self.result.layers
         self.readout.setText(f"pixel ({q[0]}, {q[1]})" + (" · hover" if self.hover is not None else " · pinned"))
