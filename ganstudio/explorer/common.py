@@ -1,5 +1,6 @@
 """What the explorer's tools share: the Tool base class (napari-style: a view that subscribes to the Qt-free
-``ExplorerModel``), a grid canvas that knows its cells, a slider that reports drags, and small labels."""
+``ExplorerModel``), a grid canvas that knows its cells, a slider that reports drags, class buttons and small
+labels."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
 from superqt import QLabeledDoubleSlider
 
 from .. import theme
@@ -310,6 +312,29 @@ class PsiControl(QWidget):
 
     def _on_off(self, _off: bool) -> None:
         self.sig_changed.emit(self.value())
+
+
+def class_buttons(group: QButtonGroup, names: list[str], tip: str = "") -> QWidget:
+    """A grid of checkable buttons, one per class name, that replace the buttons of ``group`` (a button's id is
+    its class index): five a row when no name is longer than three characters (digits), else two. The buttons
+    share the column's width instead of asking for more, so long class names cannot widen the tool. ``tip`` ends
+    each tooltip."""
+    for b in group.buttons():
+        group.removeButton(b)
+    box = QWidget()
+    grid = QGridLayout(box)
+    grid.setContentsMargins(0, 0, 0, 0)
+    grid.setSpacing(3)
+    per_row = 5 if all(len(n) <= 3 for n in names) else 2
+    for k, n in enumerate(names):
+        b = QPushButton(n)
+        b.setCheckable(True)
+        b.setMinimumWidth(24)
+        b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        b.setToolTip(f"class {k}: {n}{tip}")
+        group.addButton(b, k)
+        grid.addWidget(b, k // per_row, k % per_row)
+    return box
 
 
 def titled(title: str, caption: QLabel | None, body: QWidget, *more: QWidget) -> QWidget:

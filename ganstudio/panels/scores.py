@@ -7,11 +7,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+                               QVBoxLayout, QWidget)
 from superqt import QElidingLabel
 
 from ..workers.evaluate import EVAL_SAMPLES, EvalThread
+from .eval_progress import EvalProgress
 
 class ScoresBar(QWidget):
     """One line under the explorer's header. ``show_checkpoint`` is called for every model shown."""
@@ -22,15 +23,12 @@ class ScoresBar(QWidget):
         self.step: int | None = None
         self.result: dict | None = None
         self._cache: dict[tuple[str, float], dict] = {}
-        self._thread: EvalThread | None = None
         self._is_image = True  # scores need an image model; set per checkpoint in show_checkpoint
         self._failure: str | None = None  # why the last evaluation failed, shown once
         self.label = QElidingLabel("")
         self.label.setObjectName("muted")
-        self.progress = QProgressBar()
+        self.progress = EvalProgress(lambda stage: stage.split(" (")[0])
         self.progress.setMaximumWidth(220)
-        self.progress.setTextVisible(True)
-        self.progress.hide()
         self.eval_btn = QPushButton("Evaluate")
         self.eval_btn.setToolTip("Measure domain FID, precision/recall, class coverage and label/code accuracy of "
                                  f"this checkpoint ({EVAL_SAMPLES:,} samples; Ctrl+M)")
@@ -49,6 +47,8 @@ class ScoresBar(QWidget):
         lay.addWidget(self.details_btn)
         self.eval_btn.clicked.connect(self._on_eval_btn)
         self.details_btn.clicked.connect(self.show_details)
+        self.progress.sig_stage.connect(self.progress.setToolTip)
+        self.progress.sig_finished.connect(self._on_finished)
         self._sync()
 
     # -- public --------------------------------------------------------------------------------------------
@@ -68,35 +68,24 @@ class ScoresBar(QWidget):
         """Look again for stored scores of the shown checkpoint (a training run has just evaluated a step)."""
         from trainers.metrics.evaluate import stored_result
 
-        if self.checkpoint and self.step is not None and self.result is None and self._thread is None:
+        if self.checkpoint and self.step is not None and self.result is None and not self.busy:
             self.result = stored_result(self.checkpoint, self.step)
             if self.result is not None:
                 self._sync()
 
     def evaluate(self) -> None:
-        if not self.checkpoint or self._thread is not None or not self._is_image:
+        if not self.checkpoint or self.busy or not self._is_image:
             return
-        t = self._thread = EvalThread(self.checkpoint, parent=self)
-        t.sig_progress.connect(self._on_progress)
-        t.sig_result.connect(self._on_result)
-        t.sig_failed.connect(self._on_failed)
-        t.finished.connect(self._on_finished)
-        self.progress.setRange(0, 0)
-        self.progress.setFormat("starting…")
-        self.progress.show()
         self.label.setText("Evaluating: the first time per dataset trains a small classifier (then cached)…")
-        t.start()
+        self.progress.start(EvalThread(self.checkpoint, parent=self), self._on_result, self._on_failed)
         self._sync_buttons()
 
     def cancel(self) -> None:
-        if self._thread is not None:
-            self._thread.cancel()
-            self._thread.wait()
-            self._on_finished()
+        self.progress.cancel()
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None
+        return self.progress.busy
 
     def show_details(self) -> None:
         if self.result is None:
@@ -132,7 +121,7 @@ class ScoresBar(QWidget):
     def _sync(self) -> None:
         from trainers.metrics.report import summary
 
-        if self._thread is not None:
+        if self.busy:
             return
         if not self.checkpoint:
             self.label.setText("")
@@ -147,7 +136,7 @@ class ScoresBar(QWidget):
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
-        busy = self._thread is not None
+        busy = self.busy
         self.eval_btn.setText("Cancel" if busy else ("Re-evaluate" if self.result else "Evaluate"))
         self.eval_btn.setEnabled(bool(self.checkpoint) and self._is_image)
         self.details_btn.setVisible(self.result is not None and not busy)
@@ -157,12 +146,6 @@ class ScoresBar(QWidget):
             self.cancel()
         else:
             self.evaluate()
-
-    def _on_progress(self, stage: str, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{stage.split(' (')[0]} %p%")
-        self.progress.setToolTip(stage)
 
     def _on_result(self, checkpoint: str, result: dict, _stored: str = "") -> None:
         self._cache[self._key(checkpoint)] = result
@@ -174,11 +157,6 @@ class ScoresBar(QWidget):
             self._failure = reason
 
     def _on_finished(self) -> None:
-        t, self._thread = self._thread, None
-        if t is not None:
-            t.wait()
-            t.deleteLater()
-        self.progress.hide()
         self._sync()
         failure = self._failure
         if failure:

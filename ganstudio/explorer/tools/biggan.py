@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGridLayout
 from ... import theme
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ..common import GridCanvas, PsiControl, Tool, caption_label, muted_label
+from ..common import GridCanvas, PsiControl, Tool, caption_label, class_buttons, muted_label
 from ..latent import ExplorerState, slerp
 from ..model import Context, ExplorerModel
 from .biggan_curve import TruncationCurve
@@ -239,22 +239,7 @@ class BigGanTool(Tool):
         return tuple(self.ctx.space.inputs.part("z").chunks)
 
     def _build_classes(self, ctx: Context) -> None:
-        for b in self.buttons.buttons():
-            self.buttons.removeButton(b)
-        box = QWidget()
-        grid = QGridLayout(box)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(3)
-        names = ctx.space.classes
-        per_row = 5 if all(len(n) <= 3 for n in names) else 2
-        for k, n in enumerate(names):
-            b = QPushButton(n)
-            b.setCheckable(True)
-            b.setMinimumWidth(24)
-            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            b.setToolTip(f"class {k}: {n}, same z")
-            self.buttons.addButton(b, k)
-            grid.addWidget(b, k // per_row, k % per_row)
+        box = class_buttons(self.buttons, ctx.space.classes, ", same z")
         self._class_box = _swap(self._lay, self._class_box, box)
 
     def _build_chunks(self, ctx: Context) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from ... import theme
 from ...panels.curve_parts import PlotBox
+from ...panels.eval_progress import EvalProgress
 from ...workers.truncation import SWEEP_SAMPLES, SweepThread
 from ..common import WrapLabel
 
@@ -68,7 +69,6 @@ class TruncationCurve(QWidget):
         self.step: int | None = None
         self.result: dict | None = None
         self.psi: float | None = None
-        self._thread: SweepThread | None = None
         self._failure = ""
         self._origin = ""  # where the shown result came from, for the status line
         self.status = WrapLabel("")
@@ -82,9 +82,7 @@ class TruncationCurve(QWidget):
         self.compute_btn = QPushButton("Compute truncation curve")
         self.compute_btn.setToolTip("Score this checkpoint at ψ = off, 2, 1.5, 1, 0.75, 0.5, 0.25 and 0 (as "
                                     "`ganstudio eval --truncation-sweep`) and keep the result beside the run")
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.progress.hide()
+        self.progress = EvalProgress()
         self.readout = WrapLabel("")
         self.plots: dict[str, PlotBox] = {}
         self.items: dict[str, pg.PlotDataItem] = {}
@@ -130,6 +128,8 @@ class TruncationCurve(QWidget):
         lay.addWidget(self.readout)
         lay.addStretch(0)  # takes the room only while the plots are hidden (no curve yet)
         self.compute_btn.clicked.connect(self._on_button)
+        self.progress.sig_stage.connect(self._on_stage)
+        self.progress.sig_finished.connect(self._draw)
         self._sync()
 
     # -- public --------------------------------------------------------------------------------------------
@@ -160,30 +160,20 @@ class TruncationCurve(QWidget):
         self._place_marker()
 
     def compute(self) -> None:
-        if not self.checkpoint or self._thread is not None:
+        if not self.checkpoint or self.busy:
             return
-        t = self._thread = SweepThread(self.checkpoint, self.samples.value(), parent=self)
-        t.sig_progress.connect(self._on_progress)
-        t.sig_result.connect(self._on_result)
-        t.sig_failed.connect(self._on_failed)
-        t.finished.connect(self._on_finished)
         self._failure = ""
-        self.progress.setRange(0, 0)
-        self.progress.setFormat("starting…")
-        self.progress.show()
-        t.start()
+        self.progress.start(SweepThread(self.checkpoint, self.samples.value(), parent=self), self._on_result,
+                            self._on_failed)
         self._sync()
 
     def cancel(self) -> None:
         """Stop a sweep in progress and wait for its thread."""
-        if self._thread is not None:
-            self._thread.cancel()
-            self._thread.wait()
-            self._on_finished()
+        self.progress.cancel()
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None
+        return self.progress.busy
 
     # -- drawing -------------------------------------------------------------------------------------------
     def _draw(self) -> None:
@@ -226,7 +216,7 @@ class TruncationCurve(QWidget):
         self.readout.setText(f"Dashed line: the current ψ ({now}). Measured at {where}: " + " · ".join(bits))
 
     def _sync(self) -> None:
-        busy = self._thread is not None
+        busy = self.busy
         self.compute_btn.setText("Cancel" if busy else ("Recompute" if self.result else "Compute truncation curve"))
         self.compute_btn.setEnabled(bool(self.checkpoint))
         self.samples.setEnabled(not busy)
@@ -261,10 +251,7 @@ class TruncationCurve(QWidget):
         else:
             self.compute()
 
-    def _on_progress(self, stage: str, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{stage} %p%")
+    def _on_stage(self, stage: str) -> None:
         self.status.setText(f"Computing the truncation curve: {stage.split(':')[0]}")
 
     def _on_result(self, checkpoint: str, result: dict, stored: str) -> None:
@@ -278,11 +265,3 @@ class TruncationCurve(QWidget):
         if checkpoint == self.checkpoint:
             self._failure = reason
             self.sig_message.emit("error", f"Truncation curve: {reason}")
-
-    def _on_finished(self) -> None:
-        t, self._thread = self._thread, None
-        if t is not None:
-            t.wait()
-            t.deleteLater()
-        self.progress.hide()
-        self._draw()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout,
-                               QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ..common import DragSlider, GridCanvas, Tool, caption_label, muted_label, titled
+from ..common import DragSlider, GridCanvas, Tool, caption_label, class_buttons, muted_label, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 
@@ -64,22 +64,8 @@ class CganTool(Tool):
 
     def set_context(self, ctx: Context) -> None:
         super().set_context(ctx)
-        for b in self.buttons.buttons():
-            self.buttons.removeButton(b)
-        box = QWidget()
-        grid = QGridLayout(box)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(3)
         names = ctx.space.classes
-        per_row = 5 if all(len(n) <= 3 for n in names) else 2
-        for k, n in enumerate(names):
-            b = QPushButton(n)
-            b.setCheckable(True)
-            b.setMinimumWidth(24)  # the row shares the column's width instead of asking for more
-            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            b.setToolTip(f"class {k}: {n}")
-            self.buttons.addButton(b, k)
-            grid.addWidget(b, k // per_row, k % per_row)
+        box = class_buttons(self.buttons, names)
         self._lay.replaceWidget(self._box, box)
         self._box.deleteLater()
         self._box = box
