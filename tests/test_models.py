@@ -9,6 +9,7 @@ from trainers.errors import ConfigError
 from trainers.models import MODELS, build_networks
 
 CONV = [m for m, s in MODELS.items() if s.arch in ("conv", "auto")]
+NOISE = [m for m, s in MODELS.items() if not s.options.get("translation")]  # Pix2Pix: tests/test_pix2pix.py
 
 
 def _nets(model, shape, classes=10, **kw):
@@ -23,7 +24,7 @@ def _latent(G, n):
     return G.layout.sample(n, torch.Generator().manual_seed(0), torch.device("cpu"))
 
 
-@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("model", NOISE)
 @pytest.mark.parametrize("size,channels", [(28, 1), (32, 3), (64, 3), (64, 1)])
 def test_image_shapes(model, size, channels):
     nets = _nets(model, (channels, size, size))
@@ -104,8 +105,27 @@ def test_infogan_uses_the_papers_nets_and_keeps_the_dcgan_variant():
     assert isinstance(old["G"].body, ConvGenerator)
     assert resolve(TrainConfig(model="infogan")).arch == "infogan"
     assert TrainConfig.from_stored({"model": "infogan"}).arch == "dcgan"
-    assert TrainConfig.from_stored({"model": "dcgan"}).arch is None
+    assert TrainConfig.from_stored({"model": "dcgan"}).arch == "conv"  # DCGAN runs from before --arch mnist
     with pytest.raises(ConfigError, match="--arch must be one of infogan, dcgan"):
         resolve(TrainConfig(model="infogan", arch="resnet"))
-    with pytest.raises(ConfigError, match="one network design"):
+    with pytest.raises(ConfigError, match="--arch must be one of conv, mnist for dcgan"):
         resolve(TrainConfig(model="dcgan", arch="infogan"))
+    with pytest.raises(ConfigError, match="one network design"):
+        resolve(TrainConfig(model="wgan-gp", arch="infogan"))
+
+
+def test_dcgan_offers_its_authors_mnist_nets():
+    """``--arch mnist``: dcgan_code's MNIST nets (fully connected first layers, LeakyReLU 0.2), the ones InfoGAN's
+    paper reused with LeakyReLU 0.1; 28, 32 or 64 px only."""
+    from trainers.models.dcgan import FCGenerator, FCTrunk
+
+    nets = _nets("dcgan", (1, 28, 28), arch="mnist")
+    G, D = nets["G"], nets["D"]
+    assert isinstance(G.body, FCGenerator) and isinstance(D.trunk, FCTrunk)
+    assert [m.negative_slope for m in D.modules() if isinstance(m, nn.LeakyReLU)] == [0.2] * 3
+    assert [m.negative_slope for m in _nets("infogan", (1, 28, 28))["D"].modules()
+            if isinstance(m, nn.LeakyReLU)] == [0.1] * 3
+    x = G.generate(_latent(G, 3))
+    assert x.shape == (3, 1, 28, 28) and D(x).shape == (3,)
+    assert resolve(TrainConfig(model="dcgan", arch="mnist", width=32)).arch == "mnist"
+    assert resolve(TrainConfig(model="dcgan")).arch == "conv"

@@ -3,7 +3,7 @@ pytorch/examples' dcgan/main.py loop (``reference_dcgan.py``).
 
     python -m tests.benchmarks.bench_quality [--data digits | --data-root ../shared/data/mnist] [--steps 1500]
                                              [--probe-every 50] [--samples 2000] [--ema D] [--lr LR]
-                                             [--batch-size B] [--width W] [--ours-only] [--tiny]
+                                             [--batch-size B] [--width W] [--arch mnist] [--ours-only] [--tiny]
 
 Both sides train the same DCGAN nets (ours' recipe: batch, z, width, Adam 2e-4/β1 0.5) from seed 0 on the same
 data for the same number of steps. Every ``--probe-every`` steps each side's G draws 64 samples from one fixed
@@ -90,7 +90,7 @@ def ours(cfg: TrainConfig, extractor, probe_every: int) -> tuple[Path, Probes]:
 def reference(cfg: TrainConfig, data, extractor, probe_every: int, device: torch.device, out: Path):
     torch.manual_seed(cfg.seed)
     nets = build_networks(MODELS["dcgan"], sample_shape=(cfg.channels, cfg.image_size, cfg.image_size),
-                          num_classes=0, z_dim=cfg.z_dim, width=cfg.width)
+                          num_classes=0, z_dim=cfg.z_dim, width=cfg.width, arch=cfg.arch)
     netG, netD = nets["G"].to(device), nets["D"].to(device)
     noise = torch.randn(64, cfg.z_dim, generator=torch.Generator().manual_seed(7)).to(device)
     probes = Probes(extractor)
@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--samples", type=int, default=2000, help="fakes and reals per final evaluation")
     ap.add_argument("--batch-size", type=int, help="default: the DCGAN recipe's")
     ap.add_argument("--width", type=int, help="default: the DCGAN recipe's")
+    ap.add_argument("--arch", choices=("conv", "mnist"), help="both sides' nets (default: the DCGAN recipe's, "
+                    "conv; mnist: the DCGAN authors' MNIST nets)")
     ap.add_argument("--ema", type=float, help="our side's --ema (default: the recipe's)")
     ap.add_argument("--lr", type=float, help="both sides' learning rate (default: the recipe's)")
     ap.add_argument("--ours-only", action="store_true", help="skip the reference loop (compare our own settings)")
@@ -141,11 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         cfg = resolve(TrainConfig(model="dcgan", data=data_name, data_root=args.data_root, steps=steps,
                                   out=str(Path(tmp) / "ours"), eval_every=0, sample_every=every,
                                   checkpoint_every=steps, seed=0, device=args.device, batch_size=args.batch_size,
-                                  width=args.width, ema=args.ema, lr_g=args.lr, lr_d=args.lr))
+                                  width=args.width, ema=args.ema, lr_g=args.lr, lr_d=args.lr, arch=args.arch))
         data = load_dataset(data_name, root=args.data_root, limit=cfg.data_limit)
         evaluator = Evaluator(data, Protocol(samples=samples), device)
         print(f"machine: {machine(device)}")
-        print(f"DCGAN on {data_name} ({len(data):,} images), batch {cfg.batch_size}, width {cfg.width}, z {cfg.z_dim}, "
+        print(f"DCGAN ({cfg.arch} nets) on {data_name} ({len(data):,} images), batch {cfg.batch_size}, "
+              f"width {cfg.width}, z {cfg.z_dim}, "
               f"{steps} steps each; readable = ≥{READABLE:.0%} of 64 fixed samples classified with p ≥ {CONFIDENT}")
         path, mine = ours(cfg, evaluator.extractor, every)
         gen = load_generator(path, device)

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ..catalog import FAMILY_TITLES
+from ..errors import ConfigError
 from ..inputs import InputSpec, latent_layout
 from .blocks import Discriminator, Generator, dcgan_init, label_inputs, sn_if
 from .registry import ADAM, CONV_SIZES, Family, register
@@ -40,22 +41,30 @@ class ConvGenerator(nn.Module):
     64 px: in → (w·8)×4×4 → (w·4)×8×8 → (w·2)×16×16 → w×32×32 → C×64×64
     32 px: in → (w·4)×4×4 → (w·2)×8×8 → w×16×16 → C×32×32
     28 px: in → (w·2)×7×7 → w×14×14 → C×28×28
+
+    ``spectral`` wraps every transposed conv in spectral normalisation; ``extra(side, ch)`` gives modules to put
+    after each block that ends at ``side`` × ``side`` with ``ch`` channels (SAGAN's self-attention).
     """
 
-    def __init__(self, in_dim: int, size: int, channels: int, width: int = 64):
+    def __init__(self, in_dim: int, size: int, channels: int, width: int = 64, *, spectral: bool = False,
+                 extra=None):
         super().__init__()
         if size not in CONV_SIZES:
             raise ValueError(f"conv generators make {CONV_SIZES} px images, not {size}")
-        s0 = _start_side(size)
-        n_up = int(math.log2(size // s0))
+        sn = sn_if(spectral)
+        extra = extra or (lambda side, ch: [])
+        side = _start_side(size)
+        n_up = int(math.log2(size // side))
         ch = width * 2 ** (n_up - 1)
         # in × 1 × 1 → ch × s0 × s0
-        layers: list[nn.Module] = [nn.ConvTranspose2d(in_dim, ch, s0, 1, 0, bias=False), nn.BatchNorm2d(ch),
-                                   nn.ReLU(True)]
+        layers: list[nn.Module] = [sn(nn.ConvTranspose2d(in_dim, ch, side, 1, 0, bias=False)), nn.BatchNorm2d(ch),
+                                   nn.ReLU(True), *extra(side, ch)]
         for _ in range(n_up - 1):  # each doubles the side and halves the channels
-            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
+            layers += [sn(nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False)), nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
             ch //= 2
-        layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1, bias=False), nn.Tanh()]  # C × size × size
+            side *= 2
+            layers += extra(side, ch)
+        layers += [sn(nn.ConvTranspose2d(ch, channels, 4, 2, 1, bias=False)), nn.Tanh()]  # C × size × size
         self.net = nn.Sequential(*layers)
         self.apply(dcgan_init)
 
@@ -99,6 +108,55 @@ class ConvTrunk(nn.Module):
         return self.net(x)
 
 
+class FCGenerator(nn.Module):
+    """The DCGAN authors' MNIST generator (dcgan_code's mnist/train_cond_dcgan.py, reused by InfoGAN's paper): two
+    fully connected layers, then two transposed convs, for S = 28 (7 → 14 → 28), 32 or 64 px (S/4 → S/2 → S).
+
+    in → fc 16w → BN → ReLU → fc 2w·(S/4)² → BN → ReLU → (2w × S/4²) → deconv w → BN → ReLU → deconv C → tanh
+    (w = 64: 1024, 128 × 7 × 7, 64 × 14 × 14 at 28 px)
+    """
+
+    def __init__(self, in_dim: int, size: int, channels: int, width: int = 64):
+        super().__init__()
+        s0 = size // 4
+        self.s0, self.ch = s0, 2 * width
+        self.fc = nn.Sequential(
+            nn.Linear(in_dim, 16 * width), nn.BatchNorm1d(16 * width), nn.ReLU(True),  # 1024
+            nn.Linear(16 * width, self.ch * s0 * s0), nn.BatchNorm1d(self.ch * s0 * s0), nn.ReLU(True))
+        self.net = nn.Sequential(  # 128 × S/4 × S/4
+            nn.ConvTranspose2d(self.ch, width, 4, 2, 1), nn.BatchNorm2d(width), nn.ReLU(True),  # 64 × S/2 × S/2
+            nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh())  # C × S × S
+        self.apply(dcgan_init)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.net(self.fc(h).view(h.shape[0], self.ch, self.s0, self.s0))
+
+    def first_block(self, h: torch.Tensor) -> torch.Tensor:
+        """The 16w units after the first fully connected layer (GANSpace's PCA space)."""
+        return self.fc[:3](h)
+
+
+class FCTrunk(nn.Module):
+    """The DCGAN authors' MNIST discriminator body: (C, S, S) → 16w features.
+
+    conv w → LReLU → conv 2w → BN → LReLU → fc 16w → BN → LReLU (w = 64: 64, 128, 1024)
+    """
+
+    def __init__(self, size: int, channels: int, width: int = 64, slope: float = 0.2):
+        super().__init__()
+        s4 = size // 4
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(slope, True),  # 64 × S/2 × S/2
+            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(slope, True),  # 128 × S/4²
+            nn.Flatten(), nn.Linear(2 * width * s4 * s4, 16 * width), nn.BatchNorm1d(16 * width),
+            nn.LeakyReLU(slope, True))  # 1024
+        self.out_dim = 16 * width
+        self.apply(dcgan_init)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
 def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec, *, norm: str = "batch", spectral: bool = False,
              conditioning: str = "none") -> dict[str, nn.Module]:
     """G and D for (C, S, S) images. Built in this order (G's body, D's trunk, D's head) so a seed gives the
@@ -110,6 +168,19 @@ def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec, *, norm: str
             "D": Discriminator(trunk, inputs.num_classes, conditioning, spectral, label_as_channels=True)}
 
 
+def mnist_networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
+    """G and D of the DCGAN authors' MNIST code (``--arch mnist``)."""
+    c, s, _ = sample_shape
+    g_body = FCGenerator(inputs.in_dim, s, c, cfg.width)
+    return {"G": Generator(g_body, inputs), "D": Discriminator(FCTrunk(s, c, cfg.width))}
+
+
+def check(cfg) -> None:
+    if cfg.arch == "mnist" and cfg.image_size not in (28, 32, 64):
+        raise ConfigError(f"dcgan's MNIST nets make 28, 32 or 64 px images, not {cfg.image_size}: pass --image-size "
+                          "28, 32 or 64, or leave --arch out for the conv nets")
+
+
 def z_only(cfg, class_names=()) -> InputSpec:
     """z ~ N(0, I) of ``z_dim`` values: the input of every unconditional family."""
     return latent_layout(cfg.z_dim)
@@ -119,6 +190,7 @@ BCE_STATS = ("loss_d", "loss_g", "d_real", "d_fake", "d_acc")
 
 register(Family(
     "dcgan", FAMILY_TITLES["dcgan"], algorithm="adversarial",
-    networks=networks, inputs=z_only, defaults=dict(ADAM, batch_size=128), stats=BCE_STATS,
+    networks=networks, inputs=z_only, defaults=dict(ADAM, batch_size=128, arch="conv"), stats=BCE_STATS,
+    variants={"conv": networks, "mnist": mnist_networks}, legacy_arch="conv", check=check,
     options={"loss": "bce", "arch": "conv"},
 ))

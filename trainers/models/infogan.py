@@ -6,7 +6,8 @@ Q learns at G's rate (``--lr-q``, default ``lr_g`` = 1e-3), as the common PyTorc
 optimiser; the official code trained it with D at 2e-4. On digits (z 8, width 32, seed 0, 3,000 steps) the faster
 Q lifts the matched code accuracy from 0.76 to 0.85 and the best continuous code's |r| from 0.61 to 0.93.
 
-Networks (``--arch``): ``infogan`` (the default) are the paper's MNIST nets, as the official code writes them:
+Networks (``--arch``): ``infogan`` (the default) are the paper's MNIST nets, as the official code writes them (the
+DCGAN authors' MNIST nets, ``dcgan --arch mnist``, with LeakyReLU 0.1):
 
     G: in → fc 1024 → BN → ReLU → fc 128·(S/4)² → BN → ReLU → deconv 64 → BN → ReLU → deconv C → tanh
     D: conv 64 → LReLU → conv 128 → BN → LReLU → fc 1024 → BN → LReLU  (the features D and Q share)
@@ -27,8 +28,10 @@ from torch import nn
 from ..catalog import FAMILY_TITLES
 from ..errors import ConfigError
 from ..inputs import InputSpec, latent_layout
-from .blocks import Discriminator, Generator, dcgan_init
+from .blocks import Discriminator, Generator
 from .dcgan import BCE_STATS
+from .dcgan import FCGenerator as PaperGenerator
+from .dcgan import FCTrunk as PaperTrunk
 from .dcgan import networks as conv_networks
 from .registry import ADAM, Family, register
 
@@ -51,51 +54,10 @@ class QHead(nn.Module):
         return logits, out[:, start:]
 
 
-class PaperGenerator(nn.Module):
-    """The paper's MNIST generator, for S = 28 (7 → 14 → 28), 32 or 64 px (S/4 → S/2 → S)."""
-
-    def __init__(self, in_dim: int, size: int, channels: int, width: int = 64):
-        super().__init__()
-        s0 = size // 4
-        self.s0, self.ch = s0, 2 * width
-        self.fc = nn.Sequential(
-            nn.Linear(in_dim, 16 * width), nn.BatchNorm1d(16 * width), nn.ReLU(True),  # 1024
-            nn.Linear(16 * width, self.ch * s0 * s0), nn.BatchNorm1d(self.ch * s0 * s0), nn.ReLU(True))
-        self.net = nn.Sequential(  # 128 × S/4 × S/4
-            nn.ConvTranspose2d(self.ch, width, 4, 2, 1), nn.BatchNorm2d(width), nn.ReLU(True),  # 64 × S/2 × S/2
-            nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh())  # C × S × S
-        self.apply(dcgan_init)
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return self.net(self.fc(h).view(h.shape[0], self.ch, self.s0, self.s0))
-
-    def first_block(self, h: torch.Tensor) -> torch.Tensor:
-        """The 1024 units after the first fully connected layer (GANSpace's PCA space)."""
-        return self.fc[:3](h)
-
-
-class PaperTrunk(nn.Module):
-    """The paper's MNIST discriminator body: (C, S, S) → 1024 features shared by D's head and Q."""
-
-    def __init__(self, size: int, channels: int, width: int = 64):
-        super().__init__()
-        s4 = size // 4
-        self.net = nn.Sequential(
-            nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.1, True),  # 64 × S/2 × S/2
-            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.1, True),  # 128 × S/4²
-            nn.Flatten(), nn.Linear(2 * width * s4 * s4, 16 * width), nn.BatchNorm1d(16 * width),
-            nn.LeakyReLU(0.1, True))  # 1024
-        self.out_dim = 16 * width
-        self.apply(dcgan_init)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
-
-
 def paper_networks(cfg, sample_shape, inputs: InputSpec) -> dict[str, nn.Module]:
     c, s, _ = sample_shape
     g_body = PaperGenerator(inputs.in_dim, s, c, cfg.width)
-    trunk = PaperTrunk(s, c, cfg.width)
+    trunk = PaperTrunk(s, c, cfg.width, slope=0.1)  # the official InfoGAN code's leaky slope
     return {"G": Generator(g_body, inputs), "D": Discriminator(trunk), "Q": QHead(trunk.out_dim, inputs)}
 
 

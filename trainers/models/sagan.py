@@ -30,7 +30,7 @@ from torch import nn
 from ..algos.adversarial import AdversarialGAN
 from ..catalog import FAMILY_TITLES
 from .blocks import Discriminator, Generator, dcgan_init
-from .dcgan import _start_side, z_only
+from .dcgan import ConvGenerator, _start_side, z_only
 from .registry import CONV_SIZES, Family, register
 
 
@@ -68,37 +68,12 @@ class SelfAttention(nn.Module):
         return x + self.gamma * self.out(o)
 
 
-class SAGANGenerator(nn.Module):
+class SAGANGenerator(ConvGenerator):
     """DCGAN's transposed-conv generator with spectral norm and self-attention at S/4 and S/2."""
 
     def __init__(self, in_dim: int, size: int, channels: int, width: int = 64):
-        super().__init__()
-        if size not in CONV_SIZES:
-            raise ValueError(f"SAGAN generators make {CONV_SIZES} px images, not {size}")
-        sn = nn.utils.spectral_norm
-        s0 = _start_side(size)
-        n_up = int(math.log2(size // s0))
-        ch = width * 2 ** (n_up - 1)
-        layers: list[nn.Module] = [sn(nn.ConvTranspose2d(in_dim, ch, s0, 1, 0, bias=False)), nn.BatchNorm2d(ch),
-                                   nn.ReLU(True)]
-        side = s0
-        for i in range(n_up):  # each block after the first doubles the side and halves the channels
-            if i:
-                layers += [sn(nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False)), nn.BatchNorm2d(ch // 2),
-                           nn.ReLU(True)]
-                ch //= 2
-                side *= 2
-            if side in (size // 4, size // 2):
-                layers.append(SelfAttention(ch))
-        layers += [sn(nn.ConvTranspose2d(ch, channels, 4, 2, 1, bias=False)), nn.Tanh()]
-        self.net = nn.Sequential(*layers)
-        self.apply(dcgan_init)
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return self.net(h[:, :, None, None])
-
-    def first_block(self, h: torch.Tensor) -> torch.Tensor:
-        return self.net[:3](h[:, :, None, None])
+        super().__init__(in_dim, size, channels, width, spectral=True,
+                         extra=lambda side, ch: [SelfAttention(ch)] if side in (size // 4, size // 2) else [])
 
 
 class SAGANTrunk(nn.Module):
