@@ -22,6 +22,8 @@ FAMILY_TITLES: dict[str, str] = {
     "hinge": "Hinge loss with a spectrally normalised D (SNGAN, Miyato et al. 2018)",
     "sagan": "SAGAN: self-attention in G and D, spectral norm, hinge loss, TTUR (Zhang et al. 2018)",
     "biggan": "BigGAN, small: class-conditional BN, hierarchical z, projection D, truncation (Brock et al. 2018)",
+    # image to image
+    "pix2pix": "Pix2Pix: U-Net G, conditional PatchGAN D, GAN + λ·L1 on paired images (Isola et al. 2017)",
 }
 
 
@@ -34,12 +36,17 @@ class DatasetInfo:
     classes: int
     embedded: bool
     about: str
+    paired: bool = False  # each image comes with its translation (``target``): what Pix2Pix trains on
 
 
 DATASETS: dict[str, DatasetInfo] = {d.name: d for d in (
     DatasetInfo("digits", "image", 1, 28, 10, True,
                 "60k procedural handwriting-like digits 0-9 with known factors (slant, width, ...)"),
     DatasetInfo("digits-rgb", "image", 3, 32, 10, True, "30k coloured digits on gradient backgrounds, 32 px RGB"),
+    DatasetInfo("digits-edges", "image", 1, 32, 10, True, "paired: a digit's outline → the digit (32 px)", True),
+    DatasetInfo("digits-thick", "image", 1, 32, 10, True, "paired: a digit → the same digit, thicker (32 px)", True),
+    DatasetInfo("digits-hole", "image", 1, 32, 10, True, "paired: a digit with a square hole → the whole digit "
+                "(32 px)", True),
     DatasetInfo("ring", "points", 0, 0, 0, True, "2D: ring of 8 Gaussians"),
     DatasetInfo("grid", "points", 0, 0, 0, True, "2D: 5x5 grid of Gaussians"),
     DatasetInfo("spiral", "points", 0, 0, 0, True, "2D: noisy spiral"),

@@ -355,16 +355,18 @@ def _py_state_from_json(s: list):
     return (s[0], tuple(s[1]), s[2])
 
 
-def export_generator(src: str | Path, dst: str | Path, half: bool = False) -> Path:
+def export_generator(src: str | Path, dst: str | Path, half: bool = False, also: tuple[str, ...] = ()) -> Path:
     """Write a generator-only checkpoint (G's weights + the description, no D, optimizer or RNG state): what the
     app bundles and what someone shares to let others sample a model. It samples and explores like any other
     checkpoint, but cannot resume training (``generator_only`` in its metadata says so). ``half`` stores
-    floating-point weights as float16 (half the size; they load back into float32 modules)."""
-    ckpt = read_checkpoint(src, prefixes=("G", "G_ema"))
+    floating-point weights as float16 (half the size; they load back into float32 modules). ``also`` names other
+    modules to keep (Pix2Pix's D, whose per-patch verdicts the explorer shows)."""
+    ckpt = read_checkpoint(src, prefixes=("G", "G_ema", *also))
     if not ckpt.group("G"):
         raise CheckpointError(f"{ckpt.path}: holds no generator weights")
     if ckpt.group("G_ema"):  # a run that keeps an EMA samples from it: that is the generator to share
-        ckpt.tensors = {f"G/{k}": v for k, v in ckpt.group("G_ema").items()}
+        ckpt.tensors = {**{k: v for k, v in ckpt.tensors.items() if not k.startswith(("G/", "G_ema/"))},
+                        **{f"G/{k}": v for k, v in ckpt.group("G_ema").items()}}
     meta = {k: v for k, v in ckpt.meta.items() if k not in ("optimizers", "rng", "sampler")}
     meta.update(generator_only=True, exported_from=str(ckpt.path.name))
     dst = Path(dst)

@@ -38,6 +38,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     s.add_argument("--nrow", type=int, help="images per row (default: square)")
     s.add_argument("--truncation", type=float, metavar="PSI",
                    help="draw z from a normal truncated to ±PSI (BigGAN's trick: smaller is cleaner but less varied)")
+    s.add_argument("--input", action="append", default=[], metavar="IMAGE",
+                   help="translating models (pix2pix): translate this image file (repeatable); without it, --n "
+                        "held-out inputs of the model's paired set, as input | output | true target")
 
     i = sub.add_parser("info", help="what a checkpoint holds: family, size, classes, codes, step, dataset")
     i.add_argument("ckpt")
@@ -223,6 +226,11 @@ def _sample(args) -> int:
         if not math.isfinite(codes[name.strip()]):
             raise ConfigError(f"--code {item!r}: the value must be a finite number")
     gen = load_generator(args.ckpt)
+    if gen.translates:
+        return _translate(gen, args, fmt)
+    if args.input:
+        raise ConfigError(f"--input is for models that translate images (pix2pix); this one is "
+                          f"{gen.meta['model']['family']}")
     images = gen.render(gen.latent(args.n, args.seed, args.label, codes, truncation=args.truncation))
     if images.dim() == 4:
         nrow = args.nrow or max(1, int(round(args.n ** 0.5)))
@@ -234,6 +242,45 @@ def _sample(args) -> int:
     except OSError as exc:
         raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
     print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {args.n} samples, step {gen.meta['step']})")
+    return 0
+
+
+def _translate(gen, args, fmt) -> int:
+    """``sample`` for a translating model: each input next to its translation (and, for held-out pairs, the
+    true target)."""
+    import numpy as np
+    import torch
+
+    from .data.real import image_errors, read_image
+    from .errors import ConfigError
+    from .images import save_png, to_uint8_grid
+    from .metrics.translation import held_out
+
+    c, size = gen.layout.of_kind("image")[0].shape[:2]
+    if args.input:
+        arrays = []
+        for f in args.input:
+            try:
+                arrays.append(read_image(f, size, c))
+            except FileNotFoundError:
+                raise ConfigError(f"--input {f}: no such file") from None
+            except image_errors() as exc:
+                raise ConfigError(f"--input {f}: not a readable image ({type(exc).__name__}); give a PNG or "
+                                  "JPEG file") from None
+        x = torch.from_numpy(np.stack(arrays)).float() / 127.5 - 1
+        parts, what = [x, gen.translate(x)], "input | output"
+    else:
+        x, y, _, _ = held_out(gen.meta, args.n)
+        parts, what = [x, gen.translate(x), y], "input | output | true target"
+    images = torch.stack(parts, 1).flatten(0, 1)
+    per_row = args.nrow or max(1, int(round(len(x) ** 0.5)))
+    array = to_uint8_grid(images, len(parts) * per_row)
+    try:
+        path = save_png(array, args.out, fmt)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
+    print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {len(x)} translations as {what}, "
+          f"step {gen.meta['step']})")
     return 0
 
 

@@ -61,6 +61,18 @@ class LoadedGenerator:
     def render(self, latent: dict[str, torch.Tensor]) -> torch.Tensor:
         return self.G.generate(latent).float().cpu()
 
+    @property
+    def translates(self) -> bool:
+        """Whether G translates a given image (Pix2Pix) instead of drawing from noise."""
+        return bool(self.layout.of_kind("image"))
+
+    @torch.no_grad()
+    def translate(self, x: torch.Tensor, batch: int = 256) -> torch.Tensor:
+        """G's output for images ``x`` (N, C, H, W) in model range [-1, 1], on the CPU."""
+        name = self.layout.of_kind("image")[0].name
+        return torch.cat([self.G.generate({name: x[s:s + batch].to(self.device)}).float().cpu()
+                          for s in range(0, len(x), batch)]) if len(x) else x.float().cpu()
+
     @torch.no_grad()
     def render_inputs(self, inputs: np.ndarray | torch.Tensor) -> torch.Tensor:
         """G on raw input vectors (N, in_dim) = z ‖ class (soft one-hot) ‖ categorical codes ‖ continuous codes.

@@ -113,7 +113,7 @@ class TrainingRun(Saving, Iterator[Event]):
         self.sampler = build_sampler(MODELS[cfg.model], cfg, self.data, self._load, self.device, self.dist)
         if getattr(self.algo, "needs_reference", False):  # families that translate inputs: a fixed grid of them
             self.algo.use_reference(reference_batch(MODELS[cfg.model], cfg, self.data, self._load, self.device,
-                                                    GRID_SEED))
+                                                    GRID_SEED, getattr(self.algo, "reference_size", 64)))
         self._lr = lr_schedule(cfg)
         self.writer = RunWriter(run_dir, cfg.tensorboard, enabled=self.is_main)
         # ranks agree on stops and NaNs at common step boundaries instead of each on its own clock
@@ -136,7 +136,9 @@ class TrainingRun(Saving, Iterator[Event]):
         if self.is_main:
             shutil.rmtree(self._pending_dir, ignore_errors=True)  # candidates a crashed run left behind
         self.writer.write_config(cfg.to_dict(), {"dataset": self.data.describe(), "model_info": self.algo.describe()})
-        self._real_mean, self._real_std = real_stats(self.data)
+        # what the pixel proxy compares G's output with: the images, or a paired set's targets
+        key = "target" if "target" in self.data.extras else "x"
+        self._real_mean, self._real_std = real_stats(self.data, key=key)
         self._grid_latent, self._grid_nrow = self.algo.grid_latent(64, GRID_SEED)
         self._proxy_latent = self.algo.sample_latent(PROXY_SAMPLES, torch.Generator(self.device).manual_seed(PROXY_SEED))
         self._proxy: float | None = None
@@ -390,7 +392,7 @@ class TrainingRun(Saving, Iterator[Event]):
     def _sample(self):
         if not self.is_main:
             return
-        fake = self.algo.render(self._grid_latent)
+        fake = self.algo.grid(self._grid_latent)
         if self.data.is_image:
             image = to_uint8_grid(fake, self._grid_nrow)
         else:

@@ -172,6 +172,10 @@ class AlgorithmBase:
             G.train(was)
         return torch.cat(outs)
 
+    def grid(self, latent: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The images of a sample grid for ``latent`` (a translating family adds its inputs and targets)."""
+        return self.render(latent)
+
     def frozen_generator(self) -> nn.Module:
         """A detached copy of the sampling generator for a background evaluation."""
         return copy.deepcopy(self.sampling_generator()).eval().requires_grad_(False)

@@ -11,7 +11,7 @@ import torch
 from ..catalog import DATASETS, DatasetInfo, default_data_root
 from ..errors import DataError
 from . import digits as digits_mod
-from . import real, synthetic
+from . import paired, real, synthetic
 from .base import ArrayData, fit_images, real_stats
 from .samplers import BatchSampler
 
@@ -41,6 +41,7 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
     factor_names: tuple[str, ...] = ()
     labels = None
     classes: tuple[str, ...] = ()
+    extras: dict[str, torch.Tensor] = {}  # paired sets: the target of each input
     if info.kind == "points":
         pts = synthetic.toy_points(name, n=limit or 50000, seed=seed)
         return ArrayData(name, torch.from_numpy(pts))
@@ -49,6 +50,9 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
         x = torch.from_numpy(d.images)[:, None]
         labels, classes = torch.from_numpy(d.labels), digits_mod.CLASS_NAMES
         factors, factor_names = torch.from_numpy(d.factors), digits_mod.FACTOR_NAMES
+    elif name in paired.TASKS:
+        src, dst, labels = paired.load(name, limit or 60000, seed=seed, progress=progress)
+        x, classes, extras = src, digits_mod.CLASS_NAMES, {"target": dst}
     elif name == "digits-rgb":
         imgs, labs = synthetic.colour_digits(limit or 30000, seed=seed)
         x, labels, classes = torch.from_numpy(imgs), torch.from_numpy(labs), digits_mod.CLASS_NAMES
@@ -71,5 +75,6 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
         labels = labels[:limit] if labels is not None else None
         factors = factors[:limit] if factors is not None else None
     x = fit_images(x, size, ch or x.shape[1])
+    extras = {k: fit_images(v, size, ch or v.shape[1]) for k, v in extras.items()}
     return ArrayData(os.path.basename(os.path.normpath(name)) if name not in DATASETS else name, x, labels,
-                     tuple(classes), factors, tuple(factor_names), notes)
+                     tuple(classes), factors, tuple(factor_names), notes, extras)

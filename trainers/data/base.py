@@ -101,9 +101,10 @@ def fit_images(x: torch.Tensor, size: int, channels: int) -> torch.Tensor:
     return x
 
 
-def real_stats(data: ArrayData, n: int = 4096, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Per-pixel mean and std of up to ``n`` real samples in model range (for the cheap quality proxy)."""
+def real_stats(data: ArrayData, n: int = 4096, seed: int = 0, key: str = "x") -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel mean and std of up to ``n`` real samples in model range (for the cheap quality proxy); ``key``
+    names an aligned extra (a paired set's ``target``) to take them from instead of ``x``."""
     g = torch.Generator().manual_seed(seed)
     idx = torch.randperm(len(data), generator=g)[:n]
-    x = data.to_model(data.x[idx]).reshape(len(idx), -1)
+    x = data.to_model((data.x if key == "x" else data.extras[key])[idx]).reshape(len(idx), -1)
     return x.mean(0).numpy(), x.std(0).numpy()

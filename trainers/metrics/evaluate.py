@@ -184,6 +184,10 @@ def truncation_sweep(gen, evaluator: "Evaluator", psis=SWEEP_PSIS, progress: Pro
 
 def headline(result: dict) -> dict[str, float]:
     """The flat numbers training logs (``eval_*`` keys in metrics.jsonl) and the app plots."""
+    if result.get("kind") == "translation":
+        from .translation import headline as translation_headline
+
+        return translation_headline(result)
     m = result["metrics"]
     out = {"eval_fid": m["fid"]["value"], "eval_fid_floor": m["fid"]["floor"], "eval_kid": m["kid"]["value"],
            "eval_precision": m["precision"]["value"], "eval_recall": m["recall"]["value"],
@@ -249,10 +253,19 @@ class Evaluator:
 
 def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_root: str | None = None,
                         progress: Progress | None = None) -> dict:
-    """``ganstudio eval``: load the checkpoint, its dataset and the dataset's classifier, and score it."""
+    """``ganstudio eval``: load the checkpoint, its dataset and the dataset's classifier, and score it (a
+    translating model against the true translations of held-out inputs: ``translation.py``)."""
     from ..generator import load_generator
 
     gen = load_generator(path, device)
+    if gen.translates:
+        from .translation import evaluate_translation
+
+        result = evaluate_translation(gen, samples, progress)
+        result["checkpoint"] = {"path": str(gen.path), "step": gen.meta.get("step"),
+                                "family": gen.meta.get("model", {}).get("family"),
+                                "dataset": gen.meta.get("data", {}).get("name")}
+        return result
     data = dataset_for(gen.meta, data_root)
     return Evaluator(data, Protocol(samples=samples), device, progress)(gen)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import translation
+
 # (key, label, how to read it, scale for display)
 ROWS = (
     ("fid", "FID (domain)", "lower is better", 1.0),
@@ -20,11 +22,15 @@ BARS = {
     "label_accuracy": 0.98,  # conditional models: the classifier agrees with the requested label
     "code_accuracy": 0.95,  # InfoGAN categorical code, Hungarian-matched to classes
     "code_correlation": 0.7,  # InfoGAN: some continuous code with |r| ≥ 0.7 to a ground-truth factor
+    "psnr_gain": 6.0,  # translation: PSNR at least 6 dB above the input-as-output baseline
+    "label_preservation": 0.95,  # translation: the digit drawn is the digit given
 }
 
 
 def bar_values(metrics: dict) -> dict[str, float]:
     """The measured value for each bar that applies to this result's metrics."""
+    if "psnr" in metrics:
+        return translation.bar_values(metrics)
     out = {"fid_ratio": metrics["fid"]["value"] / metrics["fid"]["floor"]}
     for key in ("label_accuracy", "code_accuracy", "code_correlation"):
         if key in metrics:
@@ -43,6 +49,8 @@ def _num(x: float, scale: float = 1.0) -> str:
 
 
 def table(result: dict) -> str:
+    if translation.is_translation(result):
+        return translation.table(result)
     m = result["metrics"]
     ck = result.get("checkpoint", {})
     p = result["protocol"]
@@ -89,6 +97,8 @@ def table(result: dict) -> str:
 
 def summary(result: dict) -> str:
     """One line for a status bar or a header: FID next to its floor, precision/recall, accuracies."""
+    if translation.is_translation(result):
+        return translation.summary(result)
     m = result["metrics"]
     parts = [f"domain FID {m['fid']['value']:.2f} (real floor {m['fid']['floor']:.2f})",
              f"precision {m['precision']['value']:.2f}", f"recall {m['recall']['value']:.2f}",

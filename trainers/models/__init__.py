@@ -11,7 +11,8 @@ from torch import nn
 
 from ..catalog import FAMILY_TITLES
 from ..inputs import InputSpec, LatentLayout
-from . import biggan, cgan, dcgan, gan, hinge, infogan, lsgan, sagan, wgan  # noqa: F401  (each registers its families)
+# each registers its families
+from . import biggan, cgan, dcgan, gan, hinge, infogan, lsgan, pix2pix, sagan, wgan  # noqa: F401
 from .blocks import Discriminator, Generator
 from .dcgan import ConvGenerator, ConvTrunk
 from .gan import MLPGenerator, MLPTrunk
@@ -39,7 +40,8 @@ def build_networks(spec: Family, *, sample_shape: tuple[int, ...], num_classes: 
     """``family_networks`` from loose settings (benchmarks and tests build nets without a full config)."""
     cfg = SimpleNamespace(z_dim=z_dim, width=width, cat_codes=cat_codes, cont_codes=cont_codes,
                           arch=arch or spec.defaults.get("arch"),
-                          image_size=sample_shape[-1] if len(sample_shape) == 3 else 0)
+                          image_size=sample_shape[-1] if len(sample_shape) == 3 else 0,
+                          channels=sample_shape[0] if len(sample_shape) == 3 else 0)
     names = tuple(str(k) for k in range(num_classes))
     return family_networks(spec, cfg, sample_shape, names)[0]
 
