@@ -24,6 +24,7 @@ FAMILY_TITLES: dict[str, str] = {
     "biggan": "BigGAN, small: class-conditional BN, hierarchical z, projection D, truncation (Brock et al. 2018)",
     # image to image
     "pix2pix": "Pix2Pix: U-Net G, conditional PatchGAN D, GAN + λ·L1 on paired images (Isola et al. 2017)",
+    "cyclegan": "CycleGAN: two ResNet generators, two PatchGAN Ds, LSGAN + cycle + identity, unpaired (Zhu et al. 2017)",
 }
 
 
@@ -47,6 +48,9 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in (
     DatasetInfo("digits-thick", "image", 1, 32, 10, True, "paired: a digit → the same digit, thicker (32 px)", True),
     DatasetInfo("digits-hole", "image", 1, 32, 10, True, "paired: a digit with a square hole → the whole digit "
                 "(32 px)", True),
+    DatasetInfo("digits-plain", "image", 1, 32, 10, True, "a domain: half of the digits, as drawn (32 px)"),
+    DatasetInfo("digits-bold", "image", 1, 32, 10, True, "a domain: the other half, thick strokes (32 px)"),
+    DatasetInfo("digits-negative", "image", 1, 32, 10, True, "a domain: the other half, dark on light (32 px)"),
     DatasetInfo("ring", "points", 0, 0, 0, True, "2D: ring of 8 Gaussians"),
     DatasetInfo("grid", "points", 0, 0, 0, True, "2D: 5x5 grid of Gaussians"),
     DatasetInfo("spiral", "points", 0, 0, 0, True, "2D: noisy spiral"),

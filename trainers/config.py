@@ -63,6 +63,8 @@ class TrainConfig:
                                         "(the paper's 1e-4; 0: off)", float)
     l1_weight: float | None = option(None, "Pix2Pix: λ of the L1 term, λ·‖y − G(x)‖₁ (the paper's 100)",
                                      float)
+    cycle_weight: float | None = option(None, "CycleGAN: λ of the cycle terms (the paper's 10; identity at 0.5·λ)",
+                                        float)
     ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
                                "and sample from it; 0: off", float)
     lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant for the first half, then "
@@ -113,8 +115,9 @@ def stored_fields(d: dict) -> dict:
         d = {**d, "lr_q": d.get("lr_d")}  # before lr_q, Q learned in D's optimizer at D's rate
     if "ortho_weight" not in d:
         d = {**d, "ortho_weight": 0.0}  # runs from before BigGAN had no orthogonal regularisation
-    if "l1_weight" not in d:
-        d = {**d, "l1_weight": 0.0}  # nor, from before Pix2Pix, an L1 term
+    for key in ("l1_weight", "cycle_weight"):  # nor, from before Pix2Pix and CycleGAN, these terms
+        if key not in d:
+            d = {**d, key: 0.0}
     if d.get("arch") is not None:
         return d
     from .models import MODELS
@@ -141,8 +144,8 @@ EVAL_SAMPLES = 2000
 ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
 # Fields a resumed run must keep to continue the same trajectory.
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
-                 "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "l1_weight", "ema", "lr_decay",
-                 "seed")
+                 "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "l1_weight", "cycle_weight",
+                 "ema", "lr_decay", "seed")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
@@ -171,7 +174,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if r.lr_decay is None:
         r.lr_decay = "none"
     for key in ("clip", "gp_weight", "cat_codes", "cont_codes", "info_weight", "cont_weight", "ortho_weight",
-                "l1_weight", "ema"):
+                "l1_weight", "cycle_weight", "ema"):
         if getattr(r, key) is None:
             setattr(r, key, 0 if key in ("cat_codes", "cont_codes") else 0.0)
     if r.lr_q is None:
@@ -243,7 +246,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             continue
         if not (isinstance(v, (int, float)) and 0 <= v < 1):
             raise ConfigError(f"--{key} must be in [0, 1), got {v}")
-    for key in ("clip", "gp_weight", "info_weight", "cont_weight", "ortho_weight", "l1_weight"):
+    for key in ("clip", "gp_weight", "info_weight", "cont_weight", "ortho_weight", "l1_weight", "cycle_weight"):
         v = getattr(r, key)
         if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 <= v <= 1e4):
             raise ConfigError(f"--{key.replace('_', '-')} must be a non-negative number, got {v}")

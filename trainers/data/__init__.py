@@ -11,7 +11,7 @@ import torch
 from ..catalog import DATASETS, DatasetInfo, default_data_root
 from ..errors import DataError
 from . import digits as digits_mod
-from . import paired, real, synthetic
+from . import domains, paired, real, synthetic
 from .base import ArrayData, fit_images, real_stats
 from .samplers import BatchSampler
 
@@ -53,6 +53,9 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
     elif name in paired.TASKS:
         src, dst, labels = paired.load(name, limit or 60000, seed=seed, progress=progress)
         x, classes, extras = src, digits_mod.CLASS_NAMES, {"target": dst}
+    elif name in domains.DOMAINS:
+        x, labels = domains.load(name, limit or 60000, seed=seed, progress=progress)
+        classes = digits_mod.CLASS_NAMES
     elif name == "digits-rgb":
         imgs, labs = synthetic.colour_digits(limit or 30000, seed=seed)
         x, labels, classes = torch.from_numpy(imgs), torch.from_numpy(labs), digits_mod.CLASS_NAMES

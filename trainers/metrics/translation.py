@@ -69,20 +69,45 @@ def digits_view(x: torch.Tensor) -> torch.Tensor:
 
 
 def held_out(meta: dict, samples: int, progress: Progress | None = None):
-    """The held-out pairs for a checkpoint: (inputs, targets, labels) in model range, sized as it was trained."""
+    """The held-out pairs for a checkpoint: (inputs, targets, labels) in model range, sized as it was trained, and
+    the set itself (an ArrayData with ``extras["target"]``). A paired set's own pairs; for two unpaired digit
+    domains (CycleGAN), each held-out digit as it looks in domain A and in domain B."""
     from ..data import load_dataset
     from ..errors import DataError
 
     cfg = meta["config"]
+    prog = (lambda d, t: progress("drawing held-out digits", d, t)) if progress else None
     try:
-        data = load_dataset(cfg["data"], image_size=cfg.get("image_size") or None,
-                            channels=cfg.get("channels") or None, limit=samples, seed=HELD_OUT_SEED,
-                            progress=(lambda d, t: progress("drawing held-out digits", d, t)) if progress else None)
+        if cfg.get("data_b"):
+            data = _domain_pairs(cfg, samples, prog)
+        else:
+            data = load_dataset(cfg["data"], image_size=cfg.get("image_size") or None,
+                                channels=cfg.get("channels") or None, limit=samples, seed=HELD_OUT_SEED,
+                                progress=prog)
     except DataError as exc:
         raise DataError(f"evaluating needs the paired set the model was trained on: {exc}") from None
     if "target" not in data.extras:
         raise DataError(f"{cfg['data']!r} has no targets: a translation is scored against paired data")
     return data.to_model(data.x), data.to_model(data.extras["target"]), data.labels, data
+
+
+def _domain_pairs(cfg: dict, samples: int, progress=None):
+    """Held-out digits drawn in both of a CycleGAN's domains (``trainers/data/domains.py``)."""
+    from ..data import domains
+    from ..data import digits as digits_mod
+    from ..data.base import ArrayData, fit_images
+    from ..errors import DataError
+
+    a, b = cfg["data"], cfg["data_b"]
+    if a not in domains.DOMAINS or b not in domains.DOMAINS:
+        raise DataError(f"{a!r} and {b!r}: only the embedded digit domains ({', '.join(domains.DOMAINS)}) know the "
+                        "true translation between them")
+    d = digits_mod.load(samples, seed=HELD_OUT_SEED, progress=progress)
+    img = domains.padded(torch.from_numpy(d.images)[:, None])
+    size, ch = cfg.get("image_size") or 32, cfg.get("channels") or 1
+    x = fit_images(domains.to_u8(domains.transform(a, img)), size, ch)
+    y = fit_images(domains.to_u8(domains.transform(b, img)), size, ch)
+    return ArrayData(f"{a} → {b}", x, torch.from_numpy(d.labels), digits_mod.CLASS_NAMES, extras={"target": y})
 
 
 def evaluate_translation(gen, samples: int = 2000, progress: Progress | None = None, extractor=None) -> dict:
@@ -103,6 +128,16 @@ def evaluate_translation(gen, samples: int = 2000, progress: Progress | None = N
     metrics: dict = {}
     for key, fn in (("l1", lambda a, b: (a - b).abs().flatten(1).mean(1)), ("psnr", psnr), ("ssim", ssim)):
         metrics[key] = {"value": _r(float(fn(fo, fy).mean())), "baseline": _r(float(fn(fx, fy).mean()))}
+    family = gen.meta.get("model", {}).get("family")
+    inverse = None
+    if family == "cyclegan" and getattr(gen, "path", None) is not None:
+        from ..models.cyclegan import load_inverse
+
+        inverse = load_inverse(gen.path)
+    if inverse is not None:  # F(G(x)) should give x back
+        with torch.no_grad():
+            back = torch.cat([inverse(out[s:s + 250]).float() for s in range(0, len(out), 250)])
+        metrics["cycle_l1"] = {"value": _r(float((u(back) - fx).abs().mean())), "baseline": 0.0}
     if extractor is None:
         stage = "training the feature classifier (once per dataset, then cached)"
         extractor = get_extractor(load_dataset("digits"), "cpu",
@@ -131,7 +166,8 @@ def summary(result: dict) -> str:
     m = result["metrics"]
     return (f"PSNR {m['psnr']['value']:.1f} dB (input as output: {m['psnr']['baseline']:.1f}) · "
             f"SSIM {m['ssim']['value']:.3f} · L1 {m['l1']['value']:.3f} · "
-            f"label kept {m['label_preservation']['value']:.1%}")
+            f"label kept {m['label_preservation']['value']:.1%}"
+            + (f" · cycle L1 {m['cycle_l1']['value']:.3f}" if "cycle_l1" in m else ""))
 
 
 def table(result: dict) -> str:
@@ -149,6 +185,9 @@ def table(result: dict) -> str:
              "ssim": "structural similarity; 1 is identical"}
     for key, label in (("l1", "L1"), ("psnr", "PSNR"), ("ssim", "SSIM")):
         lines.append(f"  {label:<22}{m[key]['value']:>10.3f}{m[key]['baseline']:>12.3f}   {notes[key]}")
+    if "cycle_l1" in m:
+        lines.append(f"  {'cycle L1':<22}{m['cycle_l1']['value']:>10.3f}{'0':>12}   mean |F(G(x)) − x|: does the way "
+                     "back give the input?")
     lp = m["label_preservation"]
     lines.append(f"  {'label preservation':<22}{lp['value']:>10.3f}{lp['reference']:>12.3f}   baseline column: the "
                  "classifier on the true targets")
@@ -163,5 +202,10 @@ def headline(result: dict) -> dict[str, float]:
 
 
 def bar_values(metrics: dict) -> dict[str, float]:
+    """Pix2Pix's bars (PSNR above the baseline, the digit kept), or CycleGAN's (the digit kept without pairs, and
+    the cycle closed)."""
+    if "cycle_l1" in metrics:
+        return {"label_preservation_unpaired": metrics["label_preservation"]["value"],
+                "cycle_l1": metrics["cycle_l1"]["value"]}
     return {"psnr_gain": metrics["psnr"]["value"] - metrics["psnr"]["baseline"],
             "label_preservation": metrics["label_preservation"]["value"]}

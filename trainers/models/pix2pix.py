@@ -100,19 +100,21 @@ class Translator(nn.Module):
 
 
 class PatchDiscriminator(nn.Module):
-    """D(x, y): a score per 16×16 patch of the pair (x ‖ y): conv(2C→w, s2) → conv(w→2w, s1) + BN → conv(2w→1,
-    s1), LeakyReLU 0.2. 32 px in → 14×14 scores."""
+    """D(x, y): a score per 16×16 patch of the pair (x ‖ y): conv(2C→w, s2) → conv(w→2w, s1) + norm → conv(2w→1,
+    s1), LeakyReLU 0.2. 32 px in → 14×14 scores. Unconditional (CycleGAN) with ``channels_out`` 0: D(y) alone.
+    ``norm``: "batch" (Pix2Pix) or "instance" (CycleGAN)."""
 
-    def __init__(self, channels_in: int, channels_out: int, width: int = 64):
+    def __init__(self, channels_in: int, channels_out: int = 0, width: int = 64, norm: str = "batch"):
         super().__init__()
+        make_norm = nn.BatchNorm2d if norm == "batch" else (lambda c: nn.InstanceNorm2d(c, affine=True))
         self.net = nn.Sequential(
             nn.Conv2d(channels_in + channels_out, width, 4, 2, 1), nn.LeakyReLU(0.2, True),  # w × S/2
-            nn.Conv2d(width, 2 * width, 4, 1, 1, bias=False), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(width, 2 * width, 4, 1, 1, bias=False), make_norm(2 * width), nn.LeakyReLU(0.2, True),
             nn.Conv2d(2 * width, 1, 4, 1, 1))  # 1 × (S/2 − 2)
         self.apply(dcgan_init)
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([x, y], 1))
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(x if y is None else torch.cat([x, y], 1))
 
 
 def receptive_field() -> int:
@@ -154,7 +156,8 @@ def image_input(cfg, class_names=()) -> InputSpec:
 
 def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
     c, s, _ = sample_shape
-    return {"G": Translator(UNetGenerator(s, c, c, cfg.width), inputs), "D": PatchDiscriminator(c, c, cfg.width)}
+    return {"G": Translator(UNetGenerator(s, c, c, cfg.width), inputs),
+            "D": PatchDiscriminator(c, c, cfg.width)}
 
 
 def check(cfg) -> None:
@@ -167,14 +170,33 @@ def check(cfg) -> None:
         raise ConfigError(f"pix2pix's U-Net takes 32 or 64 px images, not {cfg.image_size}: pass --image-size 32")
 
 
-class Pix2PixGAN(AlgorithmBase):
+class ReferenceInputs:
+    """For an algorithm whose G translates images: its "latents" are images drawn from a fixed batch of real
+    inputs (``reference[input_key]``, handed over by the loop), for sample grids and the live pixel proxy."""
+
+    needs_reference = True
+    reference_size = 256
+    input_key = "x"  # where the inputs are in a batch (CycleGAN: "A")
+    GRID_PAIRS = 21  # three images per input, three inputs to a row of nine
+    reference: Batches
+    noise: torch.Generator
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        ref = self.reference[self.input_key]
+        g = generator or self.noise
+        idx = torch.randint(len(ref), (n,), generator=g, device=g.device).to(ref.device)
+        return {"x": ref[idx]}
+
+    def grid_latent(self, n: int, seed: int) -> tuple[dict[str, torch.Tensor], int]:
+        k = min(self.GRID_PAIRS, len(self.reference[self.input_key]))
+        return {"x": self.reference[self.input_key][:k]}, 9
+
+
+class Pix2PixGAN(ReferenceInputs, AlgorithmBase):
     """A U-Net G against a conditional PatchGAN D, with the L1 term (see the module docstring)."""
 
     players = ("D", "G")
     step_player = "G"
-    needs_reference = True
-    reference_size = 256  # fixed inputs for the sample grid (the first ones) and the live pixel proxy
-    GRID_PAIRS = 21  # input | output | target, three to a row of nine
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist=None, speed=None):
@@ -210,17 +232,6 @@ class Pix2PixGAN(AlgorithmBase):
                 "inputs": self.inputs.describe(), "loss": "bce", "l1_weight": self.cfg.l1_weight,
                 "patch": receptive_field(), "task": self.cfg.data,
                 **({"ema": self.cfg.ema} if self.ema is not None else {})}
-
-    # -- inputs: drawn from the fixed reference inputs, not from noise -------------------------------------
-    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        ref = self.reference["x"]
-        g = generator or self.noise
-        idx = torch.randint(len(ref), (n,), generator=g, device=g.device).to(ref.device)
-        return {"x": ref[idx]}
-
-    def grid_latent(self, n: int, seed: int) -> tuple[dict[str, torch.Tensor], int]:
-        k = min(self.GRID_PAIRS, len(self.reference["x"]))
-        return {"x": self.reference["x"][:k]}, 9
 
     def grid(self, latent: dict[str, torch.Tensor]) -> torch.Tensor:
         """The sample grid: input | output | target for each of the grid's inputs."""
