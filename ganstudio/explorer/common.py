@@ -19,6 +19,8 @@ from ..workers.render import Output
 from .latent import PSI_MAX, ExplorerState
 from .model import Context, ExplorerModel
 
+GRID_PAD = 38  # the grey between a saved grid's pictures (trainers.images.to_uint8_grid's pad value, 0.15)
+TRANSLATES = "this model translates images (it has no noise to explore): use the Translate tool"
 GROUP_COLORS = ("#f47067", "#4c9aff", "#57ab5a", "#e5a50a", "#c297ff", "#39c5cf", "#e275ad", "#8ddb8c")
 
 
@@ -34,6 +36,7 @@ class Tool(QWidget):
     title = ""
     resync = False  # True: the controls list things the tool's own edits change (groups, keyframes)
     thumbnails: tuple[str, ...] = ()  # outputs drawn in the controls, not the tool's grid (Save grid skips them)
+    takes_images = False  # True: the tool works on a generator that translates a given image (Pix2Pix)
     sig_refresh = Signal()
     """A view-only setting changed (grid size, sweep): render again, nothing to undo."""
     sig_message = Signal(str, str)
@@ -54,8 +57,20 @@ class Tool(QWidget):
         """Why this tool does not apply to the model ("" when it does)."""
         return ""
 
+    def why_off(self, ctx: Context) -> str:
+        """Why the panel dims this tool for ``ctx`` ("" when it applies): a generator that translates images has
+        no noise for the latent tools to move; otherwise the tool's own ``unavailable``."""
+        if ctx.translates and not self.takes_images:
+            return TRANSLATES
+        return self.unavailable(ctx)
+
     def set_context(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def on_key(self, key: str) -> bool:
+        """A one-key shortcut of the explorer (``"P"``, ``"R"``, ...) while this is the current tool: True when
+        the tool used it, False to let the explorer's own action run."""
+        return False
 
     def show_state(self, state: ExplorerState) -> None:
         """Make the controls show ``state`` (after undo, a loaded latent, another tool's edit)."""
@@ -201,6 +216,13 @@ class GridCanvas(ImageCanvas):
             p.drawText(strip, Qt.AlignmentFlag.AlignCenter, text)
 
 
+def side_by_side(images: list[np.ndarray], pad: int = 2) -> np.ndarray:
+    """H×W×3 uint8 pictures of one height in a row, ``pad`` px of grid grey around and between them (the look of
+    ``trainers.images.to_uint8_grid``): what "Save grid" writes for tools that compose their own picture."""
+    parts = [np.pad(img, ((pad, pad), (pad, 0), (0, 0)), constant_values=GRID_PAD) for img in images]
+    return np.pad(np.concatenate(parts, axis=1), ((0, 0), (0, pad), (0, 0)), constant_values=GRID_PAD)
+
+
 def grid_cells(image: np.ndarray, n: int, side: int, pad: int = 2) -> list[np.ndarray] | None:
     """The ``n`` cells of a one-row grid rendered with ``pad`` (``trainers.images.to_uint8_grid``), or None
     when ``image`` is not such a grid (a 2D-points model draws one scatter instead)."""
@@ -217,6 +239,7 @@ class SampleCanvas(ImageCanvas):
     wide screen."""
 
     MIN = 108
+    MARGIN = 8  # px kept free around the image (a small canvas in a row of pictures keeps less)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -227,7 +250,7 @@ class SampleCanvas(ImageCanvas):
         img = self.image()
         if img is None or img.isNull():
             return None
-        room = min(self.width(), self.height()) - 8
+        room = min(self.width(), self.height()) - self.MARGIN
         scale = room / max(img.width(), img.height())
         scale = int(scale) if scale >= 1 else scale
         return (self.width() - img.width() * scale) / 2, (self.height() - img.height() * scale) / 2, scale

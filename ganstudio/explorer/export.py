@@ -32,6 +32,15 @@ def _stem(panel) -> str:
     return f"{info.get('family', 'gan')}-step{info.get('step', 0)}-seed{panel.state.seed}"
 
 
+def _no_latent(panel, what: str) -> bool:
+    """True, after saying so, when the open model translates images: it has no latent to save, load or move."""
+    if panel.ctx is None or not panel.ctx.translates:
+        return False
+    panel.show_message("info", f"{what} needs a latent, and this model translates images (its input is the "
+                               "Translate tool's picture): Save sample / Save grid keep the pictures")
+    return True
+
+
 # -- plain functions ------------------------------------------------------------------------------------------
 def save_image(panel, path: str | Path, scale: int = 8, what: str = "sample") -> Path | None:
     """``what``: "sample" (the current sample) or "grid" (the current tool's grid)."""
@@ -64,6 +73,8 @@ def save_latent(panel, path: str | Path) -> Path | None:
     if panel.ctx is None:
         panel.show_message("warning", "Open a model first")
         return None
+    if _no_latent(panel, "Saving a latent"):
+        return None
     doc = latent_document(panel.state, panel.ctx.space, _model(panel), panel.ctx.directions)
     try:
         out = write_latent(path, doc)
@@ -79,6 +90,8 @@ def load_latent(panel, path: str | Path) -> bool:
     if panel.ctx is None:
         panel.show_message("warning", "Open a model first, then load a latent saved from it")
         return False
+    if _no_latent(panel, "Loading a latent"):
+        return False
     try:
         state, note = read_latent(path, panel.ctx.space, _model(panel), panel.state)
     except LatentFileError as exc:
@@ -92,6 +105,8 @@ def load_latent(panel, path: str | Path) -> bool:
 def export_animation(panel, path: str | Path, kind: str = "gif", scale: int = 4, fps: float | None = None,
                      progress=None) -> int:
     """The interpolation's frames as GIF or MP4; returns the frame count (0 when nothing was written)."""
+    if _no_latent(panel, "An interpolation"):
+        return 0
     tool = panel.interpolate_tool
     frames = tool.frames
     if frames is None or frames.ndim != 4:
@@ -165,7 +180,7 @@ def save_image_interactive(panel, what: str = "sample") -> None:
 
 
 def save_latent_interactive(panel) -> None:
-    if panel.ctx is None:
+    if panel.ctx is None or _no_latent(panel, "Saving a latent"):
         return
     path, _ = QFileDialog.getSaveFileName(panel, "Save latent", str(_folder("paths/last_latent") /
                                                                     f"{_stem(panel)}.latent.json"),
@@ -175,6 +190,8 @@ def save_latent_interactive(panel) -> None:
 
 
 def load_latent_interactive(panel) -> None:
+    if _no_latent(panel, "Loading a latent"):
+        return
     path, _ = QFileDialog.getOpenFileName(panel, "Load latent", str(_folder("paths/last_latent")),
                                           "Latent files (*.json);;All files (*)")
     if path:
@@ -182,6 +199,8 @@ def load_latent_interactive(panel) -> None:
 
 
 def export_animation_interactive(panel, kind: str) -> None:
+    if _no_latent(panel, "An interpolation"):
+        return
     if kind == "mp4" and mp4_unavailable():
         panel.show_message("warning", mp4_unavailable())
         return

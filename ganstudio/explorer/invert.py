@@ -69,6 +69,10 @@ def _ready(panel) -> bool:
     if not panel.ctx.is_image:
         panel.show_message("warning", "This model draws 2D points; inversion works on image models")
         return False
+    if panel.ctx.translates:
+        panel.show_message("info", "This model translates images, so there is no latent to find: open the image in "
+                                   "the Translate tool instead (Open image…, or drop it on the pad)")
+        return False
     return True
 
 

@@ -45,14 +45,18 @@ class Space:
     code_names: tuple[str, ...] = ()
     inputs: InputSpec | None = field(default=None, compare=False, repr=False)
     truncation: str = "scale"  # "scale": ψ·z (the state's ``truncation``); "normal": BigGAN's ±ψ (``psi``)
+    image_shape: tuple[int, ...] = ()  # (C, H, W) of an image input (Pix2Pix: the image G translates)
 
     def __post_init__(self) -> None:
         if self.inputs is None:  # built from the fields: the classic z ‖ class ‖ codes layout
             object.__setattr__(self, "inputs", latent_layout(self.z_dim, len(self.classes), self.cat_dims,
                                                              self.cont_dim, class_names=self.classes))
-        unsupported = [p.name for p in self.inputs.parts if p.kind in ("image", "styles")]
+        unsupported = [p.name for p in self.inputs.parts if p.kind == "styles"]
         if unsupported:
             raise ValueError(f"the explorer's latent tools do not take {', '.join(unsupported)} inputs yet")
+        images = self.inputs.of_kind("image")
+        if images and not self.image_shape:  # the Translate tool draws this input; the latent tools are off
+            object.__setattr__(self, "image_shape", tuple(images[0].shape))
 
     @classmethod
     def from_info(cls, info: dict) -> "Space":
@@ -64,6 +68,11 @@ class Space:
     @property
     def in_dim(self) -> int:
         return self.inputs.in_dim
+
+    @property
+    def translates(self) -> bool:
+        """G is given an image to translate (Pix2Pix), not drawn from noise: only the Translate tool applies."""
+        return bool(self.image_shape)
 
     def vector(self, z, label: int = 0, label_b: int | None = None, blend: float = 0.0, cat=(), cont=()) -> np.ndarray:
         """One input vector, part by part in the descriptor's order. ``label_b``/``blend``: the class input is
@@ -90,7 +99,7 @@ class Space:
                 c[: len(given)] = given
                 parts.append(c)
                 cont_at += p.size
-        return np.concatenate(parts)
+        return np.concatenate(parts) if parts else np.zeros(0, np.float32)  # an image input is not a vector
 
     def _z(self) -> slice:
         return self.inputs.slices().get("z", slice(0, self.z_dim))
@@ -120,6 +129,11 @@ class ExplorerState:
     cont: tuple[float, ...] = ()
     groups: tuple[tuple[str, tuple[tuple[float, ...], ...]], ...] = DEFAULT_GROUPS
     keyframes: tuple[tuple[float, ...], ...] = ()  # whole input vectors
+    # a translating model's input (the Translate tool's sketch pad): uint8 (C, H, W) bytes, row-major, so that
+    # strokes are undo steps like any other edit; b"" until the tool sets one
+    image: bytes = b""
+    pair: tuple = ()  # (dataset, index, label) while ``image`` is an unedited held-out input: its target is known
+    source: str = ""  # where the input came from, in words (the caption)
 
     def truncate(self, z) -> np.ndarray:
         """Raw z drawn from N(0, I) (a seed's, a grid row's) as this state's truncation makes it: ψ·z, then, for

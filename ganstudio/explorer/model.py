@@ -72,10 +72,18 @@ class Context:
     def side(self) -> int:
         return int(self.info.get("image_size") or 0)
 
+    @property
+    def translates(self) -> bool:
+        """G translates a given image (Pix2Pix): no z to draw, only the Translate tool applies."""
+        return self.space.translates
+
     def seed_z(self, seed: int, n: int = 1) -> np.ndarray:
-        """z as ``ganstudio sample --seed`` draws it (z comes first from the seeded generator)."""
+        """z as ``ganstudio sample --seed`` draws it (z comes first from the seeded generator); (n, 0) for a
+        generator without z (one that translates images)."""
         from trainers.generator import layout_from_info, seed_latent
 
+        if not self.space.z_dim:
+            return np.zeros((n, 0), np.float32)
         return seed_latent(layout_from_info(self.info), n, int(seed))["z"].astype(np.float32)
 
     def class_name(self, k: int) -> str:
@@ -115,6 +123,12 @@ class ExplorerModel:
             self.history.clear()
         self.events.context.emit(ctx)
         self._announce_history()
+
+    def start_with(self, state: ExplorerState) -> None:
+        """The state a newly opened generator starts from, when its descriptor alone cannot say (the Translate
+        tool's first input). Only for a tool's ``set_context``: no undo step and no event, because the panel
+        shows and renders the state right after the context event."""
+        self.state = state
 
     def detach(self) -> None:
         """Another checkpoint was asked for: keep the layout (the state stays valid) but no longer claim the
@@ -168,6 +182,8 @@ class ExplorerModel:
         if self.ctx is None:
             return ""
         st, sp = self.state, self.ctx.space
+        if sp.translates:
+            return f"G's output for {st.source}" if st.source else "G's output for a blank input"
         if sp.truncation == "normal":  # BigGAN's truncation to ±ψ
             psi = "ψ off" if st.psi is None else f"ψ {st.psi:.2f}"
         else:

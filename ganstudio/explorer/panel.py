@@ -1,6 +1,8 @@
 """The explorer tab: take a generator apart. Pick a model (a checkpoint of the selected run, live while it
 trains, or a bundled one), then a tool: Latent, InfoGAN codes, cGAN classes, Vector arithmetic,
-Interpolation, Checkpoints, Attention, BigGAN. The current sample shows large on the left of the view, the
+Interpolation, Checkpoints, Attention, BigGAN, and Translate for a model that turns an image into another
+(Pix2Pix: the latent tools are off there, and the current sample is G's output for the tool's input). The current
+sample shows large on the left of the view, the
 tool's grid beside it.
 
 The panel owns one ``ExplorerModel`` (Qt-free: the state, its undo history, the open generator); tools edit
@@ -30,6 +32,7 @@ from .tools.checkpoints import CheckpointTool
 from .tools.infogan import InfoGanTool
 from .tools.interpolate import InterpolateTool
 from .tools.latent import LatentTool
+from .tools.translate import TranslateTool
 
 
 OFF_COLOR = "#4d5564"  # a tool that does not apply: dimmer than the theme's muted unselected tabs
@@ -70,7 +73,7 @@ class ExplorerPanel(QWidget):
         # the panel renders
         self.tools: list[Tool] = [LatentTool(self.model), InfoGanTool(self.model), CganTool(self.model),
                                   ArithmeticTool(self.model), InterpolateTool(self.model), CheckpointTool(self.model),
-                                  AttentionTool(self.model), BigGanTool(self.model)]
+                                  AttentionTool(self.model), BigGanTool(self.model), TranslateTool(self.model)]
         self.tabbar = QTabBar()
         self.tabbar.setExpanding(False)
         self.tabbar.setDrawBase(False)
@@ -181,6 +184,10 @@ class ExplorerPanel(QWidget):
         return self.tool("checkpoints")
 
     @property
+    def translate_tool(self) -> TranslateTool:
+        return self.tool("translate")
+
+    @property
     def current_tool(self) -> Tool:
         return self.tools[self.tabbar.currentIndex()]
 
@@ -286,10 +293,14 @@ class ExplorerPanel(QWidget):
         outputs: list[Output] = []
         self._owner = {}
         if self.ctx is not None and self.ctx.checkpoint == path:
-            outputs.append(Output.of("main", self.state.vector(self.ctx.space, self.ctx.directions), cols=1, pad=0))
+            if self.ctx.translates:  # G's input is the Translate tool's image, not a latent vector
+                outputs.append(self.translate_tool.main_output(self.state))
+            else:
+                outputs.append(Output.of("main", self.state.vector(self.ctx.space, self.ctx.directions), cols=1,
+                                         pad=0))
             tool = self.current_tool
             if not self.tabbar.isTabEnabled(self.tabbar.currentIndex()):
-                tool = self.latent_tool
+                tool = self.tools[self._first_on()]
             for out in tool.outputs(self.state):
                 outputs.append(out)
                 self._owner[out.name] = tool
@@ -313,12 +324,12 @@ class ExplorerPanel(QWidget):
         info = ctx.info
         was = self.tabbar.currentIndex()
         self.tabbar.blockSignals(True)
-        self._off = {t.name: t.unavailable(ctx) for t in self.tools}
+        self._off = {t.name: t.why_off(ctx) for t in self.tools}
         for i, tool in enumerate(self.tools):
             why = self._off[tool.name]
             self.tabbar.setTabEnabled(i, not why)  # greyed out (the style below), the tooltip says why
             self.tabbar.setTabToolTip(i, f"{tool.title}: off, {why}" if why else f"{tool.title} (Alt+{i + 1})")
-        self.tabbar.setCurrentIndex(was if self.tabbar.isTabEnabled(was) else 0)
+        self.tabbar.setCurrentIndex(was if self.tabbar.isTabEnabled(was) else self._first_on())
         self.tabbar.blockSignals(False)
         self.controls.setCurrentIndex(self.tabbar.currentIndex())
         self.views.setCurrentIndex(self.tabbar.currentIndex())
@@ -326,7 +337,8 @@ class ExplorerPanel(QWidget):
         self.current_tool.show_state(self.state)
         self.about.setText(ctx.about())
         self.about.setToolTip(f"{info.get('title', '')}\n{info['checkpoint']}")
-        self.scores.show_checkpoint(info["checkpoint"], info.get("step"), info.get("kind") == "image")
+        self.scores.show_checkpoint(info["checkpoint"], info.get("step"), info.get("kind") == "image",
+                                    ctx.translates)
         self._sync_caption()
         self.render()
         self.sig_state_changed.emit()
@@ -364,6 +376,10 @@ class ExplorerPanel(QWidget):
         self.message.say(level, text)
 
     # -- internals -----------------------------------------------------------------------------------------
+    def _first_on(self) -> int:
+        """The first tool that applies to the open model (Latent for most, Translate for Pix2Pix)."""
+        return next((i for i in range(len(self.tools)) if self.tabbar.isTabEnabled(i)), 0)
+
     def _fill_sources(self, prefer_run: bool = False) -> None:
         keep = self.source.fill(self._run_dir, prefer_run)
         if self.source.count() == 0:
@@ -410,13 +426,25 @@ class ExplorerPanel(QWidget):
             s.setContext(ctx)
             s.activated.connect(slot)
 
+        def key(keys: str, owner: str = "", slot=None) -> None:
+            """A one-key shortcut: the current tool's, if it takes the key, else ``slot`` of tool ``owner``
+            while that tool applies (R on a Pix2Pix model is a new real input, not a new seed)."""
+
+            def fire() -> None:
+                if not self.current_tool.on_key(keys) and slot is not None and not self.off_reason(owner):
+                    slot()
+
+            sc(keys, fire)
+
         sc("Ctrl+Z", self.undo)
         sc("Ctrl+Shift+Z", self.redo)
         sc("Ctrl+Y", self.redo)
-        sc("R", self.latent_tool.randomize)
-        sc("B", lambda: self.tool("arithmetic").bookmark_current())
-        sc("K", self.interpolate_tool.add_current)
-        sc("P", self.interpolate_tool.toggle_play)
+        key("R", "latent", self.latent_tool.randomize)
+        key("B", "arithmetic", lambda: self.tool("arithmetic").bookmark_current())
+        key("K", "interpolate", self.interpolate_tool.add_current)
+        key("P", "interpolate", self.interpolate_tool.toggle_play)
+        for k in ("E", "O", "I", "Delete", "[", "]"):  # the Translate tool's pen, file, invert, clear, pen size
+            key(k)
         sc("Ctrl+M", self.scores.evaluate)
         for i in range(len(self.tools)):
             sc(f"Alt+{i + 1}", lambda i=i: self.set_tool(self.tools[i].name))

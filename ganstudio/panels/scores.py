@@ -24,14 +24,14 @@ class ScoresBar(QWidget):
         self.result: dict | None = None
         self._cache: dict[tuple[str, float], dict] = {}
         self._is_image = True  # scores need an image model; set per checkpoint in show_checkpoint
+        self._translates = False  # a Pix2Pix model is scored against true outputs, not with FID
         self._failure: str | None = None  # why the last evaluation failed, shown once
         self.label = QElidingLabel("")
         self.label.setObjectName("muted")
         self.progress = EvalProgress(lambda stage: stage.split(" (")[0])
         self.progress.setMaximumWidth(220)
         self.eval_btn = QPushButton("Evaluate")
-        self.eval_btn.setToolTip("Measure domain FID, precision/recall, class coverage and label/code accuracy of "
-                                 f"this checkpoint ({EVAL_SAMPLES:,} samples; Ctrl+M)")
+        self.eval_btn.setToolTip(self._tip)
         self.details_btn = QPushButton("Details…")
         self.details_btn.setToolTip("The full table with its protocol, as `ganstudio eval` prints it")
         for b in (self.eval_btn, self.details_btn):
@@ -52,14 +52,16 @@ class ScoresBar(QWidget):
         self._sync()
 
     # -- public --------------------------------------------------------------------------------------------
-    def show_checkpoint(self, checkpoint: str | None, step: int | None, is_image: bool = True) -> None:
+    def show_checkpoint(self, checkpoint: str | None, step: int | None, is_image: bool = True,
+                        translates: bool = False) -> None:
         from trainers.metrics.evaluate import stored_result
 
         if checkpoint == self.checkpoint and step == self.step and self.result is not None:
             return
         self.cancel()
         self.checkpoint, self.step, self.result = checkpoint, step, None
-        self._is_image = is_image
+        self._is_image, self._translates = is_image, translates
+        self.eval_btn.setToolTip(self._tip)
         if checkpoint and step is not None:
             self.result = self._cache.get(self._key(checkpoint)) or stored_result(checkpoint, step)
         self._sync()
@@ -131,9 +133,20 @@ class ScoresBar(QWidget):
             self.label.setText(summary(self.result))
             self.label.setToolTip(self.result.get("note", ""))
         else:
-            self.label.setText("Not evaluated yet: Evaluate measures domain FID, precision/recall and accuracies.")
+            self.label.setText("Not evaluated yet: Evaluate scores the output against the true output of held-out "
+                               "inputs (PSNR, SSIM, L1) and checks the digit is kept." if self._translates else
+                               "Not evaluated yet: Evaluate measures domain FID, precision/recall and accuracies.")
             self.label.setToolTip("")
         self._sync_buttons()
+
+    @property
+    def _tip(self) -> str:
+        """The Evaluate button's tooltip: what it measures for this kind of model."""
+        if self._translates:
+            return ("Score this checkpoint's outputs against the true outputs of held-out inputs (PSNR, SSIM, L1, "
+                    f"label preservation; {EVAL_SAMPLES:,} pairs; Ctrl+M)")
+        return ("Measure domain FID, precision/recall, class coverage and label/code accuracy of this checkpoint "
+                f"({EVAL_SAMPLES:,} samples; Ctrl+M)")
 
     def _sync_buttons(self) -> None:
         busy = self.busy

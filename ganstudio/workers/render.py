@@ -33,7 +33,8 @@ class Output:
     cols: int = 1
     pad: int = 2
     checkpoints: tuple[tuple[str, float], ...] = ()
-    kind: str = "grid"  # "attention": the first input's sample and self-attention maps (workers/attention.py)
+    kind: str = "grid"  # "attention": the first input's sample and self-attention maps (workers/attention.py);
+    # "translate" / "realness": the inputs are flat images G translates (workers/translate.py)
 
     @classmethod
     def of(cls, name: str, inputs: np.ndarray, cols: int = 1, pad: int = 2,
@@ -69,7 +70,7 @@ class RenderThread(QThread):
     info = ``trainers.generator.describe()`` plus hash, lineage, checkpoint and GANSpace directions."""
     sig_rendered = Signal(int, str, object, dict)
     """(request id, output name, HxWx3 uint8 image — or NxHxWx3 frames when the output has cols=0, or an
-    ``AttentionResult`` of numpy arrays for kind "attention" — info)."""
+    ``AttentionResult`` of numpy arrays for kind "attention", a ``RealnessResult`` for kind "realness" — info)."""
     sig_failed = Signal(int, str)
     """(request id, message for the user)."""
     sig_done = Signal(int)
@@ -153,7 +154,7 @@ class RenderThread(QThread):
             done_key = (key, out)
             if self._done.get(out.name) == done_key:
                 continue
-            if out.dim != gen.layout.in_dim:
+            if not self._fits(gen, out):
                 continue  # built for the previous model; the view rebuilds on sig_model
             try:
                 image = self._render(gen, info, out)
@@ -168,6 +169,14 @@ class RenderThread(QThread):
             self.sig_rendered.emit(rid, out.name, image, info)
         self.last_request = req
         return True
+
+    @staticmethod
+    def _fits(gen, out: Output) -> bool:
+        from .translate import KINDS, fits
+
+        if out.kind in KINDS:
+            return fits(gen, out.dim)
+        return out.dim == gen.layout.in_dim and not getattr(gen, "translates", False)
 
     def _check_superseded(self) -> None:
         with self._cond:
@@ -203,9 +212,10 @@ class RenderThread(QThread):
             from trainers.generator import describe
 
             cached = describe(gen.meta)
+            noise = not getattr(gen, "translates", False)  # GANSpace directions live in z; a translator has none
             cached.update(hash=gen.weights_hash, lineage=gen.lineage, checkpoint=str(gen.path),
                           class_names=list(gen.meta.get("data", {}).get("class_names", [])),
-                          directions=gen.directions if cached["kind"] == "image" else None,
+                          directions=gen.directions if noise and cached["kind"] == "image" else None,
                           generator_only=bool(gen.meta.get("generator_only")))
             gen._explorer_info = cached
         return cached
@@ -220,6 +230,10 @@ class RenderThread(QThread):
             from .attention import attention_result
 
             return attention_result(gen, x)
+        from .translate import KINDS, render as translate
+
+        if out.kind in KINDS:
+            return translate(gen, out.kind, x)
         parts = []
         if out.checkpoints:
             for path, _ in out.checkpoints:

@@ -19,13 +19,12 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBox
 from ...panels.samples import to_qimage
 from ...workers.attention import AttentionResult
 from ...workers.render import Output
-from ..common import DragSlider, SampleCanvas, Tool, caption_label, muted_label, titled
+from ..common import DragSlider, SampleCanvas, Tool, caption_label, muted_label, side_by_side, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 from .attention_view import (QUERY_COLOR, AttentionCanvas, ColorBar, LayerView, QueryMark, cell_of, composite,
                              heat_rgba, pixel_at)
 
-GRID_PAD = 38  # the grey between a saved grid's pictures (trainers.images.to_uint8_grid's pad value, 0.15)
 BARELY = 0.01  # |γ| below this: the layer adds almost nothing of what it attends to
 ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
@@ -137,8 +136,8 @@ class AttentionTool(Tool):
             img = composite(result.image, heat_rgba(layer.row(*cell_of(qx, qy, self.side, layer.side)), self.side,
                                                     self.opacity.value()))
             img[qy, qx] = QColor(QUERY_COLOR).getRgb()[:3]
-            parts.append(np.pad(img, ((2, 2), (2, 0), (0, 0)), constant_values=GRID_PAD))
-        return np.pad(np.concatenate(parts, axis=1), ((0, 0), (0, 2), (0, 0)), constant_values=GRID_PAD)
+            parts.append(img)
+        return side_by_side(parts)
 
     # -- the query -----------------------------------------------------------------------------------------
     def shown_query(self) -> tuple[int, int]:

@@ -185,16 +185,18 @@ class QueryMark(QWidget):
 
 
 class ColorBar(QWidget):
-    """The heat map's scale: from no weight (the sample shows through) to the map's peak."""
+    """The heat map's scale, inferno from ``left`` to ``right``: by default from no weight (the sample shows
+    through) to the map's peak; the Translate tool labels it with D's realness, 0 to 1."""
 
-    def __init__(self):
+    def __init__(self, left: str = "no weight", right: str = "the map's strongest key"):
         super().__init__()
+        self.left, self.right = left, right
         self.setFixedHeight(30)
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         fm = p.fontMetrics()
-        left, right = "no weight", "the map's strongest key"
+        left, right = self.left, self.right
         bar = QRectF(fm.horizontalAdvance(left) + 8, 4, max(20, self.width() - fm.horizontalAdvance(right)
                                                                - fm.horizontalAdvance(left) - 16), 12)
         g = QLinearGradient(bar.left(), 0, bar.right(), 0)

@@ -1,0 +1,308 @@
+"""The Translate tool (Pix2Pix): draw the input on a sketch pad, open an image, or take a held-out input of the
+model's own paired set, and watch G's output follow every stroke; beside it the true output (for a held-out pair)
+and how real the checkpoint's PatchGAN D finds each 16×16 patch of the output.
+
+The pad is part of the explorer's state (``ExplorerState.image``, uint8 bytes), so a stroke is one undo step and
+Ctrl+Z, redo and the header's buttons work as for every other edit. Each piece of a stroke is an edit: the render
+thread keeps only the latest request, so a fast stroke never queues renders. G's output for the pad is the
+explorer's current sample (``main_output``); this tool's own output, kind "realness", brings the same output with
+D's scores (``workers/translate.py``)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QPushButton,
+                               QVBoxLayout)
+
+from ... import settings
+from ...panels.samples import to_qimage
+from ...workers.render import Output
+from ...workers.translate import RealnessResult
+from ..common import DragSlider, Tool, caption_label, muted_label, side_by_side, titled
+from ..invert import IMAGE_FILTER
+from ..latent import ExplorerState
+from ..model import Context, ExplorerModel
+from .sketchpad import SketchPad, rgb
+from .translate_inputs import (HeldOut, ImageFileError, held_out_pool, model_input, mostly_light, pad_array,
+                               read_input)
+from .translate_view import TranslateView, patch_box
+
+BLANK = "a blank pad"
+SIZE_STEP = 0.5  # "[" and "]" change the pen's diameter by this many input pixels
+REAL_TIP = "A held-out input of the model's own paired set, with its true output (R)"
+
+
+def _button(text: str, tip: str, checkable: bool = False) -> QPushButton:
+    b = QPushButton(text)
+    b.setToolTip(tip)
+    b.setCheckable(checkable)
+    return b
+
+
+class TranslateTool(Tool):
+    """Input → G → output for a model that translates images; see the module docstring."""
+
+    name = "translate"
+    title = "Translate"
+    takes_images = True
+    resync = True  # its own edits (Clear, Random real input, an opened file) change what the pad shows
+
+    def __init__(self, model: ExplorerModel):
+        super().__init__(model)
+        self.pool: HeldOut | None = None  # held-out pairs of the model's paired set
+        self.pool_error = ""  # why there are none
+        self.result: RealnessResult | None = None
+        self.rng = random.Random()
+
+        self.pad = SketchPad()
+        self.pen = _button("Pen (P)", "Draw ink (P). The right mouse button erases with either", checkable=True)
+        self.eraser = _button("Eraser (E)", "Erase back to black (E)", checkable=True)
+        self.modes = QButtonGroup(self)
+        self.modes.addButton(self.pen)
+        self.modes.addButton(self.eraser)
+        self.pen.setChecked(True)
+        self.size = DragSlider(0.5, 6.0, self.pad.size, decimals=1)
+        self.size.setToolTip("The pen's diameter in input pixels ([ and ] change it)")
+        self.undo_btn = _button("↶ Undo", "Undo the last stroke or change of input (Ctrl+Z; Ctrl+Shift+Z redoes)")
+        self.clear_btn = _button("Clear", "A blank input (Delete)")
+        self.invert_btn = _button("Invert", "Swap ink and background (I): for dark strokes on a light page")
+        self.real_btn = _button("Random real input", REAL_TIP)
+        self.open_btn = _button("Open image…", "A PNG or JPEG, turned into the model's channels and size (O). You "
+                                               "can also drop a file on the pad")
+
+        modes = QHBoxLayout()
+        modes.addWidget(self.pen)
+        modes.addWidget(self.eraser)
+        form = QFormLayout()
+        form.addRow("Tool", modes)
+        form.addRow("Pen size", self.size)
+        buttons = QGridLayout()
+        for k, b in enumerate((self.real_btn, self.open_btn, self.undo_btn, self.clear_btn, self.invert_btn)):
+            buttons.addWidget(b, k // 2, k % 2)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.pad)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(muted_label("Draw the input: the output follows every stroke. The right button erases; drop "
+                                  "a PNG or JPEG on the pad to use it."))
+        lay.addStretch(1)
+
+        self.board = TranslateView()
+        self.caption = caption_label("")
+        self.view = titled("Input → output → target", self.caption, self.board)
+
+        self.pad.sig_drawn.connect(self._on_drawn)
+        self.pad.sig_stroke_done.connect(self.model.break_merge)
+        self.pad.sig_file.connect(self.open_image)
+        self.eraser.toggled.connect(self._on_mode)
+        self.size.valueChanged.connect(self._on_size)
+        self.undo_btn.clicked.connect(self.model.undo)
+        self.clear_btn.clicked.connect(self.clear)
+        self.invert_btn.clicked.connect(self.invert)
+        self.real_btn.clicked.connect(lambda: self.random_real())
+        self.open_btn.clicked.connect(self.open_interactive)
+        self.board.realness.sig_hover.connect(self._on_hover)
+
+    # -- the tool API --------------------------------------------------------------------------------------
+    def unavailable(self, ctx: Context) -> str:
+        return "" if ctx.translates else ("this model draws from noise; Translate is for models that turn an image "
+                                          "into another (train pix2pix on digits-edges)")
+
+    def set_context(self, ctx: Context) -> None:
+        super().set_context(ctx)
+        self.result = None
+        self.board.output.set_image(None)
+        self.board.realness.set_result(None)
+        if not ctx.translates:
+            self.pool, self.pool_error = None, ""
+            self.pad.set_pad(None)
+            return
+        self._load_pool(ctx)
+        st = self.state()
+        if len(st.image) != int(np.prod(self.shape)):  # a new layout: start from a held-out input
+            self.model.start_with(self._first_input(st))
+        elif st.pair and (self.pool is None or st.pair[0] != self.pool.dataset):
+            self.model.start_with(replace(st, pair=()))  # the target belongs to another paired set
+        self.show_state(self.state())
+
+    def show_state(self, st: ExplorerState) -> None:
+        if self.ctx is None or not self.ctx.translates:
+            return
+        pad = pad_array(st.image, self.shape)
+        self.pad.set_pad(pad)
+        self.board.input.set_image(to_qimage(rgb(pad)))
+        target = self.target(st)
+        self.board.target.set_image(None if target is None else to_qimage(rgb(target)))
+        self.board.target_note.setText(f"held-out pair {st.pair[1]}" if target is not None else "")
+        self.caption.setText("What G is given, what it makes of it, and the true output: " + (
+            f"this input is {st.source}, so its target is known." if target is not None else
+            "this input is not a held-out pair, so there is none to compare with."))
+
+    def outputs(self, st: ExplorerState) -> list[Output]:
+        if self.ctx is None or not self.ctx.translates:
+            return []
+        return [self._output("realness", st)]
+
+    def main_output(self, st: ExplorerState) -> Output:
+        """G's output for the pad: the explorer's current sample while a translating model is open."""
+        return self._output("main", st, "translate")
+
+    def take(self, name: str, result) -> None:
+        if not isinstance(result, RealnessResult):
+            return
+        self.result = result
+        self.board.output.set_image(to_qimage(result.output))
+        self.board.realness.set_result(result)
+        self._show_realness()
+
+    def picture(self, name: str, result) -> np.ndarray | None:
+        """What "Save grid" writes: input | output | target (target only for a held-out pair)."""
+        if not isinstance(result, RealnessResult) or self.ctx is None:
+            return None
+        st = self.state()
+        parts = [rgb(pad_array(st.image, self.shape)), result.output]
+        target = self.target(st)
+        if target is not None:
+            parts.append(rgb(target))
+        return side_by_side(parts)
+
+    def on_key(self, key: str) -> bool:
+        actions = {"P": lambda: self.pen.setChecked(True),
+                   "E": lambda: self.eraser.setChecked(True), "R": self.random_real, "O": self.open_interactive,
+                   "I": self.invert, "Delete": self.clear,
+                   "[": lambda: self.size.setValue(self.size.value() - SIZE_STEP),
+                   "]": lambda: self.size.setValue(self.size.value() + SIZE_STEP)}
+        if key not in actions or self.ctx is None or not self.ctx.translates:
+            return False
+        actions[key]()
+        return True
+
+    # -- the input -----------------------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.ctx.space.image_shape
+
+    def input(self, st: ExplorerState | None = None) -> np.ndarray:
+        """The model's input for ``st`` (default: the current state): float32 (1, C, H, W) in [-1, 1]."""
+        return model_input(pad_array((st or self.state()).image, self.shape))
+
+    def target(self, st: ExplorerState) -> np.ndarray | None:
+        """The true output (uint8 (C, H, W)) when ``st``'s input is an unedited held-out pair, else None."""
+        if not st.pair or self.pool is None or st.pair[0] != self.pool.dataset:
+            return None
+        return self.pool.targets[st.pair[1]]
+
+    def random_real(self, k: int | None = None) -> None:
+        """A held-out input (pair ``k``, or one at random) of the model's own paired set: one undo step."""
+        if self.pool is None:
+            self.sig_message.emit("warning", f"No real inputs for this model: {self.pool_error}")
+            return
+        k = self.rng.randrange(len(self.pool.inputs)) if k is None else int(k)
+        self.edit(image=self.pool.inputs[k].tobytes(), pair=(self.pool.dataset, k, int(self.pool.labels[k])),
+                  source=self.pool.describe(k))
+
+    def open_image(self, path: str) -> bool:
+        """``path`` as the input, converted to the model's channels and size; a file that is not a readable image
+        is a message and changes nothing."""
+        if self.ctx is None or not self.ctx.translates:
+            return False
+        try:
+            pad = read_input(path, self.shape)
+        except ImageFileError as exc:
+            self.sig_message.emit("error", f"Not opened: {exc}")
+            return False
+        self.edit(image=pad.tobytes(), pair=(), source=Path(path).name)
+        c, h, w = self.shape
+        note = f"Opened {Path(path).name} as the input ({'grey' if c == 1 else 'RGB'}, {w}×{h})"
+        if mostly_light(pad):
+            self.sig_message.emit("warning", f"{note}. It is mostly light, and the model learned light strokes on "
+                                             "black: Invert (I) swaps them")
+        else:
+            self.sig_message.emit("info", note)
+        return True
+
+    def open_interactive(self) -> None:
+        start = settings.get("paths/last_translate", str(Path.home()), str)
+        path, _ = QFileDialog.getOpenFileName(self, "Open an image to translate", start, IMAGE_FILTER)
+        if path:
+            settings.put("paths/last_translate", str(Path(path).parent))
+            self.open_image(path)
+
+    def clear(self) -> None:
+        self.edit(image=bytes(int(np.prod(self.shape))), pair=(), source=BLANK)
+
+    def invert(self) -> None:
+        st = self.state()
+        pad = pad_array(st.image, self.shape)
+        source = st.source[: -len(", inverted")] if st.source.endswith(", inverted") else f"{st.source or BLANK}, " \
+                                                                                            "inverted"
+        self.edit(image=(255 - pad).tobytes(), pair=(), source=source)
+
+    # -- internals -----------------------------------------------------------------------------------------
+    def _output(self, name: str, st: ExplorerState, kind: str = "realness") -> Output:
+        return Output.of(name, self.input(st).reshape(1, -1), cols=1, pad=0, kind=kind)
+
+    def _load_pool(self, ctx: Context) -> None:
+        try:
+            self.pool, self.pool_error = held_out_pool(ctx.checkpoint), ""
+        except Exception as exc:  # noqa: BLE001 - without real inputs the tool still draws and opens files
+            self.pool, self.pool_error = None, str(exc) or type(exc).__name__
+        self.real_btn.setEnabled(self.pool is not None)
+        self.real_btn.setToolTip(REAL_TIP if self.pool is not None else f"Off: {self.pool_error}")
+
+    def _first_input(self, st: ExplorerState) -> ExplorerState:
+        """Held-out pair 0 (what the model does, at a glance), or a blank pad when there are none."""
+        if self.pool is None:
+            return replace(st, image=bytes(int(np.prod(self.shape))), pair=(), source=BLANK)
+        return replace(st, image=self.pool.inputs[0].tobytes(), pair=(self.pool.dataset, 0, int(self.pool.labels[0])),
+                       source=self.pool.describe(0))
+
+    def _on_drawn(self, pad: np.ndarray) -> None:
+        """A piece of a stroke: one edit, merged with the rest of the stroke into one undo step."""
+        st = self.state()
+        source = st.source if st.source.startswith("your") else (
+            "your drawing" if st.source in ("", BLANK) else f"your edit of {st.source}")
+        self.edit("stroke", image=pad.tobytes(), pair=(), source=source)
+
+    def _on_mode(self, erasing: bool) -> None:
+        self.pad.erasing = erasing
+        self.pad.update()
+
+    def _on_size(self, value: float) -> None:
+        self.pad.size = float(value)
+        self.pad.update()
+
+    def _on_hover(self, i: int, j: int) -> None:
+        self._show_realness((i, j) if i >= 0 else None)
+
+    def _show_realness(self, hover: tuple[int, int] | None = None) -> None:
+        """The caption, figures and outlined patch of the realness map (the hovered patch, else the least real)."""
+        b, r = self.board, self.result
+        if r is None:
+            return
+        if r.realness is None:
+            b.realness_caption.setText("This checkpoint holds no D (a generator-only export), so there is nothing to "
+                                       "ask how real the output looks. Open the run's own checkpoint to see it.")
+            b.realness_stats.setText("")
+            b.bar.setVisible(False)
+            b.realness.shown = None
+            b.realness.update()
+            return
+        b.bar.setVisible(True)
+        score, size = r.realness, r.output.shape[1]
+        worst = np.unravel_index(int(score.argmin()), score.shape)
+        shown = hover if hover is not None else (int(worst[0]), int(worst[1]))
+        b.realness.shown = shown
+        b.realness.update()
+        x0, y0, x1, y1 = patch_box(r, *shown, size)
+        what = "under the mouse" if hover is not None else "least real"
+        b.realness_caption.setText(f"How real D finds each {r.patch}×{r.patch} patch of the output for this input: "
+                                   f"σ(D(input, output)) on a {score.shape[0]}×{score.shape[1]} grid of patches, "
+                                   f"{r.stride} px apart. Hover the map to read a patch.")
+        b.realness_stats.setText(f"mean {float(score.mean()):.2f} · from {float(score.min()):.2f} to "
+                                 f"{float(score.max()):.2f}\nOutlined ({what}): x {x0}–{x1}, y {y0}–{y1}: "
+                                 f"{float(score[shown]):.2f}")

@@ -1,0 +1,196 @@
+"""The Translate tool's view: input | output | target in one row of equal squares, and under it how real the
+checkpoint's PatchGAN D finds each patch of the output, as a heat overlay with its colour bar and a line of
+figures. No state of the tool lives here: ``translate.py`` sets what these widgets show.
+
+D scores overlapping patches on a grid coarser than the image (14×14 for 32 px); ``patch_map`` spreads the scores
+over the pixels from the patches' centres, so the overlay lines up with the output it judges."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from ... import theme
+from ...panels.samples import to_qimage
+from ...workers.translate import RealnessResult
+from ..common import SampleCanvas, WrapLabel
+from .attention_view import ColorBar, heat_colors, pixel_at
+
+OPACITY = 0.6  # how strongly the realness colours cover the output (its strokes stay readable)
+WORST_COLOR = "#39c5cf"  # the least real patch's outline: cyan stands out on every colour of the map
+
+
+def patch_map(score: np.ndarray, size: int, stride: int, offset: int, patch: int) -> np.ndarray:
+    """D's (h, w) patch scores as a (size, size) image: each pixel gets the scores of the patches centred nearest
+    to it, bilinearly (patch (i, j) is centred at offset + patch/2 + stride·(i, j)); beyond the first and last
+    centres the border patches' scores hold."""
+    centre = offset + patch / 2
+
+    def axis(n: int):
+        src = np.clip((np.arange(size) + 0.5 - centre) / stride, 0, n - 1)
+        i0 = np.floor(src).astype(np.int64)
+        return i0, np.minimum(i0 + 1, n - 1), (src - i0).astype(np.float32)
+
+    r0, r1, wr = axis(score.shape[0])
+    c0, c1, wc = axis(score.shape[1])
+    rows = score[r0] * (1 - wr)[:, None] + score[r1] * wr[:, None]
+    return (rows[:, c0] * (1 - wc)[None, :] + rows[:, c1] * wc[None, :]).astype(np.float32)
+
+
+def realness_rgba(score: np.ndarray, size: int, result: RealnessResult) -> np.ndarray:
+    """The overlay: σ(D) on inferno's scale (dark = D calls it fake, bright = real), at a fixed opacity, so
+    every patch shows its absolute score, not one scaled to the map's peak."""
+    v = patch_map(score, size, result.stride, result.offset, result.patch)
+    alpha = np.full(v.shape + (1,), round(255 * OPACITY), np.uint8)
+    return np.ascontiguousarray(np.concatenate([heat_colors(v), alpha], axis=2))
+
+
+def patch_box(result: RealnessResult, i: int, j: int, size: int) -> tuple[int, int, int, int]:
+    """The image pixels (x0, y0, x1, y1), inclusive and clipped to the image, that patch (i, j) sees."""
+    x0, y0 = result.offset + result.stride * j, result.offset + result.stride * i
+    return max(0, x0), max(0, y0), min(size - 1, x0 + result.patch - 1), min(size - 1, y0 + result.patch - 1)
+
+
+class Square(SampleCanvas):
+    """One picture of the view (kept square by ``TranslateView``), its placeholder wrapped onto several lines."""
+
+    MARGIN = 2  # a third of a narrow view: every pixel counts for the zoom
+
+    def paintEvent(self, event) -> None:
+        if self.image() is not None:
+            super().paintEvent(event)
+            return
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(theme.BASE))
+        p.setPen(QColor(theme.MUTED))
+        p.drawText(self.rect().adjusted(12, 12, -12, -12),
+                   Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+        p.end()
+
+
+class RealnessCanvas(Square):
+    """The output under D's realness overlay, the least real patch outlined; reports the patch under the mouse."""
+
+    sig_hover = Signal(int, int)
+    """The patch (i, j) under the mouse: (-1, -1) when it leaves the image."""
+
+    def __init__(self):
+        super().__init__()
+        self.result: RealnessResult | None = None
+        self.shown: tuple[int, int] | None = None  # the patch outlined: hovered, else the least real one
+        self._heat: tuple[RealnessResult, QImage] | None = None
+        self.setMouseTracking(True)
+
+    def set_result(self, result: RealnessResult | None) -> None:
+        self.result = result
+        self.placeholder = "Rendering…" if result is None else "No D in this checkpoint"
+        self.set_image(None if result is None or result.realness is None else to_qimage(result.output))
+        self.update()
+
+    def patch_at(self, x: int, y: int) -> tuple[int, int]:
+        """The patch centred nearest to image pixel (x, y)."""
+        h, w = self.result.realness.shape
+        c = self.result.offset + self.result.patch / 2
+        return (int(np.clip(round((y + 0.5 - c) / self.result.stride), 0, h - 1)),
+                int(np.clip(round((x + 0.5 - c) / self.result.stride), 0, w - 1)))
+
+    def mouseMoveEvent(self, event) -> None:
+        px = pixel_at(self, event.position()) if self.image() is not None else None
+        self.sig_hover.emit(*(self.patch_at(*px) if px is not None else (-1, -1)))
+
+    def leaveEvent(self, event) -> None:
+        self.sig_hover.emit(-1, -1)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        t, r = self.target(), self.result
+        if t is None or r is None or r.realness is None:
+            return
+        x0, y0, scale = t
+        size = self.image().width()
+        if self._heat is None or self._heat[0] is not r:
+            rgba = realness_rgba(r.realness, size, r)
+            self._heat = (r, QImage(rgba.data, size, size, 4 * size, QImage.Format.Format_RGBA8888).copy())
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        p.drawImage(QRectF(x0, y0, size * scale, size * scale), self._heat[1])
+        if self.shown is not None:
+            bx0, by0, bx1, by1 = patch_box(r, *self.shown, size)
+            box = QRectF(x0 + bx0 * scale, y0 + by0 * scale, (bx1 - bx0 + 1) * scale, (by1 - by0 + 1) * scale)
+            p.setPen(QPen(QColor(0, 0, 0, 170), 4))
+            p.drawRect(box)
+            p.setPen(QPen(QColor(WORST_COLOR), 2))
+            p.drawRect(box)
+        p.end()
+
+
+def _heading(text: str, tip: str = "") -> QLabel:
+    lab = QLabel(text)
+    lab.setStyleSheet("font-weight: 600")
+    lab.setToolTip(tip)
+    lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the view
+    return lab
+
+
+class TranslateView(QWidget):
+    """Input | output | target, then D's realness over the output, all columns one width."""
+
+    def __init__(self):
+        super().__init__()
+        self.input = Square()
+        self.output = Square()
+        self.target = Square()
+        self.input.placeholder = "No input"
+        self.output.placeholder = "Rendering…"
+        self.target.placeholder = "No target: draw or open an image, or pick Random real input to compare with a " \
+                                  "true output"
+        self.target_note = WrapLabel("")
+        self.realness = RealnessCanvas()
+        self.realness.placeholder = "Rendering…"
+        self.realness_title = _heading("How real D finds the output")
+        self.realness_caption = WrapLabel("")
+        self.realness_stats = WrapLabel("")
+        self.bar = ColorBar("0 · fake to D", "1 · real to D")
+
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(10)
+        for col, (title, tip, canvas) in enumerate((
+                ("Input", "What G is given: the pad on the left", self.input),
+                ("Output", "G(input): what G makes of it (also the large current sample)", self.output),
+                ("Target", "The one true output, known for a held-out pair of the model's paired set", self.target))):
+            grid.addWidget(_heading(title, tip), 0, col)
+            grid.addWidget(canvas, 1, col)
+            grid.setColumnStretch(col, 1)
+        grid.addWidget(self.target_note, 2, 2)
+        grid.addWidget(self.realness_title, 3, 0, 1, 3)
+        grid.addWidget(self.realness, 4, 0)
+        side = QVBoxLayout()
+        side.setContentsMargins(4, 0, 0, 0)
+        side.addWidget(self.realness_caption)
+        side.addWidget(self.bar)
+        side.addWidget(self.realness_stats)
+        side.addStretch(1)
+        grid.addLayout(side, 4, 1, 1, 2)
+        self._grid = grid
+        for canvas in self.canvases():
+            canvas.setMinimumSize(96, 96)
+            canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(grid)
+        lay.addStretch(1)
+
+    def canvases(self) -> tuple[Square, ...]:
+        return self.input, self.output, self.target, self.realness
+
+    def resizeEvent(self, event) -> None:
+        """Square pictures as wide as a third of the view (declaring height-for-width instead would spread up to
+        the window and pin its minimum size)."""
+        super().resizeEvent(event)
+        side = max(96, (self.width() - 2 * self._grid.horizontalSpacing()) // 3)
+        for canvas in self.canvases():
+            if canvas.height() != side:
+                canvas.setFixedHeight(side)

@@ -1,0 +1,87 @@
+"""What the explorer's Translate tool needs from a translating generator (Pix2Pix), made in the render thread.
+
+The render thread (workers/render.py) hands outputs of kind ``"translate"`` (G's output for the pad's input: the
+current sample) and ``"realness"`` (the same output plus how real the checkpoint's PatchGAN D finds each patch of
+it) to the functions here. The input travels as a flat float32 vector in model range, like every explorer input,
+and the results are plain numpy data: no tensor or module reaches the GUI thread.
+
+D is loaded once per generator (it is kept on the cached ``LoadedGenerator``, so a rewritten checkpoint brings a
+new one) and is None for a generator-only export, which the result says instead of showing a map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+KINDS = ("translate", "realness")  # the render kinds whose input is an image, not a latent vector
+
+
+@dataclass(frozen=True, eq=False)
+class RealnessResult:
+    """G's output for one input (H×W×3 uint8, the pixels the explorer shows) and σ(D(x, G(x))) per patch,
+    (h, w) float32 in [0, 1] (None when the checkpoint holds no D). Cell (i, j) scores the ``patch``-px square
+    whose top-left image pixel is (``stride``·j + ``offset``, ``stride``·i + ``offset``) (x, y)."""
+
+    output: np.ndarray
+    realness: np.ndarray | None
+    patch: int = 16
+    stride: int = 2
+    offset: int = -5
+
+
+def image_shape(gen) -> tuple[int, ...]:
+    """(C, H, W) of the generator's image input (empty when it takes none)."""
+    parts = gen.layout.of_kind("image")
+    return tuple(parts[0].shape) if parts else ()
+
+
+def fits(gen, dim: int) -> bool:
+    """Whether a flat input of ``dim`` values is an image this generator translates (an output built for the
+    previous model is skipped; the view rebuilds when the new one is announced)."""
+    shape = image_shape(gen)
+    return bool(shape) and dim == int(np.prod(shape))
+
+
+def _images(gen, inputs: np.ndarray):
+    import torch
+
+    x = np.asarray(inputs, dtype=np.float32).reshape((-1,) + image_shape(gen))
+    return torch.from_numpy(np.array(x, dtype=np.float32, copy=True))
+
+
+def _pixels(y) -> np.ndarray:
+    from trainers.images import to_uint8_grid
+
+    return to_uint8_grid(y[:1], 1, padding=0)
+
+
+def translation(gen, inputs: np.ndarray) -> np.ndarray:
+    """G's output for the first input, as H×W×3 uint8 (the current sample)."""
+    return _pixels(gen.translate(_images(gen, inputs)[:1]))
+
+
+def critic(gen):
+    """The checkpoint's PatchGAN D (eval, CPU), or None for a generator-only export; loaded once per generator."""
+    if not hasattr(gen, "_patch_critic"):
+        from trainers.models.pix2pix import load_patch_critic
+
+        gen._patch_critic = load_patch_critic(gen.path)
+    return gen._patch_critic
+
+
+def realness_result(gen, inputs: np.ndarray) -> RealnessResult:
+    """G's output for the first input and how real D finds each of its patches (``pix2pix.realness``)."""
+    from trainers.models.pix2pix import realness, receptive_field
+
+    x = _images(gen, inputs)[:1]
+    y = gen.translate(x)
+    D = critic(gen)
+    score = None if D is None else np.ascontiguousarray(realness(D, x, y)[0].numpy(), dtype=np.float32)
+    return RealnessResult(_pixels(y), score, patch=receptive_field())
+
+
+def render(gen, kind: str, inputs: np.ndarray):
+    """The render thread's entry point for the kinds in ``KINDS``."""
+    return translation(gen, inputs) if kind == "translate" else realness_result(gen, inputs)
