@@ -231,9 +231,18 @@ def _sample(args) -> int:
     if args.input:
         raise ConfigError(f"--input is for models that translate images (pix2pix); this one is "
                           f"{gen.meta['model']['family']}")
-    images = gen.render(gen.latent(args.n, args.seed, args.label, codes, truncation=args.truncation))
+    latent = gen.latent(args.n, args.seed, args.label, codes, truncation=args.truncation)
+    pairs = gen.meta["model"]["family"] == "cogan"  # each z draws a pair: A next to B
+    if pairs:
+        import torch
+
+        with torch.no_grad():
+            a, b = gen.G.body.pair(gen.layout.flatten(latent, torch.float32).to(gen.device))
+        images = torch.stack([a.float().cpu(), b.float().cpu()], 1).flatten(0, 1)
+    else:
+        images = gen.render(latent)
     if images.dim() == 4:
-        nrow = args.nrow or max(1, int(round(args.n ** 0.5)))
+        nrow = (args.nrow or max(1, int(round(args.n ** 0.5)))) * (2 if pairs else 1)
         array = to_uint8_grid(images, nrow)
     else:
         array = scatter_image(images.numpy())

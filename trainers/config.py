@@ -209,7 +209,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             raise ConfigError(f"--data-b: {exc}") from None
 
     labelled_images = is_image and (cfg.data in _labelled())
-    translates = bool(spec.options.get("translation"))
+    # image-to-image and two-domain families are scored by `ganstudio eval` on their own terms, not in training
+    translates = bool(spec.options.get("translation")) or spec.batches == "unpaired"
     if r.eval_every is None:
         r.eval_every = EVAL_EVERY if labelled_images and not translates else 0
     if r.eval_samples is None:
@@ -217,8 +218,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     _check_int(r, "eval_every", 0)
     _check_int(r, "eval_samples", 50, 100_000)
     if r.eval_every and translates:
-        raise ConfigError(f"--eval-every: {cfg.model} is scored after training, against the true translations "
-                          f"(`ganstudio eval RUN`: L1, PSNR, SSIM, label preservation); use --eval-every 0")
+        raise ConfigError(f"--eval-every: {cfg.model} is scored after training (`ganstudio eval RUN`: against the "
+                          f"true translations, or the class agreement of its pairs); use --eval-every 0")
     if r.eval_every and not labelled_images:
         raise ConfigError(f"--eval-every: domain scores need a labelled image dataset (digits, mnist, ...), "
                           f"not {cfg.data!r}; use --eval-every 0")

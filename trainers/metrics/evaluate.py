@@ -184,7 +184,7 @@ def truncation_sweep(gen, evaluator: "Evaluator", psis=SWEEP_PSIS, progress: Pro
 
 def headline(result: dict) -> dict[str, float]:
     """The flat numbers training logs (``eval_*`` keys in metrics.jsonl) and the app plots."""
-    if result.get("kind") == "translation":
+    if result.get("kind") in ("translation", "pairs"):
         from .translation import headline as translation_headline
 
         return translation_headline(result)
@@ -258,10 +258,11 @@ def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_roo
     from ..generator import load_generator
 
     gen = load_generator(path, device)
-    if gen.translates:
-        from .translation import evaluate_translation
+    pairs = gen.meta.get("model", {}).get("family") == "cogan"
+    if gen.translates or pairs:
+        from .translation import evaluate_pairs, evaluate_translation
 
-        result = evaluate_translation(gen, samples, progress)
+        result = (evaluate_pairs if pairs else evaluate_translation)(gen, samples, progress)
         result["checkpoint"] = {"path": str(gen.path), "step": gen.meta.get("step"),
                                 "family": gen.meta.get("model", {}).get("family"),
                                 "dataset": gen.meta.get("data", {}).get("name")}

@@ -158,12 +158,60 @@ def evaluate_translation(gen, samples: int = 2000, progress: Progress | None = N
             "classifier": extractor.describe(), "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
 
 
+def to_plain(domain: str, x: torch.Tensor) -> torch.Tensor:
+    """Images of a digit domain (model range) brought back to plain digits for the classifier (a negative is
+    inverted; thick strokes the classifier reads as they are)."""
+    return -x if domain == "digits-negative" else x
+
+
+@torch.no_grad()
+def evaluate_pairs(gen, samples: int = 2000, progress: Progress | None = None, extractor=None) -> dict:
+    """CoGAN: ``samples`` pairs from latent seed 0; the digits classifier reads the digit of each image (domain B
+    brought back to plain digits) and the pair *agrees* when both read the same. Also each domain's class shares."""
+    from ..data import load_dataset
+    from . import scores
+    from .features import get_extractor
+
+    t0 = time.perf_counter()
+    cfg = gen.meta["config"]
+    latent = gen.latent(samples, seed=0)
+    flat = gen.layout.flatten(latent, torch.float32).to(gen.device)
+    parts_a, parts_b = [], []
+    for s in range(0, samples, 250):
+        a, b = gen.G.body.pair(flat[s:s + 250])
+        parts_a.append(a.float().cpu())
+        parts_b.append(b.float().cpu())
+        if progress:
+            progress("drawing pairs", min(s + 250, samples), samples)
+    a, b = torch.cat(parts_a), to_plain(cfg.get("data_b") or "", torch.cat(parts_b))
+    if extractor is None:
+        stage = "training the feature classifier (once per dataset, then cached)"
+        extractor = get_extractor(load_dataset("digits"), "cpu",
+                                  (lambda d, t: progress(stage, d, t)) if progress else None)
+    pa, pb = extractor.embed(digits_view(a)).pred, extractor.embed(digits_view(b)).pred
+    hist_a, hist_b = scores.class_histogram(pa, 10), scores.class_histogram(pb, 10)
+    metrics = {"class_agreement": {"value": _r(float((pa == pb).mean()))},
+               "coverage_a": {"value": int(scores.covered_classes(hist_a)), "of": 10,
+                              "histogram": [_r(h, 4) for h in hist_a]},
+               "coverage_b": {"value": int(scores.covered_classes(hist_b)), "of": 10,
+                              "histogram": [_r(h, 4) for h in hist_b]}}
+    protocol = {"samples": samples, "seed": 0, "dataset": f"{cfg['data']} + {cfg.get('data_b')}",
+                "pairs": f"{samples:,} pairs from latent seed 0; domain B brought back to plain digits to be read"}
+    return {"schema": SCHEMA, "kind": "pairs", "note": "class agreement of the two images one z draws, read by GAN "
+            "Studio's digits classifier", "protocol": protocol, "classifier": extractor.describe(),
+            "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
+
+
 def is_translation(result: dict) -> bool:
-    return isinstance(result, dict) and result.get("kind") == "translation"
+    """A result of this module (a translation, or CoGAN's pairs), not of the FID family of scores."""
+    return isinstance(result, dict) and result.get("kind") in ("translation", "pairs")
 
 
 def summary(result: dict) -> str:
     m = result["metrics"]
+    if "class_agreement" in m:
+        return (f"pairs agree on the digit {m['class_agreement']['value']:.1%} · classes A "
+                f"{m['coverage_a']['value']}/10, B {m['coverage_b']['value']}/10")
     return (f"PSNR {m['psnr']['value']:.1f} dB (input as output: {m['psnr']['baseline']:.1f}) · "
             f"SSIM {m['ssim']['value']:.3f} · L1 {m['l1']['value']:.3f} · "
             f"label kept {m['label_preservation']['value']:.1%}"
@@ -175,6 +223,12 @@ def table(result: dict) -> str:
     ck = result.get("checkpoint", {})
     p = result["protocol"]
     clf = result["classifier"]
+    if "class_agreement" in m:
+        return "\n".join([
+            f"{ck.get('path', '')}", f"  {ck.get('family', '?')} at step {ck.get('step', '?')} · {p['pairs']}", "",
+            f"  pairs that agree on the digit   {m['class_agreement']['value']:.3f}",
+            "  class shares A  " + " ".join(f"{h:.2f}" for h in m["coverage_a"]["histogram"]),
+            "  class shares B  " + " ".join(f"{h:.2f}" for h in m["coverage_b"]["histogram"])])
     lines = [f"{ck.get('path', '')}",
              f"  {ck.get('family', '?')} at step {ck.get('step', '?')} · {p['inputs']}",
              f"  labels read by GAN Studio's {clf['arch']} digits classifier ({clf['accuracy']:.1%} on "
@@ -197,6 +251,8 @@ def table(result: dict) -> str:
 
 def headline(result: dict) -> dict[str, float]:
     m = result["metrics"]
+    if "class_agreement" in m:
+        return {"eval_class_agreement": m["class_agreement"]["value"]}
     return {"eval_psnr": m["psnr"]["value"], "eval_ssim": m["ssim"]["value"], "eval_l1": m["l1"]["value"],
             "eval_label_preservation": m["label_preservation"]["value"]}
 
@@ -204,6 +260,8 @@ def headline(result: dict) -> dict[str, float]:
 def bar_values(metrics: dict) -> dict[str, float]:
     """Pix2Pix's bars (PSNR above the baseline, the digit kept), or CycleGAN's (the digit kept without pairs, and
     the cycle closed)."""
+    if "class_agreement" in metrics:
+        return {"class_agreement": metrics["class_agreement"]["value"]}
     if "cycle_l1" in metrics:
         return {"label_preservation_unpaired": metrics["label_preservation"]["value"],
                 "cycle_l1": metrics["cycle_l1"]["value"]}
