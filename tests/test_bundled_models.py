@@ -15,15 +15,23 @@ MODELS = {m.name: m for m in bundled_models()}
 
 
 @pytest.fixture(scope="module")
-def scored():
-    """Each bundled model scored like `ganstudio eval`, on 12,000 digits with a briefly trained classifier."""
+def digits_and_classifier():
+    """12,000 digits and a classifier trained here on them briefly (not the shipped one: the test measures)."""
     from trainers.data import load_dataset
-    from trainers.metrics.evaluate import Protocol, RealReference, evaluate
     from trainers.metrics.features import train_extractor
 
     data = load_dataset("digits", limit=12000)
     ex = train_extractor(data, steps=300)
     assert ex.accuracy > 0.97
+    return data, ex
+
+
+@pytest.fixture(scope="module")
+def scored(digits_and_classifier):
+    """Each bundled model scored like `ganstudio eval`, on 12,000 digits with a briefly trained classifier."""
+    from trainers.metrics.evaluate import Protocol, RealReference, evaluate
+
+    data, ex = digits_and_classifier
     ref = RealReference(data, ex, Protocol(samples=1000, kid_subsets=5))
 
     def score(name, truncation=None):
@@ -41,6 +49,13 @@ def test_the_three_bundled_models_are_there_and_small():
         size = sum(p.stat().st_size for p in m.folder.rglob("*.safetensors"))
         assert size < 12 * 2**20, f"{m.name} ships {size / 2**20:.1f} MB"
         gen = load_generator(m.checkpoint)
+        if gen.translates:  # Pix2Pix: a paired set's inputs in, 32 px out
+            import torch
+
+            assert gen.meta["generator_only"] and gen.meta["data"]["name"].startswith("digits-")
+            img = gen.translate(torch.zeros(4, 1, 32, 32))
+            assert img.shape == (4, 1, 32, 32) and np.isfinite(img.numpy()).all()
+            continue
         assert gen.meta["generator_only"] and gen.meta["data"]["name"] == "digits"
         img = gen.render(gen.latent(4, seed=0))
         assert img.shape == (4, 1, 28, 28) and np.isfinite(img.numpy()).all() and img.std() > 0.2
@@ -100,8 +115,25 @@ def test_bundled_models_carry_their_scores(scored):
     for name, m in MODELS.items():
         result = stored_result(m.checkpoint, load_generator(m.checkpoint).meta["step"])
         assert result is not None and result["schema"] == SCHEMA, name
-        assert result["protocol"]["samples"] == 5000 and result["metrics"]["fid"]["floor"] > 0
         doc = json.loads((m.folder / "model.json").read_text())
+        if result.get("kind") == "translation":
+            assert result["protocol"]["samples"] == 2000 and set(doc["bars"]) == {"psnr_gain", "label_preservation"}
+            continue
+        assert result["protocol"]["samples"] == 5000 and result["metrics"]["fid"]["floor"] > 0
         assert set(doc["bars"]) >= {"fid_ratio"}
     dcgan = scored("dcgan-digits")
-    assert dcgan["coverage"]["value"] == 10  # no digit left out (shipped: every share ≥ 0.02)
+    assert min(dcgan["coverage"]["histogram"]) >= 0.05  # issue 17's bar: every digit ≥ 5% (shipped: ≥ 8.4%)
+
+
+def test_bundled_pix2pix_draws_the_digit_of_the_outline(digits_and_classifier):
+    """Issue 20's bars on 500 held-out outlines: PSNR ≥ 6 dB above returning the input, and the digit read in
+    the output is the digit of the outline for ≥ 95% of them. Its D ships too, for the realness map."""
+    from trainers.metrics.translation import evaluate_translation
+    from trainers.models.pix2pix import load_patch_critic
+
+    m = MODELS["pix2pix-edges"]
+    gen = load_generator(m.checkpoint)
+    scores = evaluate_translation(gen, 500, extractor=digits_and_classifier[1])["metrics"]
+    assert scores["psnr"]["value"] >= scores["psnr"]["baseline"] + 6, scores["psnr"]
+    assert scores["label_preservation"]["value"] >= 0.95, scores["label_preservation"]
+    assert load_patch_critic(m.checkpoint) is not None
