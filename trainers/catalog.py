@@ -26,6 +26,7 @@ FAMILY_TITLES: dict[str, str] = {
     "pix2pix": "Pix2Pix: U-Net G, conditional PatchGAN D, GAN + λ·L1 on paired images (Isola et al. 2017)",
     "cyclegan": "CycleGAN: two ResNet generators, two PatchGAN Ds, LSGAN + cycle + identity, unpaired (Zhu et al. 2017)",
     "cogan": "CoGAN: two GANs sharing all but the outer layers draw corresponding pairs, unpaired (Liu & Tuzel 2016)",
+    "unit": "UNIT: two VAE-GANs sharing a latent space (the inner encoder and decoder blocks), unpaired (Liu et al. 2017)",
 }
 
 

@@ -134,6 +134,8 @@ def evaluate_translation(gen, samples: int = 2000, progress: Progress | None = N
         from ..models.cyclegan import load_inverse
 
         inverse = load_inverse(gen.path)
+    elif family == "unit":  # one coupled generator translates both ways
+        inverse = gen.G.b2a
     if inverse is not None:  # F(G(x)) should give x back
         with torch.no_grad():
             back = torch.cat([inverse(out[s:s + 250]).float() for s in range(0, len(out), 250)])

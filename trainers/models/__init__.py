@@ -12,7 +12,8 @@ from torch import nn
 from ..catalog import FAMILY_TITLES
 from ..inputs import InputSpec, LatentLayout
 # each registers its families
-from . import biggan, cgan, cogan, cyclegan, dcgan, gan, hinge, infogan, lsgan, pix2pix, sagan, wgan  # noqa: F401
+from . import (biggan, cgan, cogan, cyclegan, dcgan, gan, hinge, infogan, lsgan, pix2pix, sagan,  # noqa: F401
+               unit, wgan)
 from .blocks import Discriminator, Generator
 from .dcgan import ConvGenerator, ConvTrunk
 from .gan import MLPGenerator, MLPTrunk
