@@ -27,9 +27,12 @@ class MetricStyle:
     sparse: bool = False  # a few points far apart (evaluations): drawn unsmoothed, with markers
 
 
-PLOTS = ("Losses", "Discriminator", "Wasserstein", "Attention", "Quality", "Domain FID", "Scores", "Other")
+PLOTS = ("Losses", "Loss terms", "Discriminator", "Wasserstein", "Attention", "Quality", "Domain FID", "Scores",
+         "Other")
 PLOT_HELP = {
     "Losses": "D and G losses (plus L_I for InfoGAN and the gradient penalty for WGAN-GP)",
+    "Loss terms": "The parts of G's objective in the image-to-image families, before their weights: the GAN term, "
+                  "L1 to the target (Pix2Pix), cycle and identity (CycleGAN), reconstruction, KL and cycle (UNIT)",
     "Discriminator": "D(x) on real and D(G(z)) on fake batches; 0.5 each is the equilibrium of the original GAN",
     "Wasserstein": "E[critic(x)] − E[critic(G(z))]: the critic's estimate of the Wasserstein distance",
     "Attention": "SAGAN: γ of each self-attention layer (output = γ·attention + input). It starts at 0; leaving 0 "
@@ -47,6 +50,13 @@ METRICS: dict[str, MetricStyle] = {
     "loss_g": MetricStyle("G loss", "Losses", "#f47067", "generator loss"),
     "loss_info": MetricStyle("info loss L_I", "Losses", "#c297ff", "InfoGAN mutual-information loss"),
     "gp": MetricStyle("gradient penalty", "Losses", "#e0823d", "WGAN-GP penalty term (before λ)"),
+    "loss_gan": MetricStyle("GAN term", "Loss terms", "#f47067", "G's adversarial term alone"),
+    "loss_l1": MetricStyle("L1 to target", "Loss terms", "#57ab5a", "Pix2Pix: mean |y − G(x)| (before λ = 100)"),
+    "loss_cycle": MetricStyle("cycle", "Loss terms", "#4c9aff", "mean |F(G(a)) − a| + |G(F(b)) − b| (before λ)"),
+    "loss_idt": MetricStyle("identity", "Loss terms", "#e5a50a", "CycleGAN: |G(b) − b| + |F(a) − a| (before 0.5·λ)"),
+    "loss_recon": MetricStyle("reconstruction", "Loss terms", "#57ab5a", "UNIT: each VAE's |x − G(E(x))|"),
+    "loss_kl": MetricStyle("KL", "Loss terms", "#c297ff", "UNIT: E[μ²] of both encoders' codes"),
+    "loss_kl_cycle": MetricStyle("KL (cycle)", "Loss terms", "#e275ad", "UNIT: E[μ²] of the translations' codes"),
     "d_real": MetricStyle("D(x)", "Discriminator", "#57ab5a", "mean D output on real images"),
     "d_fake": MetricStyle("D(G(z))", "Discriminator", "#e5a50a", "mean D output on generated images"),
     "d_acc": MetricStyle("D accuracy", "Discriminator", "#96d0ff", "share of real and fake D classifies right"),
