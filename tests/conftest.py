@@ -57,6 +57,25 @@ def open_ckpt(qtbot, ex, path: Path) -> None:
     qtbot.waitUntil(lambda: ex.ctx is not None and ex.ctx.checkpoint == str(path) and ex.settled, timeout=20_000)
 
 
+def resumed_like_straight(tmp_path: Path, steps: int, **opts) -> dict:
+    """Train ``steps`` straight, and half of them then ``--resume`` to ``steps``, in two folders; assert the two
+    last checkpoints hold the same tensors, bit for bit, and return them."""
+    import torch
+
+    from trainers import checkpoints as ck
+    from trainers.loop import train
+
+    list(train(tiny_config(tmp_path / "a", steps=steps, **opts)))
+    list(train(tiny_config(tmp_path / "b", steps=steps // 2, **opts)))
+    list(train(tiny_config(tmp_path / "b", steps=steps, **opts), resume=True))
+    a = ck.read_checkpoint(tmp_path / "a" / "run" / "checkpoints" / "last.safetensors").tensors
+    b = ck.read_checkpoint(tmp_path / "b" / "run" / "checkpoints" / "last.safetensors").tensors
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    return a
+
+
 def tiny_config(tmp_path: Path, **overrides):
     """A run small enough for a 2-core CPU in a second or two."""
     from trainers.config import TrainConfig

@@ -4,13 +4,12 @@ agreement right on constructed pairs."""
 
 import torch
 
-from trainers import checkpoints as ck
 from trainers.config import resolve
 from trainers.loop import train
 from trainers.models import MODELS, family_networks
 from trainers.models.cogan import CoGAN
 
-from .conftest import tiny_config
+from .conftest import resumed_like_straight, tiny_config
 
 CO = dict(model="cogan", data="digits-plain", data_b="digits-negative", width=4, batch_size=8)
 
@@ -52,14 +51,7 @@ def test_one_step_updates_the_shared_layers_from_both_domains(tmp_path):
 
 def test_resume_is_bit_exact(tmp_path):
     opts = dict(**CO, checkpoint_every=1000, sample_every=1000, data_limit=128)
-    list(train(tiny_config(tmp_path / "a", steps=6, **opts)))
-    list(train(tiny_config(tmp_path / "b", steps=3, **opts)))
-    list(train(tiny_config(tmp_path / "b", steps=6, **opts), resume=True))
-    a = ck.read_checkpoint(tmp_path / "a" / "run" / "checkpoints" / "last.safetensors").tensors
-    b = ck.read_checkpoint(tmp_path / "b" / "run" / "checkpoints" / "last.safetensors").tensors
-    assert a.keys() == b.keys()
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
+    assert {"G/body.heads.1.0.weight", "D/firsts.1.0.weight"} <= set(resumed_like_straight(tmp_path, 6, **opts))
 
 
 def test_pairs_are_scored_by_class_agreement(tmp_path):

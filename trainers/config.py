@@ -204,9 +204,20 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         if not r.data_b:
             raise ConfigError(f"{cfg.model} learns from two domains: pass the second with --data-b")
         try:
-            native_shape(r.data_b)
+            info_b = native_shape(r.data_b)
         except DataError as exc:
             raise ConfigError(f"--data-b: {exc}") from None
+        if info_b.kind != info.kind:
+            what = {"image": "images", "points": "a 2D set"}
+            raise ConfigError(f"--data-b: the first domain is {what[info.kind]}, {r.data_b!r} is {what[info_b.kind]}: "
+                              f"give a second domain of the same kind")
+        if r.data_b == r.data:
+            raise ConfigError(f"--data-b: the second domain is the first one ({r.data!r}); {cfg.model} learns between "
+                              "two different domains, e.g. --data digits-plain --data-b digits-bold")
+    elif r.data_b:
+        two = ", ".join(n for n, f in MODELS.items() if f.batches == "unpaired")
+        raise ConfigError(f"--data-b is the second domain of the two-domain families ({two}); {cfg.model} learns from "
+                          "one dataset: leave --data-b out")
 
     labelled_images = is_image and (cfg.data in _labelled())
     # image-to-image and two-domain families are scored by `ganstudio eval` on their own terms, not in training

@@ -7,8 +7,8 @@ family passes its class directly.
 """
 
 from .adversarial import AdversarialGAN
-from .base import Algorithm, AlgorithmBase, build_algorithm
+from .base import Algorithm, AlgorithmBase, GDAlgorithm, build_algorithm
 
 ALGORITHMS: dict[str, type] = {"adversarial": AdversarialGAN}
 
-__all__ = ["ALGORITHMS", "Algorithm", "AlgorithmBase", "AdversarialGAN", "build_algorithm"]
+__all__ = ["ALGORITHMS", "Algorithm", "AlgorithmBase", "AdversarialGAN", "GDAlgorithm", "build_algorithm"]

@@ -9,6 +9,7 @@ speed runner, the noise generator, the EMA copy of a generator, rendering and sa
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Protocol, runtime_checkable
 
@@ -179,6 +180,64 @@ class AlgorithmBase:
     def frozen_generator(self) -> nn.Module:
         """A detached copy of the sampling generator for a background evaluation."""
         return copy.deepcopy(self.sampling_generator()).eval().requires_grad_(False)
+
+
+class GDAlgorithm(AlgorithmBase):
+    """The plumbing of an algorithm with one optimizer for its generator(s) (``opt_g``) and one for its
+    discriminator(s) (``opt_d``), and networks named in ``module_names`` (Pix2Pix, CycleGAN, CoGAN, UNIT): what
+    checkpoints hold, what a step consumes, and the description every checkpoint carries."""
+
+    module_names: tuple[str, ...] = ("G", "D")
+    domains = 1  # real batches per step: two for the two-domain families
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+
+    def adam(self, params, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+        """Adam with the config's betas and the speed runner's options (fused on CUDA, ...)."""
+        return torch.optim.Adam(list(params), lr=lr, betas=(self.cfg.beta1, self.cfg.beta2), weight_decay=weight_decay,
+                                **self.runner.optimizer_options("adam"))
+
+    @property
+    def modules(self) -> dict[str, nn.Module]:
+        return {**{name: getattr(self, name) for name in self.module_names}, **self.ema_modules()}
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"G": self.opt_g, "D": self.opt_d}
+
+    @property
+    def images_per_step(self) -> int:
+        return self.domains * self.cfg.batch_size
+
+    def describe(self) -> dict:
+        lay = self.inputs
+        return {"family": self.family.name, "title": self.family.title, "z_dim": lay.z_dim, "classes": [],
+                "codes": [], "inputs": lay.describe(), "loss": self.family.loss, "task": self.cfg.data,
+                **({"task_b": self.cfg.data_b} if self.cfg.data_b else {}), **self.describe_more(),
+                **({"ema": self.cfg.ema} if self.ema is not None else {})}
+
+    def describe_more(self) -> dict:
+        """What the family adds to its description (its loss weights, ...)."""
+        return {}
+
+    @staticmethod
+    @contextlib.contextmanager
+    def frozen(*modules: nn.Module):
+        """The modules take no gradient inside the block (the Ds during G's update)."""
+        for m in modules:
+            m.requires_grad_(False)
+        try:
+            yield
+        finally:
+            for m in modules:
+                m.requires_grad_(True)
+
+    @staticmethod
+    def update(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+        """One optimizer step on ``loss``."""
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
 
 
 def build_algorithm(cfg, data, device: torch.device, dist: ddp.DistInfo | None = None):

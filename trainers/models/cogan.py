@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..algos.base import AlgorithmBase, Batches, Stats
+from ..algos.base import Batches, GDAlgorithm, Stats
 from ..catalog import FAMILY_TITLES
 from ..inputs import InputSpec
 from ..losses import bce_d, nonsaturating_g
@@ -89,41 +89,22 @@ def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str,
             "D": CoupledDiscriminator(s, c, cfg.width)}
 
 
-class CoGAN(AlgorithmBase):
+class CoGAN(GDAlgorithm):
     """Two coupled GANs (module docstring): D is both discriminators, G both generators."""
 
     players = ("D", "G")
     step_player = "G"
+    domains = 2
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist=None, speed=None):
         super().__init__(cfg, family, inputs, device, class_names, dist, speed)
         run = self.runner
         self.G, self.D = run.prepare(nets["G"]), run.prepare(nets["D"])
-        betas, kw = (cfg.beta1, cfg.beta2), run.optimizer_options("adam")
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=betas, **kw)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=betas, **kw)
+        self.opt_g, self.opt_d = self.adam(self.G.parameters(), cfg.lr_g), self.adam(self.D.parameters(), cfg.lr_d)
         self._pair, self._d = run.wrap(_Pair(self.G.body)), run.wrap(self.D)
         self._d_frozen = run.wrap(self.D, distributed=False)
         self.keep_ema(self.G, cfg.ema)
-
-    @property
-    def modules(self) -> dict[str, nn.Module]:
-        return {"G": self.G, "D": self.D, **self.ema_modules()}
-
-    @property
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.opt_g, "D": self.opt_d}
-
-    @property
-    def images_per_step(self) -> int:
-        return 2 * self.cfg.batch_size
-
-    def describe(self) -> dict:
-        lay = self.inputs
-        return {"family": self.family.name, "title": self.family.title, "z_dim": lay.z_dim, "classes": [],
-                "codes": [], "inputs": lay.describe(), "loss": "bce", "task": self.cfg.data, "task_b": self.cfg.data_b,
-                **({"ema": self.cfg.ema} if self.ema is not None else {})}
 
     def pair(self, latent: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """(A images, B images) of the sampling generator for ``latent``, in eval mode, on the CPU."""
@@ -171,23 +152,16 @@ class CoGAN(AlgorithmBase):
         """(1) Both Ds, each on its own domain's real images and its generator's fakes."""
         ra, sa, rb, sb = self._d(a, 0), self._d(fa, 0), self._d(b, 1), self._d(fb, 1)
         loss = bce_d(ra, sa) + bce_d(rb, sb)
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_d.step()
+        self.update(self.opt_d, loss)
         r, f = torch.cat([ra, rb]).detach(), torch.cat([sa, sb]).detach()
         return {"loss_d": loss.detach(), "d_real": torch.sigmoid(r).mean(), "d_fake": torch.sigmoid(f).mean()}
 
     def _g_update(self, h: torch.Tensor) -> Stats:
         """(2) Both Gs through the frozen Ds (the shared layers get both domains' gradients)."""
-        self.D.requires_grad_(False)
-        try:
+        with self.frozen(self.D):
             fa, fb = self._pair(h)
             loss = nonsaturating_g(self._d_frozen(fa, 0)) + nonsaturating_g(self._d_frozen(fb, 1))
-            self.opt_g.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt_g.step()
-        finally:
-            self.D.requires_grad_(True)
+            self.update(self.opt_g, loss)
         return {"loss_g": loss.detach()}
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..algos.base import AlgorithmBase, Batches, Stats
+from ..algos.base import Batches, GDAlgorithm, Stats
 from ..catalog import FAMILY_TITLES
 from ..losses import ls_d, ls_g
 from .blocks import dcgan_init
@@ -121,12 +121,45 @@ def networks(cfg, sample_shape: tuple[int, ...], inputs) -> dict[str, nn.Module]
             inputs), "D_A": disc(), "D_B": disc()}
 
 
-class CycleGAN(ReferenceInputs, AlgorithmBase):
+class TwoWaySteps:
+    """The step of a two-domain translator (CycleGAN, UNIT): (1) the generators, which also give each domain's
+    fakes, then (2) the discriminators on those fakes. Manual steps (the app's Step D / Step G) do one of the two.
+    The class provides ``both_ways(a, b)`` → (fakes of A, fakes of B), ``_g_update(a, b)`` → stats holding the
+    fakes under ``_fake_a``/``_fake_b``, and ``_d_update(a, b, fake_a, fake_b)``."""
+
+    players = ("D", "G")  # "D" updates both discriminators, "G" both directions of the generator
+    step_player = "G"
+
+    def train_step(self, batches: Batches, step: int) -> Stats:
+        a, b = self._fmt(batches["A"]), self._fmt(batches["B"])
+        stats = self._g_update(a, b)
+        stats.update(self._d_update(a, b, stats.pop("_fake_a"), stats.pop("_fake_b")))
+        self.after_step(step)
+        return stats
+
+    def manual_step(self, player: str, batches: Batches) -> Stats:
+        a, b = self._fmt(batches["A"]), self._fmt(batches["B"])
+        if player == "D":
+            with torch.no_grad():
+                fake_a, fake_b = self.both_ways(a, b)
+            return self._d_update(a, b, fake_a, fake_b)
+        if player == "G":
+            stats = self._g_update(a, b)
+            del stats["_fake_a"], stats["_fake_b"]
+            self.after_step(-1)
+            return stats
+        raise ValueError(f"unknown player {player!r}: this algorithm has {', '.join(self.players)}")
+
+    def _fmt(self, t: torch.Tensor) -> torch.Tensor:
+        return t.contiguous(memory_format=self.speed.memory_format)
+
+
+class CycleGAN(TwoWaySteps, ReferenceInputs, GDAlgorithm):
     """G: A → B and F: B → A against D_B and D_A, held together by cycle consistency (module docstring)."""
 
-    players = ("D", "G")  # "D" updates D_A and D_B, "G" updates G and F
-    step_player = "G"
     input_key = "A"
+    module_names = ("G", "F", "D_A", "D_B")
+    domains = 2
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist=None, speed=None):
@@ -134,34 +167,17 @@ class CycleGAN(ReferenceInputs, AlgorithmBase):
         run = self.runner
         self.G, self.F = run.prepare(nets["G"]), run.prepare(nets["F"])
         self.D_A, self.D_B = run.prepare(nets["D_A"]), run.prepare(nets["D_B"])
-        betas, kw = (cfg.beta1, cfg.beta2), run.optimizer_options("adam")
-        self.opt_g = torch.optim.Adam([*self.G.parameters(), *self.F.parameters()], lr=cfg.lr_g, betas=betas, **kw)
-        self.opt_d = torch.optim.Adam([*self.D_A.parameters(), *self.D_B.parameters()], lr=cfg.lr_d, betas=betas,
-                                      **kw)
+        self.opt_g = self.adam([*self.G.parameters(), *self.F.parameters()], cfg.lr_g)
+        self.opt_d = self.adam([*self.D_A.parameters(), *self.D_B.parameters()], cfg.lr_d)
         self._g, self._f = run.wrap(self.G), run.wrap(self.F)
         self._da, self._db = run.wrap(self.D_A), run.wrap(self.D_B)
         self.pools = {"A": ImagePool(), "B": ImagePool()}
         self.reference: Batches = {}
         self.keep_ema(self.G, cfg.ema)
 
-    # -- what the loop and checkpoints see ---------------------------------------------------------------
-    @property
-    def modules(self) -> dict[str, nn.Module]:
-        return {"G": self.G, "F": self.F, "D_A": self.D_A, "D_B": self.D_B, **self.ema_modules()}
-
-    @property
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.opt_g, "D": self.opt_d}
-
-    @property
-    def images_per_step(self) -> int:
-        return 2 * self.cfg.batch_size
-
-    def describe(self) -> dict:
-        return {"family": self.family.name, "title": self.family.title, "z_dim": 0, "classes": [], "codes": [],
-                "inputs": self.inputs.describe(), "loss": "ls", "cycle_weight": self.cfg.cycle_weight,
-                "identity_weight": IDENTITY * self.cfg.cycle_weight, "pool": POOL, "task": self.cfg.data,
-                "task_b": self.cfg.data_b, **({"ema": self.cfg.ema} if self.ema is not None else {})}
+    def describe_more(self) -> dict:
+        return {"cycle_weight": self.cfg.cycle_weight, "identity_weight": IDENTITY * self.cfg.cycle_weight,
+                "pool": POOL}
 
     def rng_state(self) -> dict[str, torch.Tensor]:
         return {**super().rng_state(), **{f"pool_{k}": p.state() for k, p in self.pools.items()}}
@@ -181,44 +197,20 @@ class CycleGAN(ReferenceInputs, AlgorithmBase):
         self.F.train(was)
         return torch.stack([latent["x"].float().cpu(), fake, back], 1).flatten(0, 1)
 
-    # -- one iteration -----------------------------------------------------------------------------------
-    def train_step(self, batches: Batches, step: int) -> Stats:
-        a, b = self._fmt(batches["A"]), self._fmt(batches["B"])
-        stats = self._g_update(a, b)
-        stats.update(self._d_update(a, b, stats.pop("_fake_a"), stats.pop("_fake_b")))
-        self.after_step(step)
-        return stats
-
-    def manual_step(self, player: str, batches: Batches) -> Stats:
-        a, b = self._fmt(batches["A"]), self._fmt(batches["B"])
-        if player == "D":
-            with torch.no_grad():
-                fake_a, fake_b = self.F(b), self.G(a)
-            return self._d_update(a, b, fake_a, fake_b)
-        if player == "G":
-            stats = self._g_update(a, b)
-            del stats["_fake_a"], stats["_fake_b"]
-            self.after_step(-1)
-            return stats
-        raise ValueError(f"unknown player {player!r}: this algorithm has {', '.join(self.players)}")
+    def both_ways(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(F(b), G(a)): each domain's fakes."""
+        return self.F(b), self.G(a)
 
     def _g_update(self, a: torch.Tensor, b: torch.Tensor) -> Stats:
         """(1) G and F: the LSGAN terms through the frozen Ds, cycle consistency both ways, identity."""
-        for D in (self.D_A, self.D_B):
-            D.requires_grad_(False)
-        try:
+        with self.frozen(self.D_A, self.D_B):
             lam = self.cfg.cycle_weight
             fake_b, fake_a = self._g(a), self._f(b)
             gan = ls_g(self._db(fake_b).float()) + ls_g(self._da(fake_a).float())
             cycle = (self._f(fake_b) - a).abs().mean() + (self._g(fake_a) - b).abs().mean()
             idt = (self._g(b) - b).abs().mean() + (self._f(a) - a).abs().mean()
             loss = gan + lam * cycle + IDENTITY * lam * idt
-            self.opt_g.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt_g.step()
-        finally:
-            for D in (self.D_A, self.D_B):
-                D.requires_grad_(True)
+            self.update(self.opt_g, loss)
         return {"loss_g": loss.detach(), "loss_gan": gan.detach(), "loss_cycle": cycle.detach(),
                 "loss_idt": idt.detach(), "_fake_a": fake_a.detach(), "_fake_b": fake_b.detach()}
 
@@ -229,14 +221,9 @@ class CycleGAN(ReferenceInputs, AlgorithmBase):
         ra, sa = self._da(a).float(), self._da(fa).float()
         rb, sb = self._db(b).float(), self._db(fb).float()
         loss = ls_d(ra, sa) + ls_d(rb, sb)  # each ½E(r − 1)² + ½E f²: the paper's halved D loss
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_d.step()
+        self.update(self.opt_d, loss)
         return {"loss_d": loss.detach(), "d_real": torch.cat([ra, rb]).detach().mean(),
                 "d_fake": torch.cat([sa, sb]).detach().mean()}
-
-    def _fmt(self, t: torch.Tensor) -> torch.Tensor:
-        return t.contiguous(memory_format=self.speed.memory_format)
 
 
 def load_inverse(path) -> Translator | None:

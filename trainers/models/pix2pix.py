@@ -27,7 +27,7 @@ import math
 import torch
 from torch import nn
 
-from ..algos.base import AlgorithmBase, Batches, Stats
+from ..algos.base import Batches, GDAlgorithm, Stats
 from ..catalog import FAMILY_TITLES
 from ..errors import ConfigError
 from ..inputs import InputSpec, Part
@@ -192,7 +192,7 @@ class ReferenceInputs:
         return {"x": self.reference[self.input_key][:k]}, 9
 
 
-class Pix2PixGAN(ReferenceInputs, AlgorithmBase):
+class Pix2PixGAN(ReferenceInputs, GDAlgorithm):
     """A U-Net G against a conditional PatchGAN D, with the L1 term (see the module docstring)."""
 
     players = ("D", "G")
@@ -204,34 +204,15 @@ class Pix2PixGAN(ReferenceInputs, AlgorithmBase):
         run = self.runner
         self.G = run.prepare(nets["G"])
         self.D = run.prepare(nets["D"])
-        betas = (cfg.beta1, cfg.beta2)
-        opt_kw = run.optimizer_options("adam")
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=betas, **opt_kw)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=betas, **opt_kw)
+        self.opt_g, self.opt_d = self.adam(self.G.parameters(), cfg.lr_g), self.adam(self.D.parameters(), cfg.lr_d)
         self._g_train = run.wrap(self.G)
         self._d_train = run.wrap(self.D)
         self._d_frozen = run.wrap(self.D, distributed=False)
         self.reference: Batches = {}
         self.keep_ema(self.G, cfg.ema)
 
-    # -- what the loop and checkpoints see ---------------------------------------------------------------
-    @property
-    def modules(self) -> dict[str, nn.Module]:
-        return {"G": self.G, "D": self.D, **self.ema_modules()}
-
-    @property
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.opt_g, "D": self.opt_d}
-
-    @property
-    def images_per_step(self) -> int:
-        return self.cfg.batch_size
-
-    def describe(self) -> dict:
-        return {"family": self.family.name, "title": self.family.title, "z_dim": 0, "classes": [], "codes": [],
-                "inputs": self.inputs.describe(), "loss": "bce", "l1_weight": self.cfg.l1_weight,
-                "patch": receptive_field(), "task": self.cfg.data,
-                **({"ema": self.cfg.ema} if self.ema is not None else {})}
+    def describe_more(self) -> dict:
+        return {"l1_weight": self.cfg.l1_weight, "patch": receptive_field()}
 
     def grid(self, latent: dict[str, torch.Tensor]) -> torch.Tensor:
         """The sample grid: input | output | target for each of the grid's inputs."""
@@ -275,27 +256,20 @@ class Pix2PixGAN(ReferenceInputs, AlgorithmBase):
             r = self._d_train(x, y).float()
             f = self._d_train(x, fake).float()
         loss = 0.5 * bce_d(r, f)
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_d.step()
+        self.update(self.opt_d, loss)
         r, f = r.detach(), f.detach()
         return {"loss_d": loss.detach(), "d_real": torch.sigmoid(r).mean(), "d_fake": torch.sigmoid(f).mean(),
                 "d_acc": ((r > 0).float().mean() + (f < 0).float().mean()) / 2}
 
     def _g_update(self, x: torch.Tensor, y: torch.Tensor, fake: torch.Tensor) -> Stats:
         """(2) Update G: minimise BCE(D(x, G(x)), 1) + λ·E|y − G(x)|, D frozen."""
-        self.D.requires_grad_(False)
-        try:
+        with self.frozen(self.D):
             with self._autocast():
                 f = self._d_frozen(x, fake).float()
             gan = nonsaturating_g(f)
             l1 = (y - fake.float()).abs().mean()
             loss = gan + self.cfg.l1_weight * l1
-            self.opt_g.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt_g.step()
-        finally:
-            self.D.requires_grad_(True)
+            self.update(self.opt_g, loss)
         return {"loss_g": loss.detach(), "loss_gan": gan.detach(), "loss_l1": l1.detach()}
 
     def _fmt(self, t: torch.Tensor) -> torch.Tensor:

@@ -26,11 +26,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..algos.base import AlgorithmBase, Batches, Stats
+from ..algos.base import Batches, GDAlgorithm, Stats
 from ..catalog import FAMILY_TITLES
 from ..losses import bce_d, nonsaturating_g
 from .blocks import dcgan_init
-from .cyclegan import ResBlock, _norm
+from .cyclegan import ResBlock, TwoWaySteps, _norm
 from .pix2pix import PatchDiscriminator, ReferenceInputs, image_input
 from .registry import Family, register
 
@@ -110,12 +110,12 @@ class _Step(nn.Module):
         return mu_a, mu_b, x_aa, x_ab, x_bb, x_ba, mu_ab, mu_ba, x_aba, x_bab
 
 
-class UNIT(ReferenceInputs, AlgorithmBase):
+class UNIT(TwoWaySteps, ReferenceInputs, GDAlgorithm):
     """Two VAE-GANs with a shared latent space (module docstring)."""
 
-    players = ("D", "G")  # "D": D_A and D_B; "G": both encoders and decoders
-    step_player = "G"
     input_key = "A"
+    module_names = ("G", "D_A", "D_B")
+    domains = 2
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist=None, speed=None):
@@ -123,31 +123,15 @@ class UNIT(ReferenceInputs, AlgorithmBase):
         run = self.runner
         self.G = run.prepare(nets["G"])
         self.D_A, self.D_B = run.prepare(nets["D_A"]), run.prepare(nets["D_B"])
-        betas, kw = (cfg.beta1, cfg.beta2), run.optimizer_options("adam")
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=betas, weight_decay=1e-4, **kw)
-        self.opt_d = torch.optim.Adam([*self.D_A.parameters(), *self.D_B.parameters()], lr=cfg.lr_d, betas=betas,
-                                      weight_decay=1e-4, **kw)
+        self.opt_g = self.adam(self.G.parameters(), cfg.lr_g, weight_decay=1e-4)
+        self.opt_d = self.adam([*self.D_A.parameters(), *self.D_B.parameters()], cfg.lr_d, weight_decay=1e-4)
         self._step = run.wrap(_Step(self.G))
         self._da, self._db = run.wrap(self.D_A), run.wrap(self.D_B)
         self.reference: Batches = {}
         self.keep_ema(self.G, cfg.ema)
 
-    @property
-    def modules(self) -> dict[str, nn.Module]:
-        return {"G": self.G, "D_A": self.D_A, "D_B": self.D_B, **self.ema_modules()}
-
-    @property
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.opt_g, "D": self.opt_d}
-
-    @property
-    def images_per_step(self) -> int:
-        return 2 * self.cfg.batch_size
-
-    def describe(self) -> dict:
-        return {"family": self.family.name, "title": self.family.title, "z_dim": 0, "classes": [], "codes": [],
-                "inputs": self.inputs.describe(), "loss": "bce", "weights": WEIGHTS, "task": self.cfg.data,
-                "task_b": self.cfg.data_b, **({"ema": self.cfg.ema} if self.ema is not None else {})}
+    def describe_more(self) -> dict:
+        return {"weights": WEIGHTS}
 
     def grid(self, latent: dict[str, torch.Tensor]) -> torch.Tensor:
         """The sample grid: a | A → B | back to A, for each of the grid's A images."""
@@ -163,25 +147,9 @@ class UNIT(ReferenceInputs, AlgorithmBase):
             G.train(was)
         return torch.stack([x.float().cpu(), ab.float().cpu(), aba.float().cpu()], 1).flatten(0, 1)
 
-    def train_step(self, batches: Batches, step: int) -> Stats:
-        a, b = batches["A"], batches["B"]
-        stats = self._g_update(a, b)
-        stats.update(self._d_update(a, b, stats.pop("_x_ba"), stats.pop("_x_ab")))
-        self.after_step(step)
-        return stats
-
-    def manual_step(self, player: str, batches: Batches) -> Stats:
-        a, b = batches["A"], batches["B"]
-        if player == "D":
-            with torch.no_grad():
-                x_ab, x_ba = self.G.a2b(a), self.G.b2a(b)
-            return self._d_update(a, b, x_ba, x_ab)
-        if player == "G":
-            stats = self._g_update(a, b)
-            del stats["_x_ba"], stats["_x_ab"]
-            self.after_step(-1)
-            return stats
-        raise ValueError(f"unknown player {player!r}: this algorithm has {', '.join(self.players)}")
+    def both_ways(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(x_ba, x_ab): each domain's fakes, decoded from the other domain's codes."""
+        return self.G.b2a(b), self.G.a2b(a)
 
     def _eps(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """ε ~ N(0, I) for both batches' codes, from the run's noise generator."""
@@ -192,9 +160,7 @@ class UNIT(ReferenceInputs, AlgorithmBase):
     def _g_update(self, a: torch.Tensor, b: torch.Tensor) -> Stats:
         """(2) Encoders and decoders: translation through the frozen Ds, reconstruction, cycle, and the KL terms."""
         lam = WEIGHTS
-        for D in (self.D_A, self.D_B):
-            D.requires_grad_(False)
-        try:
+        with self.frozen(self.D_A, self.D_B):
             mu_a, mu_b, x_aa, x_ab, x_bb, x_ba, mu_ab, mu_ba, x_aba, x_bab = self._step(a, b, self._eps(a, b))
             gan = nonsaturating_g(self._da(x_ba).float()) + nonsaturating_g(self._db(x_ab).float())
             recon = (x_aa - a).abs().mean() + (x_bb - b).abs().mean()
@@ -203,24 +169,17 @@ class UNIT(ReferenceInputs, AlgorithmBase):
             kl_cycle = mu_ab.pow(2).mean() + mu_ba.pow(2).mean()
             loss = (lam["gan"] * gan + lam["recon"] * recon + lam["kl"] * kl + lam["cycle"] * cycle
                     + lam["kl_cycle"] * kl_cycle)
-            self.opt_g.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt_g.step()
-        finally:
-            for D in (self.D_A, self.D_B):
-                D.requires_grad_(True)
+            self.update(self.opt_g, loss)
         return {"loss_g": loss.detach(), "loss_gan": gan.detach(), "loss_recon": recon.detach(),
                 "loss_cycle": cycle.detach(), "loss_kl": kl.detach(), "loss_kl_cycle": kl_cycle.detach(),
-                "_x_ba": x_ba.detach(), "_x_ab": x_ab.detach()}
+                "_fake_a": x_ba.detach(), "_fake_b": x_ab.detach()}
 
-    def _d_update(self, a, b, x_ba, x_ab) -> Stats:
+    def _d_update(self, a, b, x_ba, x_ab) -> Stats:  # x_ba: the fakes of A, x_ab: of B
         """(1) D_A and D_B: each domain's real images against the translations into it."""
         ra, fa = self._da(a).float(), self._da(x_ba).float()
         rb, fb = self._db(b).float(), self._db(x_ab).float()
         loss = WEIGHTS["gan"] * (bce_d(ra, fa) + bce_d(rb, fb))
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_d.step()
+        self.update(self.opt_d, loss)
         r, f = torch.cat([ra.flatten(), rb.flatten()]).detach(), torch.cat([fa.flatten(), fb.flatten()]).detach()
         return {"loss_d": loss.detach(), "d_real": torch.sigmoid(r).mean(), "d_fake": torch.sigmoid(f).mean()}
 
