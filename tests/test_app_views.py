@@ -12,6 +12,7 @@ from PIL import Image
 
 from ganstudio import settings
 from ganstudio.panels.new_run import NewRunDialog
+from ganstudio.panels.new_run_parts import FOLDER_ITEM
 
 
 pytestmark = pytest.mark.usefixtures("no_thread_leaks")
@@ -91,6 +92,130 @@ def test_dialog_remembers_the_last_setup(qtbot, fresh_settings, tmp_path):
     assert again.model.currentData() == "wgan-gp"
     assert again.fields["steps"].text() == "1234" and again.fields["lr_g"].text() == "3e-4"
     assert again.runs_root.text() == str(tmp_path / "runs")
+
+
+def choose(combo, data) -> None:
+    """What a user's pick in a combo does: the current item changes, then ``activated`` fires."""
+    i = combo.findData(data)
+    assert i >= 0, data
+    combo.setCurrentIndex(i)
+    combo.activated.emit(i)
+
+
+def choose_model(dialog, name: str) -> None:
+    dialog.model.setCurrentIndex(dialog.model.findData(name))
+    assert dialog.model.currentData() == name
+
+
+def test_two_domain_models_get_a_second_domain_and_others_do_not(dialog):
+    assert not dialog.data_b.isVisibleTo(dialog) and dialog.config()["data_b"] is None
+    choose_model(dialog, "cyclegan")
+    assert dialog.data_b.isVisibleTo(dialog) and dialog.data_b_about.isVisibleTo(dialog)
+    assert dialog.data_b_about.text() == "CycleGAN, CoGAN and UNIT learn between two domains without pairs"
+    # 'digits' is no domain: the dialog picks two that are, and says so under the model
+    cfg = dialog.config()
+    assert (cfg["data"], cfg["data_b"]) == ("digits-plain", "digits-bold")
+    assert "Switched to digits-plain ↔ digits-bold" in dialog.model_about.text()
+    assert dialog.validate(), dialog.error_text()
+    assert dialog.name.text() == "cyclegan-digits-plain-digits-bold-1"
+    # a domain is a set of images (or a folder of them), never a 2D set
+    assert dialog.data_b.findData("ring") < 0 and dialog.data_b.findData(FOLDER_ITEM) >= 0
+    choose(dialog.data_b, "digits-negative")
+    assert dialog.config()["data_b"] == "digits-negative" and dialog.name.text().endswith("-digits-negative-1")
+    assert "Switched" not in dialog.model_about.text()  # the user chose since: the note no longer applies
+    choose_model(dialog, "dcgan")
+    assert not dialog.data_b.isVisibleTo(dialog) and not dialog.data_b_about.isVisibleTo(dialog)
+    cfg = dialog.config()
+    assert cfg["data_b"] is None and cfg["data"] == "digits-plain"  # a dataset that works is kept
+    assert dialog.validate(), dialog.error_text()
+    assert dialog.name.text() == "dcgan-digits-plain-1"
+
+
+def test_choosing_pix2pix_on_unpaired_data_switches_to_a_paired_set(dialog):
+    assert dialog.config()["data"] == "digits"
+    choose_model(dialog, "pix2pix")
+    assert dialog.config()["data"] == "digits-edges" and dialog.config()["data_b"] is None
+    assert "Dataset switched to digits-edges: pix2pix learns from image pairs" in dialog.model_about.text()
+    assert dialog.validate(), dialog.error_text()
+    assert dialog.name.text() == "pix2pix-digits-edges-1"
+    # a paired set the user picked stays
+    choose(dialog.dataset, "digits-thick")
+    choose_model(dialog, "dcgan")
+    choose_model(dialog, "pix2pix")
+    assert dialog.config()["data"] == "digits-thick" and "switched" not in dialog.model_about.text()
+    assert dialog.validate(), dialog.error_text()
+    # unpaired data chosen by hand is flagged on the Dataset, with what to choose
+    choose(dialog.dataset, "digits")
+    assert not dialog.validate()
+    assert dialog.dataset.property("invalid") == "true"
+    assert "choose the dataset digits-edges, digits-thick or digits-hole" in dialog.error_text()
+
+
+def test_a_two_domain_model_keeps_domains_the_user_chose(dialog):
+    choose(dialog.dataset, "digits-negative")
+    choose_model(dialog, "unit")
+    cfg = dialog.config()
+    assert (cfg["data"], cfg["data_b"]) == ("digits-negative", "digits-bold")
+    assert "→" not in dialog.model_about.text() and dialog.validate(), dialog.error_text()
+    # the second domain may not stay the Dataset's twin: another domain is picked
+    choose_model(dialog, "dcgan")
+    choose(dialog.dataset, "digits-bold")
+    choose_model(dialog, "cogan")
+    cfg = dialog.config()
+    assert (cfg["data"], cfg["data_b"]) == ("digits-bold", "digits-plain")
+    assert "Second domain switched to digits-plain" in dialog.model_about.text()
+    assert dialog.validate(), dialog.error_text()
+
+
+def test_second_domain_errors_flag_its_combo(dialog, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    folder = tmp_path / "zebras"
+    folder.mkdir()
+    answers = [str(folder), ""]
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: answers.pop(0))
+    choose_model(dialog, "cyclegan")
+    choose(dialog.data_b, FOLDER_ITEM)
+    assert dialog.config()["data_b"] == str(folder) and dialog.dataset.findData(str(folder)) < 0
+    assert dialog.validate(), dialog.error_text()
+    assert dialog.name.text() == "cyclegan-digits-plain-zebras-1"
+    folder.rmdir()  # what resolve() refuses: a second domain that is neither a dataset nor a folder
+    assert not dialog.validate()
+    assert dialog.data_b.property("invalid") == "true" and dialog.dataset.property("invalid") == "false"
+    assert dialog.error_text().startswith("⚠ Second domain: unknown dataset")
+    assert not dialog.start_btn.isEnabled()
+    choose(dialog.data_b, "digits-negative")
+    assert dialog.validate() and dialog.data_b.property("invalid") == "false"
+    # a cancelled folder picker leaves the second domain as it was
+    choose(dialog.data_b, FOLDER_ITEM)
+    assert dialog.config()["data_b"] == "digits-negative" and not answers
+    # none chosen (only while "Folder of images…" is current)
+    dialog.data_b.setCurrentIndex(dialog.data_b.findData(FOLDER_ITEM))
+    assert not dialog.validate() and dialog.data_b.property("invalid") == "true"
+    assert "Choose the second domain" in dialog.error_text()
+
+
+def test_dialog_remembers_the_second_domain(qtbot, fresh_settings, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QDialog, QFileDialog
+
+    folder = tmp_path / "zebras"
+    folder.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    first = NewRunDialog(runs_root=str(tmp_path / "runs"))
+    qtbot.addWidget(first)
+    first.show()
+    choose_model(first, "unit")
+    choose(first.data_b, FOLDER_ITEM)
+    first._accept()
+    assert first.result() == QDialog.DialogCode.Accepted
+    again = NewRunDialog()
+    qtbot.addWidget(again)
+    again.show()
+    cfg = again.config()
+    assert (cfg["model"], cfg["data"], cfg["data_b"]) == ("unit", "digits-plain", str(folder))
+    assert again.data_b.isVisibleTo(again) and again.data_b.currentText() == f"folder: {folder}"
+    assert again.validate(), again.error_text()
+    assert again.name.text() == "unit-digits-plain-zebras-1"
 
 
 APPENDER = textwrap.dedent("""

@@ -8,17 +8,18 @@ import os
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from trainers.runfolder import checkpoint_path, metrics_path
 
 from .. import settings
+from .new_run_parts import (DOMAIN_B, FOLDER_ITEM, REAL_SETS, Note, check_real_sets, chosen, fill_combo,
+                            fit_data, two_domain, two_domain_note)
 from .run_form import DEFAULTS, NUMERIC, RECIPE_KEYS, SCHEDULE_KEYS, FieldError, fmt, parse_number
 
-FOLDER_ITEM = "__folder__"
-REAL_SETS = ("mnist", "fashion-mnist", "cifar10")
+
 class NewRunDialog(QDialog):
     """Returns ``config()`` (TrainConfig fields) and ``run_dir()`` when accepted."""
 
@@ -32,6 +33,10 @@ class NewRunDialog(QDialog):
         self.setMinimumWidth(620)
         self._name_edited = False
         self._errors: dict[str, str] = {}
+        self._switch_note = ""  # why the dataset changed with the model (shown under the model)
+        # per data combo ("dataset", "data_b"): the folder of images picked, the last choice (for a cancelled picker)
+        self._folders: dict[str, str | None] = {"dataset": None, "data_b": None}
+        self._kept: dict[str, str] = {}
 
         # -- run -----------------------------------------------------------------------------------------
         self.name = QLineEdit()
@@ -57,10 +62,11 @@ class NewRunDialog(QDialog):
             self.model.addItem(name, name)
             self.model.setItemData(self.model.count() - 1, spec.title, Qt.ItemDataRole.ToolTipRole)
         self.model.setCurrentIndex(max(self.model.findData("dcgan"), 0))
-        self.model_about = QLabel("")
-        self.model_about.setObjectName("muted")
-        self.model_about.setWordWrap(True)
+        self.model_about = Note()
         self.dataset = QComboBox()
+        self.data_b = QComboBox()
+        self.data_b.setToolTip("The second domain (--data-b): the model learns to go between it and the Dataset")
+        self.data_b_about = Note(two_domain_note(MODELS))
         self.data_root = QLineEdit(data_root or settings.get("paths/data_root", "", str) or "")
         self.data_root.setPlaceholderText("folder holding MNIST/, FashionMNIST/, cifar-10-batches-bin/")
         data_root_btn = QPushButton("Browse…")
@@ -74,9 +80,14 @@ class NewRunDialog(QDialog):
             self.device.addItem(dev, dev)
         md_box = QGroupBox("Model and data")
         f = QFormLayout(md_box)
+        self._md_form = f
         f.addRow("Model", self.model)
         f.addRow("", self.model_about)
         f.addRow("Dataset", self.dataset)
+        f.addRow("Second domain", self.data_b)
+        f.addRow("", self.data_b_about)
+        # the label column keeps its width when the second-domain row hides, so the fields do not jump sideways
+        f.labelForField(self.model).setMinimumWidth(f.labelForField(self.data_b).sizeHint().width())
         row = QHBoxLayout()
         row.addWidget(self.data_root, 1)
         row.addWidget(data_root_btn)
@@ -109,9 +120,7 @@ class NewRunDialog(QDialog):
             g2.addWidget(self.fields[key], i // 2, (i % 2) * 2 + 1)
 
         # -- errors and buttons --------------------------------------------------------------------------
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
+        self.error = Note(name="error")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.start_btn = QPushButton("Start training")
         self.start_btn.setObjectName("primary")
@@ -136,9 +145,11 @@ class NewRunDialog(QDialog):
         self._restore()
         self._fill_datasets()
         self.name.textEdited.connect(self._on_name_edited)
-        self.model.currentIndexChanged.connect(self._on_choice)
+        self.model.currentIndexChanged.connect(self._on_model)
         self.dataset.activated.connect(self._on_dataset_activated)
         self.dataset.currentIndexChanged.connect(self._on_choice)
+        self.data_b.activated.connect(self._on_data_b_activated)
+        self.data_b.currentIndexChanged.connect(self._on_choice)
         self.data_root.editingFinished.connect(self._on_data_root)
         for w in (self.name, self.runs_root, *self.fields.values()):
             w.textChanged.connect(self._schedule_validate)
@@ -153,10 +164,12 @@ class NewRunDialog(QDialog):
     # -- public --------------------------------------------------------------------------------------------
     def config(self) -> dict:
         """TrainConfig fields from the form (None where blank = recipe default). Raises ValueError on junk."""
-        cfg: dict = {"model": self.model.currentData(), "data": self._data_name(), "device": self.device.currentData(),
+        model = self.model.currentData()
+        data_b = chosen(self.data_b) if two_domain(self._models[model]) else None
+        cfg: dict = {"model": model, "data": self._data_name(), "data_b": data_b, "device": self.device.currentData(),
                      "image_size": self.image_size.currentData(), "out": self.run_dir()}
         root = self.data_root.text().strip()
-        if cfg["data"] in REAL_SETS and root:
+        if (cfg["data"] in REAL_SETS or data_b in REAL_SETS) and root:
             cfg["data_root"] = root
         for key, (label, kind, _tip) in NUMERIC.items():
             text = self.fields[key].text().strip()
@@ -196,14 +209,9 @@ class NewRunDialog(QDialog):
             cfg = self.config()
             if cfg["data"] is None:
                 raise FieldError("dataset", "Choose a dataset")
-            if cfg["data"] in REAL_SETS:
-                from trainers.data.real import find_local
-
-                root = cfg.get("data_root")
-                if not root:
-                    raise FieldError("data_root", f"{cfg['data']}: set the data root (the folder holding it)")
-                if not find_local(cfg["data"], root):
-                    raise FieldError("data_root", f"{cfg['data']} is not under {root}")
+            if cfg["data_b"] is None and two_domain(self._models[cfg["model"]]):
+                raise FieldError("data_b", "Choose the second domain")
+            check_real_sets((cfg["data"], cfg["data_b"]), cfg.get("data_root"))
             resolve(TrainConfig(**cfg))
             run = Path(cfg["out"])
             if checkpoint_path(run).exists() or metrics_path(run).exists():
@@ -220,6 +228,7 @@ class NewRunDialog(QDialog):
             message = str(exc)
             m = re.search(r"--([a-z0-9-]+)", message)
             bad_key = m.group(1).replace("-", "_") if m else ("model" if "model" in message else "dataset")
+            bad_key = {"data": "dataset"}.get(bad_key, bad_key)
             message = self._friendly(message)
         self._show_error(bad_key, message)
         self.where.setText(f"→ {self.run_dir()}" if name else "")
@@ -230,18 +239,24 @@ class NewRunDialog(QDialog):
         """Name the form's fields rather than command-line flags."""
         for key, (label, _k, _t) in NUMERIC.items():
             message = message.replace(f"--{key.replace('_', '-')}", label)
+        message = message.replace("pass the second with --data-b", "choose the second domain")
+        message = message.replace("--data-b", "Second domain").replace("use --data ", "choose the dataset ")
         return message.replace("--image-size", "Image size").replace("pass Image size", "choose an image size")
 
     def _show_error(self, key: str | None, message: str) -> None:
         widgets = {**self.fields, "name": self.name, "runs_root": self.runs_root, "data_root": self.data_root,
-                   "model": self.model, "dataset": self.dataset, "image_size": self.image_size, "device": self.device}
+                   "model": self.model, "dataset": self.dataset, "data_b": self.data_b, "image_size": self.image_size,
+                   "device": self.device}
         for k, w in widgets.items():
             flag = "true" if k == key and message else "false"
             if w.property("invalid") != flag:
                 w.setProperty("invalid", flag)
                 w.style().unpolish(w)
                 w.style().polish(w)
-        self.error.setText(f"⚠ {message}" if message else "")
+        text = f"⚠ {message}" if message else ""
+        if text != self.error.text():
+            self.error.setText(text)
+            self._fit_height()
         self.start_btn.setEnabled(not message)
 
     def _schedule_validate(self, *_):
@@ -262,52 +277,37 @@ class NewRunDialog(QDialog):
             pass
         return out
 
-    def _fill_datasets(self, keep: str | None = None) -> None:
-        keep = keep or self._data_name()
+    def _fill_datasets(self, keep: str | None = None, keep_b: str | None = None) -> None:
+        """(Re)fill the Dataset and second-domain combos, keeping their choices where still offered."""
         root = self.data_root.text().strip()
-        from trainers.data.real import find_local
-
-        self.dataset.blockSignals(True)
-        self.dataset.clear()
-        for name, info in self._datasets.items():
-            label = name
-            found = True
-            if name in REAL_SETS:
-                found = find_local(name, root)
-                label = f"{name}" if found else f"{name} — not found in the data root"
-            elif info.embedded:
-                label = f"{name} — {'embedded' if info.kind == 'image' else '2D toy'}"
-            self.dataset.addItem(label, name)
-            idx = self.dataset.count() - 1
-            self.dataset.setItemData(idx, info.about, Qt.ItemDataRole.ToolTipRole)
-            if not found:
-                item = self.dataset.model().item(idx)
-                item.setEnabled(False)
-        folder = self._folder if getattr(self, "_folder", None) else None
-        if folder:
-            self.dataset.addItem(f"folder: {folder}", folder)
-        self.dataset.addItem("Folder of images…", FOLDER_ITEM)
-        idx = self.dataset.findData(keep) if keep else -1
-        if idx < 0 or not self.dataset.model().item(idx).isEnabled():
-            idx = self.dataset.findData("digits")
-        self.dataset.setCurrentIndex(idx)
-        self.dataset.blockSignals(False)
+        names = list(self._datasets)
+        fill_combo(self.dataset, self._datasets, names, self._folders["dataset"], keep or self._data_name(),
+                   "digits", root)
+        images = [n for n in names if self._datasets[n].kind == "image"]  # a 2D set is no domain of images
+        fill_combo(self.data_b, self._datasets, images, self._folders["data_b"], keep_b or chosen(self.data_b),
+                   DOMAIN_B, root)
 
     def _data_name(self) -> str | None:
-        data = self.dataset.currentData() if hasattr(self, "dataset") else None
-        return None if data == FOLDER_ITEM else data
+        return chosen(self.dataset) if hasattr(self, "dataset") else None
 
     def _on_dataset_activated(self, index: int) -> None:
-        if self.dataset.itemData(index) != FOLDER_ITEM:
-            return
-        start = settings.get("paths/last_image_folder", str(Path.home()), str)
-        folder = QFileDialog.getExistingDirectory(self, "Folder of images", start)
-        if folder:
-            settings.put("paths/last_image_folder", folder)
-            self._folder = folder
-            self._fill_datasets(keep=folder)
-        else:
-            self._fill_datasets()
+        self._on_activated(self.dataset, index, "dataset")
+
+    def _on_data_b_activated(self, index: int) -> None:
+        self._on_activated(self.data_b, index, "data_b")
+
+    def _on_activated(self, combo: QComboBox, index: int, which: str) -> None:
+        """The user chose in a data combo; "Folder of images…" asks for the folder. Either way a note about data
+        switched with the model no longer applies."""
+        self._switch_note = ""
+        if combo.itemData(index) == FOLDER_ITEM:
+            start = settings.get("paths/last_image_folder", str(Path.home()), str)
+            folder = QFileDialog.getExistingDirectory(self, "Folder of images", start)
+            if folder:
+                settings.put("paths/last_image_folder", folder)
+                self._folders[which] = folder
+            keep = folder or self._kept.get(which)
+            self._fill_datasets(**{"keep" if which == "dataset" else "keep_b": keep})
         self._on_choice()
 
     def _on_data_root(self) -> None:
@@ -317,21 +317,53 @@ class NewRunDialog(QDialog):
     def _on_name_edited(self, _text: str) -> None:
         self._name_edited = True
 
+    def _on_model(self, *_) -> None:
+        """A new model: if it cannot learn from the current data, select data it can and say so."""
+        model = self.model.currentData()
+        switch = fit_data(model, self._models[model], self._data_name(), chosen(self.data_b))
+        self._switch_note = switch.note if switch else ""
+        if switch:
+            for combo, data in ((self.dataset, switch.data), (self.data_b, switch.data_b)):
+                i = combo.findData(data) if data else -1
+                if i >= 0:
+                    combo.blockSignals(True)
+                    combo.setCurrentIndex(i)
+                    combo.blockSignals(False)
+        self._on_choice()
+
     def _on_choice(self, *_):
         model = self.model.currentData()
         spec = self._models[model]
-        self.model_about.setText(spec.title)
+        two = two_domain(spec)
+        self._md_form.setRowVisible(self.data_b, two)
+        self._md_form.setRowVisible(self.data_b_about, two)
+        self.model_about.setText(spec.title + (f"\n{self._switch_note}" if self._switch_note else ""))
+        self._fit_height()
         data = self._data_name() or "digits"
+        data_b = chosen(self.data_b) if two else None
+        for which, choice in (("dataset", self._data_name()), ("data_b", chosen(self.data_b))):
+            if choice:
+                self._kept[which] = choice
         if not self._name_edited:
-            self.name.setText(self._suggest_name(model, data))
+            self.name.setText(self._suggest_name(model, data, data_b))
         # placeholders show the recipe the blank fields will get
         for key in RECIPE_KEYS:
             v = spec.defaults.get(key)
             self.fields[key].setPlaceholderText(f"{fmt(v)} (recipe)" if v is not None else "recipe")
         self._schedule_validate()
 
-    def _suggest_name(self, model: str, data: str) -> str:
-        base = f"{model}-{Path(data).name}"
+    def _fit_height(self) -> None:
+        """Take the height the rows now need (a note, the second-domain row or an error came or went), so that
+        nothing is squeezed and no gap is left."""
+        if not self.isVisible():
+            return  # the first show sizes the dialog
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # the rows' new size hints
+        self.layout().activate()
+        h = self.heightForWidth(self.width())
+        self.resize(self.width(), h if h > 0 else self.sizeHint().height())
+
+    def _suggest_name(self, model: str, data: str, data_b: str | None = None) -> str:
+        base = "-".join([model, Path(data).name] + ([Path(data_b).name] if data_b else []))
         root = Path(self.runs_root.text().strip() or ".").expanduser()
         for i in range(1, 1000):
             cand = f"{base}-{i}"
@@ -365,10 +397,12 @@ class NewRunDialog(QDialog):
         for key, e in self.fields.items():
             if isinstance(last.get(key), str):
                 e.setText(last[key])
-        if isinstance(last.get("data"), str):
-            if os.path.isdir(last["data"]):
-                self._folder = last["data"]
-            self._restore_data = last["data"]
+        self._restore_data = {}
+        for key, which in (("data", "dataset"), ("data_b", "data_b")):
+            if isinstance(last.get(key), str):
+                if os.path.isdir(last[key]):
+                    self._folders[which] = last[key]
+                self._restore_data[which] = last[key]
         for combo, key in ((self.image_size, "image_size"), (self.device, "device")):
             i = combo.findData(last.get(key))
             if i >= 0:
@@ -377,7 +411,7 @@ class NewRunDialog(QDialog):
     def showEvent(self, event) -> None:
         data = getattr(self, "_restore_data", None)
         if data:
-            self._fill_datasets(keep=data)
+            self._fill_datasets(keep=data.get("dataset"), keep_b=data.get("data_b"))
             self._restore_data = None
             self._on_choice()
         super().showEvent(event)
@@ -386,8 +420,8 @@ class NewRunDialog(QDialog):
         if not self.validate():
             return
         settings.put_json("new_run/last", {
-            "model": self.model.currentData(), "data": self._data_name(), "image_size": self.image_size.currentData(),
-            "device": self.device.currentData(), **{k: e.text() for k, e in self.fields.items()}})
+            "model": self.model.currentData(), "data": self._data_name(), "data_b": chosen(self.data_b),
+            "image_size": self.image_size.currentData(), "device": self.device.currentData(), **{k: e.text() for k, e in self.fields.items()}})
         settings.put("paths/runs_root", self.runs_root.text().strip())
         if self.data_root.text().strip():
             settings.put("paths/data_root", self.data_root.text().strip())
