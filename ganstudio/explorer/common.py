@@ -244,16 +244,29 @@ class SampleCanvas(ImageCanvas):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setMinimumSize(self.MIN, self.MIN)
+        self.parts: tuple[str, ...] = ()  # labels over equal side-by-side parts of the image (CoGAN's A | B)
+        self.part_gap = 0  # image px between two parts
+
+    def set_parts(self, labels: tuple[str, ...], gap: int = 0) -> None:
+        """Name the image's equal parts, left to right (``gap`` px apart): each label is drawn over its part."""
+        self.parts, self.part_gap = tuple(labels), gap
+        self.update()
+
+    def _band(self) -> int:
+        """The height kept above the image for the parts' labels."""
+        return self.fontMetrics().height() + 6 if self.parts else 0
 
     def target(self):
-        """(x, y, scale) of the drawn image, or None."""
+        """(x, y, scale) of the drawn image, or None. A square image takes the canvas's smaller side; a wide one
+        (a pair) its width, below a band for the labels."""
         img = self.image()
         if img is None or img.isNull():
             return None
-        room = min(self.width(), self.height()) - self.MARGIN
-        scale = room / max(img.width(), img.height())
+        band = self._band()
+        scale = min((self.width() - self.MARGIN) / img.width(), (self.height() - self.MARGIN - band) / img.height())
         scale = int(scale) if scale >= 1 else scale
-        return (self.width() - img.width() * scale) / 2, (self.height() - img.height() * scale) / 2, scale
+        return ((self.width() - img.width() * scale) / 2, (self.height() - img.height() * scale + band) / 2,
+                scale)
 
     def paintEvent(self, event) -> None:
         t = self.target()
@@ -268,6 +281,15 @@ class SampleCanvas(ImageCanvas):
         p.fillRect(self.rect(), QColor(theme.BASE))
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1)
         p.drawImage(QRectF(x0, y0, img.width() * scale, img.height() * scale), img)
+        if self.parts:
+            n = len(self.parts)
+            w = (img.width() - (n - 1) * self.part_gap) / n
+            p.setPen(QColor(theme.TEXT))
+            band = self._band()
+            for k, text in enumerate(self.parts):
+                rect = QRectF(x0 + k * (w + self.part_gap) * scale, y0 - band, w * scale, band - 4)
+                p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                           p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(rect.width())))
         p.end()
 
 

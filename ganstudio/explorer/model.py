@@ -22,6 +22,9 @@ import numpy as np
 from .latent import ExplorerState, History, Space, fresh_state
 
 
+PAIR_CAPTION = "A | B: one z, both domains: the shared layers decide the digit, the last layer its look"
+
+
 class Event:
     """A list of callbacks, called in the order they connected (a Qt-free signal)."""
 
@@ -76,6 +79,22 @@ class Context:
     def translates(self) -> bool:
         """G translates a given image (Pix2Pix): no z to draw, only the Translate tool applies."""
         return self.space.translates
+
+    @property
+    def pairs(self) -> bool:
+        """G draws a pair of images per z, one in each domain (CoGAN): the current sample shows both."""
+        return bool(self.info.get("pairs"))
+
+    @property
+    def way_back(self) -> bool:
+        """G (A → B) has an inverse F (B → A) in its family (CycleGAN): the Translate tool shows F(G(x))."""
+        return self.info.get("family") == "cyclegan"
+
+    @property
+    def domains(self) -> tuple[str, str]:
+        """The names of a two-domain model's domains A and B (("A", "B") when the checkpoint does not say)."""
+        names = [str(d) for d in self.info.get("domains") or []]
+        return (names[0], names[1]) if len(names) == 2 else ("A", "B")
 
     def seed_z(self, seed: int, n: int = 1) -> np.ndarray:
         """z as ``ganstudio sample --seed`` draws it (z comes first from the seeded generator); (n, 0) for a
@@ -197,6 +216,8 @@ class ExplorerModel:
                         f"class {cls}→{self.ctx.class_name(st.label_b)} t={st.blend:.2f}")
         for name, v in zip(sp.code_names, list(st.cat) + list(st.cont)):
             bits.append(f"{name} {v:g}" if isinstance(v, int) else f"{name} {v:+.2f}")
+        if self.ctx.pairs:
+            bits.append(PAIR_CAPTION)
         return " · ".join(bits)
 
     # -- internals -------------------------------------------------------------------------------------------

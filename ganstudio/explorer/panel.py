@@ -1,9 +1,9 @@
 """The explorer tab: take a generator apart. Pick a model (a checkpoint of the selected run, live while it
 trains, or a bundled one), then a tool: Latent, InfoGAN codes, cGAN classes, Vector arithmetic,
 Interpolation, Checkpoints, Attention, BigGAN, and Translate for a model that turns an image into another
-(Pix2Pix: the latent tools are off there, and the current sample is G's output for the tool's input). The current
-sample shows large on the left of the view, the
-tool's grid beside it.
+(Pix2Pix, CycleGAN: the latent tools are off there, and the current sample is G's output for the tool's input). The
+current sample shows large on the left of the view, the tool's grid beside it. A model that draws a pair per z
+(CoGAN) keeps the z tools; its current sample is the pair, A | B, while the tools' grids show domain A and say so.
 
 The panel owns one ``ExplorerModel`` (Qt-free: the state, its undo history, the open generator); tools edit
 it and subscribe to its events, as does the panel, which then asks the current tool what to draw; the render
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QScrollArea, QSplitte
 
 from .. import settings
 from ..panels.samples import to_qimage
+from ..workers.pairs import GAP as PAIR_GAP
 from ..workers.render import Output, RenderRequest, RenderThread, file_stamp
 from .common import MessageLine, SampleCanvas, Tool, WrapLabel, titled
 from .latent import ExplorerState, History, Space
@@ -53,6 +54,7 @@ class ExplorerPanel(QWidget):
         self.images: dict[str, np.ndarray] = {}
         self._owner: dict[str, Tool] = {}
         self._off: dict[str, str] = {}  # tool name → why it does not apply to the open model
+        self._domain_notes: dict[str, QLabel] = {}  # tool name → "domain A only" under its view's heading (CoGAN)
 
         self.source = SourceBox()
         self.refresh_btn = QToolButton()
@@ -100,6 +102,7 @@ class ExplorerPanel(QWidget):
             view_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
             view_scroll.setWidget(tool.view)
             self.views.addWidget(view_scroll)
+            self._domain_notes[tool.name] = self._add_domain_note(tool)
             tool.sig_refresh.connect(self.render)
             tool.sig_message.connect(self.show_message)
         # room for the tools plus a vertical scroll bar, which shows up on short windows: without it the
@@ -295,9 +298,9 @@ class ExplorerPanel(QWidget):
         if self.ctx is not None and self.ctx.checkpoint == path:
             if self.ctx.translates:  # G's input is the Translate tool's image, not a latent vector
                 outputs.append(self.translate_tool.main_output(self.state))
-            else:
+            else:  # a pair generator (CoGAN) draws both of its domains for the current z: A | B
                 outputs.append(Output.of("main", self.state.vector(self.ctx.space, self.ctx.directions), cols=1,
-                                         pad=0))
+                                         pad=0, kind="pair" if self.ctx.pairs else "grid"))
             tool = self.current_tool
             if not self.tabbar.isTabEnabled(self.tabbar.currentIndex()):
                 tool = self.tools[self._first_on()]
@@ -335,10 +338,11 @@ class ExplorerPanel(QWidget):
         self.views.setCurrentIndex(self.tabbar.currentIndex())
         self.model.set_tool(self.current_tool.name)
         self.current_tool.show_state(self.state)
+        self._show_domains(ctx)
         self.about.setText(ctx.about())
         self.about.setToolTip(f"{info.get('title', '')}\n{info['checkpoint']}")
         self.scores.show_checkpoint(info["checkpoint"], info.get("step"), info.get("kind") == "image",
-                                    ctx.translates)
+                                    ctx.translates, ctx.pairs)
         self._sync_caption()
         self.render()
         self.sig_state_changed.emit()
@@ -379,6 +383,25 @@ class ExplorerPanel(QWidget):
     def _first_on(self) -> int:
         """The first tool that applies to the open model (Latent for most, Translate for Pix2Pix)."""
         return next((i for i in range(len(self.tools)) if self.tabbar.isTabEnabled(i)), 0)
+
+    def _add_domain_note(self, tool: Tool) -> QLabel:
+        """A muted line under the heading of ``tool``'s view (every view starts with its heading), shown while a
+        pair model is open: the tools' grids draw G's first domain only."""
+        note = WrapLabel("")
+        note.setVisible(False)
+        lay = tool.view.layout()
+        if isinstance(lay, QVBoxLayout):
+            lay.insertWidget(1, note)
+        return note
+
+    def _show_domains(self, ctx: Context) -> None:
+        """A pair model (CoGAN): label the current sample's halves and say which domain the tools' grids show."""
+        a, b = ctx.domains
+        self.canvas.set_parts((f"A · {a}", f"B · {b}") if ctx.pairs else (), PAIR_GAP)
+        for name, note in self._domain_notes.items():
+            note.setVisible(ctx.pairs and not self._off.get(name))
+            note.setText(f"Domain A ({a}) only: each z here is drawn by G's first head. The current sample shows "
+                         f"its pair, A | B ({b})." if ctx.pairs else "")
 
     def _fill_sources(self, prefer_run: bool = False) -> None:
         keep = self.source.fill(self._run_dir, prefer_run)

@@ -25,6 +25,7 @@ class ScoresBar(QWidget):
         self._cache: dict[tuple[str, float], dict] = {}
         self._is_image = True  # scores need an image model; set per checkpoint in show_checkpoint
         self._translates = False  # a Pix2Pix model is scored against true outputs, not with FID
+        self._pairs = False  # a CoGAN is scored on whether the two images of a pair show one digit
         self._failure: str | None = None  # why the last evaluation failed, shown once
         self.label = QElidingLabel("")
         self.label.setObjectName("muted")
@@ -53,14 +54,14 @@ class ScoresBar(QWidget):
 
     # -- public --------------------------------------------------------------------------------------------
     def show_checkpoint(self, checkpoint: str | None, step: int | None, is_image: bool = True,
-                        translates: bool = False) -> None:
+                        translates: bool = False, pairs: bool = False) -> None:
         from trainers.metrics.evaluate import stored_result
 
         if checkpoint == self.checkpoint and step == self.step and self.result is not None:
             return
         self.cancel()
         self.checkpoint, self.step, self.result = checkpoint, step, None
-        self._is_image, self._translates = is_image, translates
+        self._is_image, self._translates, self._pairs = is_image, translates, pairs
         self.eval_btn.setToolTip(self._tip)
         if checkpoint and step is not None:
             self.result = self._cache.get(self._key(checkpoint)) or stored_result(checkpoint, step)
@@ -133,15 +134,27 @@ class ScoresBar(QWidget):
             self.label.setText(summary(self.result))
             self.label.setToolTip(self.result.get("note", ""))
         else:
-            self.label.setText("Not evaluated yet: Evaluate scores the output against the true output of held-out "
-                               "inputs (PSNR, SSIM, L1) and checks the digit is kept." if self._translates else
-                               "Not evaluated yet: Evaluate measures domain FID, precision/recall and accuracies.")
+            self.label.setText(self._not_yet)
             self.label.setToolTip("")
         self._sync_buttons()
 
     @property
+    def _not_yet(self) -> str:
+        """The line before any score: what Evaluate would measure for this kind of model."""
+        if self._translates:
+            return ("Not evaluated yet: Evaluate scores the output against the true output of held-out inputs (PSNR, "
+                    "SSIM, L1) and checks the digit is kept.")
+        if self._pairs:
+            return ("Not evaluated yet: Evaluate reads the digit of both images of each pair and counts how often "
+                    "they agree.")
+        return "Not evaluated yet: Evaluate measures domain FID, precision/recall and accuracies."
+
+    @property
     def _tip(self) -> str:
         """The Evaluate button's tooltip: what it measures for this kind of model."""
+        if self._pairs:
+            return (f"Read the digit of both images of {EVAL_SAMPLES:,} pairs with the digits classifier and count "
+                    "how often they agree, and each domain's class shares (Ctrl+M)")
         if self._translates:
             return ("Score this checkpoint's outputs against the true outputs of held-out inputs (PSNR, SSIM, L1, "
                     f"label preservation; {EVAL_SAMPLES:,} pairs; Ctrl+M)")

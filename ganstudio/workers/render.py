@@ -34,7 +34,8 @@ class Output:
     pad: int = 2
     checkpoints: tuple[tuple[str, float], ...] = ()
     kind: str = "grid"  # "attention": the first input's sample and self-attention maps (workers/attention.py);
-    # "translate" / "realness": the inputs are flat images G translates (workers/translate.py)
+    # "translate" / "realness" / "cycle": the inputs are flat images G translates (workers/translate.py);
+    # "pair": the first input's A | B pair of a generator that draws both domains (CoGAN, workers/pairs.py)
 
     @classmethod
     def of(cls, name: str, inputs: np.ndarray, cols: int = 1, pad: int = 2,
@@ -70,7 +71,8 @@ class RenderThread(QThread):
     info = ``trainers.generator.describe()`` plus hash, lineage, checkpoint and GANSpace directions."""
     sig_rendered = Signal(int, str, object, dict)
     """(request id, output name, HxWx3 uint8 image — or NxHxWx3 frames when the output has cols=0, or an
-    ``AttentionResult`` of numpy arrays for kind "attention", a ``RealnessResult`` for kind "realness" — info)."""
+    ``AttentionResult`` of numpy arrays for kind "attention", a ``RealnessResult`` for kind "realness", a
+    ``CycleResult`` for kind "cycle" — info)."""
     sig_failed = Signal(int, str)
     """(request id, message for the user)."""
     sig_done = Signal(int)
@@ -172,10 +174,13 @@ class RenderThread(QThread):
 
     @staticmethod
     def _fits(gen, out: Output) -> bool:
+        from . import pairs
         from .translate import KINDS, fits
 
         if out.kind in KINDS:
             return fits(gen, out.dim)
+        if out.kind == pairs.KIND:
+            return pairs.fits(gen, out.dim)
         return out.dim == gen.layout.in_dim and not getattr(gen, "translates", False)
 
     def _check_superseded(self) -> None:
@@ -211,9 +216,13 @@ class RenderThread(QThread):
         if cached is None:
             from trainers.generator import describe
 
+            from .pairs import draws_pairs
+
             cached = describe(gen.meta)
             noise = not getattr(gen, "translates", False)  # GANSpace directions live in z; a translator has none
-            cached.update(hash=gen.weights_hash, lineage=gen.lineage, checkpoint=str(gen.path),
+            model = gen.meta.get("model", {})
+            cached.update(pairs=draws_pairs(gen), domains=[d for d in (model.get("task"), model.get("task_b")) if d],
+                          hash=gen.weights_hash, lineage=gen.lineage, checkpoint=str(gen.path),
                           class_names=list(gen.meta.get("data", {}).get("class_names", [])),
                           directions=gen.directions if noise and cached["kind"] == "image" else None,
                           generator_only=bool(gen.meta.get("generator_only")))
@@ -234,6 +243,10 @@ class RenderThread(QThread):
 
         if out.kind in KINDS:
             return translate(gen, out.kind, x)
+        if out.kind == "pair":
+            from .pairs import pair_image
+
+            return pair_image(gen, x)
         parts = []
         if out.checkpoints:
             for path, _ in out.checkpoints:

@@ -1,12 +1,14 @@
-"""What the explorer's Translate tool needs from a translating generator (Pix2Pix), made in the render thread.
+"""What the explorer's Translate tool needs from a translating generator (Pix2Pix, CycleGAN), made in the render
+thread.
 
 The render thread (workers/render.py) hands outputs of kind ``"translate"`` (G's output for the pad's input: the
-current sample) and ``"realness"`` (the same output plus how real the checkpoint's PatchGAN D finds each patch of
-it) to the functions here. The input travels as a flat float32 vector in model range, like every explorer input,
-and the results are plain numpy data: no tensor or module reaches the GUI thread.
+current sample), ``"realness"`` (Pix2Pix: the same output plus how real the checkpoint's PatchGAN D finds each
+patch of it) and ``"cycle"`` (CycleGAN: the output, F's way back F(G(x)) and the cycle error) to the functions
+here. The input travels as a flat float32 vector in model range, like every explorer input, and the results are
+plain numpy data: no tensor or module reaches the GUI thread.
 
-D is loaded once per generator (it is kept on the cached ``LoadedGenerator``, so a rewritten checkpoint brings a
-new one) and is None for a generator-only export, which the result says instead of showing a map.
+D and F are loaded once per generator (kept on the cached ``LoadedGenerator``, so a rewritten checkpoint brings
+new ones) and are None when the file holds none (a generator-only export), which the results say instead.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-KINDS = ("translate", "realness")  # the render kinds whose input is an image, not a latent vector
+KINDS = ("translate", "realness", "cycle")  # the render kinds whose input is an image, not a latent vector
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +31,19 @@ class RealnessResult:
     patch: int = 16
     stride: int = 2
     offset: int = -5
+
+
+@dataclass(frozen=True, eq=False)
+class CycleResult:
+    """CycleGAN on one input x (domain A): x itself, G(x) (domain B) and F(G(x)) (back in A) as H×W×3 uint8, and
+    the cycle error |x − F(G(x))| per pixel in [0, 1] image units (half the model-range difference, averaged over
+    channels), (H, W) float32: its mean is what ``ganstudio eval``'s cycle L1 averages over held-out digits.
+    ``back`` and ``error`` are None when the checkpoint holds no F."""
+
+    source: np.ndarray
+    output: np.ndarray
+    back: np.ndarray | None
+    error: np.ndarray | None
 
 
 def image_shape(gen) -> tuple[int, ...]:
@@ -62,13 +77,26 @@ def translation(gen, inputs: np.ndarray) -> np.ndarray:
     return _pixels(gen.translate(_images(gen, inputs)[:1]))
 
 
-def critic(gen):
-    """The checkpoint's PatchGAN D (eval, CPU), or None for a generator-only export; loaded once per generator."""
-    if not hasattr(gen, "_patch_critic"):
-        from trainers.models.pix2pix import load_patch_critic
+def _kept(gen, attr: str, load):
+    """``load(gen.path)`` (a module of the checkpoint, or None when it holds none), loaded once and kept on the
+    generator: the render thread caches generators per file and version, so a rewritten checkpoint brings new ones."""
+    if not hasattr(gen, attr):
+        setattr(gen, attr, load(gen.path))
+    return getattr(gen, attr)
 
-        gen._patch_critic = load_patch_critic(gen.path)
-    return gen._patch_critic
+
+def critic(gen):
+    """The checkpoint's PatchGAN D (eval, CPU), or None for a generator-only export."""
+    from trainers.models.pix2pix import load_patch_critic
+
+    return _kept(gen, "_patch_critic", load_patch_critic)
+
+
+def inverse(gen):
+    """CycleGAN's F (B → A, eval, CPU), or None when the checkpoint holds none."""
+    from trainers.models.cyclegan import load_inverse
+
+    return _kept(gen, "_inverse", load_inverse)
 
 
 def realness_result(gen, inputs: np.ndarray) -> RealnessResult:
@@ -82,6 +110,23 @@ def realness_result(gen, inputs: np.ndarray) -> RealnessResult:
     return RealnessResult(_pixels(y), score, patch=receptive_field())
 
 
+def cycle_result(gen, inputs: np.ndarray) -> CycleResult:
+    """G's output for the first input, F's way back and the cycle error (``CycleResult``)."""
+    import torch
+
+    x = _images(gen, inputs)[:1]
+    y = gen.translate(x)
+    F = inverse(gen)
+    if F is None:
+        return CycleResult(_pixels(x), _pixels(y), None, None)
+    with torch.no_grad():
+        back = F(y).float()
+    error = np.ascontiguousarray(((x - back).abs() / 2).mean(1)[0].numpy(), dtype=np.float32)
+    return CycleResult(_pixels(x), _pixels(y), _pixels(back), error)
+
+
 def render(gen, kind: str, inputs: np.ndarray):
     """The render thread's entry point for the kinds in ``KINDS``."""
-    return translation(gen, inputs) if kind == "translate" else realness_result(gen, inputs)
+    if kind == "translate":
+        return translation(gen, inputs)
+    return cycle_result(gen, inputs) if kind == "cycle" else realness_result(gen, inputs)

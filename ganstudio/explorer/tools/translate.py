@@ -1,12 +1,13 @@
-"""The Translate tool (Pix2Pix): draw the input on a sketch pad, open an image, or take a held-out input of the
-model's own paired set, and watch G's output follow every stroke; beside it the true output (for a held-out pair)
-and how real the checkpoint's PatchGAN D finds each 16×16 patch of the output.
+"""The Translate tool (Pix2Pix, CycleGAN): draw the input on a sketch pad, open an image, or take a held-out input
+of the model's own paired set, and watch G's output follow every stroke; beside it the true output (for a held-out
+pair) and how real the checkpoint's PatchGAN D finds each 16×16 patch of the output. For a CycleGAN the strip
+adds the way back, F(G(x)), and the cycle error |x − F(G(x))| takes the realness map's place (``cycle_view.py``).
 
 The pad is part of the explorer's state (``ExplorerState.image``, uint8 bytes), so a stroke is one undo step and
 Ctrl+Z, redo and the header's buttons work as for every other edit. Each piece of a stroke is an edit: the render
 thread keeps only the latest request, so a fast stroke never queues renders. G's output for the pad is the
-explorer's current sample (``main_output``); this tool's own output, kind "realness", brings the same output with
-D's scores (``workers/translate.py``)."""
+explorer's current sample (``main_output``); this tool's own output, kind "realness" (or "cycle"), brings the same
+output with D's scores (or F's way back) (``workers/translate.py``)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QFormLayout, QGridLayo
 from ... import settings
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ...workers.translate import RealnessResult
+from ...workers.translate import CycleResult, RealnessResult
 from ..common import DragSlider, Tool, caption_label, muted_label, side_by_side, titled
 from ..invert import IMAGE_FILTER
 from ..latent import ExplorerState
@@ -33,6 +34,7 @@ from .translate_view import TranslateView, patch_box
 
 BLANK = "a blank pad"
 SIZE_STEP = 0.5  # "[" and "]" change the pen's diameter by this many input pixels
+TITLE = "Input → output → target"
 REAL_TIP = "A held-out input of the model's own paired set, with its true output (R)"
 
 
@@ -55,7 +57,7 @@ class TranslateTool(Tool):
         super().__init__(model)
         self.pool: HeldOut | None = None  # held-out pairs of the model's paired set
         self.pool_error = ""  # why there are none
-        self.result: RealnessResult | None = None
+        self.result: RealnessResult | CycleResult | None = None
         self.rng = random.Random()
 
         self.pad = SketchPad()
@@ -93,7 +95,8 @@ class TranslateTool(Tool):
 
         self.board = TranslateView()
         self.caption = caption_label("")
-        self.view = titled("Input → output → target", self.caption, self.board)
+        self.view = titled(TITLE, self.caption, self.board)
+        self.view_title = self.view.layout().itemAt(0).widget()
 
         self.pad.sig_drawn.connect(self._on_drawn)
         self.pad.sig_stroke_done.connect(self.model.break_merge)
@@ -109,14 +112,24 @@ class TranslateTool(Tool):
 
     # -- the tool API --------------------------------------------------------------------------------------
     def unavailable(self, ctx: Context) -> str:
-        return "" if ctx.translates else ("this model draws from noise; Translate is for models that turn an image "
-                                          "into another (train pix2pix on digits-edges)")
+        if ctx.translates:
+            return ""
+        if ctx.pairs:
+            return ("this CoGAN draws a pair of images from noise, it does not translate a given image: the current "
+                    "sample shows both domains of one z")
+        return ("this model draws from noise; Translate is for models that turn an image into another (train "
+                "pix2pix on digits-edges)")
 
     def set_context(self, ctx: Context) -> None:
         super().set_context(ctx)
         self.result = None
+        self.board.set_way_back(ctx.way_back, ctx.domains)
+        self.view_title.setText("Input → G → F, the way back → target" if ctx.way_back else TITLE)
         self.board.output.set_image(None)
+        self.board.back.placeholder = "Rendering…"
+        self.board.back.set_image(None)
         self.board.realness.set_result(None)
+        self.board.cycle.show(None)
         if not ctx.translates:
             self.pool, self.pool_error = None, ""
             self.pad.set_pad(None)
@@ -138,20 +151,30 @@ class TranslateTool(Tool):
         target = self.target(st)
         self.board.target.set_image(None if target is None else to_qimage(rgb(target)))
         self.board.target_note.setText(f"held-out pair {st.pair[1]}" if target is not None else "")
-        self.caption.setText("What G is given, what it makes of it, and the true output: " + (
+        self.caption.setText(("What G is given, what it makes of it, what F makes of that on the way back, and the "
+                              "true output: " if self.ctx.way_back else
+                              "What G is given, what it makes of it, and the true output: ") + (
             f"this input is {st.source}, so its target is known." if target is not None else
             "this input is not a held-out pair, so there is none to compare with."))
 
     def outputs(self, st: ExplorerState) -> list[Output]:
         if self.ctx is None or not self.ctx.translates:
             return []
-        return [self._output("realness", st)]
+        kind = "cycle" if self.ctx.way_back else "realness"
+        return [self._output(kind, st, kind)]
 
     def main_output(self, st: ExplorerState) -> Output:
         """G's output for the pad: the explorer's current sample while a translating model is open."""
         return self._output("main", st, "translate")
 
     def take(self, name: str, result) -> None:
+        if isinstance(result, CycleResult):
+            self.result = result
+            self.board.output.set_image(to_qimage(result.output))
+            self.board.back.placeholder = "No F in this checkpoint"
+            self.board.back.set_image(None if result.back is None else to_qimage(result.back))
+            self.board.cycle.show(result)
+            return
         if not isinstance(result, RealnessResult):
             return
         self.result = result
@@ -160,11 +183,14 @@ class TranslateTool(Tool):
         self._show_realness()
 
     def picture(self, name: str, result) -> np.ndarray | None:
-        """What "Save grid" writes: input | output | target (target only for a held-out pair)."""
-        if not isinstance(result, RealnessResult) or self.ctx is None:
+        """What "Save grid" writes: input | output | target (target only for a held-out pair); a CycleGAN's
+        F(G(x)) after the output, when the checkpoint holds F."""
+        if not isinstance(result, (RealnessResult, CycleResult)) or self.ctx is None:
             return None
         st = self.state()
         parts = [rgb(pad_array(st.image, self.shape)), result.output]
+        if isinstance(result, CycleResult) and result.back is not None:
+            parts.append(result.back)
         target = self.target(st)
         if target is not None:
             parts.append(rgb(target))

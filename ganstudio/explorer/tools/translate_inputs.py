@@ -102,14 +102,15 @@ _POOLS: dict[tuple, HeldOut] = {}
 
 
 def held_out_pool(checkpoint: str) -> HeldOut:
-    """The held-out pairs of the set ``checkpoint`` was trained on, sized as it was trained; kept per dataset.
+    """The held-out pairs of the set ``checkpoint`` was trained on (a CycleGAN's: each held-out digit drawn in both
+    domains), sized as it was trained; kept per dataset (and second domain).
     Raises ``trainers.GanStudioError`` when the set cannot be drawn (not a paired set, data missing)."""
     from trainers.checkpoints import read_meta
     from trainers.metrics.translation import held_out
 
     _, meta = read_meta(checkpoint)
     cfg = meta["config"]
-    key = (cfg["data"], cfg.get("image_size"), cfg.get("channels"), cfg.get("data_root"))
+    key = (cfg["data"], cfg.get("data_b"), cfg.get("image_size"), cfg.get("channels"), cfg.get("data_root"))
     if key not in _POOLS:
         _, _, labels, data = held_out(meta, POOL)
         _POOLS[key] = HeldOut(data.name, data.x.numpy(), data.extras["target"].numpy(),

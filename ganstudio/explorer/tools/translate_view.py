@@ -1,6 +1,7 @@
 """The Translate tool's view: input | output | target in one row of equal squares, and under it how real the
 checkpoint's PatchGAN D finds each patch of the output, as a heat overlay with its colour bar and a line of
-figures. No state of the tool lives here: ``translate.py`` sets what these widgets show.
+figures (a CycleGAN adds F(G(x)) to the row and shows its cycle error instead: ``cycle_view.py``). No state of the
+tool lives here: ``translate.py`` sets what these widgets show.
 
 D scores overlapping patches on a grid coarser than the image (14×14 for 32 px); ``patch_map`` spreads the scores
 over the pixels from the patches' centres, so the overlay lines up with the output it judges."""
@@ -126,71 +127,125 @@ class RealnessCanvas(Square):
         p.end()
 
 
-def _heading(text: str, tip: str = "") -> QLabel:
-    lab = QLabel(text)
+def heading(text: str, tip: str = "") -> QLabel:
+    """A bold column or section title that never widens the view: a narrow column wraps it instead."""
+    lab = WrapLabel(text, "")
     lab.setStyleSheet("font-weight: 600")
     lab.setToolTip(tip)
-    lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the view
+    lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)  # never widens the view
     return lab
 
 
+# the columns' titles and tooltips: Pix2Pix's input | output | target, and CycleGAN's, with the way back
+COLUMNS = {"input": ("Input", "What G is given: the pad on the left"),
+           "output": ("Output", "G(input): what G makes of it (also the large current sample)"),
+           "back": ("F(G(x))", ("F takes G's output back to the first domain: cycle consistency trains it to give "
+                                "the input back")),
+           "target": ("Target", "The one true output, known for a held-out pair of the model's paired set")}
+MIN_SIDE = {3: 96, 4: 72}  # px per picture, by columns: four still fit the explorer's view in a 1280 px window
+
+
 class TranslateView(QWidget):
-    """Input | output | target, then D's realness over the output, all columns one width."""
+    """Input | output | target, then D's realness over the output, all columns one width. For a CycleGAN
+    (``set_way_back``): input (A) | G(x) (B) | F(G(x)) (back to A) | target, then the cycle error
+    (``cycle_view.py``) where the realness map was."""
 
     def __init__(self):
         super().__init__()
+        from .cycle_view import CycleSection
+
         self.input = Square()
         self.output = Square()
+        self.back = Square()
         self.target = Square()
         self.input.placeholder = "No input"
         self.output.placeholder = "Rendering…"
+        self.back.placeholder = "Rendering…"
         self.target.placeholder = "No target: draw or open an image, or pick Random real input to compare with a " \
                                   "true output"
+        self.headings = {name: heading(*COLUMNS[name]) for name in COLUMNS}
         self.target_note = WrapLabel("")
         self.realness = RealnessCanvas()
         self.realness.placeholder = "Rendering…"
-        self.realness_title = _heading("How real D finds the output")
+        self.realness_title = heading("How real D finds the output")
         self.realness_caption = WrapLabel("")
         self.realness_stats = WrapLabel("")
         self.bar = ColorBar("0 · fake to D", "1 · real to D")
-
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(10)
-        for col, (title, tip, canvas) in enumerate((
-                ("Input", "What G is given: the pad on the left", self.input),
-                ("Output", "G(input): what G makes of it (also the large current sample)", self.output),
-                ("Target", "The one true output, known for a held-out pair of the model's paired set", self.target))):
-            grid.addWidget(_heading(title, tip), 0, col)
-            grid.addWidget(canvas, 1, col)
-            grid.setColumnStretch(col, 1)
-        grid.addWidget(self.target_note, 2, 2)
-        grid.addWidget(self.realness_title, 3, 0, 1, 3)
-        grid.addWidget(self.realness, 4, 0)
-        side = QVBoxLayout()
+        self.realness_side = QWidget()
+        side = QVBoxLayout(self.realness_side)
         side.setContentsMargins(4, 0, 0, 0)
         side.addWidget(self.realness_caption)
         side.addWidget(self.bar)
         side.addWidget(self.realness_stats)
         side.addStretch(1)
-        grid.addLayout(side, 4, 1, 1, 2)
-        self._grid = grid
+        self.cycle = CycleSection()
+        self.way_back = False
+
+        self._grid = QGridLayout()
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(10)
         for canvas in self.canvases():
-            canvas.setMinimumSize(96, 96)
             canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(grid)
+        lay.addLayout(self._grid)
         lay.addStretch(1)
+        self._place()
 
     def canvases(self) -> tuple[Square, ...]:
-        return self.input, self.output, self.target, self.realness
+        return self.input, self.output, self.back, self.target, self.realness, self.cycle.canvas
+
+    def columns(self) -> tuple[str, ...]:
+        return ("input", "output", "back", "target") if self.way_back else ("input", "output", "target")
+
+    def set_way_back(self, way_back: bool, domains: tuple[str, str] = ("A", "B")) -> None:
+        """Lay the view out for a CycleGAN (True: four columns and the cycle error) or for Pix2Pix (False), and
+        name the columns after the model's domains."""
+        a, b = domains
+        titles = {"input": f"Input (A · {a})", "output": f"G(x) (B · {b})", "back": "F(G(x)) (back to A)",
+                  "target": f"Target (B · {b})"} if way_back else {k: COLUMNS[k][0] for k in COLUMNS}
+        for name, text in titles.items():
+            self.headings[name].setText(text)
+        if way_back != self.way_back:
+            self.way_back = way_back
+            self._place()
+
+    def _place(self) -> None:
+        """(Re)build the grid for the current mode; the widgets of the other mode are hidden."""
+        grid = self._grid
+        for w in (*self.headings.values(), self.input, self.output, self.back, self.target, self.target_note,
+                  self.realness_title, self.realness, self.realness_side, *self.cycle.widgets()):
+            grid.removeWidget(w)
+            w.setVisible(False)
+        cols = self.columns()
+        n = len(cols)
+        for col, name in enumerate(cols):
+            for row, w in enumerate((self.headings[name], getattr(self, name))):
+                grid.addWidget(w, row, col)
+                w.setVisible(True)
+        for col in range(4):
+            grid.setColumnStretch(col, 1 if col < n else 0)
+        grid.addWidget(self.target_note, 2, n - 1)
+        title, canvas, side = self.cycle.widgets() if self.way_back else (self.realness_title, self.realness,
+                                                                           self.realness_side)
+        grid.addWidget(title, 3, 0, 1, n)
+        grid.addWidget(canvas, 4, 0, Qt.AlignmentFlag.AlignTop)  # level with the words beside it
+        grid.addWidget(side, 4, 1, 1, n - 1)
+        for w in (self.target_note, title, canvas, side):
+            w.setVisible(True)
+        self._fit()
 
     def resizeEvent(self, event) -> None:
-        """Square pictures as wide as a third of the view (declaring height-for-width instead would spread up to
-        the window and pin its minimum size)."""
+        """Square pictures as wide as a column (declaring height-for-width instead would spread up to the window
+        and pin its minimum size)."""
         super().resizeEvent(event)
-        side = max(96, (self.width() - 2 * self._grid.horizontalSpacing()) // 3)
+        self._fit()
+
+    def _fit(self) -> None:
+        n = len(self.columns())
+        least = MIN_SIDE[n]
+        side = max(least, (self.width() - (n - 1) * self._grid.horizontalSpacing()) // n)
         for canvas in self.canvases():
+            canvas.setMinimumWidth(least)
             if canvas.height() != side:
                 canvas.setFixedHeight(side)
