@@ -85,6 +85,22 @@ MODELS = {
         "keep": [],
         "also": ["D"],
     },
+    "cogan-negative": {
+        "title": "CoGAN · plain and negative",
+        # the paper's MNIST nets (DCGAN's, split at the sharing line) at width 16, batch 64, Adam 2e-4 β1 0.5
+        "args": ["--model", "cogan", "--data", "digits-plain", "--data-b", "digits-negative", "--steps", "2000",
+                 "--seed", "1", "--width", "16", "--checkpoint-every", "500", "--eval-every", "0"],
+        "keep": [],
+    },
+    "cyclegan-bold": {
+        "title": "CycleGAN · plain ↔ bold",
+        # the paper's recipe (ResNet G and F, PatchGAN Ds, LSGAN, λ 10, identity 5, pool 50, linear decay over
+        # the second half) at width 16 and batch 16; F ships too (B → A, for the way back)
+        "args": ["--model", "cyclegan", "--data", "digits-plain", "--data-b", "digits-bold", "--steps", "3000",
+                 "--seed", "0", "--width", "16", "--checkpoint-every", "1000"],
+        "keep": [],
+        "also": ["F"],
+    },
 }
 
 
@@ -138,12 +154,10 @@ def check(names: list[str], samples: int = 5000) -> bool:
             ok = False
             continue
         gen = load_generator(path)
-        if gen.translates:  # scored against the true translations of held-out inputs
-            from trainers.metrics.translation import evaluate_translation
+        if gen.translates or gen.meta["model"]["family"] == "cogan":  # translation scores, or CoGAN's pairs
+            from trainers.metrics.evaluate import evaluate_checkpoint
 
-            result = evaluate_translation(gen, min(samples, 2000))
-            result["checkpoint"] = {"path": "", "step": gen.meta.get("step"), "family": gen.meta["model"]["family"],
-                                    "dataset": gen.meta["data"]["name"]}
+            result = evaluate_checkpoint(path, samples=min(samples, 2000))
         else:
             if evaluator is None:
                 evaluator = Evaluator(dataset_for(gen.meta), Protocol(samples=samples))
@@ -171,7 +185,8 @@ def check(names: list[str], samples: int = 5000) -> bool:
                 f"ψ {'none' if r['psi'] is None else r['psi']}: acc {r['label_accuracy']:.3f} recall {r['recall']:.3f}"
                 for r in sweep["rows"]))
         key = {"dcgan": "fid_ratio", "cgan": "label_accuracy", "infogan": "code_accuracy",
-               "biggan": "label_accuracy", "pix2pix": "psnr_gain"}.get(family)
+               "biggan": "label_accuracy", "pix2pix": "psnr_gain", "cyclegan": "cycle_l1",
+               "cogan": "class_agreement"}.get(family)
         ok &= bars.get(key, True)
     return ok
 
