@@ -76,6 +76,26 @@ def resumed_like_straight(tmp_path: Path, steps: int, **opts) -> dict:
     return a
 
 
+def run_cli(*args, cwd=None):
+    """``python -m trainers ARGS`` run in this process: its exit code and what it printed, as subprocess.run
+    reports them."""
+    import contextlib
+    import io
+    import subprocess
+
+    from trainers.cli import main
+
+    out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args], prog="python -m trainers")
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
 def tiny_config(tmp_path: Path, **overrides):
     """A run small enough for a 2-core CPU in a second or two."""
     from trainers.config import TrainConfig

@@ -4,8 +4,6 @@ penalty on hand-computed weights, truncation keeps z in ±ψ, and the truncation
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +11,7 @@ import pytest
 import torch
 from scipy.stats import truncnorm
 
-from tests.conftest import tiny_config
+from tests.conftest import run_cli, tiny_config
 from trainers import train
 from trainers.data import load_dataset
 from trainers.inputs import truncate
@@ -199,7 +197,7 @@ def test_cli_samples_truncated_and_sweeps_into_the_run_folder(tmp_path, digits):
     run = tmp_path / "run"
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "trainers", *args], capture_output=True, text=True, cwd=ROOT)
+        return run_cli(*args, cwd=ROOT)
 
     bad = cli("sample", str(run), "--truncation", "-1", "--out", str(tmp_path / "s.png"))
     assert bad.returncode == 2 and "--truncation must be a number ≥ 0" in bad.stderr

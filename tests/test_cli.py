@@ -1,7 +1,8 @@
-"""The command line end to end in subprocesses, as a user (or a script) runs it."""
+"""The command line end to end, as a user (or a script) runs it: in this process through ``trainers.cli.main``
+(what ``python -m trainers`` calls; a subprocess would cost a torch import each time), and in real subprocesses
+where the process itself is the point (signals, the entry points, an import that must not load torch)."""
 
 import json
-import os
 import subprocess
 import sys
 
@@ -9,14 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from .conftest import run_cli
+
 TINY = ["--data-limit", "512", "--batch-size", "32", "--width", "8", "--sample-every", "5",
         "--checkpoint-every", "5", "--quiet"]
 
 
-def cli(*args, cwd=None):
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([sys.executable, "-m", "trainers", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+cli = run_cli
 
 
 @pytest.fixture(scope="module")

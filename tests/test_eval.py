@@ -4,15 +4,13 @@ and evaluation during training (metrics.jsonl, eval/*.json, the `best` checkpoin
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from tests.conftest import tiny_config
+from tests.conftest import run_cli, tiny_config
 from trainers.data import load_dataset
 from trainers.metrics import features
 from trainers.metrics.evaluate import SCHEMA, Evaluator, Protocol
@@ -156,9 +154,7 @@ def test_training_evaluates_in_the_background_and_picks_best_by_fid(tiny_run):
 def test_eval_cli_json_schema_and_table(tiny_run):
     run, _, _ = tiny_run
     (run / "eval" / "step_0000012.json").unlink(missing_ok=True)  # the training's own; the CLI writes it again
-    env = {"PYTHONPATH": str(ROOT), **{k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}}
-    proc = subprocess.run([sys.executable, "-m", "trainers", "eval", str(run), "--json", "--n", "100", "--quiet"],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    proc = run_cli("eval", run, "--json", "--n", "100", "--quiet", cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
     assert r["schema"] == SCHEMA
@@ -173,8 +169,7 @@ def test_eval_cli_json_schema_and_table(tiny_run):
     # written into the run folder too, where the app's scores line finds it
     stored = json.loads((run / "eval" / "step_0000012.json").read_text())
     assert stored["protocol"]["samples"] == 100 and stored["metrics"]["fid"] == r["metrics"]["fid"]
-    table = subprocess.run([sys.executable, "-m", "trainers", "eval", str(run), "--n", "100", "--quiet"],
-                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    table = run_cli("eval", run, "--n", "100", "--quiet", cwd=ROOT)
     assert table.returncode == 0
     assert "FID (domain)" in table.stdout and "real floor" in table.stdout and "not comparable" in table.stdout
 
@@ -182,11 +177,9 @@ def test_eval_cli_json_schema_and_table(tiny_run):
 def test_eval_cli_errors_are_one_line(tmp_path):
     bad = tmp_path / "junk.safetensors"
     bad.write_bytes(b"junk")
-    proc = subprocess.run([sys.executable, "-m", "trainers", "eval", str(bad)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+    proc = run_cli("eval", bad, cwd=ROOT)
     assert proc.returncode == 2 and "error:" in proc.stderr and "Traceback" not in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "trainers", "eval", str(bad), "--n", "3"], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120)
+    proc = run_cli("eval", bad, "--n", "3", cwd=ROOT)
     assert proc.returncode == 2 and "--n must be" in proc.stderr
 
 

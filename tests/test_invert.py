@@ -4,8 +4,6 @@ opens in the explorer's model."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,6 +14,8 @@ from ganstudio.bundled import models_dir
 from trainers.errors import ConfigError
 from trainers.generator import load_generator
 from trainers.invert import invert, inversion_file, load_target
+
+from .conftest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +53,15 @@ def test_invert_command_and_its_mistakes(tmp_path):
     img = tmp_path / "digit.png"
     Image.fromarray((np.random.default_rng(0).random((40, 30)) * 255).astype(np.uint8)).save(img)
     out = tmp_path / "z.json"
-    r = subprocess.run([sys.executable, "-m", "trainers", "invert", ckpt, str(img), "--out", str(out),
-                        "--steps", "20", "--restarts", "2", "--recon", str(tmp_path / "r.png"), "--quiet"],
-                       capture_output=True, text=True)
+    r = run_cli("invert", ckpt, img, "--out", out, "--steps", "20", "--restarts", "2", "--recon", tmp_path / "r.png",
+                "--quiet")
     assert r.returncode == 0, r.stderr
     doc = json.loads(out.read_text())
     assert doc["format"] == "ganstudio-latent" and set(doc["codes"]) == {"cat", "c1", "c2"}
     assert Image.open(tmp_path / "r.png").size[0] > 28  # target and reconstruction side by side
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not an image")
-    r = subprocess.run([sys.executable, "-m", "trainers", "invert", ckpt, str(junk), "--out", str(out)],
-                       capture_output=True, text=True)
+    r = run_cli("invert", ckpt, junk, "--out", out)
     assert r.returncode == 2 and "not a readable image" in r.stderr and "Traceback" not in r.stderr
     with pytest.raises(ConfigError, match="no such image"):
         load_target(tmp_path / "missing.png", (1, 28, 28))

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(args.device)
     seconds, max_steps, warmup, rounds = args.seconds, 0, 10, args.rounds
     if args.tiny:
-        seconds, max_steps, warmup, rounds = 0.0, 5, 2, 1
+        seconds, max_steps, warmup, rounds = 0.0, 2, 1, 1
     print(f"machine: {machine(device)}")
     probe = config(CASES[0], device, tempfile.gettempdir(), 1, args.data_root)
     from trainers.runtime import Speed

@@ -68,8 +68,8 @@ class CoupledDiscriminator(nn.Module):
         self.shared = nn.Sequential(*trunk.net[2:])
         self.head = nn.Linear(trunk.out_dim, 1)
 
-    def forward(self, x: torch.Tensor, domain: int = 0) -> torch.Tensor:
-        return self.head(self.shared(self.firsts[domain](x))).squeeze(1)
+    def forward(self, x: torch.Tensor, domain: int | None = 0) -> torch.Tensor:
+        return self.head(self.shared(self.firsts[domain or 0](x))).squeeze(1)
 
 
 class _Pair(nn.Module):
