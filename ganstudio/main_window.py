@@ -222,7 +222,9 @@ class MainWindow(QMainWindow):
         # steps, snapshots and checkpoints at TrainConfig's defaults (the ones New Run and the CLI show)
         from trainers.config import default
 
-        self.start_run({"model": "dcgan", "data": "digits", "steps": default("steps")},
+        # the DCGAN authors' MNIST nets at width 32: readable digits in about a third of the steps the conv
+        # nets need, and every digit drawn (tests/benchmarks/bench_quality.py --arch mnist --width 32)
+        self.start_run({"model": "dcgan", "data": "digits", "arch": "mnist", "width": 32, "steps": default("steps")},
                        str(root / f"dcgan-digits-{n}"))
 
     def open_run_dialog(self) -> None:
