@@ -136,9 +136,11 @@ class TrainingRun(Saving, Iterator[Event]):
         if self.is_main:
             shutil.rmtree(self._pending_dir, ignore_errors=True)  # candidates a crashed run left behind
         self.writer.write_config(cfg.to_dict(), {"dataset": self.data.describe(), "model_info": self.algo.describe()})
-        # what the pixel proxy compares G's output with: the images, or a paired set's targets
-        key = "target" if "target" in self.data.extras else "x"
-        self._real_mean, self._real_std = real_stats(self.data, key=key)
+        # what the pixel proxy compares G's output with: the images; a paired set's targets; for a translator
+        # between two domains (CycleGAN, UNIT: G maps A to B), the second domain
+        outputs = self._load(cfg.data_b) if cfg.data_b and getattr(self.algo, "needs_reference", False) else self.data
+        key = "target" if "target" in outputs.extras else "x"
+        self._real_mean, self._real_std = real_stats(outputs, key=key)
         self._grid_latent, self._grid_nrow = self.algo.grid_latent(64, GRID_SEED)
         self._proxy_latent = self.algo.sample_latent(PROXY_SAMPLES, torch.Generator(self.device).manual_seed(PROXY_SEED))
         self._proxy: float | None = None

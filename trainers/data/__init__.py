@@ -77,6 +77,7 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
         x = x[:limit]
         labels = labels[:limit] if labels is not None else None
         factors = factors[:limit] if factors is not None else None
+        extras = {k: v[:limit] for k, v in extras.items()}
     x = fit_images(x, size, ch or x.shape[1])
     extras = {k: fit_images(v, size, ch or v.shape[1]) for k, v in extras.items()}
     return ArrayData(os.path.basename(os.path.normpath(name)) if name not in DATASETS else name, x, labels,
