@@ -47,3 +47,17 @@ def test_resume_is_bit_exact(tmp_path):
     opts = dict(**UN, checkpoint_every=1000, sample_every=1000, data_limit=64)
     a = resumed_like_straight(tmp_path, 4, **opts)
     assert "G/enc_shared.body.1.weight" in a
+
+
+def test_eval_closes_the_cycle_through_the_shared_space(tmp_path):
+    from trainers.generator import load_generator
+    from trainers.loop import train
+    from trainers.metrics.translation import evaluate_translation, held_out
+
+    list(train(tiny_config(tmp_path, **UN, steps=2, checkpoint_every=2, sample_every=2, data_limit=64)))
+    gen = load_generator(tmp_path / "run" / "checkpoints" / "last.safetensors")
+    x, _, _, _ = held_out(gen.meta, 40)
+    torch.testing.assert_close(gen.translate(x), gen.G.a2b(x))
+    m = evaluate_translation(gen, 40)["metrics"]
+    back = gen.G.b2a(gen.G.a2b(x))
+    assert m["cycle_l1"]["value"] == pytest.approx(float(((back - x) / 2).abs().mean()), abs=1e-4)
