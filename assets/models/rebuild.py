@@ -96,8 +96,8 @@ MODELS = {
         "title": "CycleGAN · plain ↔ bold",
         # the paper's recipe (ResNet G and F, PatchGAN Ds, LSGAN, λ 10, identity 5, pool 50, linear decay over
         # the second half) at width 16 and batch 16; F ships too (B → A, for the way back)
-        "args": ["--model", "cyclegan", "--data", "digits-plain", "--data-b", "digits-bold", "--steps", "3000",
-                 "--seed", "0", "--width", "16", "--checkpoint-every", "1000"],
+        "args": ["--model", "cyclegan", "--data", "digits-plain", "--data-b", "digits-bold", "--steps", "1500",
+                 "--seed", "0", "--width", "16", "--checkpoint-every", "500"],
         "keep": [],
         "also": ["F"],
     },
