@@ -1,7 +1,7 @@
 """Rebuild the bundled generators: train each with `ganstudio train`, export generator-only checkpoints
 (float16) into assets/models/<name>/checkpoints/, then check that they are good with a digit classifier.
 
-    python assets/models/rebuild.py                 # train all three, export, check (≈40 min on a 2-core CPU)
+    python assets/models/rebuild.py                 # train them all, export, check (≈2 h on a 2-core CPU)
     python assets/models/rebuild.py --only cgan-digits
     python assets/models/rebuild.py --check         # only re-measure what is in assets/models
     python assets/models/rebuild.py --device cuda   # same recipes on a GPU
@@ -10,7 +10,9 @@ The exact training commands are in MODELS below and in each model's model.json (
 deterministic for a seed on the CPU, so a rebuild on the CPU gives the same generators (the hash in the
 explorer's header says so). The check is `ganstudio eval` on each model (domain FID and its real-vs-real
 floor, precision/recall, label accuracy for the cGAN, matched code accuracy and code-factor correlation for
-InfoGAN); the full result goes into model.json ("eval"), with which of the bars (trainers/metrics/report.py BARS) each model meets.
+InfoGAN; for the image-to-image families the scores against the true translation, the cycle error, and CoGAN's
+pair agreement); the full result goes into model.json ("eval"), with which of the bars
+(trainers/metrics/report.py BARS) each model meets.
 """
 
 from __future__ import annotations
