@@ -55,7 +55,7 @@ def test_a_constructed_input_attends_where_it_must():
     x = torch.zeros(1, 8, 4, 6)
     x[0, 0, 1, 2] = 10.0  # query position (x=2, y=1)
     x[0, 1, 3, 5] = 10.0  # key position (x=5, y=3)
-    beta = att.attention(x)[0]
+    beta = att.attention(x)[0].detach()
     row = beta[1 * 6 + 2]
     assert int(row.argmax()) == 3 * 6 + 5
     assert float(row.max()) > 0.99
