@@ -88,6 +88,14 @@ MODELS = {
         "keep": [],
         "also": ["D"],
     },
+    "unit-bold": {
+        "title": "UNIT · plain ↔ bold",
+        # the paper's weights (GAN 10, reconstruction 100, KL 0.1, cycle 100, cycle KL 0.1) and Adam 1e-4 with weight
+        # decay, at width 16 and batch 16; one coupled generator translates both ways
+        "args": ["--model", "unit", "--data", "digits-plain", "--data-b", "digits-bold", "--steps", "1500",
+                 "--seed", "0", "--width", "16", "--checkpoint-every", "500"],
+        "keep": [],
+    },
     "cogan-negative": {
         "title": "CoGAN · plain and negative",
         # the paper's MNIST nets (DCGAN's, split at the sharing line) at width 16, batch 64, Adam 2e-4 β1 0.5
@@ -188,7 +196,7 @@ def check(names: list[str], samples: int = 5000) -> bool:
                 f"ψ {'none' if r['psi'] is None else r['psi']}: acc {r['label_accuracy']:.3f} recall {r['recall']:.3f}"
                 for r in sweep["rows"]))
         key = {"dcgan": "fid_ratio", "cgan": "label_accuracy", "infogan": "code_accuracy",
-               "biggan": "label_accuracy", "pix2pix": "psnr_gain", "cyclegan": "cycle_l1",
+               "biggan": "label_accuracy", "pix2pix": "psnr_gain", "cyclegan": "cycle_l1", "unit": "cycle_l1",
                "cogan": "class_agreement"}.get(family)
         ok &= bars.get(key, True)
     return ok
