@@ -205,3 +205,19 @@ def test_the_scores_line_shows_both_families_results(qtbot, explorer_panel, cyc_
     finally:
         for path in paths:
             path.unlink()
+
+
+def test_unit_goes_back_through_its_own_shared_space(qtbot, explorer_panel, tmp_path_factory):
+    """UNIT has no F: its one coupled generator's b2a is the way back the strip and the cycle map show."""
+    path = _train(tmp_path_factory, "unit", "digits-bold")
+    ex = explorer_panel
+    tool = open_tool(qtbot, ex, path)
+    assert tool.board.columns() == ("input", "output", "back", "target")
+    gen = load_generator(path)
+    x = torch.from_numpy(tool.input())
+    with torch.no_grad():
+        y = gen.G.a2b(x)
+        back = gen.G.b2a(y)
+    r = tool.result
+    assert np.array_equal(r.output, u8(y)) and np.array_equal(r.back, u8(back))
+    np.testing.assert_allclose(r.error, ((x - back).abs() / 2).mean(1)[0].numpy(), rtol=1e-5, atol=1e-6)

@@ -87,8 +87,8 @@ class Context:
 
     @property
     def way_back(self) -> bool:
-        """G (A → B) has an inverse F (B → A) in its family (CycleGAN): the Translate tool shows F(G(x))."""
-        return self.info.get("family") == "cyclegan"
+        """G (A → B) has a way back B → A in its family (CycleGAN's F, UNIT's b2a): the Translate tool shows it."""
+        return self.info.get("family") in ("cyclegan", "unit")
 
     @property
     def domains(self) -> tuple[str, str]:

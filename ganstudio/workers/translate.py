@@ -93,7 +93,10 @@ def critic(gen):
 
 
 def inverse(gen):
-    """CycleGAN's F (B → A, eval, CPU), or None when the checkpoint holds none."""
+    """The way back B → A (eval, CPU): CycleGAN's F, or None when the checkpoint holds none; UNIT's own b2a (one
+    coupled generator translates both ways)."""
+    if gen.meta.get("model", {}).get("family") == "unit":
+        return gen.G.b2a
     from trainers.models.cyclegan import load_inverse
 
     return _kept(gen, "_inverse", load_inverse)

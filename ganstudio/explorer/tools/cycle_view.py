@@ -23,8 +23,8 @@ from .translate_view import Square, heading
 
 OPACITY = 0.85  # the overlay at the top of the scale; where the way back is exact, the input shows through
 SCALES = (0.05, 0.1, 0.25, 0.5, 1.0)  # the colour bar ends at the first of these the map's peak fits under
-NO_D = ("No realness map here: that needs Pix2Pix's D, which judges an (input, output) pair. CycleGAN's D_A and "
-        "D_B each judge one domain's images alone and are not shipped with its generators.")
+NO_D = ("No realness map here: that needs Pix2Pix's D, which judges an (input, output) pair. CycleGAN's and UNIT's "
+        "D_A and D_B each judge one domain's images alone and are not shipped with their generators.")
 
 
 def scale_top(peak: float) -> float:
