@@ -27,6 +27,9 @@ FAMILY_TITLES: dict[str, str] = {
     "cyclegan": "CycleGAN: two ResNet generators, two PatchGAN Ds, LSGAN + cycle + identity, unpaired (Zhu et al. 2017)",
     "cogan": "CoGAN: two GANs sharing all but the outer layers draw corresponding pairs, unpaired (Liu & Tuzel 2016)",
     "unit": "UNIT: two VAE-GANs sharing a latent space (the inner encoder and decoder blocks), unpaired (Liu et al. 2017)",
+    # super-resolution
+    "srgan": "SRGAN: SRResNet ×4/×2 with a feature content loss + 10⁻³ adversarial, after MSE pre-training (Ledig et al. "
+             "2017)",
 }
 
 

@@ -226,6 +226,8 @@ def _sample(args) -> int:
         if not math.isfinite(codes[name.strip()]):
             raise ConfigError(f"--code {item!r}: the value must be a finite number")
     gen = load_generator(args.ckpt)
+    if gen.meta["model"].get("family") == "srgan":
+        return _upscale(gen, args, fmt)
     if gen.translates:
         return _translate(gen, args, fmt)
     if args.input:
@@ -289,6 +291,56 @@ def _translate(gen, args, fmt) -> int:
     except OSError as exc:
         raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
     print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {len(x)} translations as {what}, "
+          f"step {gen.meta['step']})")
+    return 0
+
+
+def _upscale(gen, args, fmt) -> int:
+    """``sample`` for a super-resolution model: each low-resolution input (shown ×f, nearest) | bicubic | SRGAN,
+    and for held-out images (no --input) also the run's SRResNet and the true high-resolution image."""
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    from .data.real import image_errors, read_image
+    from .errors import ConfigError
+    from .images import save_png, to_uint8_grid
+    from .metrics.superres import held_out, upscale_all
+    from .models.srgan import bicubic
+
+    c, size = gen.layout.of_kind("image")[0].shape[:2]
+    scale = int(gen.meta["config"]["scale"])
+    if args.input:
+        arrays = []
+        for f in args.input:
+            try:
+                arrays.append(read_image(f, size, c))  # the model's input size: this is what gets upscaled
+            except FileNotFoundError:
+                raise ConfigError(f"--input {f}: no such file") from None
+            except image_errors() as exc:
+                raise ConfigError(f"--input {f}: not a readable image ({type(exc).__name__}); give a PNG or "
+                                  "JPEG file") from None
+        low = torch.from_numpy(np.stack(arrays)).float() / 127.5 - 1
+        parts, what = [F.interpolate(low, scale_factor=scale, mode="nearest"), bicubic(low, scale),
+                       gen.translate(low)], f"input ({size} px, shown ×{scale}) | bicubic | SRGAN"
+    else:
+        hr, _, _, _ = held_out(gen.meta, args.n)
+        low, outs = upscale_all(gen, hr)
+        parts = [F.interpolate(low, scale_factor=scale, mode="nearest"), outs["bicubic"]]
+        what = "input | bicubic | "
+        if "srresnet" in outs:
+            parts.append(outs["srresnet"])
+            what += "SRResNet | "
+        parts += [outs["srgan"], hr]
+        what += "SRGAN | true image"
+    images = torch.stack(parts, 1).flatten(0, 1)
+    per_row = args.nrow or max(1, int(round(len(low) ** 0.5)))
+    array = to_uint8_grid(images, len(parts) * per_row)
+    try:
+        path = save_png(array, args.out, fmt)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
+    print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {len(low)} upscales ×{scale} as {what}, "
           f"step {gen.meta['step']})")
     return 0
 

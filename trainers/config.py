@@ -65,6 +65,13 @@ class TrainConfig:
                                      float)
     cycle_weight: float | None = option(None, "CycleGAN: λ of the cycle terms (the paper's 10; identity at 0.5·λ)",
                                         float)
+    scale: int | None = option(None, "SRGAN: the upscaling factor, 2 or 4 (default 4: 7 → 28 px)", int, choices=(2, 4))
+    pretrain_steps: int | None = option(None, "SRGAN: steps of the SRResNet phase (pixel MSE only) before the "
+                                        "adversarial one (default: half of --steps)", int)
+    adv_weight: float | None = option(None, "SRGAN: weight of the adversarial term (the paper's 1e-3)", float)
+    content: str | None = option(None, "SRGAN: the content loss: features (the deepest conv features of GAN Studio's "
+                                 "classifier for the data, default), mse (pixels), or the path of a torchvision VGG19 "
+                                 "weights file", str, metavar="features|mse|PATH")
     ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
                                "and sample from it; 0: off", float)
     lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant for the first half, then "
@@ -141,11 +148,11 @@ MAX_DATA_LIMIT = 10_000_000  # --data-limit beyond this would only ask the embed
 EVAL_SAMPLES = 2000
 
 # Fields that define the networks: a resumed run or a loaded checkpoint must agree on these.
-ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes")
+ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes", "scale")
 # Fields a resumed run must keep to continue the same trajectory.
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
                  "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "l1_weight", "cycle_weight",
-                 "ema", "lr_decay", "seed")
+                 "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
@@ -180,6 +187,15 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if r.lr_q is None:
         r.lr_q = r.lr_g if spec.info else 0.0
 
+    if spec.options.get("superres"):
+        if r.pretrain_steps is None and isinstance(r.steps, int):
+            r.pretrain_steps = r.steps // 2
+    else:
+        given = [k for k in ("scale", "pretrain_steps", "adv_weight", "content") if getattr(cfg, k) is not None]
+        if given:
+            flags = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise ConfigError(f"{flags}: super-resolution settings (srgan's); {cfg.model} does not use them, leave "
+                              f"{'it' if len(given) == 1 else 'them'} out")
     is_image = info.kind == "image"
     # (a resolved points config stores 0: no image side)
     if is_image and cfg.image_size is not None and (isinstance(cfg.image_size, bool)

@@ -250,4 +250,7 @@ def build_algorithm(cfg, data, device: torch.device, dist: ddp.DistInfo | None =
     speed = Speed.choose(cfg, device, conv=data.is_image and arch_for(family, data.is_image, cfg.arch) == "conv",
                          distributed=dist is not None)
     algo_cls = ALGORITHMS[family.algorithm] if isinstance(family.algorithm, str) else family.algorithm
-    return algo_cls(cfg, family, nets, inputs, device, data.class_names, dist, speed)
+    algo = algo_cls(cfg, family, nets, inputs, device, data.class_names, dist, speed)
+    if hasattr(algo, "prepare"):  # an algorithm that needs the training set itself (SRGAN: its content network)
+        algo.prepare(data)
+    return algo

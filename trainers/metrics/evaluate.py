@@ -184,6 +184,10 @@ def truncation_sweep(gen, evaluator: "Evaluator", psis=SWEEP_PSIS, progress: Pro
 
 def headline(result: dict) -> dict[str, float]:
     """The flat numbers training logs (``eval_*`` keys in metrics.jsonl) and the app plots."""
+    if result.get("kind") == "superres":
+        from .superres import headline as superres_headline
+
+        return superres_headline(result)
     if result.get("kind") in ("translation", "pairs"):
         from .translation import headline as translation_headline
 
@@ -258,11 +262,14 @@ def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_roo
     from ..generator import load_generator
 
     gen = load_generator(path, device)
-    pairs = gen.meta.get("model", {}).get("family") == "cogan"
+    family = gen.meta.get("model", {}).get("family")
+    pairs = family == "cogan"
     if gen.translates or pairs:
+        from .superres import evaluate_superres
         from .translation import evaluate_pairs, evaluate_translation
 
-        result = (evaluate_pairs if pairs else evaluate_translation)(gen, samples, progress)
+        scorer = evaluate_superres if family == "srgan" else evaluate_pairs if pairs else evaluate_translation
+        result = scorer(gen, samples, progress)
         result["checkpoint"] = {"path": str(gen.path), "step": gen.meta.get("step"),
                                 "family": gen.meta.get("model", {}).get("family"),
                                 "dataset": gen.meta.get("data", {}).get("name")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import translation
+from . import superres, translation
 
 # (key, label, how to read it, scale for display)
 ROWS = (
@@ -27,12 +27,16 @@ BARS = {
     "label_preservation_unpaired": 0.9,  # CycleGAN: the same, learnt without pairs
     "cycle_l1": 0.05,  # CycleGAN: mean |F(G(x)) − x| in [0, 1]
     "class_agreement": 0.9,  # CoGAN: the two images of a pair show the same digit
+    "sr_psnr_gain": 3.0,  # SRGAN ×4: PSNR at least 3 dB above bicubic's
+    "sr_label_accuracy": 0.95,  # SRGAN: the upscaled digit is read as the digit it is
 }
 CEILINGS = ("fid_ratio", "cycle_l1")  # bars a value must stay under (the others it must reach)
 
 
 def bar_values(metrics: dict) -> dict[str, float]:
     """The measured value for each bar that applies to this result's metrics."""
+    if "psnr" in metrics and "bicubic" in metrics["psnr"]:
+        return superres.bar_values(metrics)
     if "psnr" in metrics or "class_agreement" in metrics:
         return translation.bar_values(metrics)
     out = {"fid_ratio": metrics["fid"]["value"] / metrics["fid"]["floor"]}
@@ -53,6 +57,8 @@ def _num(x: float, scale: float = 1.0) -> str:
 
 
 def table(result: dict) -> str:
+    if superres.is_superres(result):
+        return superres.table(result)
     if translation.is_translation(result):
         return translation.table(result)
     m = result["metrics"]
@@ -101,6 +107,8 @@ def table(result: dict) -> str:
 
 def summary(result: dict) -> str:
     """One line for a status bar or a header: FID next to its floor, precision/recall, accuracies."""
+    if superres.is_superres(result):
+        return superres.summary(result)
     if translation.is_translation(result):
         return translation.summary(result)
     m = result["metrics"]

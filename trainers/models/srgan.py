@@ -1,0 +1,470 @@
+"""SRGAN (Ledig et al. 2017): super-resolution with a perceptual content loss and an adversarial term.
+
+G is SRResNet: a 9×9 conv and PReLU, B residual blocks (conv 3×3 → BN → PReLU → conv 3×3 → BN, plus the block's
+input) with a skip around all of them, then one stage per factor 2 of conv 3×3 to 4w channels → PixelShuffle(2)
+(4w × S² → w × (2S)²) → PReLU, and a 9×9 conv out (tanh: images are in [-1, 1] as everywhere in GAN Studio). The
+paper has B = 16 blocks of 64 channels; here B = 8 blocks of ``--width`` (default 32) channels, which at 7 → 28 px
+trains in minutes on a laptop CPU.
+
+D is the paper's VGG-style critic scaled to 28–32 px: 3×3 convs w, w, 2w, 2w, 4w, 4w with strides 1, 2, 1, 2, 1, 2
+(BatchNorm from the second, LeakyReLU 0.2), then dense 16w → LeakyReLU → dense 1. The paper has eight convs up to
+512 channels and a dense 1024 on 96 px crops.
+
+Training runs in two phases, as the paper's:
+
+    (1) SRResNet, steps 1 … P (``--pretrain-steps``, default half the run): minimise E‖G(x_LR) − x_HR‖² (pixels)
+    (2) SRGAN, steps P+1 … N, G starting from (1) with a fresh Adam; the learning rates fall ×0.1 halfway through:
+        Update D: minimise −E[log D(x_HR)] − E[log(1 − D(G(x_LR)))]
+        Update G: minimise l_content(G(x_LR), x_HR) + 10⁻³ · (−E[log D(G(x_LR))])   (``--adv-weight``)
+
+The content loss is the squared distance of feature maps, divided by the mean square of the real image's features
+(the paper divides VGG's by a constant, 1/12.75, for the same purpose: a scale comparable to the pixel MSE's):
+
+    l_content = E‖φ(G(x_LR)) − φ(x_HR)‖² / E‖φ(x_HR)‖²
+
+The paper's φ is VGG19's conv5_4 (after ReLU), an ImageNet network that cannot be downloaded here and would see
+little of a 28-px digit. ``--content features`` (the default) uses instead the deepest conv features of the small
+classifier GAN Studio trains on the same data for its domain scores (``trainers/metrics/features.py``; for
+``digits`` the one shipped in assets/): a frozen copy is kept in the checkpoint, so the run does not depend on the
+cache. ``--content mse`` is the paper's SRGAN-MSE (pixels only); ``--content PATH`` takes a torchvision VGG19
+weights file the user has (``vgg19-dcbb9e9d.pth``, read with ``torch.load(weights_only=True)``), for RGB data.
+
+The run also keeps the SRResNet of phase (1) (module ``R``, frozen at the switch), so one checkpoint shows
+bicubic, SRResNet and SRGAN side by side (the explorer's Enhance tool, ``ganstudio eval``).
+
+Batches: any image set (``--data digits``, ``digits-rgb``, ``cifar10``, a folder), the low-resolution input made by
+area downsampling (the mean of each ``--scale`` × ``--scale`` block): ×4 is 7 → 28 and 8 → 32, ×2 is 14 → 28 and
+16 → 32. Adam 1e-4, β = (0.9, 0.999), batch 16 as the paper (batch 64 here: small images).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..algos.base import Batches, GDAlgorithm, Stats
+from ..catalog import FAMILY_TITLES
+from ..errors import ConfigError
+from ..inputs import InputSpec, Part
+from ..losses import bce_d, nonsaturating_g
+from .pix2pix import ReferenceInputs, Translator
+from .registry import Family, register
+
+BLOCKS = 8  # residual blocks of G (the paper: 16)
+SCALES = (2, 4)
+SIZES = (28, 32, 64)
+LR_DROP = 0.1  # the learning rates' factor for the second half of the adversarial phase
+VGG_LAYERS = 36  # torchvision vgg19().features[:36]: up to conv5_4's ReLU ("VGG54")
+
+
+# -- networks -----------------------------------------------------------------------------------------------
+class ResidualBlock(nn.Module):
+    """x + (conv 3×3 → BN → PReLU → conv 3×3 → BN)(x)."""
+
+    def __init__(self, ch: int):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(ch, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch), nn.PReLU(),
+                                  nn.Conv2d(ch, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class SRResNet(nn.Module):
+    """C × s² → C × (f·s)²: the paper's generator with ``blocks`` residual blocks of ``width`` channels."""
+
+    def __init__(self, channels: int, scale: int, width: int = 32, blocks: int = BLOCKS):
+        super().__init__()
+        if scale not in SCALES:
+            raise ValueError(f"scale must be one of {SCALES}, got {scale}")
+        self.scale = scale
+        self.head = nn.Sequential(nn.Conv2d(channels, width, 9, 1, 4), nn.PReLU())
+        self.body = nn.Sequential(*[ResidualBlock(width) for _ in range(blocks)],
+                                  nn.Conv2d(width, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width))
+        self.up = nn.Sequential(*[nn.Sequential(nn.Conv2d(width, 4 * width, 3, 1, 1), nn.PixelShuffle(2), nn.PReLU())
+                                  for _ in range(int(math.log2(scale)))])
+        self.tail = nn.Conv2d(width, channels, 9, 1, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.head(x)
+        h = h + self.body(h)
+        return torch.tanh(self.tail(self.up(h)))
+
+
+class SRDiscriminator(nn.Module):
+    """D(x_HR) → one logit: the paper's VGG-style critic, six convs instead of eight (see the module docstring)."""
+
+    def __init__(self, channels: int, width: int = 32):
+        super().__init__()
+        plan = [(width, 1), (width, 2), (2 * width, 1), (2 * width, 2), (4 * width, 1), (4 * width, 2)]
+        layers: list[nn.Module] = []
+        prev = channels
+        for i, (ch, stride) in enumerate(plan):
+            layers.append(nn.Conv2d(prev, ch, 3, stride, 1, bias=i == 0))
+            if i:
+                layers.append(nn.BatchNorm2d(ch))
+            layers.append(nn.LeakyReLU(0.2, True))
+            prev = ch
+        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(4), nn.Flatten())
+        self.head = nn.Sequential(nn.Linear(prev * 16, 16 * width), nn.LeakyReLU(0.2, True), nn.Linear(16 * width, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def bicubic(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """The baseline: bicubic upscaling ×``scale`` of images in model range, clamped back to [-1, 1]."""
+    return F.interpolate(x.float(), scale_factor=scale, mode="bicubic", align_corners=False).clamp(-1, 1)
+
+
+def downsample(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """The low-resolution input of ``x``: the mean of each ``scale`` × ``scale`` block (area downsampling)."""
+    return F.avg_pool2d(x.float(), scale)
+
+
+# -- the content loss -----------------------------------------------------------------------------------------
+class FeatureContent(nn.Module):
+    """φ: a frozen feature network and the energy E‖φ(x_HR)‖² its distances are divided by.
+
+    ``features`` holds the conv layers of a ``FeatureNet`` trunk up to its deepest ReLU (grey: conv 32 → pool →
+    conv 64 → ReLU; RGB: three conv pairs to 128 channels); ``filled`` says whether the weights and the energy are
+    set (a fresh run copies them from the data's classifier on its first step; a resumed one loads them)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        from ..metrics.features import FeatureNet
+
+        trunk = FeatureNet(channels, 1).trunk
+        self.features = trunk[:5] if channels == 1 else trunk[:20]
+        self.register_buffer("energy", torch.ones(()))
+        self.register_buffer("filled", torch.zeros(()))
+        self.requires_grad_(False).eval()
+
+    def train(self, mode: bool = True) -> "FeatureContent":
+        return super().train(False)  # BatchNorm of the RGB trunk stays in eval mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)
+
+    @torch.no_grad()
+    def fill(self, trunk: nn.Sequential, real: torch.Tensor) -> None:
+        """Copy the classifier trunk's weights and measure the energy on the real images ``real``."""
+        self.features.load_state_dict(trunk[:len(self.features)].state_dict())
+        self.set_energy(real)
+        self.filled.fill_(1.0)
+
+    @torch.no_grad()
+    def set_energy(self, real: torch.Tensor) -> None:
+        self.energy.copy_(self(real.float()).pow(2).mean().clamp_min(1e-8))
+
+
+class VGGContent(FeatureContent):
+    """φ = VGG19 up to conv5_4's ReLU, from a torchvision weights file the user gives (never downloaded). Grey images
+    are repeated to three channels; images go from [-1, 1] to ImageNet's normalisation."""
+
+    def __init__(self, path: str):  # noqa: D107 (no FeatureNet trunk here)
+        nn.Module.__init__(self)
+        from .. import tvshim  # noqa: F401  (torchvision on this machine)
+        from torchvision.models import vgg19
+
+        state = read_vgg19(path)
+        net = vgg19(weights=None)
+        try:
+            net.load_state_dict(state)
+        except RuntimeError as exc:
+            raise ConfigError(f"--content {path}: not torchvision's VGG19 weights ({str(exc).splitlines()[0]})") from None
+        self.features = net.features[:VGG_LAYERS]
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+        self.register_buffer("energy", torch.ones(()))
+        self.register_buffer("filled", torch.ones(()))
+        self.requires_grad_(False).eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        return self.features(((x + 1) / 2 - self.mean) / self.std)
+
+
+def read_vgg19(path: str) -> dict[str, torch.Tensor]:
+    """A VGG19 state dict from ``path`` (``torch.load(weights_only=True)``: nothing is unpickled), or a ConfigError."""
+    p = os.path.expanduser(path)
+    if not os.path.isfile(p):
+        raise ConfigError(f"--content {path}: no such file. Give features, mse, or the path of a torchvision VGG19 "
+                          "weights file (vgg19-dcbb9e9d.pth)")
+    try:
+        state = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 (a pickle that needs code, a zip that is not one, ...)
+        raise ConfigError(f"--content {path}: not a weights file torch can read safely ({type(exc).__name__}); give a "
+                          "torchvision VGG19 state dict") from None
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ConfigError(f"--content {path}: holds no state dict of tensors; give a torchvision VGG19 weights file")
+    return state
+
+
+def content_kind(cfg) -> str:
+    """"features", "mse" or "vgg19" (a path)."""
+    return cfg.content if cfg.content in ("features", "mse") else "vgg19"
+
+
+def content_distance(phi: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """l_content: E‖φ(fake) − φ(real)‖² / E‖φ(real)‖² (``phi`` None: the pixel MSE E‖fake − real‖²)."""
+    if phi is None:
+        return (fake.float() - real.float()).pow(2).mean()
+    with torch.no_grad():
+        target = phi(real.float())
+    return (phi(fake.float()) - target).pow(2).mean() / phi.energy
+
+
+# -- the family ---------------------------------------------------------------------------------------------
+def low_input(cfg, class_names=()) -> InputSpec:
+    """One input: the low-resolution image, (C, S/f, S/f)."""
+    s = cfg.image_size // (cfg.scale or 4)
+    return InputSpec((Part("x", "image", shape=(cfg.channels, s, s)),))
+
+
+def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
+    c = sample_shape[0]
+    nets = {"G": Translator(SRResNet(c, cfg.scale, cfg.width), inputs), "D": SRDiscriminator(c, cfg.width)}
+    if content_kind(cfg) == "features":
+        nets["Phi"] = FeatureContent(c)
+    return nets
+
+
+def check(cfg) -> None:
+    from ..data import native_shape
+
+    if native_shape(cfg.data).kind != "image":
+        raise ConfigError(f"srgan upscales images; {cfg.data!r} is a 2D set: use --data digits, digits-rgb, cifar10 or "
+                          "a folder of images")
+    if cfg.scale not in SCALES:
+        raise ConfigError(f"--scale must be 2 or 4, got {cfg.scale}")
+    if cfg.image_size % cfg.scale:
+        raise ConfigError(f"--image-size {cfg.image_size} is not a multiple of --scale {cfg.scale}")
+    if not (isinstance(cfg.pretrain_steps, int) and 0 <= cfg.pretrain_steps <= cfg.steps):
+        raise ConfigError(f"--pretrain-steps must be between 0 and --steps ({cfg.steps}), got {cfg.pretrain_steps}")
+    if not (isinstance(cfg.adv_weight, (int, float)) and math.isfinite(cfg.adv_weight) and 0 <= cfg.adv_weight <= 10):
+        raise ConfigError(f"--adv-weight must be in [0, 10] (the paper's 1e-3), got {cfg.adv_weight}")
+    if content_kind(cfg) == "vgg19":
+        read_vgg19(cfg.content)  # a clear error now rather than at the first step
+    elif content_kind(cfg) == "features":
+        info = native_shape(cfg.data)
+        if not info.classes:
+            raise ConfigError(f"--content features needs the classifier GAN Studio trains on a labelled dataset; "
+                              f"{cfg.data!r} has no labels: use --content mse, or --content PATH of a VGG19 weights "
+                              "file")
+    if cfg.lr_decay == "linear":
+        raise ConfigError("srgan has the paper's schedule (the learning rates ×0.1 halfway through the adversarial "
+                          "phase): leave --lr-decay out")
+
+
+class SRGAN(ReferenceInputs, GDAlgorithm):
+    """SRResNet pre-training, then SRResNet against a VGG-style D with a content loss (module docstring)."""
+
+    players = ("D", "G")
+    step_player = "G"
+    input_key = "low"
+    GRID_INPUTS = 16  # four images per input (LR | bicubic | SR | HR), two inputs to a row of eight
+
+    def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
+                 dist=None, speed=None):
+        super().__init__(cfg, family, inputs, device, class_names, dist, speed)
+        run = self.runner
+        self.G = run.prepare(nets["G"])
+        self.D = run.prepare(nets["D"])
+        # the SRResNet of phase (1), frozen at the switch (until then: G's initial weights)
+        self.R = copy.deepcopy(self.G).requires_grad_(False).eval()
+        kind = content_kind(cfg)
+        self.Phi: FeatureContent | None = None
+        if kind == "features":
+            self.Phi = nets["Phi"].to(device)
+        elif kind == "vgg19":
+            self.Phi = VGGContent(cfg.content).to(device)
+        self.module_names = ("G", "D", "R") + (("Phi",) if kind == "features" else ())
+        self.opt_g, self.opt_d = self.adam(self.G.parameters(), cfg.lr_g), self.adam(self.D.parameters(), cfg.lr_d)
+        self._g_train = run.wrap(self.G)
+        self._d_train = run.wrap(self.D)
+        self._d_frozen = run.wrap(self.D, distributed=False)
+        self.reference: Batches = {}
+        self.data = None  # the training set (``prepare``): where a fresh run's φ comes from
+        self.last_step = torch.zeros((), dtype=torch.long)  # the last step trained (kept with the RNG state)
+        self.keep_ema(self.G, cfg.ema)
+
+    def prepare(self, data) -> None:
+        self.data = data
+
+    # -- phases ---------------------------------------------------------------------------------------------
+    def phase(self, step: int) -> str:
+        """"mse" for steps 1 … P, "gan" after."""
+        return "mse" if step <= self.cfg.pretrain_steps else "gan"
+
+    def lr_factor(self, step: int) -> float:
+        """1 until halfway through the adversarial phase, then ``LR_DROP`` (the paper: 1e-4, then 1e-5)."""
+        p, n = self.cfg.pretrain_steps, self.cfg.steps
+        return LR_DROP if step > p and step > p + (n - p) // 2 else 1.0
+
+    def _enter(self, step: int) -> None:
+        """What changes at a step: the switch to SRGAN (R keeps SRResNet; G's Adam starts afresh), the lr drop."""
+        if step == self.cfg.pretrain_steps + 1:
+            self.R.load_state_dict(self.G.state_dict())
+            self.opt_g.state.clear()
+            self.forget_graph()
+        f = self.lr_factor(step)
+        for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
+            for group in opt.param_groups:
+                if group["lr"] != lr * f:
+                    group["lr"] = lr * f
+                    self.forget_graph()
+        self.last_step.fill_(step)
+
+    def _fill_content(self) -> None:
+        """φ's weights from the data's classifier, its energy from the fixed reference batch (a fresh run)."""
+        if self.Phi is None or bool(self.Phi.filled):
+            if isinstance(self.Phi, VGGContent) and float(self.Phi.energy) == 1.0:
+                self.Phi.set_energy(self.reference["x"])
+            return
+        from ..metrics.features import get_extractor
+
+        if self.data is None:
+            raise ConfigError("srgan: the content network needs the training set (the loop hands it over)")
+        data = self.data
+        if self.cfg.data_limit:  # the classifier of the whole set (for digits: the one shipped), not of a part
+            from ..data import load_dataset
+
+            data = load_dataset(self.cfg.data, root=self.cfg.data_root, channels=self.cfg.channels)
+        ex = get_extractor(data, "cpu")
+        self.Phi.fill(ex.net.trunk.to(self.device), self.reference["x"])
+
+    def describe_more(self) -> dict:
+        c = self.cfg
+        return {"scale": c.scale, "blocks": BLOCKS, "pretrain_steps": c.pretrain_steps, "adv_weight": c.adv_weight,
+                "content": content_kind(c)}
+
+    def rng_state(self) -> dict[str, torch.Tensor]:
+        return {**super().rng_state(), "last_step": self.last_step.clone()}
+
+    def load_rng_state(self, tensors: dict[str, torch.Tensor]) -> None:
+        super().load_rng_state(tensors)
+        self.last_step = tensors["last_step"].clone().cpu()
+
+    # -- grids ----------------------------------------------------------------------------------------------
+    def grid_latent(self, n: int, seed: int) -> tuple[dict[str, torch.Tensor], int]:
+        k = min(self.GRID_INPUTS, len(self.reference[self.input_key]))
+        return {"x": self.reference[self.input_key][:k]}, 8
+
+    def grid(self, latent: dict[str, torch.Tensor]) -> torch.Tensor:
+        """LR (nearest) | bicubic | SR | HR for each of the grid's inputs."""
+        x = latent["x"].float().cpu()
+        s = self.cfg.scale
+        sr = self.render(latent)
+        hr = self.reference["x"][:len(x)].float().cpu()
+        near = F.interpolate(x, scale_factor=s, mode="nearest")
+        return torch.stack([near, bicubic(x, s), sr, hr], 1).flatten(0, 1)
+
+    # -- one iteration ----------------------------------------------------------------------------------------
+    def train_step(self, batches: Batches, step: int) -> Stats:
+        self._fill_content()
+        self._enter(step)
+        fn = self._mse_iteration if self.phase(step) == "mse" else self._gan_iteration
+        stats = self.runner.run(fn, {"low": batches["low"], "x": batches["x"]})
+        self.after_step(step)
+        return stats
+
+    def _mse_iteration(self, inputs: dict[str, torch.Tensor]) -> Stats:
+        low, hr = self._fmt(inputs["low"]), self._fmt(inputs["x"])
+        with self._autocast():
+            fake = self._g_train(low)
+        return self._g_pixels(hr, fake)
+
+    def _gan_iteration(self, inputs: dict[str, torch.Tensor]) -> Stats:
+        low, hr = self._fmt(inputs["low"]), self._fmt(inputs["x"])
+        with self._autocast():
+            fake = self._g_train(low)
+        stats = self._d_update(hr, fake.detach())
+        stats.update(self._g_update(hr, fake))
+        return stats
+
+    def manual_step(self, player: str, batches: Batches) -> Stats:
+        """One update of one player while paused, in the phase the run is in."""
+        self._fill_content()
+        low, hr = self._fmt(batches["low"]), self._fmt(batches["x"])
+        gan = self.phase(int(self.last_step) + 1) == "gan"
+        if player == "D":
+            with torch.no_grad(), self._autocast():
+                fake = self.G(low)
+            return self._d_update(hr, fake)
+        if player == "G":
+            with self._autocast():
+                fake = self._g_train(low)
+            stats = self._g_update(hr, fake) if gan else self._g_pixels(hr, fake)
+            self.after_step(-1)
+            return stats
+        raise ValueError(f"unknown player {player!r}: this algorithm has {', '.join(self.players)}")
+
+    def _g_pixels(self, hr: torch.Tensor, fake: torch.Tensor) -> Stats:
+        """(1) SRResNet: minimise E‖G(x_LR) − x_HR‖²."""
+        mse = (fake.float() - hr.float()).pow(2).mean()
+        self.update(self.opt_g, mse)
+        return {"loss_g": mse.detach(), "loss_mse": mse.detach(), "phase": torch.zeros((), device=mse.device)}
+
+    def _d_update(self, hr: torch.Tensor, fake: torch.Tensor) -> Stats:
+        """(2) Update D: minimise −E[log D(x_HR)] − E[log(1 − D(G(x_LR)))]."""
+        with self._autocast():
+            r = self._d_train(hr).float()
+            f = self._d_train(fake).float()
+        loss = bce_d(r, f)
+        self.update(self.opt_d, loss)
+        r, f = r.detach(), f.detach()
+        return {"loss_d": loss.detach(), "d_real": torch.sigmoid(r).mean(), "d_fake": torch.sigmoid(f).mean()}
+
+    def _g_update(self, hr: torch.Tensor, fake: torch.Tensor) -> Stats:
+        """(2) Update G: minimise l_content + w_adv · (−E[log D(G(x_LR))]), D frozen."""
+        with self.frozen(self.D):
+            with self._autocast():
+                f = self._d_frozen(fake).float()
+            adv = nonsaturating_g(f)
+            content = content_distance(self.Phi, fake, hr)
+            loss = content + self.cfg.adv_weight * adv
+            self.update(self.opt_g, loss)
+        mse = (fake.detach().float() - hr.float()).pow(2).mean()
+        return {"loss_g": loss.detach(), "loss_content": content.detach(), "loss_adv": adv.detach(),
+                "loss_mse": mse, "phase": torch.ones((), device=mse.device)}
+
+    def _fmt(self, t: torch.Tensor) -> torch.Tensor:
+        return t.contiguous(memory_format=self.speed.memory_format)
+
+
+def load_srresnet(path) -> Translator | None:
+    """The SRResNet of a run's phase (1) (module ``R``: eval, CPU), or None when the checkpoint holds none or the
+    run had not reached the adversarial phase (then G itself is still the SRResNet)."""
+    from .. import checkpoints as ck
+    from ..config import TrainConfig, resolve
+    from . import MODELS, family_networks
+
+    p, meta = ck.read_meta(path)
+    cfg = resolve(TrainConfig.from_stored(meta["config"]))
+    if int(meta.get("step") or 0) <= cfg.pretrain_steps:
+        return None
+    ckpt = ck.read_checkpoint(p, prefixes=("R",))
+    if not ckpt.group("R"):
+        return None
+    nets, _ = family_networks(MODELS[cfg.model], cfg, tuple(meta["data"]["shape"]))
+    ck.load_modules(ckpt, {"R": nets["G"]})
+    return nets["G"].float().eval().requires_grad_(False)
+
+
+register(Family(
+    "srgan", FAMILY_TITLES["srgan"], algorithm=SRGAN, networks=networks, inputs=low_input, batches="lowhigh",
+    defaults=dict(lr_g=1e-4, lr_d=1e-4, beta1=0.9, beta2=0.999, batch_size=64, width=32, scale=4, adv_weight=1e-3,
+                  content="features"),
+    image_sizes=SIZES, check=check,
+    stats=("loss_d", "loss_g", "loss_content", "loss_adv", "loss_mse", "d_real", "d_fake", "phase"),
+    options={"loss": "bce", "translation": True, "superres": True},
+))
