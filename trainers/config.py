@@ -133,6 +133,12 @@ def stored_fields(d: dict) -> dict:
     return {**d, "arch": family.legacy_arch if family is not None else None}
 
 
+def DATASETS_BY_NAME() -> dict:  # noqa: N802  (the catalog's named sets; anything else is a folder)
+    from .catalog import DATASETS
+
+    return DATASETS
+
+
 def default(key: str):
     """The default of a TrainConfig field (what a blank field in the New Run dialog means)."""
     return TrainConfig.__dataclass_fields__[key].default
@@ -230,6 +236,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         if r.data_b == r.data:
             raise ConfigError(f"--data-b: the second domain is the first one ({r.data!r}); {cfg.model} learns between "
                               "two different domains, e.g. --data digits-plain --data-b digits-bold")
+    elif r.data_b and spec.batches == "pairs" and cfg.data not in DATASETS_BY_NAME():
+        pass  # a folder of inputs and a folder of targets, paired by file name (the family's check says more)
     elif r.data_b:
         two = ", ".join(n for n, f in MODELS.items() if f.batches == "unpaired")
         raise ConfigError(f"--data-b is the second domain of the two-domain families ({two}); {cfg.model} learns from "

@@ -369,9 +369,11 @@ class TrainingRun(Saving, Iterator[Event]):
         if name in self._datasets:
             return self._datasets[name]
         hear = self._progress
+        paired_folders = MODELS[cfg.model].batches == "pairs" and cfg.data_b and name == cfg.data
         data = load_dataset(name, root=cfg.data_root, image_size=cfg.image_size or None,
                             channels=cfg.channels or None, download=cfg.download, limit=cfg.data_limit,
-                            progress=(lambda done, total: hear(name, done, total)) if hear else None)
+                            progress=(lambda done, total: hear(name, done, total)) if hear else None,
+                            targets=cfg.data_b if paired_folders else None)
         if len(data) < cfg.batch_size:
             raise ConfigError(f"--batch-size {cfg.batch_size} is larger than the dataset {name!r} "
                               f"({len(data)} samples)")

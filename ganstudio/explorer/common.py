@@ -21,6 +21,7 @@ from .model import Context, ExplorerModel
 
 GRID_PAD = 38  # the grey between a saved grid's pictures (trainers.images.to_uint8_grid's pad value, 0.15)
 TRANSLATES = "this model translates images (it has no noise to explore): use the Translate tool"
+UPSCALES = "this model upscales images (it has no noise to explore): use the Enhance tool"
 GROUP_COLORS = ("#f47067", "#4c9aff", "#57ab5a", "#e5a50a", "#c297ff", "#39c5cf", "#e275ad", "#8ddb8c")
 
 
@@ -37,6 +38,7 @@ class Tool(QWidget):
     resync = False  # True: the controls list things the tool's own edits change (groups, keyframes)
     thumbnails: tuple[str, ...] = ()  # outputs drawn in the controls, not the tool's grid (Save grid skips them)
     takes_images = False  # True: the tool works on a generator that translates a given image (Pix2Pix)
+    upscales = False  # with takes_images: True for the tool of super-resolution models (SRGAN), False for the others
     sig_refresh = Signal()
     """A view-only setting changed (grid size, sweep): render again, nothing to undo."""
     sig_message = Signal(str, str)
@@ -59,9 +61,12 @@ class Tool(QWidget):
 
     def why_off(self, ctx: Context) -> str:
         """Why the panel dims this tool for ``ctx`` ("" when it applies): a generator that translates images has
-        no noise for the latent tools to move; otherwise the tool's own ``unavailable``."""
+        no noise for the latent tools to move; one that upscales (SRGAN) has the Enhance tool, not Translate;
+        otherwise the tool's own ``unavailable``."""
         if ctx.translates and not self.takes_images:
-            return TRANSLATES
+            return UPSCALES if ctx.superres else TRANSLATES
+        if self.takes_images and ctx.superres and not self.upscales:
+            return "this model upscales images (super-resolution): use the Enhance tool"
         return self.unavailable(ctx)
 
     def set_context(self, ctx: Context) -> None:
@@ -85,6 +90,11 @@ class Tool(QWidget):
         """What "Save grid" writes for this tool's rendered output ``name``: the rendered image itself, unless
         the tool draws something else from it (the Attention tool's maps)."""
         return result
+
+    def composed_picture(self) -> np.ndarray | None:
+        """What "Save grid" writes when the tool composes its picture from its own thread's results (the Enhance
+        tool's strip) rather than from the render thread's outputs; None: use those."""
+        return None
 
     def shutdown(self) -> None:
         """The explorer closes: stop and join any thread this tool started."""

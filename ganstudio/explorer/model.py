@@ -81,6 +81,16 @@ class Context:
         return self.space.translates
 
     @property
+    def superres(self) -> bool:
+        """G upscales a low-resolution image (SRGAN): the Enhance tool applies, not Translate."""
+        if not self.translates:
+            return False
+        from trainers.models import MODELS
+
+        spec = MODELS.get(str(self.info.get("family", "")))
+        return bool(spec is not None and spec.options.get("superres"))
+
+    @property
     def pairs(self) -> bool:
         """G draws a pair of images per z, one in each domain (CoGAN): the current sample shows both."""
         return bool(self.info.get("pairs"))
@@ -201,6 +211,9 @@ class ExplorerModel:
         if self.ctx is None:
             return ""
         st, sp = self.state, self.ctx.space
+        if sp.translates and self.ctx.superres:
+            f = self.ctx.side // max(1, sp.image_shape[-1])
+            return f"SRGAN ×{f} of {st.source or 'a blank input'}"
         if sp.translates:
             return f"G's output for {st.source}" if st.source else "G's output for a blank input"
         if sp.truncation == "normal":  # BigGAN's truncation to ±ψ

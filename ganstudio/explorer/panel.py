@@ -1,7 +1,8 @@
 """The explorer tab: take a generator apart. Pick a model (a checkpoint of the selected run, live while it
 trains, or a bundled one), then a tool: Latent, InfoGAN codes, cGAN classes, Vector arithmetic,
-Interpolation, Checkpoints, Attention, BigGAN, and Translate for a model that turns an image into another
-(Pix2Pix, CycleGAN: the latent tools are off there, and the current sample is G's output for the tool's input). The
+Interpolation, Checkpoints, Attention, BigGAN, Translate for a model that turns an image into another
+(Pix2Pix, CycleGAN: the latent tools are off there, and the current sample is G's output for the tool's input), and
+Enhance for one that upscales (SRGAN: Translate is off too; the current sample is SRGAN's output). The
 current sample shows large on the left of the view, the tool's grid beside it. A model that draws a pair per z
 (CoGAN) keeps the z tools; its current sample is the pair, A | B, while the tools' grids show domain A and say so.
 
@@ -32,6 +33,7 @@ from .tools.cgan import CganTool
 from .tools.checkpoints import CheckpointTool
 from .tools.infogan import InfoGanTool
 from .tools.interpolate import InterpolateTool
+from .tools.enhance import EnhanceTool
 from .tools.latent import LatentTool
 from .tools.translate import TranslateTool
 
@@ -55,6 +57,8 @@ class ExplorerPanel(QWidget):
         self._owner: dict[str, Tool] = {}
         self._off: dict[str, str] = {}  # tool name → why it does not apply to the open model
         self._domain_notes: dict[str, QLabel] = {}  # tool name → "domain A only" under its view's heading (CoGAN)
+        # the last picture a model that is not a super-resolution one drew: the Enhance tool can upscale it
+        self.recent_render: tuple[np.ndarray, str] | None = None
 
         self.source = SourceBox()
         self.refresh_btn = QToolButton()
@@ -75,7 +79,8 @@ class ExplorerPanel(QWidget):
         # the panel renders
         self.tools: list[Tool] = [LatentTool(self.model), InfoGanTool(self.model), CganTool(self.model),
                                   ArithmeticTool(self.model), InterpolateTool(self.model), CheckpointTool(self.model),
-                                  AttentionTool(self.model), BigGanTool(self.model), TranslateTool(self.model)]
+                                  AttentionTool(self.model), BigGanTool(self.model), TranslateTool(self.model),
+                                  EnhanceTool(self.model)]
         self.tabbar = QTabBar()
         self.tabbar.setExpanding(False)
         self.tabbar.setDrawBase(False)
@@ -83,7 +88,7 @@ class ExplorerPanel(QWidget):
         self.views = QStackedWidget()
         for i, tool in enumerate(self.tools):
             self.tabbar.addTab(tool.title)
-            self.tabbar.setTabToolTip(i, f"{tool.title} (Alt+{i + 1})")
+            self.tabbar.setTabToolTip(i, f"{tool.title} (Alt+{(i + 1) % 10})")
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -161,6 +166,8 @@ class ExplorerPanel(QWidget):
         self.model.events.state.connect(self._on_state)
         self.checkpoints_tool.sig_pick.connect(self.pick_checkpoint)
         self.interpolate_tool.sig_export.connect(self._export_animation)
+        self.enhance_tool.sig_export.connect(self._export_strip)
+        self.enhance_tool.recent = lambda: self.recent_render
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         from .. import theme
 
@@ -189,6 +196,10 @@ class ExplorerPanel(QWidget):
     @property
     def translate_tool(self) -> TranslateTool:
         return self.tool("translate")
+
+    @property
+    def enhance_tool(self) -> EnhanceTool:
+        return self.tool("enhance")
 
     @property
     def current_tool(self) -> Tool:
@@ -228,6 +239,9 @@ class ExplorerPanel(QWidget):
 
     def grid_image(self) -> np.ndarray | None:
         tool = self.current_tool
+        composed = tool.composed_picture()
+        if composed is not None:
+            return composed
         names = [n for n, t in self._owner.items() if t is tool and n in self.images and n not in tool.thumbnails]
         if not names:
             return None
@@ -296,8 +310,9 @@ class ExplorerPanel(QWidget):
         outputs: list[Output] = []
         self._owner = {}
         if self.ctx is not None and self.ctx.checkpoint == path:
-            if self.ctx.translates:  # G's input is the Translate tool's image, not a latent vector
-                outputs.append(self.translate_tool.main_output(self.state))
+            if self.ctx.translates:  # G's input is the Translate (or Enhance) tool's image, not a latent vector
+                image_tool = self.enhance_tool if self.ctx.superres else self.translate_tool
+                outputs.append(image_tool.main_output(self.state))
             else:  # a pair generator (CoGAN) draws both of its domains for the current z: A | B
                 outputs.append(Output.of("main", self.state.vector(self.ctx.space, self.ctx.directions), cols=1,
                                          pad=0, kind="pair" if self.ctx.pairs else "grid"))
@@ -331,7 +346,7 @@ class ExplorerPanel(QWidget):
         for i, tool in enumerate(self.tools):
             why = self._off[tool.name]
             self.tabbar.setTabEnabled(i, not why)  # greyed out (the style below), the tooltip says why
-            self.tabbar.setTabToolTip(i, f"{tool.title}: off, {why}" if why else f"{tool.title} (Alt+{i + 1})")
+            self.tabbar.setTabToolTip(i, f"{tool.title}: off, {why}" if why else f"{tool.title} (Alt+{(i + 1) % 10})")
         self.tabbar.setCurrentIndex(was if self.tabbar.isTabEnabled(was) else self._first_on())
         self.tabbar.blockSignals(False)
         self.controls.setCurrentIndex(self.tabbar.currentIndex())
@@ -354,6 +369,8 @@ class ExplorerPanel(QWidget):
         if name == "main":
             self.canvas.set_image(to_qimage(image))
             self.shown_id = rid
+            if self.ctx.is_image and not self.ctx.superres:
+                self.recent_render = (image, self._render_words())
             if self.message.objectName() == "error":
                 self.message.setText("")
             return
@@ -436,6 +453,16 @@ class ExplorerPanel(QWidget):
             self.tools[i].show_state(self.state)
         self.render()
 
+    def _render_words(self) -> str:
+        """The current sample in words, for the Enhance tool's "Use the explorer's image"."""
+        info = self.ctx.info
+        return f"the {info.get('family', 'model')} sample ({self.model.caption()}) of step {info.get('step', 0):,}"
+
+    def _export_strip(self) -> None:
+        from .export import save_image_interactive
+
+        save_image_interactive(self, "grid")
+
     def _export_animation(self, kind: str) -> None:
         from .export import export_animation_interactive
 
@@ -468,9 +495,11 @@ class ExplorerPanel(QWidget):
         key("P", "interpolate", self.interpolate_tool.toggle_play)
         for k in ("E", "O", "I", "Delete", "[", "]"):  # the Translate tool's pen, file, invert, clear, pen size
             key(k)
+        for k in ("N", "U", "M", "H"):  # the Enhance tool's next image, explorer's image, magnifier, difference map
+            key(k)
         sc("Ctrl+M", self.scores.evaluate)
         for i in range(len(self.tools)):
-            sc(f"Alt+{i + 1}", lambda i=i: self.set_tool(self.tools[i].name))
+            sc(f"Alt+{(i + 1) % 10}", lambda i=i: self.set_tool(self.tools[i].name))  # the tenth: Alt+0
 
     def restore(self) -> None:
         name = settings.get("explorer/tool", "latent", str)

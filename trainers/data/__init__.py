@@ -31,8 +31,11 @@ def native_shape(name: str) -> DatasetInfo:
 
 def load_dataset(name: str, *, root: str | None = None, image_size: int | None = None, channels: int | None = None,
                  download: bool = False, limit: int | None = None, seed: int = 0,
-                 progress: Callable[[int, int], None] | None = None) -> ArrayData:
-    """Load ``name`` into memory, resized to ``image_size`` with ``channels`` (defaults: the data's own)."""
+                 progress: Callable[[int, int], None] | None = None, targets: str | None = None) -> ArrayData:
+    """Load ``name`` into memory, resized to ``image_size`` with ``channels`` (defaults: the data's own).
+
+    ``targets``: a folder of target images when ``name`` is a folder of inputs (Pix2Pix on the user's own pairs,
+    matched by file name); they come back as ``extras["target"]``."""
     info = native_shape(name)
     size = image_size or info.size
     ch = channels or info.channels or 0
@@ -65,6 +68,10 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
     elif name == "cifar10":
         imgs, labs, classes = real.load_cifar10(root or default_data_root(), download)
         x, labels = torch.from_numpy(imgs), torch.from_numpy(labs)
+    elif targets is not None:
+        src, dst, pair_notes = real.load_folder_pairs(name, targets, size, ch or 3, progress)
+        x, extras = torch.from_numpy(src), {"target": torch.from_numpy(dst)}
+        notes.extend(pair_notes)
     else:
         imgs, _, skipped = real.load_folder(name, size, ch or 3, progress)
         x = torch.from_numpy(imgs)

@@ -155,6 +155,53 @@ def load_folder(path: str, size: int, channels: int, progress: Callable[[int, in
     return images, classes, skipped
 
 
+def load_folder_pairs(inputs: str, targets: str, size: int, channels: int,
+                      progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Image pairs from two folders, matched by file name (the path under each folder, without its extension:
+    ``a/cat_01.png`` pairs with ``b/cat_01.jpg``), each centre-cropped and resized to ``size``.
+
+    Returns (inputs, targets) as (N, C, size, size) uint8 in the order of the sorted names, and notes on what was
+    left out (files with no partner, pairs with an unreadable side)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def names(folder: str, flag: str) -> dict[str, Path]:
+        root = Path(folder).expanduser()
+        if not root.is_dir():
+            raise DataError(f"{flag} {root}: not a folder of images")
+        found = {str(p.relative_to(root).with_suffix("")): p for p in sorted(root.rglob("*"))
+                 if p.is_file() and not p.name.startswith(".")}
+        if not found:
+            raise DataError(f"{flag} {root}: the folder is empty; put .png/.jpg images in it")
+        return found
+
+    a, b = names(inputs, "--data"), names(targets, "--data-b")
+    common = sorted(set(a) & set(b))
+    if not common:
+        raise DataError(f"no file name is in both {inputs} and {targets}: Pix2Pix pairs an input with the target "
+                        f"of the same name (e.g. {next(iter(a))}.png in both folders)")
+    src = np.empty((len(common), channels, size, size), dtype=np.uint8)
+    dst = np.empty_like(src)
+    keep = np.zeros(len(common), dtype=bool)
+    with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:
+        for i, pair in enumerate(pool.map(lambda k: (_decode_one(a[k], size, channels),
+                                                      _decode_one(b[k], size, channels)), common)):
+            if pair[0] is not None and pair[1] is not None:
+                src[i], dst[i], keep[i] = pair[0], pair[1], True
+            if progress is not None and i % 256 == 0:
+                progress(i, len(common))
+    if progress is not None:
+        progress(len(common), len(common))
+    if not keep.any():
+        raise DataError(f"none of the {len(common)} pairs in {inputs} and {targets} has two readable images")
+    notes = []
+    lonely = len(a) + len(b) - 2 * len(common)
+    if lonely:
+        notes.append(f"{lonely} file{'s' if lonely != 1 else ''} without a partner of the same name left out")
+    if (~keep).sum():
+        notes.append(f"{int((~keep).sum())} pair(s) with an unreadable image left out")
+    return src[keep], dst[keep], notes
+
+
 def read_image(f: str | Path, size: int, channels: int) -> np.ndarray:
     """One image file as (C, size, size) uint8: grey or RGB, centre-cropped to a square, resized (Lanczos).
     Raises what Pillow raises for a file that is not a readable image (``IMAGE_ERRORS``)."""

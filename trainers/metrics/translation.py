@@ -78,7 +78,12 @@ def held_out(meta: dict, samples: int, progress: Progress | None = None):
     cfg = meta["config"]
     prog = (lambda d, t: progress("drawing held-out digits", d, t)) if progress else None
     try:
-        if cfg.get("data_b"):
+        if cfg.get("data_b") and cfg.get("model") == "pix2pix":  # the user's folders of inputs and targets
+            data = load_dataset(cfg["data"], image_size=cfg.get("image_size") or None,
+                                channels=cfg.get("channels") or None, progress=prog, targets=cfg["data_b"])
+            keep = slice(max(0, len(data) - samples), len(data))  # no held-out split: the last pairs (seen)
+            data.x, data.extras = data.x[keep], {k: v[keep] for k, v in data.extras.items()}
+        elif cfg.get("data_b"):
             data = _domain_pairs(cfg, samples, prog)
         else:
             data = load_dataset(cfg["data"], image_size=cfg.get("image_size") or None,
@@ -140,24 +145,28 @@ def evaluate_translation(gen, samples: int = 2000, progress: Progress | None = N
         with torch.no_grad():
             back = torch.cat([inverse(out[s:s + 250]).float() for s in range(0, len(out), 250)])
         metrics["cycle_l1"] = {"value": _r(float((u(back) - fx).abs().mean())), "baseline": 0.0}
-    if extractor is None:
+    if labels is not None and extractor is None:
         stage = "training the feature classifier (once per dataset, then cached)"
         extractor = get_extractor(load_dataset("digits"), "cpu",
                                   (lambda d, t: progress(stage, d, t)) if progress else None)
-    want = labels.numpy()
-    pred_out = extractor.embed(digits_view(out)).pred
-    pred_target = extractor.embed(digits_view(y)).pred
-    per = [float((pred_out[want == c] == c).mean()) if (want == c).any() else math.nan for c in range(10)]
-    metrics["label_preservation"] = {"value": _r(float((pred_out == want).mean())),
-                                     "reference": _r(float((pred_target == want).mean())),
-                                     "per_class": [_r(v) for v in per]}
+    if labels is not None:  # digits: does the translation keep the digit? (a folder of the user's has no labels)
+        want = labels.numpy()
+        pred_out = extractor.embed(digits_view(out)).pred
+        pred_target = extractor.embed(digits_view(y)).pred
+        per = [float((pred_out[want == c] == c).mean()) if (want == c).any() else math.nan for c in range(10)]
+        metrics["label_preservation"] = {"value": _r(float((pred_out == want).mean())),
+                                         "reference": _r(float((pred_target == want).mean())),
+                                         "per_class": [_r(v) for v in per]}
+    folders = labels is None
     protocol = {"samples": len(x), "seed": HELD_OUT_SEED, "dataset": data.name, "dataset_size": len(data),
-                "inputs": f"{len(x):,} held-out pairs of {data.name} (digits of seed {HELD_OUT_SEED}; training used "
+                "inputs": f"the last {len(x):,} pairs of the folders {data.name} and {gen.meta['config'].get('data_b')} "
+                          "(training saw them: no held-out split)" if folders else
+                          f"{len(x):,} held-out pairs of {data.name} (digits of seed {HELD_OUT_SEED}; training used "
                           "seed 0)",
                 "baseline": "the input itself as the output",
                 "reference": "the digits classifier on the true targets"}
     return {"schema": SCHEMA, "kind": "translation", "note": NOTE, "protocol": protocol,
-            "classifier": extractor.describe(), "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
+            "classifier": extractor.describe() if extractor is not None else None, "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
 
 
 def to_plain(domain: str, x: torch.Tensor) -> torch.Tensor:
@@ -215,8 +224,8 @@ def summary(result: dict) -> str:
         return (f"pairs agree on the digit {m['class_agreement']['value']:.1%} · classes A "
                 f"{m['coverage_a']['value']}/10, B {m['coverage_b']['value']}/10")
     return (f"PSNR {m['psnr']['value']:.1f} dB (input as output: {m['psnr']['baseline']:.1f}) · "
-            f"SSIM {m['ssim']['value']:.3f} · L1 {m['l1']['value']:.3f} · "
-            f"label kept {m['label_preservation']['value']:.1%}"
+            f"SSIM {m['ssim']['value']:.3f} · L1 {m['l1']['value']:.3f}"
+            + (f" · label kept {m['label_preservation']['value']:.1%}" if "label_preservation" in m else "")
             + (f" · cycle L1 {m['cycle_l1']['value']:.3f}" if "cycle_l1" in m else ""))
 
 
@@ -231,10 +240,11 @@ def table(result: dict) -> str:
             f"  pairs that agree on the digit   {m['class_agreement']['value']:.3f}",
             "  class shares A  " + " ".join(f"{h:.2f}" for h in m["coverage_a"]["histogram"]),
             "  class shares B  " + " ".join(f"{h:.2f}" for h in m["coverage_b"]["histogram"])])
-    lines = [f"{ck.get('path', '')}",
-             f"  {ck.get('family', '?')} at step {ck.get('step', '?')} · {p['inputs']}",
-             f"  labels read by GAN Studio's {clf['arch']} digits classifier ({clf['accuracy']:.1%} on "
-             f"{clf['held_out']:,} held-out digits)", ""]
+    lines = [f"{ck.get('path', '')}", f"  {ck.get('family', '?')} at step {ck.get('step', '?')} · {p['inputs']}"]
+    if clf:
+        lines.append(f"  labels read by GAN Studio's {clf['arch']} digits classifier ({clf['accuracy']:.1%} on "
+                     f"{clf['held_out']:,} held-out digits)")
+    lines.append("")
     head = f"  {'score':<22}{'model':>10}{'baseline':>12}   note"
     lines += [head, "  " + "─" * (len(head) + 20)]
     notes = {"l1": "mean |G(x) − y| in [0, 1]; lower is better", "psnr": "dB; higher is better",
@@ -244,7 +254,9 @@ def table(result: dict) -> str:
     if "cycle_l1" in m:
         lines.append(f"  {'cycle L1':<22}{m['cycle_l1']['value']:>10.3f}{'0':>12}   mean |F(G(x)) − x|: does the way "
                      "back give the input?")
-    lp = m["label_preservation"]
+    lp = m.get("label_preservation")
+    if lp is None:
+        return "\n".join(lines)
     lines.append(f"  {'label preservation':<22}{lp['value']:>10.3f}{lp['reference']:>12.3f}   baseline column: the "
                  "classifier on the true targets")
     lines += ["", "  per class     " + " ".join("  - " if v != v else f"{v:.2f}" for v in lp["per_class"])]
@@ -255,8 +267,10 @@ def headline(result: dict) -> dict[str, float]:
     m = result["metrics"]
     if "class_agreement" in m:
         return {"eval_class_agreement": m["class_agreement"]["value"]}
-    return {"eval_psnr": m["psnr"]["value"], "eval_ssim": m["ssim"]["value"], "eval_l1": m["l1"]["value"],
-            "eval_label_preservation": m["label_preservation"]["value"]}
+    out = {"eval_psnr": m["psnr"]["value"], "eval_ssim": m["ssim"]["value"], "eval_l1": m["l1"]["value"]}
+    if "label_preservation" in m:
+        out["eval_label_preservation"] = m["label_preservation"]["value"]
+    return out
 
 
 def bar_values(metrics: dict) -> dict[str, float]:
@@ -267,5 +281,7 @@ def bar_values(metrics: dict) -> dict[str, float]:
     if "cycle_l1" in metrics:
         return {"label_preservation_unpaired": metrics["label_preservation"]["value"],
                 "cycle_l1": metrics["cycle_l1"]["value"]}
-    return {"psnr_gain": metrics["psnr"]["value"] - metrics["psnr"]["baseline"],
-            "label_preservation": metrics["label_preservation"]["value"]}
+    out = {"psnr_gain": metrics["psnr"]["value"] - metrics["psnr"]["baseline"]}
+    if "label_preservation" in metrics:
+        out["label_preservation"] = metrics["label_preservation"]["value"]
+    return out

@@ -163,9 +163,19 @@ def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str,
 def check(cfg) -> None:
     from ..data import native_shape
 
-    if not native_shape(cfg.data).paired:
+    info = native_shape(cfg.data)
+    folder = info.about == "folder of images"
+    if folder and not cfg.data_b:
+        raise ConfigError(f"pix2pix learns from image pairs: with the folder of inputs {cfg.data!r}, give the folder "
+                          "of their targets with --data-b (an input and its target share a file name)")
+    if folder:
+        other = native_shape(cfg.data_b)
+        if other.about != "folder of images":
+            raise ConfigError(f"--data-b {cfg.data_b!r}: pix2pix's targets are a folder of images named like the "
+                              "inputs, not a dataset name")
+    elif not info.paired:
         raise ConfigError(f"pix2pix learns from image pairs; {cfg.data!r} has none: use --data digits-edges, "
-                          "digits-thick or digits-hole")
+                          "digits-thick or digits-hole, or a folder of inputs with --data-b a folder of targets")
     if cfg.image_size not in SIZES:
         raise ConfigError(f"pix2pix's U-Net takes 32 or 64 px images, not {cfg.image_size}: pass --image-size 32")
 
