@@ -72,6 +72,8 @@ class TrainConfig:
     content: str | None = option(None, "SRGAN: the content loss: features (the deepest conv features of GAN Studio's "
                                  "classifier for the data, default), mse (pixels), or the path of a torchvision VGG19 "
                                  "weights file", str, metavar="features|mse|PATH")
+    phase_images: int | None = option(None, "ProGAN: real images per fade-in and per stable phase (default 16000; the "
+                                      "paper's 800k)", int)
     ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
                                "and sample from it; 0: off", float)
     lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant for the first half, then "
@@ -158,7 +160,7 @@ ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat
 # Fields a resumed run must keep to continue the same trajectory.
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
                  "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "l1_weight", "cycle_weight",
-                 "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content")
+                 "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content", "phase_images")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
@@ -193,6 +195,9 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if r.lr_q is None:
         r.lr_q = r.lr_g if spec.info else 0.0
 
+    if cfg.phase_images is not None and "phase_images" not in spec.defaults:
+        raise ConfigError(f"--phase-images is ProGAN's (how long each resolution trains); {cfg.model} does not grow: "
+                          "leave it out")
     if spec.options.get("superres"):
         if r.pretrain_steps is None and isinstance(r.steps, int):
             r.pretrain_steps = r.steps // 2

@@ -39,6 +39,7 @@ class Tool(QWidget):
     thumbnails: tuple[str, ...] = ()  # outputs drawn in the controls, not the tool's grid (Save grid skips them)
     takes_images = False  # True: the tool works on a generator that translates a given image (Pix2Pix)
     upscales = False  # with takes_images: True for the tool of super-resolution models (SRGAN), False for the others
+    view_share: float | None = None  # the share of the room beside the controls its view asks for (None: the user's)
     sig_refresh = Signal()
     """A view-only setting changed (grid size, sweep): render again, nothing to undo."""
     sig_message = Signal(str, str)

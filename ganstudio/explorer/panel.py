@@ -59,6 +59,7 @@ class ExplorerPanel(QWidget):
         self._domain_notes: dict[str, QLabel] = {}  # tool name → "domain A only" under its view's heading (CoGAN)
         # the last picture a model that is not a super-resolution one drew: the Enhance tool can upscale it
         self.recent_render: tuple[np.ndarray, str] | None = None
+        self._split_saved: list[int] | None = None  # the split to go back to after a tool that asked for more room
 
         self.source = SourceBox()
         self.refresh_btn = QToolButton()
@@ -351,6 +352,7 @@ class ExplorerPanel(QWidget):
         self.tabbar.blockSignals(False)
         self.controls.setCurrentIndex(self.tabbar.currentIndex())
         self.views.setCurrentIndex(self.tabbar.currentIndex())
+        self._share_split()
         self.model.set_tool(self.current_tool.name)
         self.current_tool.show_state(self.state)
         self._show_domains(ctx)
@@ -447,11 +449,26 @@ class ExplorerPanel(QWidget):
     def _on_tab(self, i: int) -> None:
         self.controls.setCurrentIndex(i)
         self.views.setCurrentIndex(i)
+        self._share_split()
         settings.put("explorer/tool", self.tools[i].name)
         self.model.set_tool(self.tools[i].name)
         if self.ctx is not None:
             self.tools[i].show_state(self.state)
         self.render()
+
+    def _share_split(self) -> None:
+        """Give the current tool's view the share of the room it asks for (``Tool.view_share``: the Enhance tool's
+        five panels in a row), and the user's own split back when another tool shows."""
+        share = self.current_tool.view_share
+        sizes = self.split.sizes()
+        total = sum(sizes)
+        if share and total > 0:
+            if self._split_saved is None:
+                self._split_saved = sizes
+            self.split.setSizes([round(total * (1 - share)), round(total * share)])
+        elif not share and self._split_saved is not None:
+            self.split.setSizes(self._split_saved)
+            self._split_saved = None
 
     def _render_words(self) -> str:
         """The current sample in words, for the Enhance tool's "Use the explorer's image"."""

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from trainers.runfolder import checkpoint_path, metrics_path
 
 from .. import settings
-from .new_run_parts import (DOMAIN_B, FOLDER_ITEM, REAL_SETS, Note, check_real_sets, chosen, fill_combo,
-                            fit_data, two_domain, two_domain_note)
+from .new_run_parts import (DOMAIN_B, FOLDER_ITEM, REAL_SETS, SUPERRES_LABELS, Note, SuperresFields,
+                            check_real_sets, chosen, fill_combo, fit_data, superres, superres_sets, two_domain,
+                            two_domain_note)
 from .run_form import DEFAULTS, NUMERIC, RECIPE_KEYS, SCHEDULE_KEYS, FieldError, fmt, parse_number
 
 
@@ -67,6 +68,7 @@ class NewRunDialog(QDialog):
         self.data_b = QComboBox()
         self.data_b.setToolTip("The second domain (--data-b): the model learns to go between it and the Dataset")
         self.data_b_about = Note(two_domain_note(MODELS))
+        self.superres = SuperresFields()  # SRGAN's own settings, shown while a super-resolution family is chosen
         self.data_root = QLineEdit(data_root or settings.get("paths/data_root", "", str) or "")
         self.data_root.setPlaceholderText("folder holding MNIST/, FashionMNIST/, cifar-10-batches-bin/")
         data_root_btn = QPushButton("Browse…")
@@ -86,6 +88,7 @@ class NewRunDialog(QDialog):
         f.addRow("Dataset", self.dataset)
         f.addRow("Second domain", self.data_b)
         f.addRow("", self.data_b_about)
+        f.addRow("SRGAN", self.superres)
         # the label column keeps its width when the second-domain row hides, so the fields do not jump sideways
         f.labelForField(self.model).setMinimumWidth(f.labelForField(self.data_b).sizeHint().width())
         row = QHBoxLayout()
@@ -155,6 +158,7 @@ class NewRunDialog(QDialog):
             w.textChanged.connect(self._schedule_validate)
         for w in (self.image_size, self.device):
             w.currentIndexChanged.connect(self._schedule_validate)
+        self.superres.sig_changed.connect(self._schedule_validate)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(120)
@@ -168,6 +172,8 @@ class NewRunDialog(QDialog):
         data_b = chosen(self.data_b) if two_domain(self._models[model]) else None
         cfg: dict = {"model": model, "data": self._data_name(), "data_b": data_b, "device": self.device.currentData(),
                      "image_size": self.image_size.currentData(), "out": self.run_dir()}
+        if superres(self._models[model]):
+            cfg.update(self.superres.values())
         root = self.data_root.text().strip()
         if (cfg["data"] in REAL_SETS or data_b in REAL_SETS) and root:
             cfg["data_root"] = root
@@ -239,6 +245,8 @@ class NewRunDialog(QDialog):
         """Name the form's fields rather than command-line flags."""
         for key, (label, _k, _t) in NUMERIC.items():
             message = message.replace(f"--{key.replace('_', '-')}", label)
+        for key, label in SUPERRES_LABELS.items():
+            message = message.replace(f"--{key.replace('_', '-')}", label)
         message = message.replace("pass the second with --data-b", "choose the second domain")
         message = message.replace("--data-b", "Second domain").replace("use --data ", "choose the dataset ")
         return message.replace("--image-size", "Image size").replace("pass Image size", "choose an image size")
@@ -246,7 +254,7 @@ class NewRunDialog(QDialog):
     def _show_error(self, key: str | None, message: str) -> None:
         widgets = {**self.fields, "name": self.name, "runs_root": self.runs_root, "data_root": self.data_root,
                    "model": self.model, "dataset": self.dataset, "data_b": self.data_b, "image_size": self.image_size,
-                   "device": self.device}
+                   "device": self.device, **self.superres.widgets()}
         for k, w in widgets.items():
             flag = "true" if k == key and message else "false"
             if w.property("invalid") != flag:
@@ -281,6 +289,9 @@ class NewRunDialog(QDialog):
         """(Re)fill the Dataset and second-domain combos, keeping their choices where still offered."""
         root = self.data_root.text().strip()
         names = list(self._datasets)
+        self._images_only = superres(self._models[self.model.currentData()])
+        if self._images_only:
+            names = superres_sets(self._datasets)  # single images: no 2D set, no pairs
         fill_combo(self.dataset, self._datasets, names, self._folders["dataset"], keep or self._data_name(),
                    "digits", root)
         images = [n for n in names if self._datasets[n].kind == "image"]  # a 2D set is no domain of images
@@ -321,6 +332,8 @@ class NewRunDialog(QDialog):
         """A new model: if it cannot learn from the current data, select data it can and say so."""
         model = self.model.currentData()
         switch = fit_data(model, self._models[model], self._data_name(), chosen(self.data_b))
+        if superres(self._models[model]) != self._images_only:
+            self._fill_datasets(keep=switch.data if switch else None)  # a super-resolution family: image sets only
         self._switch_note = switch.note if switch else ""
         if switch:
             for combo, data in ((self.dataset, switch.data), (self.data_b, switch.data_b)):
@@ -337,6 +350,7 @@ class NewRunDialog(QDialog):
         two = two_domain(spec)
         self._md_form.setRowVisible(self.data_b, two)
         self._md_form.setRowVisible(self.data_b_about, two)
+        self._md_form.setRowVisible(self.superres, superres(spec))
         self.model_about.setText(spec.title + (f"\n{self._switch_note}" if self._switch_note else ""))
         self._fit_height()
         data = self._data_name() or "digits"
@@ -407,6 +421,7 @@ class NewRunDialog(QDialog):
             i = combo.findData(last.get(key))
             if i >= 0:
                 combo.setCurrentIndex(i)
+        self.superres.restore(last.get("superres"))
 
     def showEvent(self, event) -> None:
         data = getattr(self, "_restore_data", None)
@@ -421,7 +436,8 @@ class NewRunDialog(QDialog):
             return
         settings.put_json("new_run/last", {
             "model": self.model.currentData(), "data": self._data_name(), "data_b": chosen(self.data_b),
-            "image_size": self.image_size.currentData(), "device": self.device.currentData(), **{k: e.text() for k, e in self.fields.items()}})
+            "image_size": self.image_size.currentData(), "device": self.device.currentData(),
+            "superres": self.superres.texts(), **{k: e.text() for k, e in self.fields.items()}})
         settings.put("paths/runs_root", self.runs_root.text().strip())
         if self.data_root.text().strip():
             settings.put("paths/data_root", self.data_root.text().strip())

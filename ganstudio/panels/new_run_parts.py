@@ -2,18 +2,23 @@
 
 Data: filling a dataset combo (names, real sets found or not, a folder of images), and the data a newly chosen
 model needs. A family that learns from image pairs (Pix2Pix) or between two unpaired domains (CycleGAN, CoGAN,
-UNIT) gets a dataset it can learn from and a line saying so, rather than an error the user must decode; a dataset
-that already works is left alone."""
+UNIT), or that upscales images (SRGAN), gets a dataset it can learn from and a line saying so, rather than an error
+the user must decode; a dataset that already works is left alone.
+
+Fields of one family: SRGAN's upscaling factor, SRResNet phase, adversarial weight and content loss
+(``SuperresFields``), shown only while a super-resolution family is chosen."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QFileDialog, QGridLayout, QLabel, QLineEdit, QSizePolicy, QWidget
 
-from .run_form import FieldError
+from .. import settings
+from .run_form import FieldError, parse_number
 
 FOLDER_ITEM = "__folder__"
 REAL_SETS = ("mnist", "fashion-mnist", "cifar10")
@@ -28,6 +33,16 @@ class Switch:
     data: str
     data_b: str | None
     note: str
+
+
+def superres(spec) -> bool:
+    """Whether a family upscales images (SRGAN): it learns from any image set and has its own fields."""
+    return bool(spec.options.get("superres"))
+
+
+def superres_sets(datasets: dict) -> list[str]:
+    """The datasets a super-resolution family is offered: sets of single images (not 2D sets, not paired sets)."""
+    return [n for n, info in datasets.items() if info.kind == "image" and not getattr(info, "paired", False)]
 
 
 def two_domain(spec) -> bool:
@@ -50,6 +65,8 @@ def fit_data(model: str, spec, data: str | None, data_b: str | None) -> Switch |
     info = DATASETS.get(data or "")
     if spec.batches == "pairs" and not (info and info.paired):
         return Switch(PAIRED_DEFAULT, None, f"→ Dataset switched to {PAIRED_DEFAULT}: {model} learns from image pairs")
+    if superres(spec) and info is not None and data not in superres_sets(DATASETS):
+        return Switch("digits", None, f"→ Dataset switched to digits: {model} upscales single images")
     if not two_domain(spec):
         return None
     folder = bool(data) and info is None and os.path.isdir(os.path.expanduser(data))
@@ -139,3 +156,110 @@ class Note(QLabel):
         if event.size().width() != event.oldSize().width():
             self._laid_out = True
             self.updateGeometry()
+
+
+VGG_ITEM = "__vgg19__"
+SUPERRES_LABELS = {"scale": "Upscaling", "pretrain_steps": "SRResNet steps", "adv_weight": "Adversarial weight",
+                   "content": "Content loss"}
+
+
+class SuperresFields(QWidget):
+    """SRGAN's settings (TrainConfig's ``scale``, ``pretrain_steps``, ``adv_weight``, ``content``), two to a row;
+    each left at "recipe" is None, the family's default."""
+
+    sig_changed = Signal()
+    """A value changed (the dialog validates again)."""
+
+    def __init__(self):
+        super().__init__()
+        from trainers.config import TrainConfig
+
+        meta = {k: TrainConfig.__dataclass_fields__[k].metadata for k in SUPERRES_LABELS}
+        self.scale = QComboBox()
+        self.scale.addItem("recipe (×4)", None)
+        for f in meta["scale"]["choices"]:
+            self.scale.addItem(f"×{f}", f)
+        self.pretrain_steps = QLineEdit()
+        self.pretrain_steps.setPlaceholderText("half of Steps (recipe)")
+        self.adv_weight = QLineEdit()
+        self.adv_weight.setPlaceholderText("0.001 (recipe)")
+        self.content = QComboBox()
+        self.content.addItem("features (recipe)", None)
+        self.content.addItem("mse (pixels)", "mse")
+        self.content.addItem("VGG19 weights file…", VGG_ITEM)
+        self._content_kept = 0
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, (key, w) in enumerate(self.widgets().items()):
+            w.setToolTip(f"{SUPERRES_LABELS[key]}: {meta[key]['help']}")
+            w.setAccessibleName(SUPERRES_LABELS[key])
+            grid.addWidget(QLabel(SUPERRES_LABELS[key]), i // 2, (i % 2) * 2)
+            grid.addWidget(w, i // 2, (i % 2) * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        self.scale.currentIndexChanged.connect(self.sig_changed)
+        self.pretrain_steps.textChanged.connect(self.sig_changed)
+        self.adv_weight.textChanged.connect(self.sig_changed)
+        self.content.currentIndexChanged.connect(self.sig_changed)
+        self.content.activated.connect(self._on_content)
+
+    def widgets(self) -> dict[str, QWidget]:
+        """TrainConfig field → its widget (the dialog flags the one an error names)."""
+        return {"scale": self.scale, "pretrain_steps": self.pretrain_steps, "adv_weight": self.adv_weight,
+                "content": self.content}
+
+    def values(self) -> dict:
+        """The four TrainConfig fields (None: the recipe's); FieldError on a value that is not a number."""
+        out = {"scale": self.scale.currentData(), "content": self.content.currentData()}
+        for key, kind in (("pretrain_steps", int), ("adv_weight", float)):
+            text = getattr(self, key).text().strip()
+            value = parse_number(text, kind) if text else None
+            if text and value is None:
+                what = "a whole number" if kind is int else "a number (e.g. 1e-3)"
+                raise FieldError(key, f"{SUPERRES_LABELS[key]}: {text!r} is not {what}")
+            out[key] = value
+        if out["content"] == VGG_ITEM:
+            out["content"] = None
+        return out
+
+    def texts(self) -> dict:
+        """What the user set, as the dialog remembers it."""
+        return {"scale": self.scale.currentData(), "pretrain_steps": self.pretrain_steps.text(),
+                "adv_weight": self.adv_weight.text(), "content": self.content.currentData()}
+
+    def restore(self, texts: dict) -> None:
+        if not isinstance(texts, dict):
+            return
+        i = self.scale.findData(texts.get("scale"))
+        if i >= 0:
+            self.scale.setCurrentIndex(i)
+        for key in ("pretrain_steps", "adv_weight"):
+            if isinstance(texts.get(key), str):
+                getattr(self, key).setText(texts[key])
+        content = texts.get("content")
+        if isinstance(content, str) and content not in ("mse", VGG_ITEM) and self.content.findData(content) < 0:
+            self._add_weights(content)
+        i = self.content.findData(content)
+        if i >= 0 and content != VGG_ITEM:
+            self.content.setCurrentIndex(i)
+
+    def _add_weights(self, path: str) -> int:
+        self.content.insertItem(self.content.count() - 1, f"VGG19: {Path(path).name}", path)
+        i = self.content.count() - 2
+        self.content.setItemData(i, path, Qt.ItemDataRole.ToolTipRole)
+        return i
+
+    def _on_content(self, index: int) -> None:
+        """The VGG19 item asks for the weights file (torchvision's vgg19-dcbb9e9d.pth); a cancelled picker keeps the
+        previous choice."""
+        if self.content.itemData(index) != VGG_ITEM:
+            self._content_kept = index
+            return
+        start = settings.get("paths/last_vgg19", str(Path.home()), str)
+        path, _ = QFileDialog.getOpenFileName(self, "torchvision VGG19 weights", start,
+                                              "PyTorch weights (*.pth *.pt);;All files (*)")
+        if path:
+            settings.put("paths/last_vgg19", str(Path(path).parent))
+            i = self.content.findData(path)
+            self._content_kept = i if i >= 0 else self._add_weights(path)
+        self.content.setCurrentIndex(self._content_kept)

@@ -106,12 +106,20 @@ def srresnet_note(gen) -> str:
     return "No SRResNet in this checkpoint (a generator-only export): open the run's own checkpoint to compare"
 
 
+def _pixels(t) -> np.ndarray:
+    """The first image of (N, C, H, W) in [-1, 1] as H×W×3 uint8, value for value what
+    ``trainers.images.to_uint8_grid(t[:1], 1, padding=0)`` gives (the render thread's current sample), without
+    torchvision: its first import is not safe from two threads at once."""
+    x = t[0].detach().float().cpu().clamp(-1, 1).add(1).div(2).mul(255).round().to(dtype=__import__("torch").uint8)
+    arr = x.permute(1, 2, 0).numpy()
+    return np.ascontiguousarray(np.repeat(arr, 3, axis=2) if arr.shape[2] == 1 else arr)
+
+
 def enhance(gen, srresnet, lr: np.ndarray, hr: np.ndarray | None) -> EnhanceResult:
     """Upscale ``lr`` by bicubic, ``srresnet`` (None: left out) and ``gen`` (SRGAN), and score each against ``hr``."""
     import torch
     import torch.nn.functional as F
 
-    from trainers.images import to_uint8_grid
     from trainers.metrics.translation import psnr, ssim
     from trainers.models.srgan import bicubic
 
@@ -121,7 +129,7 @@ def enhance(gen, srresnet, lr: np.ndarray, hr: np.ndarray | None) -> EnhanceResu
     if srresnet is not None:
         with torch.no_grad():
             ups["srresnet"] = srresnet(x).float()
-    pixels = lambda t: to_uint8_grid(t[:1], 1, padding=0)  # noqa: E731
+    pixels = _pixels
     images = {"lr": pixels(x), **{k: pixels(v) for k, v in ups.items()}}
     scores: dict[str, dict] = {"psnr": {}, "ssim": {}, "diff": {}}
     if hr is not None:
@@ -206,10 +214,19 @@ class EnhanceThread(QThread):
                 self._serve(*job)
 
     def _serve_pool(self, checkpoint: str) -> None:
-        try:
-            self.sig_pool.emit(checkpoint, held_out_pool(checkpoint), "")
-        except Exception as exc:  # noqa: BLE001 - without held-out images the tool still opens files
-            self.sig_pool.emit(checkpoint, None, self._message(exc, "could not draw held-out images"))
+        from trainers import GanStudioError
+
+        for attempt in (1, 2):
+            try:
+                self.sig_pool.emit(checkpoint, held_out_pool(checkpoint), "")
+                return
+            except GanStudioError as exc:
+                self.sig_pool.emit(checkpoint, None, str(exc))
+                return
+            except Exception as exc:  # noqa: BLE001 - without held-out images the tool still opens files
+                # once more: a real set's first torchvision import can collide with the render thread's
+                if attempt == 2:
+                    self.sig_pool.emit(checkpoint, None, self._message(exc, "could not draw held-out images"))
 
     def _serve(self, rid: int, req: EnhanceRequest) -> None:
         try:

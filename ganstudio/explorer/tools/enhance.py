@@ -56,6 +56,7 @@ class EnhanceTool(Tool):
     takes_images = True
     upscales = True
     resync = True  # its own edits (another input) change what the strip shows
+    view_share = 0.78  # five panels in a row: the current sample (SRGAN's output, also in the row) gets less room
     sig_export = Signal()
     """"Export strip as PNG…": the panel asks where to write the strip (its "Save grid" export)."""
 
@@ -166,7 +167,7 @@ class EnhanceTool(Tool):
         b = self.board
         b.headings["hr"].setText(TITLES["hr"][0] if has_truth or pic.own is None else
                                  f"Your image ({pic.own.shape[-1]} px)")
-        b.headings["lr"].setText(f"LR input ({self.shape[-1]} px)")
+        b.headings["lr"].setText(f"LR ({self.shape[-1]} px)")
         where = st.source or "a blank input"
         self.caption.setText(f"Input: {where}" + (f" — {pic.note}" if pic.note else "") + ". " + (
             "Scores against the true image: PSNR (dB, higher is closer) and SSIM (1 is identical)." if has_truth else
@@ -419,8 +420,6 @@ class EnhanceTool(Tool):
         if k not in r.psnr:
             return r.srresnet_note.split(":")[0] if k == "srresnet" and "srresnet" not in r.images else ""
         text = f"PSNR {r.psnr[k]:.2f} dB<br>SSIM {r.ssim[k]:.3f}"
-        if k == "lr":
-            text += "<br>(blocks, as shown)"
         return f"<b>{text}</b>" if best is not None and k in OUTPUTS and r.psnr[k] == best else text
 
     def _on_modes(self, *_) -> None:

@@ -25,9 +25,9 @@ from .translate_view import heading
 LENS_COLOR = "#39c5cf"  # the magnified region's outline: cyan stands out on grey digits and on the heat map
 DIFF_MAX = 0.5  # |panel − HR| at or above this is the map's brightest colour (a fixed scale: panels compare)
 ZOOMS = (2, 4, 8)
-MIN_SIDE = 72  # px per panel: five still fit the explorer's view in a 1280 px window
+MIN_SIDE = 64  # px per panel: five still fit the explorer's view in a 1280 px window
 TITLES = {"lr": ("LR input", "What SRGAN is given: the low-resolution image, enlarged ×f with nearest-neighbour "
-                             "blocks (each block is one input pixel)"),
+                             "blocks (each block is one input pixel). Its scores are those of the blocks as shown"),
           "bicubic": ("Bicubic", "The baseline every super-resolution paper reports: bicubic interpolation ×f"),
           "srresnet": ("SRResNet", "The run's generator at the end of its first phase, trained on the pixel MSE "
                                    "alone (the paper's SRResNet): sharp where it is sure, smooth where it is not"),

@@ -1,0 +1,353 @@
+"""ProGAN (Karras et al. 2017): grow G and D from 4×4 to the full side while training, fading each new block in.
+
+Training starts at 4×4. Every ``--phase-images`` real images the run moves on: a *fade-in* phase adds the next
+resolution's block to G and D and blends it in linearly, α from 0 to 1, then a *stable* phase trains at that
+resolution with α = 1; then the next one (4 → 8 → 16 → 32). During a fade-in
+
+    G's output  = (1 − α) · upsample(toRGB_{k−1}(h_{k−1})) + α · toRGB_k(block_k(h_{k−1}))      (nearest ×2)
+    D's input   = (1 − α) · fromRGB_{k−1}(avgpool(x)) + α · block_k(fromRGB_k(x))            (average-pool ½)
+    real images = (1 − α) · upsample(avgpool(x)) + α · x          (so D compares like with like)
+
+toRGB and fromRGB are 1×1 convs. Every layer has an *equalised learning rate*: weights are drawn from N(0, 1) and
+scaled at run time by He's constant √(2 / fan_in), so Adam moves every layer at the same pace. G normalises each
+pixel's feature vector after every conv (*pixel norm*, x / √(mean_c x² + 1e-8)), and z itself; D's last block
+starts with the *minibatch standard deviation*: the standard deviation of each feature over groups of 4 samples,
+averaged to one extra channel, so D can see a batch without variety.
+
+The loss is WGAN-GP with λ = 10, plus a drift term 0.001·E[D(x)²] that keeps D's scores near 0:
+
+    (1) Update D: minimise E[D(G(z))] − E[D(x)] + λ·E[(‖∇D(x̂)‖ − 1)²] + 0.001·E[D(x)²]
+    (2) Update G: minimise −E[D(G(z))]
+
+one D step per G step, Adam 1e-3, β = (0, 0.99), both optimisers reset when a resolution starts, and an EMA of G
+(0.999) for sampling. Small scale: channels ``--width`` · 2^(levels − 1 − k) at level k, capped at 8·width (the
+paper: 512 down to 16 at 1024 px); z of 128 values (the paper: 512); ``--phase-images`` 16,000 (the paper:
+800,000): at batch 64 each phase is 250 steps, 32 px is reached stable after 1,500 steps.
+
+G keeps the level and α it was last trained at as buffers, so a checkpoint renders as it was (smaller sides
+shown upsampled, nearest, to the full side) and the explorer can show every toRGB output of one z.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..algos.base import Batches, GDAlgorithm, Stats
+from ..catalog import FAMILY_TITLES
+from ..errors import ConfigError
+from ..inputs import InputSpec, Part
+from ..losses import gradient_penalty
+from .blocks import Generator
+from .registry import Family, register
+
+SIZES = (16, 32, 64)
+DRIFT = 1e-3
+MBSTD_GROUP = 4
+
+
+# -- the paper's building blocks ------------------------------------------------------------------------------
+class EqConv2d(nn.Module):
+    """A conv with an equalised learning rate: w ~ N(0, 1), used as w · gain/√fan_in; bias from 0."""
+
+    def __init__(self, cin: int, cout: int, k: int, padding: int = 0, gain: float = math.sqrt(2)):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin, k, k))
+        self.bias = nn.Parameter(torch.zeros(cout))
+        self.scale = gain / math.sqrt(cin * k * k)
+        self.padding = padding
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight * self.scale, self.bias, padding=self.padding)
+
+
+class EqLinear(nn.Module):
+    """A dense layer with an equalised learning rate (as ``EqConv2d``)."""
+
+    def __init__(self, cin: int, cout: int, gain: float = math.sqrt(2)):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin))
+        self.bias = nn.Parameter(torch.zeros(cout))
+        self.scale = gain / math.sqrt(cin)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight * self.scale, self.bias)
+
+
+def pixel_norm(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Each position's feature vector divided by its RMS over channels: x / √(mean_c x² + ε)."""
+    return x * torch.rsqrt(x.pow(2).mean(1, keepdim=True) + eps)
+
+
+def minibatch_stddev(x: torch.Tensor, group: int = MBSTD_GROUP) -> torch.Tensor:
+    """x (N, C, H, W) with one channel more: for each group of ``group`` samples (sample i in group i mod N/g),
+    the standard deviation of every feature over the group, averaged over features and positions."""
+    n, c, h, w = x.shape
+    g = min(group, n)
+    if n % g:
+        g = n  # a batch the group does not divide: one group of all
+    y = x.float().view(g, -1, c, h, w)
+    y = (y - y.mean(0)).pow(2).mean(0).add(1e-8).sqrt()  # (N/g, C, H, W)
+    y = y.mean((1, 2, 3)).view(-1, 1, 1, 1).to(x.dtype)  # (N/g, 1, 1, 1)
+    return torch.cat([x, y.repeat(g, 1, h, w)], 1)
+
+
+def _act(x: torch.Tensor) -> torch.Tensor:
+    return F.leaky_relu(x, 0.2)
+
+
+def channels_at(level: int, levels: int, width: int) -> int:
+    """Feature channels at level k (side 4·2^k): width · 2^(levels − 1 − k), at most 8·width."""
+    return min(8 * width, width * 2 ** (levels - 1 - level))
+
+
+def fade(low: torch.Tensor, high: torch.Tensor, alpha: torch.Tensor | float) -> torch.Tensor:
+    """(1 − α)·low + α·high: the blend of a fade-in."""
+    return low + (high - low) * alpha
+
+
+def upsample(x: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(x, scale_factor=2, mode="nearest")
+
+
+def real_at(x: torch.Tensor, level: int, levels: int, alpha: torch.Tensor | float, fading: bool) -> torch.Tensor:
+    """Real images as D sees them at ``level``: average-pooled to its side and, while fading in, blended with the
+    previous side's (pooled once more and upsampled back)."""
+    side = 4 * 2 ** level
+    if x.shape[-1] != side:
+        x = F.adaptive_avg_pool2d(x, side) if x.shape[-1] % side else F.avg_pool2d(x, x.shape[-1] // side)
+    if fading:
+        x = fade(upsample(F.avg_pool2d(x, 2)), x, alpha)
+    return x
+
+
+# -- the networks ---------------------------------------------------------------------------------------------
+class ProGenerator(nn.Module):
+    """z → image, grown level by level (level k makes side 4·2^k); ``level``/``alpha`` buffers say how far."""
+
+    def __init__(self, z_dim: int, size: int, channels: int, width: int):
+        super().__init__()
+        self.levels = int(math.log2(size)) - 1  # 4 px is level 0
+        self.size = size
+        ch = [channels_at(k, self.levels, width) for k in range(self.levels)]
+        self.first = EqLinear(z_dim, ch[0] * 16, gain=math.sqrt(2) / 4)  # the paper's 4×4 "dense as deconv"
+        self.first_conv = EqConv2d(ch[0], ch[0], 3, 1)
+        self.blocks = nn.ModuleList([nn.Identity()] + [
+            nn.ModuleList([EqConv2d(ch[k - 1], ch[k], 3, 1), EqConv2d(ch[k], ch[k], 3, 1)])
+            for k in range(1, self.levels)])
+        self.to_rgb = nn.ModuleList([EqConv2d(c, channels, 1, gain=1.0) for c in ch])
+        self.register_buffer("level", torch.tensor(self.levels - 1))
+        self.register_buffer("alpha", torch.tensor(1.0))
+
+    def trunk(self, z: torch.Tensor, level: int) -> list[torch.Tensor]:
+        """The features of every level up to ``level`` (ch_k × side_k²)."""
+        h = self.first(pixel_norm(z)).view(len(z), -1, 4, 4)
+        h = pixel_norm(_act(self.first_conv(pixel_norm(_act(h)))))
+        feats = [h]
+        for k in range(1, level + 1):
+            c1, c2 = self.blocks[k]
+            h = pixel_norm(_act(c1(upsample(h))))
+            h = pixel_norm(_act(c2(h)))
+            feats.append(h)
+        return feats
+
+    def at(self, z: torch.Tensor, level: int, alpha: torch.Tensor | float = 1.0, fading: bool = False) -> torch.Tensor:
+        """The image at level ``level`` (its own side), blended with the level below while ``fading``."""
+        feats = self.trunk(z, level)
+        out = self.to_rgb[level](feats[level])
+        if fading and level > 0:
+            out = fade(upsample(self.to_rgb[level - 1](feats[level - 1])), out, alpha)
+        return out
+
+    def outputs(self, z: torch.Tensor, level: int | None = None) -> list[torch.Tensor]:
+        """Every toRGB output of ``z`` up to ``level`` (default: the trained one), each at its own side."""
+        level = int(self.level) if level is None else level
+        feats = self.trunk(z, level)
+        return [torch.tanh(self.to_rgb[k](f)) for k, f in enumerate(feats)]
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """The image at the trained level and α, shown at the full side (nearest) and squashed to [-1, 1]."""
+        level = int(self.level)
+        alpha = self.alpha
+        out = self.at(z, level, alpha, fading=bool(alpha < 1))
+        return full_side(torch.tanh(out), self.size)
+
+
+def full_side(x: torch.Tensor, size: int) -> torch.Tensor:
+    """An image of a smaller level shown at the full side, each pixel repeated (what the sample grids show)."""
+    return x if x.shape[-1] == size else F.interpolate(x, size=(size, size), mode="nearest")
+
+
+class ProDiscriminator(nn.Module):
+    """image at level k → one score; fromRGB at every level, blocks conv 3×3 → conv 3×3 → avg-pool ½, and the
+    4×4 block: minibatch stddev → conv 3×3 → dense → dense 1."""
+
+    def __init__(self, size: int, channels: int, width: int):
+        super().__init__()
+        self.levels = int(math.log2(size)) - 1
+        ch = [channels_at(k, self.levels, width) for k in range(self.levels)]
+        self.from_rgb = nn.ModuleList([EqConv2d(channels, c, 1) for c in ch])
+        self.blocks = nn.ModuleList([nn.Identity()] + [
+            nn.ModuleList([EqConv2d(ch[k], ch[k], 3, 1), EqConv2d(ch[k], ch[k - 1], 3, 1)])
+            for k in range(1, self.levels)])
+        self.last_conv = EqConv2d(ch[0] + 1, ch[0], 3, 1)
+        self.dense = EqLinear(ch[0] * 16, ch[0])
+        self.out = EqLinear(ch[0], 1, gain=1.0)
+
+    def _block(self, k: int, h: torch.Tensor) -> torch.Tensor:
+        c1, c2 = self.blocks[k]
+        return F.avg_pool2d(_act(c2(_act(c1(h)))), 2)
+
+    def forward(self, x: torch.Tensor, level: int, alpha: torch.Tensor | float = 1.0,
+                fading: bool = False) -> torch.Tensor:
+        h = _act(self.from_rgb[level](x))
+        if level > 0:
+            h = self._block(level, h)
+            if fading:
+                h = fade(_act(self.from_rgb[level - 1](F.avg_pool2d(x, 2))), h, alpha)
+        for k in range(level - 1, 0, -1):
+            h = self._block(k, h)
+        h = _act(self.last_conv(minibatch_stddev(h)))
+        return self.out(_act(self.dense(h.flatten(1))))
+
+
+# -- the schedule ---------------------------------------------------------------------------------------------
+def schedule(images: int, phase_images: int, levels: int) -> tuple[int, float, bool]:
+    """(level, α, fading) after ``images`` real images: phase 0 is 4×4 stable; phase 2k − 1 fades level k in (α
+    from 0 to 1 over the phase), phase 2k trains it stable; the last level stays stable to the end."""
+    p = images // phase_images
+    last = levels - 1
+    if p == 0:
+        return 0, 1.0, False
+    level = min((p + 1) // 2, last)
+    if p % 2 == 1 and p <= 2 * last - 1:
+        return level, (images - p * phase_images) / phase_images, True
+    return level, 1.0, False
+
+
+# -- the family -------------------------------------------------------------------------------------------------
+def noise_input(cfg, class_names=()) -> InputSpec:
+    return InputSpec((Part("z", "normal", cfg.z_dim),))
+
+
+def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
+    c, s, _ = sample_shape
+    return {"G": Generator(ProGenerator(cfg.z_dim, s, c, cfg.width), inputs), "D": ProDiscriminator(s, c, cfg.width)}
+
+
+def check(cfg) -> None:
+    if not (isinstance(cfg.phase_images, int) and 1 <= cfg.phase_images <= 10 ** 9):
+        raise ConfigError(f"--phase-images must be a positive number of images, got {cfg.phase_images}")
+    if cfg.phase_images < cfg.batch_size:
+        raise ConfigError(f"--phase-images {cfg.phase_images} is less than one batch ({cfg.batch_size}): a phase "
+                          "would last no step")
+
+
+class ProGAN(GDAlgorithm):
+    """Progressive growing with WGAN-GP and drift (module docstring)."""
+
+    players = ("D", "G")
+    step_player = "G"
+
+    def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
+                 dist=None, speed=None):
+        super().__init__(cfg, family, inputs, device, class_names, dist, speed)
+        run = self.runner
+        self.G = run.prepare(nets["G"], channels_last=False)
+        self.D = run.prepare(nets["D"], channels_last=False)
+        self.levels = self.G.body.levels
+        self.opt_g, self.opt_d = self.adam(self.G.parameters(), cfg.lr_g), self.adam(self.D.parameters(), cfg.lr_d)
+        self._g_train = run.wrap(self.G)
+        self._d_train = run.wrap(self.D)
+        self._d_frozen = run.wrap(self.D, distributed=False)
+        self.keep_ema(self.G, cfg.ema)
+        self._shape = None  # (level, fading) the last step ran with
+
+    def describe_more(self) -> dict:
+        return {"phase_images": self.cfg.phase_images, "levels": self.levels, "gp_weight": self.cfg.gp_weight}
+
+    def state_at(self, step: int) -> tuple[int, float, bool]:
+        """(level, α, fading) of training step ``step`` (1-based): the images shown before it decide."""
+        return schedule((step - 1) * self.cfg.batch_size, self.cfg.phase_images, self.levels)
+
+    def _enter(self, step: int) -> tuple[int, torch.Tensor, bool]:
+        level, alpha, fading = self.state_at(step)
+        if step > 1 and self.state_at(step - 1)[0] != level:  # a resolution starts: both Adams afresh
+            self.opt_g.state.clear()
+            self.opt_d.state.clear()
+        if self._shape != (level, fading):
+            self._shape = (level, fading)
+            self.forget_graph()
+        body = self.G.body
+        body.level.fill_(level)
+        body.alpha.fill_(alpha)
+        return level, torch.tensor(alpha, device=self.device), fading
+
+    # -- one iteration ------------------------------------------------------------------------------------
+    def train_step(self, batches: Batches, step: int) -> Stats:
+        level, alpha, fading = self._enter(step)
+        z = self.inputs.sample(self.cfg.batch_size, self.noise, self.device)["z"]
+        eps = torch.rand(self.cfg.batch_size, 1, 1, 1, generator=self.noise, device=self.device)
+        inputs = {"x": batches["x"], "z": z, "eps": eps, "alpha": alpha}
+        stats = self.runner.run(lambda t: self._iteration(t, level, fading), inputs)
+        self.after_step(step)
+        return stats
+
+    def _iteration(self, t: dict[str, torch.Tensor], level: int, fading: bool) -> Stats:
+        real = real_at(t["x"], level, self.levels, t["alpha"], fading)
+        fake = self.G.body.at(t["z"], level, t["alpha"], fading)
+        stats = self._d_update(real, fake.detach(), t["eps"], level, t["alpha"], fading)
+        stats.update(self._g_update(fake, level, t["alpha"], fading))
+        stats["resolution"] = torch.tensor(float(4 * 2 ** level), device=real.device)
+        stats["alpha"] = t["alpha"].float() if fading else torch.ones((), device=real.device)
+        return stats
+
+    def manual_step(self, player: str, batches: Batches) -> Stats:
+        """One update of one player while paused, at the level and α the run is at."""
+        body = self.G.body
+        level, fading = int(body.level), bool(body.alpha < 1)
+        alpha = body.alpha.clone()
+        if player == "D":
+            real = real_at(batches["x"], level, self.levels, alpha, fading)
+            z = self.inputs.sample(self.cfg.batch_size, self.noise, self.device)["z"]
+            eps = torch.rand(self.cfg.batch_size, 1, 1, 1, generator=self.noise, device=self.device)
+            with torch.no_grad():
+                fake = body.at(z, level, alpha, fading)
+            return self._d_update(real, fake, eps, level, alpha, fading)
+        if player == "G":
+            z = self.inputs.sample(self.cfg.batch_size, self.noise, self.device)["z"]
+            stats = self._g_update(body.at(z, level, alpha, fading), level, alpha, fading)
+            self.after_step(-1)
+            return stats
+        raise ValueError(f"unknown player {player!r}: this algorithm has {', '.join(self.players)}")
+
+    def _d_update(self, real, fake, eps, level: int, alpha, fading: bool) -> Stats:
+        """(1) Update D: minimise E[D(G(z))] − E[D(x)] + λ·GP + 0.001·E[D(x)²]."""
+        r = self._d_train(real, level, alpha, fading).float()
+        f = self._d_train(fake, level, alpha, fading).float()
+        gp = gradient_penalty(lambda x: self.D(x, level, alpha, fading), real.float(), fake.float(), eps=eps)
+        drift = r.pow(2).mean()
+        loss = f.mean() - r.mean() + self.cfg.gp_weight * gp + DRIFT * drift
+        self.update(self.opt_d, loss)
+        return {"loss_d": loss.detach(), "wdist": (r.mean() - f.mean()).detach(), "gp": gp.detach(),
+                "drift": drift.detach()}
+
+    def _g_update(self, fake, level: int, alpha, fading: bool) -> Stats:
+        """(2) Update G: minimise −E[D(G(z))], D frozen."""
+        with self.frozen(self.D):
+            loss = -self._d_frozen(fake, level, alpha, fading).float().mean()
+            self.update(self.opt_g, loss)
+        return {"loss_g": loss.detach()}
+
+
+register(Family(
+    "progan", FAMILY_TITLES["progan"], algorithm=ProGAN, networks=networks, inputs=noise_input,
+    defaults=dict(lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, batch_size=64, n_critic=1, z_dim=128, width=16,
+                  gp_weight=10.0, ema=0.999, phase_images=16000),
+    image_sizes=SIZES, check=check,
+    stats=("loss_d", "loss_g", "wdist", "gp", "drift", "resolution", "alpha"),
+    options={"loss": "wgan-gp"},
+))
