@@ -209,7 +209,7 @@ def test_an_opened_image_is_upscaled_with_its_truth_when_large_enough(qtbot, exp
     r = tool.result
     assert "hr" not in r.images and not r.psnr and not r.diff
     assert tool.board.panels["hr"].image().width() == 14  # "your image", at its own size
-    assert tool.board.headings["hr"].text() == "Your image (14 px)"
+    assert tool.board.headings["hr"].text() == "Your image" and tool.board.scores["hr"].text() == "14×14 px, as given"
     box = small.reshape(7, 2, 7, 2).mean((1, 3)) / 127.5 - 1  # area-downsampled to the 7 px input
     np.testing.assert_allclose(tool.input_picture().lr[0], box, atol=1e-5)
     assert "area-downsampled to the model's 7 px input" in ex.message.text()
@@ -341,3 +341,27 @@ def test_new_run_offers_srgans_fields_and_image_sets(dialog):
     dialog.model.setCurrentIndex(dialog.model.findData("dcgan"))
     assert not sr.isVisibleTo(dialog) and "scale" not in dialog.config() and dialog.validate()
     assert dialog.dataset.findData("ring") >= 0
+
+
+def test_the_enhance_thread_upscales_only_the_latest_input(qtbot, sr_ckpt):
+    from PySide6.QtCore import QCoreApplication
+
+    from ganstudio.workers.enhance import EnhanceRequest, EnhanceThread
+    from ganstudio.workers.render import file_stamp
+
+    thread = EnhanceThread()
+    results = []
+    thread.sig_result.connect(lambda rid, r: results.append((rid, r)))
+    hr = held(sr_ckpt, 0)[0].numpy()
+    inputs = [downsample(torch.from_numpy(hr)[None] * (1 - k / 10), F_)[0].numpy() for k in range(5)]
+    try:
+        with thread._cond:  # the thread cannot take a request until all five are in: it sees the last only
+            ids = [thread.request(EnhanceRequest(str(sr_ckpt), file_stamp(str(sr_ckpt)), x)) for x in inputs]
+        qtbot.waitUntil(lambda: bool(results), timeout=20_000)
+        thread.stop()  # joined: anything else it sent is in the event queue now
+        QCoreApplication.processEvents()
+        assert thread.computed == 1 and [rid for rid, _ in results] == [ids[-1]]
+        want = pixels(load_generator(sr_ckpt).translate(torch.from_numpy(inputs[-1])[None]))
+        assert np.array_equal(results[0][1].images["srgan"], want) and not results[0][1].psnr  # no HR given
+    finally:
+        thread.stop()

@@ -113,9 +113,14 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
               else gen.latent(p.samples, seed=p.seed, truncation=p.truncation))
     parts = []
     chunk = 500
+    family = (getattr(gen, "meta", None) or {}).get("model", {}).get("family")
+    keep: list[torch.Tensor] = []  # the first fakes, for the sliced Wasserstein distance (the growing families)
     for s in range(0, p.samples, chunk):
         part = {k: v[s:s + chunk] for k, v in latent.items()}
-        parts.append(extractor.embed(gen.render(part)))
+        images = gen.render(part)
+        if family in SWD_FAMILIES and sum(len(k) for k in keep) < SWD_IMAGES:
+            keep.append(images.float().cpu())
+        parts.append(extractor.embed(images))
         if progress:
             progress("generated images", min(s + chunk, p.samples), p.samples)
     fake = _cat(parts)
@@ -154,8 +159,32 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
         best = max(per_code.values(), key=lambda c: abs(c["r"]))
         reference = {f: _r(x) for f, x in zip(extractor.factor_names, extractor.factor_r)}
         metrics["code_correlation"] = {"value": _r(abs(best["r"])), "codes": per_code, "reference": reference}
+    if keep:
+        metrics["swd"] = swd_scores(torch.cat(keep)[:SWD_IMAGES], data, progress)
     return {"schema": SCHEMA, "note": NOTE, "protocol": p.describe(data), "classifier": extractor.describe(),
             "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+SWD_FAMILIES = ("progan", "stylegan")  # the papers that report it
+SWD_IMAGES = 2048
+
+
+def swd_scores(fakes: torch.Tensor, data: ArrayData, progress: Progress | None = None) -> dict:
+    """ProGAN's sliced Wasserstein distance (``swd.py``) of the fakes against real images, and its floor: the same
+    between two other disjoint sets of real images."""
+    from .swd import swd
+
+    if progress:
+        progress("sliced Wasserstein distance", 0, 1)
+    n = min(len(fakes), len(data) // 3)
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))
+    real_a = data.to_model(data.x[perm[:n]]).float().numpy()
+    real_b = data.to_model(data.x[perm[n:2 * n]]).float().numpy()
+    model, floor = swd(fakes[:n].numpy(), real_a), swd(real_b, real_a)
+    if progress:
+        progress("sliced Wasserstein distance", 1, 1)
+    return {"value": model["mean"], "floor": floor["mean"], "levels": model["levels"], "per_level": model["per_level"],
+            "floor_per_level": floor["per_level"], "images": n}
 
 
 SWEEP_PSIS = (None, 2.0, 1.5, 1.0, 0.75, 0.5, 0.25, 0.0)  # None: untruncated z, then ψ from loose to tight

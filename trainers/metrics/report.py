@@ -85,6 +85,12 @@ def table(result: dict) -> str:
         else:
             model, floor = _num(s["value"], scale), _num(s["floor"], scale)
         lines.append(f"  {label:<22}{model:>10}{floor:>12}   {note}")
+    if "swd" in m:
+        sw = m["swd"]
+        lines.append(f"  {'SWD ×1000 (mean)':<22}{sw['value']:>10.2f}{sw['floor']:>12.2f}   sliced Wasserstein distance of "
+                     f"7×7 patches, {sw['images']:,} images; lower is better")
+        for side, v, f in zip(sw["levels"], sw["per_level"], sw["floor_per_level"]):
+            lines.append(f"  {'  at ' + str(side) + ' px':<22}{v:>10.2f}{f:>12.2f}   Laplacian pyramid level")
     for key, label in (("label_accuracy", "label accuracy"), ("code_accuracy", "code accuracy")):
         if key in m:
             lines.append(f"  {label:<22}{_num(m[key]['value']):>10}{_num(m[key]['reference']):>12}   "

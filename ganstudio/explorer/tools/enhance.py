@@ -28,12 +28,12 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFormLayout, QG
 from ... import settings
 from ...workers.enhance import EnhanceRequest, EnhanceResult, EnhanceThread, HeldOutImages
 from ...workers.render import Output, file_stamp
-from ..common import GRID_PAD, Tool, caption_label, muted_label, side_by_side, titled
+from ..common import GRID_PAD, Tool, muted_label, side_by_side, titled
 from ..invert import IMAGE_FILTER
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 from .enhance_inputs import Picture, downsample, fit_image, from_rgb, read_picture, resize, rgb, to_model
-from .enhance_view import TITLES, ZOOMS, EnhanceView, diff_rgb
+from .enhance_view import TITLES, ZOOMS, Caption, EnhanceView, diff_rgb
 from .translate_inputs import ImageFileError
 
 KINDS = ("held-out", "file", "explorer")  # ``ExplorerState.pair[0]`` of this tool's inputs
@@ -115,7 +115,7 @@ class EnhanceTool(Tool):
         lay.addStretch(1)
 
         self.board = EnhanceView()
-        self.caption = caption_label("")
+        self.caption = Caption("")
         self.view = titled("Super-resolution", self.caption, self.board)
         self.view_title = self.view.layout().itemAt(0).widget()
 
@@ -165,13 +165,12 @@ class EnhanceTool(Tool):
         pic = self.input_picture(st)
         has_truth = pic.hr is not None
         b = self.board
-        b.headings["hr"].setText(TITLES["hr"][0] if has_truth or pic.own is None else
-                                 f"Your image ({pic.own.shape[-1]} px)")
+        b.headings["hr"].setText(TITLES["hr"][0] if has_truth or pic.own is None else "Your image")
         b.headings["lr"].setText(f"LR ({self.shape[-1]} px)")
         where = st.source or "a blank input"
         self.caption.setText(f"Input: {where}" + (f" — {pic.note}" if pic.note else "") + ". " + (
             "Scores against the true image: PSNR (dB, higher is closer) and SSIM (1 is identical)." if has_truth else
-            "This input has no true image, so nothing is scored: compare the panels by eye."))
+            "Without a true image nothing is scored: compare the panels by eye."))
 
     def outputs(self, st: ExplorerState) -> list[Output]:
         """Nothing for the render thread: the strip comes from this tool's own thread, asked for here (every time
@@ -408,7 +407,8 @@ class EnhanceTool(Tool):
         for k, canvas in b.diffs.items():
             d = r.diff.get(k)
             canvas.show_pixels(None if d is None else diff_rgb(d))
-            canvas.placeholder = "No true image to compare with" if not r.diff else "No SRResNet"
+            canvas.placeholder = ("No SRResNet" if r.diff else
+                                  "No true image to compare with" if k == "lr" else "")
             b.diff_scores[k].setText("" if d is None else f"mean {float(d.mean()):.3f}")
         b.refresh_zoom()
 

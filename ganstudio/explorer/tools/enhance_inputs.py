@@ -83,14 +83,13 @@ def fit_image(img: np.ndarray, shape: tuple[int, ...], scale: int) -> Picture:
                 "input")
         return Picture(downsample(hr, scale), hr, None, note)
     if side > s:
-        lr, note = to_model(resize(img, s, "box")), (f"{side} px: area-downsampled to the model's {s} px input; "
-                                                     f"smaller than the {out} px output, so there is no true image "
-                                                     "to compare with")
+        lr, note = to_model(resize(img, s, "box")), (f"{side} px: area-downsampled to the model's {s} px input "
+                                                     f"(smaller than the {out} px output: no true image)")
     elif side == s:
-        lr, note = to_model(img), f"at the model's input size ({s} px), as it is; no true image to compare with"
+        lr, note = to_model(img), f"at the model's input size ({s} px), as it is (no true image)"
     else:
         lr, note = to_model(resize(img, s, "bicubic")), (f"{side} px: smaller than the model's {s} px input, so "
-                                                         "enlarged (bicubic) to it first")
+                                                         "enlarged (bicubic) to it first (no true image)")
     own = img if side <= OWN_MAX else np.round(resize(img, OWN_MAX, "box")).astype(np.uint8)
     return Picture(lr, None, own, note)
 

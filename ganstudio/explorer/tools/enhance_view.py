@@ -11,7 +11,7 @@ part of the scene in a 7 px input, a 28 px output and a 300 px photo alike."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -164,6 +164,24 @@ class ZoomCanvas(QWidget):
         p.end()
 
 
+class Caption(WrapLabel):
+    """The view's caption: exactly as tall as its lines at its width (a wrapped label's own size hint is a guess for
+    another width, which left a gap under it)."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), max(self.minimumHeight(), self.fontMetrics().lineSpacing()))
+
+
+def column_title(text: str, tip: str) -> QLabel:
+    """A panel's title: bold, one line, centred; it never widens the view."""
+    lab = QLabel(text)
+    lab.setStyleSheet("font-weight: 600")
+    lab.setToolTip(tip)
+    lab.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
+    lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+    return lab
+
+
 def small_label(text: str = "") -> QLabel:
     """A muted figure line under a panel; wraps in a narrow column, never widens the view."""
     lab = WrapLabel(text)
@@ -180,7 +198,7 @@ class EnhanceView(QWidget):
 
     def __init__(self):
         super().__init__()
-        self.headings = {k: heading(*TITLES[k]) for k in PANELS}
+        self.headings = {k: column_title(*TITLES[k]) for k in PANELS}
         self.panels = {k: StripCanvas() for k in PANELS}
         self.scores = {k: small_label() for k in PANELS}
         self.zooms = {k: ZoomCanvas() for k in PANELS}
@@ -189,7 +207,7 @@ class EnhanceView(QWidget):
         self.zoom_title = heading("Magnified (M): hover or drag over any panel")
         self.diff_title = heading("|panel − HR|: where each one differs from the truth (H)")
         self.bar = ColorBar("0", f"≥ {DIFF_MAX:g}")
-        self.bar_note = small_label(f"per pixel, in [0, 1] image units; mean over channels")
+        self.bar_note = small_label("per pixel, image values in [0, 1]")
         for k in PANELS:
             self.panels[k].placeholder = "Rendering…"
             self.panels[k].sig_hover.connect(self.set_lens_at)
