@@ -10,9 +10,11 @@ stay unusable, which GAN Studio never needs. On a normal install the first impor
 from __future__ import annotations
 
 import sys
+import threading
 from types import ModuleType
 
 _FRAGMENT = None  # keeps the torch.library registration alive for the life of the process
+_LOCK = threading.RLock()  # two threads importing at once would see each other's half-imported module
 
 _SCHEMAS = (
     "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
@@ -45,20 +47,22 @@ def _op_exists(name: str) -> bool:
 
 
 def import_torchvision() -> ModuleType:
-    """Return the ``torchvision`` module, applying the missing-operator shim only when it is needed."""
-    try:
+    """Return the ``torchvision`` module, applying the missing-operator shim only when it is needed. Safe to call
+    from several threads: the first import runs under a lock."""
+    with _LOCK:
+        try:
+            import torchvision
+
+            return torchvision
+        except RuntimeError as exc:
+            if "torchvision::" not in str(exc) or "does not exist" not in str(exc):
+                raise
+        for mod in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+            del sys.modules[mod]
+        _declare_missing_ops()
         import torchvision
 
         return torchvision
-    except RuntimeError as exc:
-        if "torchvision::" not in str(exc) or "does not exist" not in str(exc):
-            raise
-    for mod in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
-        del sys.modules[mod]
-    _declare_missing_ops()
-    import torchvision
-
-    return torchvision
 
 
 def shim_applied() -> bool:

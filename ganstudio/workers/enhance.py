@@ -110,7 +110,9 @@ def _pixels(t) -> np.ndarray:
     """The first image of (N, C, H, W) in [-1, 1] as H×W×3 uint8, value for value what
     ``trainers.images.to_uint8_grid(t[:1], 1, padding=0)`` gives (the render thread's current sample), without
     torchvision: its first import is not safe from two threads at once."""
-    x = t[0].detach().float().cpu().clamp(-1, 1).add(1).div(2).mul(255).round().to(dtype=__import__("torch").uint8)
+    import torch
+
+    x = t[0].detach().float().cpu().clamp(-1, 1).add(1).div(2).mul(255).round().to(torch.uint8)
     arr = x.permute(1, 2, 0).numpy()
     return np.ascontiguousarray(np.repeat(arr, 3, axis=2) if arr.shape[2] == 1 else arr)
 

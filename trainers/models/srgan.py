@@ -169,11 +169,10 @@ class VGGContent(FeatureContent):
 
     def __init__(self, path: str):  # noqa: D107 (no FeatureNet trunk here)
         nn.Module.__init__(self)
-        from .. import tvshim  # noqa: F401  (torchvision on this machine)
-        from torchvision.models import vgg19
+        from ..tvshim import import_torchvision
 
         state = read_vgg19(path)
-        net = vgg19(weights=None)
+        net = import_torchvision().models.vgg19(weights=None)
         try:
             net.load_state_dict(state)
         except RuntimeError as exc:

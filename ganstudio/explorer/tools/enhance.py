@@ -23,22 +23,52 @@ from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from ... import settings
-from ...workers.enhance import EnhanceRequest, EnhanceResult, EnhanceThread, HeldOutImages
+from ...workers.enhance import (
+    EnhanceRequest,
+    EnhanceResult,
+    EnhanceThread,
+    HeldOutImages,
+)
 from ...workers.render import Output, file_stamp
-from ..common import GRID_PAD, Tool, muted_label, side_by_side, titled
+from ..common import Tool, muted_label, titled
 from ..invert import IMAGE_FILTER
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
-from .enhance_inputs import Picture, downsample, fit_image, from_rgb, read_picture, resize, rgb, to_model
-from .enhance_view import TITLES, ZOOMS, Caption, EnhanceView, diff_rgb
+from .enhance_inputs import (
+    Picture,
+    downsample,
+    fit_image,
+    from_rgb,
+    read_picture,
+    rgb,
+    to_model,
+)
+from .enhance_view import (
+    OUTPUTS,
+    TITLES,
+    ZOOMS,
+    Caption,
+    EnhanceView,
+    diff_rgb,
+    score_text,
+    strip_picture,
+)
 from .translate_inputs import ImageFileError
 
 KINDS = ("held-out", "file", "explorer")  # ``ExplorerState.pair[0]`` of this tool's inputs
 PENDING = ("pending",)
-OUTPUTS = ("bicubic", "srresnet", "srgan")
+REAL_TIP = "A held-out image of the model's dataset, its true high-resolution image known (R)"
 
 
 def _button(text: str, tip: str, checkable: bool = False) -> QPushButton:
@@ -76,8 +106,7 @@ class EnhanceTool(Tool):
         self.done_id = 0  # the newest request it answered
         self._asked: tuple | None = None  # what the newest request was for (an identical one is not sent)
 
-        self.real_btn = _button("Random held-out (R)", "A held-out image of the model's dataset, its true "
-                                                       "high-resolution image known (R)")
+        self.real_btn = _button("Random held-out (R)", REAL_TIP)
         self.next_btn = _button("Next (N)", "The next held-out image (N)")
         self.open_btn = _button("Open image…", "A PNG or JPEG of any size (O); you can also drop one on the strip")
         self.recent_btn = _button("Use the explorer's image (U)",
@@ -109,8 +138,8 @@ class EnhanceTool(Tool):
         lay.addLayout(form)
         lay.addWidget(self.export_btn)
         lay.addWidget(muted_label("The input is the low-resolution image: the run made its training pairs by "
-                                  "averaging each f×f block of a real image. An opened image larger than the "
-                                  "output is treated the same way, so its truth is known; a smaller one is "
+                                  "averaging each f×f block of a real image. An opened image at least as large as "
+                                  "the output is treated the same way, so its truth is known; a smaller one is "
                                   "upscaled as it is. Drop a PNG or JPEG on the strip to use it."))
         lay.addStretch(1)
 
@@ -135,8 +164,7 @@ class EnhanceTool(Tool):
             return ""
         if ctx.translates:
             return "this model translates an image into another, it does not upscale: use the Translate tool"
-        return ("this model draws from noise; Enhance is for super-resolution models (train srgan on digits, or "
-                "open the bundled srgan-digits)")
+        return "this model draws from noise; Enhance is for super-resolution models (train srgan on digits)"
 
     def set_context(self, ctx: Context) -> None:
         super().set_context(ctx)
@@ -144,6 +172,7 @@ class EnhanceTool(Tool):
         self._asked = None
         self._lr_cache.clear()
         if not ctx.superres:
+            self._pool_for = ""
             return
         self.board.set_output_side(ctx.side)
         f = self.scale
@@ -283,29 +312,11 @@ class EnhanceTool(Tool):
 
     # -- the strip -------------------------------------------------------------------------------------------
     def strip(self) -> np.ndarray | None:
-        """What "Export strip" and "Save grid" write: LR (enlarged ×f, nearest) | bicubic | SRResNet (when the
-        checkpoint has one) | SRGAN | HR (or your image, at the output's size); under it, while the difference map
-        shows, |panel − HR| as heat (grid grey under HR)."""
-        r = self.result
-        if r is None or not self._on():
+        """What "Export strip" and "Save grid" write (``enhance_view.strip_picture``)."""
+        if self.result is None or not self._on():
             return None
-        out = r.images["srgan"].shape[0]
-        lr = r.images["lr"]
-        cols = ["lr"] + [k for k in OUTPUTS if k in r.images]
-        pics = {"lr": np.ascontiguousarray(lr.repeat(r.scale, 0).repeat(r.scale, 1)),
-                **{k: r.images[k] for k in OUTPUTS if k in r.images}}
-        last = r.images.get("hr")
-        if last is None:
-            own = self.input_picture().own
-            if own is not None:
-                last = rgb(np.round(resize(own, out, "nearest")).astype(np.uint8))
-        row = [pics[k] for k in cols] + ([last] if last is not None else [])
-        top = side_by_side(row)
-        if not (self.board.difference and r.diff):
-            return top
-        blank = np.full((out, out, 3), GRID_PAD, np.uint8)
-        bottom = side_by_side([diff_rgb(r.diff[k]) for k in cols] + ([blank] if last is not None else []))
-        return np.ascontiguousarray(np.concatenate([top[:-2], bottom], axis=0))
+        own = self.input_picture().own if "hr" not in self.result.images else None
+        return strip_picture(self.result, own, self.board.difference)
 
     # -- internals -------------------------------------------------------------------------------------------
     def _on(self) -> bool:
@@ -344,13 +355,14 @@ class EnhanceTool(Tool):
         self._thread_().load_pool(ctx.checkpoint)
 
     def _on_pool(self, checkpoint: str, pool, error: str) -> None:
-        if self.ctx is None or checkpoint != self.ctx.checkpoint:
-            return
-        self._pool_for = ""
+        if checkpoint == self._pool_for:
+            self._pool_for = ""
+        if not self._on() or checkpoint != self.ctx.checkpoint:
+            return  # drawn for a model no longer shown
         self.pool, self.pool_error = pool, error
         for b in (self.real_btn, self.next_btn):
             b.setEnabled(pool is not None)
-        self.real_btn.setToolTip(self.real_btn.toolTip() if pool is not None else f"Off: {error}")
+        self.real_btn.setToolTip(REAL_TIP if pool is not None else f"Off: {error}")
         st = self.state()
         stale = st.pair == PENDING or (st.pair and st.pair[0] == "held-out" and (pool is None or
                                                                                  st.pair[1] != pool.dataset))
@@ -403,7 +415,7 @@ class EnhanceTool(Tool):
         b.headings["srresnet"].setToolTip(r.srresnet_note or TITLES["srresnet"][1])
         best = max((r.psnr[k] for k in OUTPUTS if k in r.psnr), default=None)
         for k, lab in b.scores.items():
-            lab.setText(self._score_text(r, k, best, own))
+            lab.setText(score_text(r, k, best, own))
         for k, canvas in b.diffs.items():
             d = r.diff.get(k)
             canvas.show_pixels(None if d is None else diff_rgb(d))
@@ -411,16 +423,6 @@ class EnhanceTool(Tool):
                                   "No true image to compare with" if k == "lr" else "")
             b.diff_scores[k].setText("" if d is None else f"mean {float(d.mean()):.3f}")
         b.refresh_zoom()
-
-    def _score_text(self, r: EnhanceResult, k: str, best: float | None, own: np.ndarray | None) -> str:
-        if k == "hr":
-            if "hr" in r.images:
-                return "the truth"
-            return f"{own.shape[-1]}×{own.shape[-1]} px, as given" if own is not None else ""
-        if k not in r.psnr:
-            return r.srresnet_note.split(":")[0] if k == "srresnet" and "srresnet" not in r.images else ""
-        text = f"PSNR {r.psnr[k]:.2f} dB<br>SSIM {r.ssim[k]:.3f}"
-        return f"<b>{text}</b>" if best is not None and k in OUTPUTS and r.psnr[k] == best else text
 
     def _on_modes(self, *_) -> None:
         self.board.set_modes(self.lens_box.isChecked(), self.diff_box.isChecked(), self.zoom.currentData())

@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ... import theme
 from ...panels.samples import to_qimage
-from ...workers.enhance import PANELS
-from ..common import SampleCanvas, WrapLabel
+from ...workers.enhance import PANELS, EnhanceResult
+from ..common import GRID_PAD, SampleCanvas, WrapLabel, side_by_side
 from .attention_view import ColorBar, heat_colors
+from .enhance_inputs import resize, rgb
 from .translate_view import heading
 
 LENS_COLOR = "#39c5cf"  # the magnified region's outline: cyan stands out on grey digits and on the heat map
 DIFF_MAX = 0.5  # |panel − HR| at or above this is the map's brightest colour (a fixed scale: panels compare)
 ZOOMS = (2, 4, 8)
+OUTPUTS = ("bicubic", "srresnet", "srgan")  # the upscales (the best PSNR of them is in bold)
 MIN_SIDE = 64  # px per panel: five still fit the explorer's view in a 1280 px window
 TITLES = {"lr": ("LR input", "What SRGAN is given: the low-resolution image, enlarged ×f with nearest-neighbour "
                              "blocks (each block is one input pixel). Its scores are those of the blocks as shown"),
@@ -57,6 +59,38 @@ def zoom_crop(image: np.ndarray, box: tuple[float, float, float], out: int) -> n
 def diff_rgb(diff: np.ndarray) -> np.ndarray:
     """|panel − HR| (H, W) in [0, 1] as inferno colours, black at 0, brightest at ``DIFF_MAX`` and beyond."""
     return heat_colors(np.asarray(diff, np.float32) / DIFF_MAX)
+
+
+def score_text(r: EnhanceResult, k: str, best: float | None, own: np.ndarray | None) -> str:
+    """The figures under panel ``k``: PSNR and SSIM against HR (bold for the best upscale), or what stands there
+    instead ("the truth", your image's size, why there is no SRResNet)."""
+    if k == "hr":
+        if "hr" in r.images:
+            return "the truth"
+        return f"{own.shape[-1]}×{own.shape[-1]} px, as given" if own is not None else ""
+    if k not in r.psnr:
+        return r.srresnet_note.split(":")[0] if k == "srresnet" and "srresnet" not in r.images else ""
+    text = f"PSNR {r.psnr[k]:.2f} dB<br>SSIM {r.ssim[k]:.3f}"
+    return f"<b>{text}</b>" if best is not None and k in OUTPUTS and r.psnr[k] == best else text
+
+
+def strip_picture(r: EnhanceResult, own: np.ndarray | None, difference: bool) -> np.ndarray:
+    """The strip as one picture: LR (enlarged ×f, nearest) | bicubic | SRResNet (when the checkpoint has one) |
+    SRGAN | HR (or ``own``, your image uint8 (C, S, S), at the output's size), 2 px of grid grey apart; under it,
+    when ``difference`` and there is a truth, |panel − HR| as heat (grid grey under HR)."""
+    out = r.images["srgan"].shape[0]
+    cols = ["lr"] + [k for k in OUTPUTS if k in r.images]
+    pics = {"lr": np.ascontiguousarray(r.images["lr"].repeat(r.scale, 0).repeat(r.scale, 1)),
+            **{k: r.images[k] for k in OUTPUTS if k in r.images}}
+    last = r.images.get("hr")
+    if last is None and own is not None:
+        last = rgb(np.round(resize(own, out, "nearest")).astype(np.uint8))
+    top = side_by_side([pics[k] for k in cols] + ([last] if last is not None else []))
+    if not (difference and r.diff):
+        return top
+    blank = np.full((out, out, 3), GRID_PAD, np.uint8)
+    bottom = side_by_side([diff_rgb(r.diff[k]) for k in cols] + ([blank] if last is not None else []))
+    return np.ascontiguousarray(np.concatenate([top[:-2], bottom], axis=0))
 
 
 class StripCanvas(SampleCanvas):
