@@ -133,7 +133,7 @@ def test_config_says_what_progan_needs(tmp_path):
     cfg = resolve(TrainConfig(model="progan", data="digits", image_size=32, steps=10, out=str(tmp_path)))
     assert (cfg.lr_g, cfg.beta1, cfg.beta2, cfg.gp_weight, cfg.ema, cfg.phase_images) == (1e-3, 0.0, 0.99, 10.0,
                                                                                           0.999, 16000)
-    with pytest.raises(ConfigError, match="phase-images is ProGAN's"):
+    with pytest.raises(ConfigError, match="phase-images is ProGAN.s"):
         resolve(TrainConfig(model="dcgan", data="digits", phase_images=100, steps=10, out=str(tmp_path)))
     with pytest.raises(ConfigError, match="less than one batch"):
         resolve(TrainConfig(model="progan", data="digits", image_size=32, phase_images=10, steps=10, out=str(tmp_path)))

@@ -24,6 +24,8 @@ FAMILY_TITLES: dict[str, str] = {
     "biggan": "BigGAN, small: class-conditional BN, hierarchical z, projection D, truncation (Brock et al. 2018)",
     "progan": "ProGAN: G and D grown 4 → 8 → 16 → 32 px with fade-ins, pixel norm, equalised lr, minibatch stddev, "
               "WGAN-GP (Karras et al. 2017)",
+    "stylegan": "StyleGAN: mapping network, modulated convs (StyleGAN2), noise, style mixing, lazy R1, EMA "
+                "(Karras et al. 2019/2020)",
     # image to image
     "pix2pix": "Pix2Pix: U-Net G, conditional PatchGAN D, GAN + λ·L1 on paired images (Isola et al. 2017)",
     "cyclegan": "CycleGAN: two ResNet generators, two PatchGAN Ds, LSGAN + cycle + identity, unpaired (Zhu et al. 2017)",

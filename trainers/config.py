@@ -74,6 +74,14 @@ class TrainConfig:
                                  "weights file", str, metavar="features|mse|PATH")
     phase_images: int | None = option(None, "ProGAN: real images per fade-in and per stable phase (default 16000; the "
                                       "paper's 800k)", int)
+    mapping_depth: int | None = option(None, "StyleGAN: dense layers of the mapping network z → w (default 4; the "
+                                       "paper's 8)", int)
+    mixing: float | None = option(None, "StyleGAN: probability of style mixing while training (the paper's 0.9)",
+                                  float)
+    r1_gamma: float | None = option(None, "StyleGAN: γ of the lazy R1 penalty on real images, every 16 steps "
+                                    "(default 1; 0: off)", float)
+    pl_weight: float | None = option(None, "StyleGAN: weight of the path-length regulariser (StyleGAN2's 2; "
+                                     "default 0: off, it doubles G's step on a CPU)", float)
     ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
                                "and sample from it; 0: off", float)
     lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant for the first half, then "
@@ -156,11 +164,13 @@ MAX_DATA_LIMIT = 10_000_000  # --data-limit beyond this would only ask the embed
 EVAL_SAMPLES = 2000
 
 # Fields that define the networks: a resumed run or a loaded checkpoint must agree on these.
-ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes", "scale")
+ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat_codes", "cont_codes", "scale",
+               "mapping_depth")
 # Fields a resumed run must keep to continue the same trajectory.
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
                  "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "l1_weight", "cycle_weight",
-                 "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content", "phase_images")
+                 "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content", "phase_images", "mixing",
+                 "r1_gamma", "pl_weight")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
@@ -195,9 +205,11 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if r.lr_q is None:
         r.lr_q = r.lr_g if spec.info else 0.0
 
-    if cfg.phase_images is not None and "phase_images" not in spec.defaults:
-        raise ConfigError(f"--phase-images is ProGAN's (how long each resolution trains); {cfg.model} does not grow: "
-                          "leave it out")
+    for key, whose in (("phase_images", "ProGAN's (how long each resolution trains)"),
+                       ("mapping_depth", "StyleGAN's"), ("mixing", "StyleGAN's"), ("r1_gamma", "StyleGAN's"),
+                       ("pl_weight", "StyleGAN's")):
+        if getattr(cfg, key) is not None and key not in spec.defaults:
+            raise ConfigError(f"--{key.replace('_', '-')} is {whose}; {cfg.model} does not use it: leave it out")
     if spec.options.get("superres"):
         if r.pretrain_steps is None and isinstance(r.steps, int):
             r.pretrain_steps = r.steps // 2

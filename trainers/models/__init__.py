@@ -13,7 +13,7 @@ from ..catalog import FAMILY_TITLES
 from ..inputs import InputSpec, LatentLayout
 # each registers its families
 from . import (biggan, cgan, cogan, cyclegan, dcgan, gan, hinge, infogan, lsgan, pix2pix, sagan,  # noqa: F401
-               progan, srgan, unit, wgan)
+               progan, srgan, stylegan, unit, wgan)
 from .blocks import Discriminator, Generator
 from .dcgan import ConvGenerator, ConvTrunk
 from .gan import MLPGenerator, MLPTrunk
