@@ -161,6 +161,12 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
         metrics["code_correlation"] = {"value": _r(abs(best["r"])), "codes": per_code, "reference": reference}
     if keep:
         metrics["swd"] = swd_scores(torch.cat(keep)[:SWD_IMAGES], data, progress)
+    if family == "stylegan" and hasattr(gen, "G"):
+        from .styles import style_separation
+
+        if progress:
+            progress("style mixing by layer group", 0, 1)
+        metrics["style_separation"] = style_separation(gen, extractor, n=min(1000, p.samples))
     return {"schema": SCHEMA, "note": NOTE, "protocol": p.describe(data), "classifier": extractor.describe(),
             "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
 

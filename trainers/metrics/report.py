@@ -101,6 +101,10 @@ def table(result: dict) -> str:
             label = f"{name} ~ {c['factor']}"
             lines.append(f"  {label:<22}{c['r']:>+10.3f}{ref:>12.3f}   correlation of code and factor; floor "
                          "column: the classifier's own")
+    if "style_separation" in m:
+        from .styles import table as styles_table
+
+        lines += styles_table(m["style_separation"])
     hist = m["coverage"]["histogram"]
     lines += ["", "  class shares  " + " ".join(f"{h:.2f}" for h in hist)]
     if "code_accuracy" in m:

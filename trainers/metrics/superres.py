@@ -108,7 +108,9 @@ def evaluate_superres(gen, samples: int = 2000, progress: Progress | None = None
         metrics["label_accuracy"] = la
         classifier = extractor.describe()
     scale = int(gen.meta["config"]["scale"])
-    protocol = {"samples": len(hr), "dataset": data.name, "dataset_size": len(data), "scale": scale,
+    cfg = gen.meta["config"]
+    phase = "srgan" if int(gen.meta.get("step") or 0) > int(cfg.get("pretrain_steps") or 0) else "srresnet"
+    protocol = {"samples": len(hr), "phase": phase, "dataset": data.name, "dataset_size": len(data), "scale": scale,
                 "inputs": f"{where}, area-downsampled ×{scale} ({low.shape[-1]} → {hr.shape[-1]} px)",
                 "baseline": "bicubic upscaling (torch, align_corners=False, clamped)",
                 "srresnet": "the run's SRResNet (phase 1)" if "srresnet" in outs else
@@ -147,7 +149,8 @@ def table(result: dict) -> str:
     if not has_r:
         lines.append(f"  SRResNet: {p['srresnet']}")
     lines.append("")
-    cols = ["SRGAN"] + (["SRResNet"] if has_r else []) + ["bicubic"]
+    g_name = "SRResNet" if p.get("phase") == "srresnet" else "SRGAN"  # G before the switch is the SRResNet
+    cols = [g_name] + (["SRResNet"] if has_r else []) + ["bicubic"]
     head = f"  {'score':<16}" + "".join(f"{c:>10}" for c in cols) + f"{'HR':>8}   note"
     lines += [head, "  " + "─" * (len(head) + 10)]
     keys = ["srgan"] + (["srresnet"] if has_r else []) + ["bicubic"]
@@ -157,7 +160,7 @@ def table(result: dict) -> str:
         la = m["label_accuracy"]
         lines.append(f"  {'label accuracy':<16}" + "".join(f"{la[k]:>10.3f}" for k in keys)
                      + f"{la['reference']:>8.3f}   the class survives the upscale; HR: the classifier on the truth")
-        lines += ["", "  SRGAN per class " + " ".join("  - " if v != v else f"{v:.2f}" for v in la["per_class"])]
+        lines += ["", f"  {g_name} per class " + " ".join("  - " if v != v else f"{v:.2f}" for v in la["per_class"])]
     return "\n".join(lines)
 
 
