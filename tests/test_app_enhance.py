@@ -84,6 +84,7 @@ def test_enhance_is_the_tool_for_srgan_and_translate_is_off(qtbot, explorer_pane
     assert not ex.set_tool("translate") and "Translate is off" in ex.message.text()
     assert ex.tabbar.tabToolTip(names.index("enhance")) == "Enhance (Alt+0)"  # the tenth tool
     assert ex.sample_caption.text().startswith("SRGAN ×4 of held-out image 0 of digits")
+    assert "its SRResNet and bicubic" in ex.scores.label.text()  # what Evaluate measures for an upscaler
     open_ckpt(qtbot, ex, dcgan_ckpt)
     assert not ex.tabbar.isTabEnabled(names.index("enhance")) and "draws from noise" in ex.off_reason("enhance")
     assert ex.current_tool.name == "latent"

@@ -26,6 +26,7 @@ class ScoresBar(QWidget):
         self._is_image = True  # scores need an image model; set per checkpoint in show_checkpoint
         self._translates = False  # a Pix2Pix model is scored against true outputs, not with FID
         self._pairs = False  # a CoGAN is scored on whether the two images of a pair show one digit
+        self._superres = False  # an SRGAN is scored against bicubic and its SRResNet
         self._failure: str | None = None  # why the last evaluation failed, shown once
         self.label = QElidingLabel("")
         self.label.setObjectName("muted")
@@ -62,6 +63,7 @@ class ScoresBar(QWidget):
         self.cancel()
         self.checkpoint, self.step, self.result = checkpoint, step, None
         self._is_image, self._translates, self._pairs = is_image, translates, pairs
+        self._superres = translates and _family_of(checkpoint) == "srgan"
         self.eval_btn.setToolTip(self._tip)
         if checkpoint and step is not None:
             self.result = self._cache.get(self._key(checkpoint)) or stored_result(checkpoint, step)
@@ -141,6 +143,9 @@ class ScoresBar(QWidget):
     @property
     def _not_yet(self) -> str:
         """The line before any score: what Evaluate would measure for this kind of model."""
+        if self._superres:
+            return ("Not evaluated yet: Evaluate upscales held-out images made small and scores SRGAN, its SRResNet "
+                    "and bicubic against the true images (PSNR, SSIM) and checks the digit is still read.")
         if self._translates:
             return ("Not evaluated yet: Evaluate scores the output against the true output of held-out inputs (PSNR, "
                     "SSIM, L1) and checks the digit is kept.")
@@ -155,6 +160,9 @@ class ScoresBar(QWidget):
         if self._pairs:
             return (f"Read the digit of both images of {EVAL_SAMPLES:,} pairs with the digits classifier and count "
                     "how often they agree, and each domain's class shares (Ctrl+M)")
+        if self._superres:
+            return (f"Upscale {EVAL_SAMPLES:,} held-out images made small and score SRGAN, its SRResNet and bicubic "
+                    "against the true images (PSNR, SSIM, label accuracy; Ctrl+M)")
         if self._translates:
             return ("Score this checkpoint's outputs against the true outputs of held-out inputs (PSNR, SSIM, L1, "
                     f"label preservation; {EVAL_SAMPLES:,} pairs; Ctrl+M)")
@@ -188,3 +196,16 @@ class ScoresBar(QWidget):
         if failure:
             self._failure = None
             self.label.setText(f"Could not evaluate: {failure}")
+
+
+def _family_of(checkpoint: str | None) -> str | None:
+    """The model family a checkpoint file says it holds (its header only), or None when unreadable."""
+    if not checkpoint:
+        return None
+    from trainers.checkpoints import read_meta
+    from trainers.errors import GanStudioError
+
+    try:
+        return read_meta(checkpoint)[1].get("model", {}).get("family")
+    except (GanStudioError, OSError, ValueError, KeyError, AttributeError):
+        return None
