@@ -118,3 +118,37 @@ def test_eval_reports_the_cycle_and_the_truth_of_both_domains(tmp_path):
     m = evaluate_translation(gen, 50)["metrics"]
     assert 0 < m["cycle_l1"]["value"] < 1 and math.isfinite(m["psnr"]["value"])
     assert len(m["label_preservation"]["per_class"]) == 10
+
+
+@pytest.mark.parametrize("family", ["cyclegan", "unit"])
+def test_step_d_a_and_d_b_update_one_discriminator_each(tmp_path, family):
+    """The manual players of a two-domain family: Step D_A moves D_A only, Step D_B D_B only, Step D both."""
+    from trainers.events import Command, Paused, Stats
+    from trainers.models import MODELS
+
+    assert MODELS[family].players == ("D", "D_A", "D_B", "G")
+    cfg = tiny_config(tmp_path, model=family, data="digits-plain", data_b="digits-bold", width=8, batch_size=4,
+                      steps=50, data_limit=64)
+    run = train(cfg)
+    for ev in run:
+        if isinstance(ev, Stats):
+            break
+    ev = run.send(Command.PAUSE)
+    while not isinstance(ev, Paused):
+        ev = next(run)
+    algo = run.algo
+    def snapshot():
+        return ({k: v.clone() for k, v in algo.D_A.state_dict().items()},
+                {k: v.clone() for k, v in algo.D_B.state_dict().items()})
+    def moved(before, after):
+        return any(not torch.equal(before[k], after[k]) for k in before if before[k].is_floating_point())
+    for cmd, a_moves, b_moves in ((Command.STEP_D_A, True, False), (Command.STEP_D_B, False, True),
+                                  (Command.STEP_D, True, True)):
+        before = snapshot()
+        ev = run.send(cmd)
+        while not isinstance(ev, Stats):
+            ev = next(run)
+        after = snapshot()
+        assert (moved(before[0], after[0]), moved(before[1], after[1])) == (a_moves, b_moves), cmd
+        assert ev.values.get("manual") == 1.0 and "loss_d" in ev.values
+    run.send(Command.STOP)

@@ -16,6 +16,8 @@ class Command(str, Enum):
     STOP = "stop"  # writes a final checkpoint, then Finished
     STEP_D = "step_d"  # while paused: one discriminator update
     STEP_G = "step_g"  # while paused: one generator update (advances the step)
+    STEP_D_A = "step_d_a"  # while paused, a two-domain family: one update of D_A alone
+    STEP_D_B = "step_d_b"  # ... of D_B alone
     SAVE = "save"  # write a checkpoint now
 
 

@@ -38,6 +38,8 @@ from .saving import Saving, pixel_stat_distance
 from .schedule import apply_lr, lr_schedule
 from .writes import BackgroundWrites
 
+# the manual updates a paused run takes, and the player each one steps
+STEP_COMMANDS = {Command.STEP_D: "D", Command.STEP_G: "G", Command.STEP_D_A: "D_A", Command.STEP_D_B: "D_B"}
 GRID_SEED = 1234  # the fixed latent of sample grids (StyleGAN's grid_z, pytorch/examples' fixed_noise)
 PROXY_SEED = 4321
 PROXY_SAMPLES = 512
@@ -233,7 +235,7 @@ class TrainingRun(Saving, Iterator[Event]):
                         paused = False
                         t0, images, window = time.perf_counter(), 0, []
                         yield from self._emit(Resumed(self.step))
-                    elif cmd in (Command.STEP_D, Command.STEP_G) and paused and not corrupted:
+                    elif cmd in STEP_COMMANDS and paused and not corrupted:
                         yield from self._single_update(cmd)
                     elif cmd is Command.SAVE and not corrupted:
                         yield from self._checkpoint(periodic=False)
@@ -382,7 +384,11 @@ class TrainingRun(Saving, Iterator[Event]):
 
     def _single_update(self, cmd: Command):
         """One update of one player while paused (Step D / Step G in the app)."""
-        player = {Command.STEP_D: "D", Command.STEP_G: "G"}[cmd]
+        player = STEP_COMMANDS[cmd]
+        if player in ("D_A", "D_B") and player not in self.algo.players:
+            yield from self._emit(Message("warning", f"Step {player}: {self.config.model} has no {player}; its players "
+                                          f"are {', '.join(self.algo.players)}", self.step))
+            return
         player = player if player in self.algo.players else self.algo.players[0 if player == "D" else -1]
         stats = self.algo.manual_step(player, LazyBatch(self.sampler))
         if player == self.algo.step_player:

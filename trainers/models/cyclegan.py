@@ -127,7 +127,7 @@ class TwoWaySteps:
     The class provides ``both_ways(a, b)`` → (fakes of A, fakes of B), ``_g_update(a, b)`` → stats holding the
     fakes under ``_fake_a``/``_fake_b``, and ``_d_update(a, b, fake_a, fake_b)``."""
 
-    players = ("D", "G")  # "D" updates both discriminators, "G" both directions of the generator
+    players = ("D", "D_A", "D_B", "G")  # "D" updates both discriminators, "G" both directions of the generator
     step_player = "G"
 
     def train_step(self, batches: Batches, step: int) -> Stats:
@@ -139,10 +139,10 @@ class TwoWaySteps:
 
     def manual_step(self, player: str, batches: Batches) -> Stats:
         a, b = self._fmt(batches["A"]), self._fmt(batches["B"])
-        if player == "D":
+        if player in ("D", "D_A", "D_B"):
             with torch.no_grad():
                 fake_a, fake_b = self.both_ways(a, b)
-            return self._d_update(a, b, fake_a, fake_b)
+            return self._d_update(a, b, fake_a, fake_b, only=player[2:] or None)
         if player == "G":
             stats = self._g_update(a, b)
             del stats["_fake_a"], stats["_fake_b"]
@@ -214,16 +214,19 @@ class CycleGAN(TwoWaySteps, ReferenceInputs, GDAlgorithm):
         return {"loss_g": loss.detach(), "loss_gan": gan.detach(), "loss_cycle": cycle.detach(),
                 "loss_idt": idt.detach(), "_fake_a": fake_a.detach(), "_fake_b": fake_b.detach()}
 
-    def _d_update(self, a: torch.Tensor, b: torch.Tensor, fake_a: torch.Tensor, fake_b: torch.Tensor) -> Stats:
-        """(2) D_A and D_B: real against a fake from the pool, each loss halved."""
-        fa = self.pools["A"].query(fake_a, self.noise)
-        fb = self.pools["B"].query(fake_b, self.noise)
-        ra, sa = self._da(a).float(), self._da(fa).float()
-        rb, sb = self._db(b).float(), self._db(fb).float()
-        loss = ls_d(ra, sa) + ls_d(rb, sb)  # each ½E(r − 1)² + ½E f²: the paper's halved D loss
+    def _d_update(self, a: torch.Tensor, b: torch.Tensor, fake_a: torch.Tensor, fake_b: torch.Tensor,
+                  only: str | None = None) -> Stats:
+        """(2) D_A and D_B: real against a fake from the pool, each loss halved (``only`` "A" or "B": that D alone,
+        the app's Step D_A / Step D_B; the other D gets no gradient and its Adam skips it)."""
+        real, fakes = {}, {}
+        for dom, x, fake, d in (("A", a, fake_a, self._da), ("B", b, fake_b, self._db)):
+            if only in (None, dom):
+                f = self.pools[dom].query(fake, self.noise)
+                real[dom], fakes[dom] = d(x).float(), d(f).float()
+        loss = sum(ls_d(real[k], fakes[k]) for k in real)  # each ½E(r − 1)² + ½E f²: the paper's halved D loss
         self.update(self.opt_d, loss)
-        return {"loss_d": loss.detach(), "d_real": torch.cat([ra, rb]).detach().mean(),
-                "d_fake": torch.cat([sa, sb]).detach().mean()}
+        return {"loss_d": loss.detach(), "d_real": torch.cat(list(real.values())).detach().mean(),
+                "d_fake": torch.cat(list(fakes.values())).detach().mean()}
 
 
 def load_inverse(path) -> Translator | None:
@@ -245,6 +248,7 @@ def load_inverse(path) -> Translator | None:
 register(Family(
     "cyclegan", FAMILY_TITLES["cyclegan"], algorithm=CycleGAN, networks=networks, inputs=image_input,
     batches="unpaired", defaults=dict(ADAM, batch_size=16, lr_decay="linear", cycle_weight=10.0),
+    players=("D", "D_A", "D_B", "G"),
     image_sizes=(28, 32, 64), stats=("loss_d", "loss_g", "loss_gan", "loss_cycle", "loss_idt", "d_real", "d_fake"),
     options={"loss": "ls", "translation": True},
 ))

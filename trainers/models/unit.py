@@ -174,18 +174,23 @@ class UNIT(TwoWaySteps, ReferenceInputs, GDAlgorithm):
                 "loss_cycle": cycle.detach(), "loss_kl": kl.detach(), "loss_kl_cycle": kl_cycle.detach(),
                 "_fake_a": x_ba.detach(), "_fake_b": x_ab.detach()}
 
-    def _d_update(self, a, b, x_ba, x_ab) -> Stats:  # x_ba: the fakes of A, x_ab: of B
-        """(1) D_A and D_B: each domain's real images against the translations into it."""
-        ra, fa = self._da(a).float(), self._da(x_ba).float()
-        rb, fb = self._db(b).float(), self._db(x_ab).float()
-        loss = WEIGHTS["gan"] * (bce_d(ra, fa) + bce_d(rb, fb))
+    def _d_update(self, a, b, x_ba, x_ab, only: str | None = None) -> Stats:  # x_ba: the fakes of A, x_ab: of B
+        """(1) D_A and D_B: each domain's real images against the translations into it (``only`` "A" or "B": that D
+        alone, the app's Step D_A / Step D_B)."""
+        real, fake = [], []
+        for dom, x, f, d in (("A", a, x_ba, self._da), ("B", b, x_ab, self._db)):
+            if only in (None, dom):
+                real.append(d(x).float())
+                fake.append(d(f).float())
+        loss = WEIGHTS["gan"] * sum(bce_d(r, f) for r, f in zip(real, fake))
         self.update(self.opt_d, loss)
-        r, f = torch.cat([ra.flatten(), rb.flatten()]).detach(), torch.cat([fa.flatten(), fb.flatten()]).detach()
+        r, f = torch.cat([t.flatten() for t in real]).detach(), torch.cat([t.flatten() for t in fake]).detach()
         return {"loss_d": loss.detach(), "d_real": torch.sigmoid(r).mean(), "d_fake": torch.sigmoid(f).mean()}
 
 
 register(Family(
     "unit", FAMILY_TITLES["unit"], algorithm=UNIT, networks=networks, inputs=image_input, batches="unpaired",
+    players=("D", "D_A", "D_B", "G"),
     defaults={"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.5, "beta2": 0.999, "batch_size": 16, "n_critic": 1,
               "z_dim": 100},
     image_sizes=(28, 32, 64),
