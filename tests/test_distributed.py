@@ -127,19 +127,21 @@ def test_ctrl_c_stops_every_rank_at_the_same_step_with_a_checkpoint(tmp_path, ho
     assert json.loads(metrics.read_text().splitlines()[-1])["step"] == step
 
 
-@pytest.mark.parametrize("model,stat", [("biggan", "ortho")])
+@pytest.mark.parametrize("model,stat", [("biggan", "ortho"), ("progan", "resolution"), ("stylegan", "d_real")])
 def test_attention_and_biggan_train_under_torchrun(tmp_path, model, stat):
-    """Spectral norm in G and D, class-conditional BN, the projection D and the EMA run data-parallel; the
-    family's own stat reaches rank 0's metrics, and no rank prints a warning. (sagan passed the same check by
-    hand; one family keeps the suite short.)"""
+    """Spectral norm in G and D, class-conditional BN, the projection D and the EMA run data-parallel; so do
+    ProGAN's growing nets (parameters of levels not yet grown sit out a step) and StyleGAN's mixing step; the
+    family's own stat reaches rank 0's metrics, and no rank prints a warning. (sagan, srgan and cyclegan passed
+    the same check by hand; a few families keep the suite short.)"""
     out = tmp_path / "run"
+    extra = {"progan": ["--image-size", "16", "--phase-images", "16"], "stylegan": ["--image-size", "16"]}
     args = ["--model", model, "--data", "digits", "--data-limit", "1000", "--width", "8", "--steps", "3",
             "--batch-size", "16", "--eval-every", "0", "--sample-every", "3", "--checkpoint-every", "3", "--quiet",
-            "--out", str(out)]
+            "--out", str(out), *extra.get(model, [])]
     proc = _torchrun(2, args, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "2 processes (gloo)" in proc.stderr and "Warning" not in proc.stderr
     last = json.loads((out / "metrics.jsonl").read_text().splitlines()[-1])
     assert last["step"] == 3 and stat in last
     tensors = read_checkpoint(out / "checkpoints" / "last.safetensors").tensors
-    assert any(k.startswith("G_ema/") for k in tensors) == (model == "biggan")
+    assert any(k.startswith("G_ema/") for k in tensors) == (model in ("biggan", "progan", "stylegan"))

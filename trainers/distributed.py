@@ -97,8 +97,9 @@ def check_batch(batch_size: int, info: DistInfo | None) -> None:
                           f"{info.world} processes: use a multiple of {info.world}")
 
 
-def wrap(module: torch.nn.Module, info: DistInfo | None) -> torch.nn.Module:
-    """DistributedDataParallel around ``module`` (buffers stay per rank: D runs twice before each backward)."""
+def wrap(module: torch.nn.Module, info: DistInfo | None, unused: bool = False) -> torch.nn.Module:
+    """DistributedDataParallel around ``module`` (buffers stay per rank: D runs twice before each backward).
+    ``unused``: some parameters take no part in a step (ProGAN's levels not yet grown)."""
     if info is None:
         return module
     from torch.nn.parallel import DistributedDataParallel as DDP
@@ -112,8 +113,9 @@ def wrap(module: torch.nn.Module, info: DistInfo | None) -> torch.nn.Module:
     warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
     ids = [info.local_rank] if info.backend == "nccl" else None
     if "forward_sync_buffers" in inspect.signature(DDP.__init__).parameters:
-        return DDP(module, device_ids=ids, forward_sync_buffers=False)  # still syncs them once, at init
-    return DDP(module, device_ids=ids, broadcast_buffers=False)
+        return DDP(module, device_ids=ids, forward_sync_buffers=False,  # still syncs them once, at init
+                   find_unused_parameters=unused)
+    return DDP(module, device_ids=ids, broadcast_buffers=False, find_unused_parameters=unused)
 
 
 def sync_batchnorm(module: torch.nn.Module, info: DistInfo | None) -> torch.nn.Module:

@@ -54,10 +54,10 @@ class StepRunner:
         fmt = self.speed.memory_format if channels_last else torch.contiguous_format
         return module.to(self.device, memory_format=fmt)
 
-    def wrap(self, module: nn.Module, distributed: bool = True) -> Wrapped:
+    def wrap(self, module: nn.Module, distributed: bool = True, unused: bool = False) -> Wrapped:
         """What the step calls for ``module``: DDP-wrapped when ``distributed`` (a frozen module needs no
-        gradient averaging), compiled when asked."""
-        eager = ddp.wrap(module, self.dist) if distributed else module
+        gradient averaging; ``unused``: some of its parameters may sit out a step), compiled when asked."""
+        eager = ddp.wrap(module, self.dist, unused) if distributed else module
         return Wrapped(self, eager, torch.compile(eager) if self.speed.compile else None)
 
     def optimizer_options(self, kind: str = "adam") -> dict:

@@ -168,8 +168,12 @@ class ProGenerator(nn.Module):
         feats = self.trunk(z, level)
         return [torch.tanh(self.to_rgb[k](f)) for k, f in enumerate(feats)]
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """The image at the trained level and α, shown at the full side (nearest) and squashed to [-1, 1]."""
+    def forward(self, z: torch.Tensor, level: int | None = None, alpha: torch.Tensor | float = 1.0,
+                fading: bool = False) -> torch.Tensor:
+        """The image at the trained level and α, shown at the full side (nearest) and squashed to [-1, 1]; with a
+        ``level``, the raw training output ``at(z, level, alpha, fading)`` (how the step calls it, through DDP)."""
+        if level is not None:
+            return self.at(z, level, alpha, fading)
         level = int(self.level)
         alpha = self.alpha
         out = self.at(z, level, alpha, fading=bool(alpha < 1))
@@ -260,8 +264,9 @@ class ProGAN(GDAlgorithm):
         self.D = run.prepare(nets["D"], channels_last=False)
         self.levels = self.G.body.levels
         self.opt_g, self.opt_d = self.adam(self.G.parameters(), cfg.lr_g), self.adam(self.D.parameters(), cfg.lr_d)
-        self._g_train = run.wrap(self.G)
-        self._d_train = run.wrap(self.D)
+        # the step calls G's body (its level and α as arguments); the levels not yet grown sit out under torchrun
+        self._g_train = run.wrap(self.G.body, unused=True)
+        self._d_train = run.wrap(self.D, unused=True)
         self._d_frozen = run.wrap(self.D, distributed=False)
         self.keep_ema(self.G, cfg.ema)
         self._shape = None  # (level, fading) the last step ran with
@@ -289,8 +294,9 @@ class ProGAN(GDAlgorithm):
     # -- one iteration ------------------------------------------------------------------------------------
     def train_step(self, batches: Batches, step: int) -> Stats:
         level, alpha, fading = self._enter(step)
-        z = self.inputs.sample(self.cfg.batch_size, self.noise, self.device)["z"]
-        eps = torch.rand(self.cfg.batch_size, 1, 1, 1, generator=self.noise, device=self.device)
+        n = len(batches["x"])  # this process's share of the batch (all of it without torchrun)
+        z = self.inputs.sample(n, self.noise, self.device)["z"]
+        eps = torch.rand(n, 1, 1, 1, generator=self.noise, device=self.device)
         inputs = {"x": batches["x"], "z": z, "eps": eps, "alpha": alpha}
         stats = self.runner.run(lambda t: self._iteration(t, level, fading), inputs)
         self.after_step(step)
@@ -298,7 +304,7 @@ class ProGAN(GDAlgorithm):
 
     def _iteration(self, t: dict[str, torch.Tensor], level: int, fading: bool) -> Stats:
         real = real_at(t["x"], level, self.levels, t["alpha"], fading)
-        fake = self.G.body.at(t["z"], level, t["alpha"], fading)
+        fake = self._g_train(t["z"], level, t["alpha"], fading)
         stats = self._d_update(real, fake.detach(), t["eps"], level, t["alpha"], fading)
         stats.update(self._g_update(fake, level, t["alpha"], fading))
         stats["resolution"] = torch.tensor(float(4 * 2 ** level), device=real.device)
@@ -310,16 +316,17 @@ class ProGAN(GDAlgorithm):
         body = self.G.body
         level, fading = int(body.level), bool(body.alpha < 1)
         alpha = body.alpha.clone()
+        n = self.cfg.batch_size // (self.dist.world if self.dist is not None else 1)
         if player == "D":
             real = real_at(batches["x"], level, self.levels, alpha, fading)
-            z = self.inputs.sample(self.cfg.batch_size, self.noise, self.device)["z"]
-            eps = torch.rand(self.cfg.batch_size, 1, 1, 1, generator=self.noise, device=self.device)
+            z = self.inputs.sample(len(real), self.noise, self.device)["z"]
+            eps = torch.rand(len(real), 1, 1, 1, generator=self.noise, device=self.device)
             with torch.no_grad():
                 fake = body.at(z, level, alpha, fading)
             return self._d_update(real, fake, eps, level, alpha, fading)
         if player == "G":
-            z = self.inputs.sample(self.cfg.batch_size, self.noise, self.device)["z"]
-            stats = self._g_update(body.at(z, level, alpha, fading), level, alpha, fading)
+            z = self.inputs.sample(n, self.noise, self.device)["z"]
+            stats = self._g_update(self._g_train(z, level, alpha, fading), level, alpha, fading)
             self.after_step(-1)
             return stats
         raise ValueError(f"unknown player {player!r}: this algorithm has {', '.join(self.players)}")

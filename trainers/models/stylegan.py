@@ -214,8 +214,14 @@ class StyleGenerator(nn.Module):
     def render(self, ws: torch.Tensor, noise: str | list[str] = "auto") -> torch.Tensor:
         return torch.tanh(self.synthesis(ws, noise))
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.render(self.ws(z))
+    def forward(self, z: torch.Tensor, z2: torch.Tensor | None = None,
+                cutoff: torch.Tensor | None = None) -> torch.Tensor:
+        """The image of z; with ``z2`` and ``cutoff``, style-mixed (what the training step calls, through DDP)."""
+        if z2 is None:
+            return self.render(self.ws(z))
+        ws = mix(self.mapping(z)[:, None].expand(-1, self.num_ws, -1),
+                 self.mapping(z2)[:, None].expand(-1, self.num_ws, -1), cutoff)
+        return self.render(ws)
 
 
 def mix(ws: torch.Tensor, other: torch.Tensor, cutoff: torch.Tensor) -> torch.Tensor:
@@ -270,8 +276,8 @@ class StyleGAN(GDAlgorithm):
         self.opt_g = self.adam(self.G.parameters(), cfg.lr_g)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d * c, betas=(cfg.beta1 ** c, cfg.beta2 ** c),
                                       **self.runner.optimizer_options("adam"))
-        self._g_train = run.wrap(self.G)
-        self._d_train = run.wrap(self.D)
+        self._g_train = run.wrap(self.body)  # the step calls G's body with the mixing inputs
+        self._d_train = run.wrap(self.D, unused=True)  # ProGAN's D: the fromRGBs of smaller sides sit out
         self._d_frozen = run.wrap(self.D, distributed=False)
         self.register_pl = torch.zeros(())  # path-length target (running mean), kept with the RNG state
         self.keep_ema(self.G, cfg.ema)
@@ -298,29 +304,30 @@ class StyleGAN(GDAlgorithm):
         cut = torch.randint(1, num, (n,), generator=self.noise, device=self.device)
         return {"z": z, "z2": z2, "cutoff": torch.where(mixed, cut, torch.full_like(cut, num))}
 
-    def _fake(self, t: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        body = self.body
-        w = body.mapping(t["z"])
-        ws = mix(w[:, None].expand(-1, body.num_ws, -1), body.mapping(t["z2"])[:, None].expand(-1, body.num_ws, -1),
-                 t["cutoff"])
-        return body.render(ws), w
+    def _fake(self, t: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self._g_train(t["z"], t["z2"], t["cutoff"])
+
+    @property
+    def local_batch(self) -> int:
+        """This process's share of the batch (all of it without torchrun)."""
+        return self.cfg.batch_size // (self.dist.world if self.dist is not None else 1)
 
     def train_step(self, batches: Batches, step: int) -> Stats:
-        t = self._draw(self.cfg.batch_size)
+        t = self._draw(len(batches["x"]))
         t["x"] = batches["x"]
         stats = self._d_update(t, r1=self.cfg.r1_gamma > 0 and step % R1_EVERY == 0)
-        stats.update(self._g_update(self._draw(self.cfg.batch_size),
+        stats.update(self._g_update(self._draw(len(batches["x"])),
                                     pl=self.cfg.pl_weight > 0 and step % PL_EVERY == 0))
         self.after_step(step)
         return stats
 
     def manual_step(self, player: str, batches: Batches) -> Stats:
         if player == "D":
-            t = self._draw(self.cfg.batch_size)
+            t = self._draw(len(batches["x"]))
             t["x"] = batches["x"]
             return self._d_update(t, r1=False)
         if player == "G":
-            stats = self._g_update(self._draw(self.cfg.batch_size), pl=False)
+            stats = self._g_update(self._draw(self.local_batch), pl=False)
             self.after_step(-1)
             return stats
         raise ValueError(f"unknown player {player!r}: this algorithm has {', '.join(self.players)}")
@@ -328,8 +335,8 @@ class StyleGAN(GDAlgorithm):
     def _d_update(self, t: dict[str, torch.Tensor], r1: bool) -> Stats:
         """(1) Update D: minimise softplus(D(G(z))) + softplus(−D(x)) [+ lazy R1]."""
         with torch.no_grad():
-            fake, w = self._fake(t)
-            self.body.mapping.w_avg.lerp_(w.mean(0).float(), 1 - W_AVG_BETA)
+            fake = self._fake(t)
+            self.body.mapping.w_avg.lerp_(self.body.mapping(t["z"]).mean(0).float(), 1 - W_AVG_BETA)
         real = t["x"].detach().requires_grad_(r1)
         r = self._d_train(real, self.top).float()
         f = self._d_train(fake, self.top).float()
@@ -346,7 +353,7 @@ class StyleGAN(GDAlgorithm):
     def _g_update(self, t: dict[str, torch.Tensor], pl: bool) -> Stats:
         """(2) Update G: minimise softplus(−D(G(z))) [+ path length every 4 steps]."""
         with self.frozen(self.D):
-            fake, _ = self._fake(t)
+            fake = self._fake(t)
             loss = F.softplus(-self._d_frozen(fake, self.top).float()).mean()
             stats = {"loss_g": loss.detach()}
             if pl:
