@@ -127,3 +127,39 @@ def test_config_says_what_stylegan_needs(tmp_path):
     with pytest.raises(ConfigError, match="--mapping-depth"):
         resolve(TrainConfig(model="stylegan", data="digits", image_size=32, mapping_depth=0, steps=10,
                             out=str(tmp_path)))
+
+
+def test_layer_groups_and_the_slopes_of_style_separation(monkeypatch):
+    import numpy as np
+
+    from trainers.metrics import styles
+    from trainers.metrics.features import Embedding
+
+    assert styles.layer_groups([4, 8, 8, 16, 16, 32, 32, 32]) == {"coarse": [0, 1, 2], "middle": [3, 4],
+                                                                   "fine": [5, 6, 7]}
+
+    class Stub:  # "class": is the image bright on average; one factor: its mean value
+        factor_names = ("brightness",)
+
+        def embed(self, x):
+            m = x.float().mean((1, 2, 3)).numpy().astype(np.float64)
+            cls = (m > np.median(m)).astype(int)
+            return Embedding(np.zeros((len(x), 1)), np.eye(2)[cls], m[:, None])
+
+    class Gen:
+        device = torch.device("cpu")
+
+        def __init__(self):
+            torch.manual_seed(0)
+            self.G = type("G", (), {})()
+            self.G.body = StyleGenerator(8, 8, 2, 16, 1, 4).eval()
+            for conv in self.G.body.synthesis.convs:
+                conv.noise_strength.data.fill_(0.0)
+
+    # a group holding every layer makes the mix the source itself: slope 1, class always the source's
+    monkeypatch.setattr(styles, "GROUPS", (("all", 1, 10 ** 6), ("none", 10 ** 7, 10 ** 8)))
+    r = styles.style_separation(Gen(), Stub(), n=64)
+    assert list(r["groups"]) == ["all"] and r["groups"]["all"]["layers"] == list(range(6))
+    assert r["groups"]["all"]["factors"]["brightness"] == pytest.approx(1.0)
+    assert r["groups"]["all"]["class_follows_source"] == 1.0
+    assert "brightnes" in "\n".join(styles.table(r))  # the column, cut to 9 characters
