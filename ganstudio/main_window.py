@@ -32,6 +32,8 @@ PLAYGROUND_WORDS = {  # what the transport actions say while the Playground tab 
     "save": ("Save checkpoint", "Checkpoints are for training runs; the playground keeps no checkpoints"),
 }
 
+TWO_DS_STEP_D = "While paused: one update of both discriminators, D_A and D_B"  # Step D's tip for CycleGAN, UNIT
+
 
 class MainWindow(QMainWindow):
     sig_session_added = Signal(object)
@@ -40,6 +42,7 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle("GAN Studio")
+        self._two_ds = False  # the selected run is trained here by a family with D_A and D_B (Step D_A / D_B)
         smoothing = settings.get("plots/smoothing", 0.6, float)
         log_y = settings.get("plots/log_y", False, bool)
         self.runs = RunsPanel()
@@ -111,6 +114,13 @@ class MainWindow(QMainWindow):
                                 "While paused: one discriminator update", SP.SP_MediaSeekForward)
         a["step_g"] = self._act("Step G", lambda: self._command("step_g"), "G",
                                 "While paused: one generator update", SP.SP_MediaSkipForward)
+        # a two-domain family (CycleGAN, UNIT) has a discriminator per domain, each steppable alone
+        a["step_d_a"] = self._act("Step D_A", lambda: self._command("step_d_a"), "Shift+A",
+                                  "While paused: one update of the discriminator of domain A (is this a real A?); "
+                                  "D_B stays as it is", SP.SP_MediaSeekForward)
+        a["step_d_b"] = self._act("Step D_B", lambda: self._command("step_d_b"), "Shift+B",
+                                  "While paused: one update of the discriminator of domain B (is this a real B?); "
+                                  "D_A stays as it is", SP.SP_MediaSeekForward)
         a["save"] = self._act("Save checkpoint", lambda: self._command("save"), "Ctrl+S",
                               "Write checkpoints/last now", SP.SP_DialogSaveButton)
         a["continue"] = self._act("Continue training…", self.continue_run, "Ctrl+Shift+R",
@@ -137,7 +147,7 @@ class MainWindow(QMainWindow):
         m.insertMenu(a["gif"], self.recent_menu)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m = mb.addMenu("&Run")
-        for k in ("pause", "stop", None, "step_d", "step_g", None, "save", "continue"):
+        for k in ("pause", "stop", None, "step_d", "step_d_a", "step_d_b", "step_g", None, "save", "continue"):
             m.addSeparator() if k is None else m.addAction(a[k])
         m = mb.addMenu("&View")
         for k in ("log_y", "fit", None, "log", "side", "full"):
@@ -150,7 +160,8 @@ class MainWindow(QMainWindow):
         tb.setObjectName("training_toolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for k in ("new", "open", None, "pause", "stop", "step_d", "step_g", "save", None, "gif"):
+        for k in ("new", "open", None, "pause", "stop", "step_d", "step_d_a", "step_d_b", "step_g", "save", None,
+                  "gif"):
             tb.addSeparator() if k is None else tb.addAction(a[k])
         for w in tb.findChildren(QWidget):
             w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -247,8 +258,9 @@ class MainWindow(QMainWindow):
         self.board.stop_run()
 
     def _command(self, cmd: str) -> None:
-        if self.tabs.currentWidget() is self.playground and cmd in ("step_d", "step_g"):
-            (self.playground.step_d if cmd == "step_d" else self.playground.step_g)()
+        if self.tabs.currentWidget() is self.playground and cmd in ("step_d", "step_g", "step_d_a", "step_d_b"):
+            if cmd in ("step_d", "step_g"):  # the game has one D: D_A and D_B are a training run's
+                (self.playground.step_d if cmd == "step_d" else self.playground.step_g)()
             return
         self.board.command(cmd)
 
@@ -320,6 +332,10 @@ class MainWindow(QMainWindow):
         a["stop"].setEnabled(s is not None and s.state in ("preparing", "training", "paused"))
         a["step_d"].setEnabled(paused)
         a["step_g"].setEnabled(paused)
+        self._two_ds = s is not None and s.is_training and {"D_A", "D_B"} <= set(s.players)
+        for k in ("step_d_a", "step_d_b"):  # only where the family has a discriminator per domain
+            a[k].setVisible(self._two_ds)
+            a[k].setEnabled(paused and self._two_ds)
         a["save"].setEnabled(training)
         a["continue"].setEnabled(s is not None and not s.is_training and s.state != "watching")
         has_snaps = s is not None and len(s.data.snapshots) > 1
@@ -357,6 +373,9 @@ class MainWindow(QMainWindow):
                 tip = f"{tip} ({shortcut})" if shortcut else tip
             if k == "pause" and not on_game:
                 text = a[k].text()  # Pause / Resume, set by _sync
+            if k == "step_d" and not on_game and self._two_ds:
+                status = TWO_DS_STEP_D
+                tip = f"{status} ({a[k].shortcut().toString()})"
             a[k].setText(text)
             a[k].setToolTip(tip)
             a[k].setStatusTip(status)
@@ -366,6 +385,9 @@ class MainWindow(QMainWindow):
         for k in ("pause", "step_d", "step_g", "gif", "png"):
             a[k].setEnabled(True)
         for k in ("stop", "save", "continue"):
+            a[k].setEnabled(False)
+        for k in ("step_d_a", "step_d_b"):  # the game has one D
+            a[k].setVisible(False)
             a[k].setEnabled(False)
         a["pause"].setText("Pause" if playing else "Play")
         a["pause"].setIcon(self.style().standardIcon(

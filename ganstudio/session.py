@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import time
+from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -19,6 +21,7 @@ from .workers import TrainingThread
 LIVE_WINDOW_S = 20.0  # a folder whose metrics changed this recently counts as "live"
 
 TRAINING_STATES = ("preparing", "training", "paused", "stopping")
+STEPS = {"step_d": "D", "step_g": "G", "step_d_a": "D_A", "step_d_b": "D_B"}  # single updates, by the player stepped
 
 
 @dataclasses.dataclass
@@ -58,6 +61,7 @@ class RunSession(QObject):
         self.thread: TrainingThread | None = None
         self.last_checkpoint: str | None = None
         self._rate: tuple[float, int, float] | None = None  # (time, step, steps/s) for the ETA
+        self._asked: deque[str] = deque()  # the players of the single updates sent and not yet reported
         self.started_at = 0.0
         self._tail: MetricsTail | None = None
         self._samples_mtime = 0.0
@@ -80,6 +84,15 @@ class RunSession(QObject):
             return None
         return max(self.data.total_steps - self.data.step, 0) / rate
 
+    @property
+    def players(self) -> tuple[str, ...]:
+        """The updates a user can step by hand while this run is paused (its family's ``players``: ("D", "G"), or
+        ("D", "D_A", "D_B", "G") for CycleGAN and UNIT). Read from the engine's registry once the engine is loaded
+        (a run trained here loads it); () before that, so listing and selecting runs never imports torch."""
+        models = sys.modules.get("trainers.models")
+        family = getattr(models, "MODELS", {}).get(self.data.model) if models is not None else None
+        return tuple(family.players) if family is not None else ()
+
     def title(self) -> str:
         d = self.data
         bits = [b for b in (d.model, d.dataset) if b]
@@ -101,6 +114,7 @@ class RunSession(QObject):
         self.thread.sig_status.connect(self._on_status)
         self.thread.finished.connect(self._on_thread_finished)
         self._rate = None
+        self._asked.clear()
         self.thread.start()
         self.sig_changed.emit()
 
@@ -111,6 +125,8 @@ class RunSession(QObject):
             self.state = "stopping"
             self.status_line = "Stopping: writing a final checkpoint…"
             self.sig_changed.emit()
+        if cmd in STEPS:
+            self._asked.append(STEPS[cmd])
         self.thread.command(cmd)
 
     def stop_and_wait(self, timeout_ms: int = 120_000) -> bool:
@@ -173,11 +189,13 @@ class RunSession(QObject):
         elif isinstance(event, ev.Message):
             self._note(event.level, event.text, event.step)
         elif isinstance(event, ev.Paused):
+            self._asked.clear()  # single updates asked before this pause were done or refused by now
             if self.state != "stopping":
                 self.state, self.pause_reason = "paused", event.reason
             self._rate = None
             self.sig_changed.emit()
         elif isinstance(event, ev.Resumed):
+            self._asked.clear()  # what was asked of the pause is over: the engine takes commands in order
             if self.state != "stopping":
                 self.state, self.pause_reason = "training", ""
             self.sig_changed.emit()
@@ -189,14 +207,25 @@ class RunSession(QObject):
             self.sig_changed.emit()
 
     def _report_manual(self, step: int, values: dict) -> None:
-        """Step D / Step G: say what the single update did (status bar and log), as the curves barely move."""
-        # the update's own stats say whose it was (a queue of what was asked went wrong when the engine
-        # refused a step, e.g. while paused on NaN weights)
-        player = "G" if "loss_g" in values and "loss_d" not in values else "D"
+        """Step D / D_A / D_B / G: say what the single update did (status bar and log), as the curves barely move."""
+        player = self._whose(values)
         keys = sorted((k for k, v in values.items() if k != "manual" and isinstance(v, (int, float))),
                       key=lambda k: (not k.startswith("loss"), k))  # the losses first
         shown = ", ".join(f"{k} {values[k]:.4g}" for k in keys)
         self._note("info", f"Stepped {player} at step {step:,}" + (f": {shown}" if shown else ""), step)
+
+    def _whose(self, values: dict) -> str:
+        """The player a single update's stats belong to. The stats tell G's update (loss_g alone) from a
+        discriminator's, not which discriminator: D_A alone, D_B alone and both report the same keys. So the
+        updates asked are kept in order (the engine does them in order) and matched against what the stats show:
+        an ask the engine refused (a NaN pause, a family without that player) is passed over, and the list is
+        cleared at each pause and resume."""
+        kind = "G" if "loss_g" in values and "loss_d" not in values else "D"
+        while self._asked:
+            asked = self._asked.popleft()
+            if (asked == "G") == (kind == "G"):
+                return asked
+        return kind
 
     def _on_failed(self, message: str, details: str) -> None:
         self.state = "failed"

@@ -15,7 +15,7 @@ from trainers.runfolder import checkpoint_path
 
 from . import settings
 from .rundata import looks_like_run
-from .session import RunSession
+from .session import STEPS, RunSession
 
 
 class Switchboard(QObject):
@@ -168,14 +168,30 @@ class Switchboard(QObject):
             self.current.command("stop")
 
     def command(self, cmd: str) -> None:
-        """"step_d", "step_g" (a paused run only) or "save" to the selected run."""
+        """"step_d", "step_g", "step_d_a", "step_d_b" (a paused run only; the last two where the family has a
+        discriminator per domain) or "save" to the selected run."""
         s = self.current
         if s is None:
             return
-        if cmd in ("step_d", "step_g") and s.state != "paused":
-            self.window.statusBar().showMessage("Pause first (Space): single steps are for a paused run", 4000)
-            return
+        if cmd in STEPS:
+            why = self._why_no_step(s, STEPS[cmd])
+            if why:
+                self.window.statusBar().showMessage(why, 6000)
+                return
         s.command(cmd)
+
+    @staticmethod
+    def _why_no_step(s: RunSession, player: str) -> str:
+        """Why ``s`` cannot take a single update of ``player`` now ("" when it can)."""
+        if s.state != "paused":
+            return "Pause first (Space): single steps are for a paused run"
+        if s.pause_reason == "nan":
+            return ("Paused on NaN weights: single steps are off until Resume (Space) reloads the last good "
+                    "checkpoint")
+        if player in ("D_A", "D_B") and player not in s.players:
+            return (f"{s.data.model or 'this model'} steps {' and '.join(s.players) or 'D and G'} by hand; {player} "
+                    "alone is for CycleGAN and UNIT, whose discriminators judge one domain each")
+        return ""
 
     def _on_run_action(self, action: str, session: RunSession) -> None:
         if action == "continue":

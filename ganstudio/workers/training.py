@@ -66,7 +66,8 @@ class TrainingThread(QThread):
         self._commands: queue.SimpleQueue[str] = queue.SimpleQueue()
 
     def command(self, cmd: str) -> None:
-        """Queue a command (pause, resume, stop, step_d, step_g, save); safe from any thread."""
+        """Queue a command (pause, resume, stop, step_d, step_g, save; step_d_a, step_d_b for a family with a
+        discriminator per domain); safe from any thread."""
         self._commands.put(cmd)
 
     def _preparing(self, what: str, done: int, total: int) -> None:

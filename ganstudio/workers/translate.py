@@ -1,11 +1,12 @@
-"""What the explorer's Translate tool needs from a translating generator (Pix2Pix, CycleGAN), made in the render
-thread.
+"""What the explorer's Translate tool needs from a translating generator (Pix2Pix, CycleGAN, UNIT), made in the
+render thread.
 
 The render thread (workers/render.py) hands outputs of kind ``"translate"`` (G's output for the pad's input: the
 current sample), ``"realness"`` (Pix2Pix: the same output plus how real the checkpoint's PatchGAN D finds each
-patch of it) and ``"cycle"`` (CycleGAN: the output, F's way back F(G(x)) and the cycle error) to the functions
-here. The input travels as a flat float32 vector in model range, like every explorer input, and the results are
-plain numpy data: no tensor or module reaches the GUI thread.
+patch of it), ``"cycle"`` (CycleGAN, UNIT: the output, the way back F(G(x)) and the cycle error) and ``"shared"``
+(UNIT: reconstruction, translation and a walk through the shared latent space) to the functions here. The input
+travels as a flat float32 vector in model range, like every explorer input, and the results are plain numpy data:
+no tensor or module reaches the GUI thread. Like every output, the newest request wins (workers/render.py).
 
 D and F are loaded once per generator (kept on the cached ``LoadedGenerator``, so a rewritten checkpoint brings
 new ones) and are None when the file holds none (a generator-only export), which the results say instead.
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-KINDS = ("translate", "realness", "cycle")  # the render kinds whose input is an image, not a latent vector
+KINDS = ("translate", "realness", "cycle", "shared")  # the render kinds whose input is an image, not a latent vector
+BLENDS = 9  # codes along UNIT's walk from E_A(x) to E_B(b), both ends included
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +46,32 @@ class CycleResult:
     output: np.ndarray
     back: np.ndarray | None
     error: np.ndarray | None
+
+
+@dataclass(frozen=True, eq=False)
+class SharedResult:
+    """UNIT's shared latent space for one input x (domain A) and a partner b (domain B), as H×W×3 uint8 pictures:
+
+    - ``source`` x; ``recon`` G_A(E_A(x)), x encoded and decoded in its own domain; ``translation`` G_B(E_A(x)), the
+      same code decoded in B (the current sample). ``recon_error`` |x − G_A(E_A(x))| per pixel in [0, 1] image units
+      (half the model-range difference, averaged over channels), (H, W) float32, like ``CycleResult.error``.
+    - the walk: codes h_t = (1 − t)·E_A(x) + t·E_B(b) for t in ``ts``, each decoded by both decoders: ``strip_a``
+      G_A(h_t) and ``strip_b`` G_B(h_t), (N, H, W, 3). Its ends are the two images' own codes: t = 0 gives
+      ``recon`` and ``translation``, t = 1 gives b's way into A and b's reconstruction.
+    - ``partner`` b; ``own`` True when b is the translation itself (the walk from x's code to the code E_B reads
+      back out of G_B(E_A(x))). ``code_gap``: mean |E_A(x) − E_B(b)| over mean |E_A(x)|, how far apart the codes sit.
+    """
+
+    source: np.ndarray
+    recon: np.ndarray
+    translation: np.ndarray
+    recon_error: np.ndarray
+    partner: np.ndarray
+    own: bool
+    ts: np.ndarray
+    strip_a: np.ndarray
+    strip_b: np.ndarray
+    code_gap: float
 
 
 def image_shape(gen) -> tuple[int, ...]:
@@ -128,8 +156,39 @@ def cycle_result(gen, inputs: np.ndarray) -> CycleResult:
     return CycleResult(_pixels(x), _pixels(y), _pixels(back), error)
 
 
+def _frames(y) -> np.ndarray:
+    """(N, C, H, W) in model range → (N, H, W, 3) uint8, each picture as ``_pixels`` makes one."""
+    return np.stack([_pixels(y[i:i + 1]) for i in range(len(y))])
+
+
+def shared_result(gen, inputs: np.ndarray, steps: int = BLENDS) -> SharedResult:
+    """UNIT's reconstruction, translation and walk between two codes (``SharedResult``). ``inputs``: x (domain A),
+    then optionally b (domain B); without b the walk goes to the code of x's own translation, E_B(G_B(E_A(x)))."""
+    import torch
+
+    G = gen.G  # UNITGenerator: encode(x, domain) → μ in the shared space, decode(h, domain); 0 = A, 1 = B
+    images = _images(gen, inputs)
+    x = images[:1]
+    with torch.no_grad():
+        mu_a = G.encode(x, 0)
+        recon, translation = G.decode(mu_a, 0).float(), G.decode(mu_a, 1).float()
+        own = len(images) < 2
+        b = translation if own else images[1:2]
+        mu_b = G.encode(b, 1)
+        ts = np.linspace(0.0, 1.0, steps, dtype=np.float32)
+        t = torch.from_numpy(ts).view(-1, 1, 1, 1)
+        codes = (1 - t) * mu_a + t * mu_b  # (N, 4w, S/4, S/4): one code per blend
+        strip_a, strip_b = G.decode(codes, 0).float(), G.decode(codes, 1).float()
+        gap = float((mu_a - mu_b).abs().mean() / mu_a.abs().mean().clamp_min(1e-12))
+    error = np.ascontiguousarray(((x - recon).abs() / 2).mean(1)[0].numpy(), dtype=np.float32)
+    return SharedResult(_pixels(x), _pixels(recon), _pixels(translation), error, _pixels(b), own, ts,
+                        _frames(strip_a), _frames(strip_b), gap)
+
+
 def render(gen, kind: str, inputs: np.ndarray):
     """The render thread's entry point for the kinds in ``KINDS``."""
     if kind == "translate":
         return translation(gen, inputs)
+    if kind == "shared":
+        return shared_result(gen, inputs)
     return cycle_result(gen, inputs) if kind == "cycle" else realness_result(gen, inputs)

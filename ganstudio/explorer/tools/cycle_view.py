@@ -88,6 +88,7 @@ class CycleSection:
         self.bar = ColorBar("0 · given back", "1")  # the right end follows the map's scale
         self.stats = WrapLabel("")
         self.note = WrapLabel(NO_D)
+        self.unit = False  # a UNIT's way back is its own b2a, G_A(E_B(G(x))), not a second generator F
         self.side = QWidget()  # caption, bar, figures and the realness note, beside the canvas
         lay = QVBoxLayout(self.side)
         lay.setContentsMargins(4, 0, 0, 0)
@@ -115,8 +116,9 @@ class CycleSection:
         self.bar.setVisible(True)
         self.bar.right = f"{top:g}"
         self.bar.update()
-        self.caption.setText("How far F(G(x)) lands from the input, per pixel on a 0–1 scale (1: white where black "
-                             "was), laid over the input. G and F were trained to make this 0 without ever seeing a "
+        back, who = ("G_A(E_B(G(x)))", "UNIT's encoders and decoders were") if self.unit else ("F(G(x))", "G and F were")
+        self.caption.setText(f"How far {back} lands from the input, per pixel on a 0–1 scale (1: white where black "
+                             f"was), laid over the input. {who} trained to make this 0 without ever seeing a "
                              "pair; its mean is the scores line's cycle L1, for this one input.")
         i, j = np.unravel_index(int(e.argmax()), e.shape)
         self.stats.setText(f"mean {float(e.mean()):.3f} · largest {float(e.max()):.2f} (x {j}, y {i}) · colours "

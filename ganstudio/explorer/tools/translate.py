@@ -1,7 +1,10 @@
-"""The Translate tool (Pix2Pix, CycleGAN): draw the input on a sketch pad, open an image, or take a held-out input
-of the model's own paired set, and watch G's output follow every stroke; beside it the true output (for a held-out
-pair) and how real the checkpoint's PatchGAN D finds each 16×16 patch of the output. For a CycleGAN the strip
-adds the way back, F(G(x)), and the cycle error |x − F(G(x))| takes the realness map's place (``cycle_view.py``).
+"""The Translate tool (Pix2Pix, CycleGAN, UNIT): draw the input on a sketch pad, open an image, or take a held-out
+input of the model's own paired set, and watch G's output follow every stroke; beside it the true output (for a
+held-out pair) and how real the checkpoint's PatchGAN D finds each 16×16 patch of the output. For a CycleGAN the
+strip adds the way back, F(G(x)), and the cycle error |x − F(G(x))| takes the realness map's place
+(``cycle_view.py``). A UNIT also shows its shared latent space (``unit_view.py``, output kind "shared"): the
+reconstruction G_A(E_A(x)) and its error, and a walk from x's code to the code of a second image b (a held-out B
+digit, or x's own translation), each blend decoded in A and in B.
 
 The pad is part of the explorer's state (``ExplorerState.image``, uint8 bytes), so a stroke is one undo step and
 Ctrl+Z, redo and the header's buttons work as for every other edit. Each piece of a stroke is an edit: the render
@@ -22,7 +25,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QFormLayout, QGridLayo
 from ... import settings
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ...workers.translate import CycleResult, RealnessResult
+from ...workers.translate import CycleResult, RealnessResult, SharedResult
 from ..common import DragSlider, Tool, caption_label, muted_label, side_by_side, titled
 from ..invert import IMAGE_FILTER
 from ..latent import ExplorerState
@@ -31,6 +34,7 @@ from .sketchpad import SketchPad, rgb
 from .translate_inputs import (HeldOut, ImageFileError, held_out_pool, model_input, mostly_light, pad_array,
                                read_input)
 from .translate_view import TranslateView, patch_box
+from .unit_view import walk_picture
 
 BLANK = "a blank pad"
 SIZE_STEP = 0.5  # "[" and "]" change the pen's diameter by this many input pixels
@@ -58,6 +62,9 @@ class TranslateTool(Tool):
         self.pool: HeldOut | None = None  # held-out pairs of the model's paired set
         self.pool_error = ""  # why there are none
         self.result: RealnessResult | CycleResult | None = None
+        self.shared_result: SharedResult | None = None  # a UNIT's shared space for the current input
+        self.partner_mode = "digit"  # the walk's other end (a UNIT): "digit", a held-out B digit; "own", G(x)
+        self.partner: int | None = None  # that held-out digit: an index into the pool's targets (domain B)
         self.rng = random.Random()
 
         self.pad = SketchPad()
@@ -109,6 +116,9 @@ class TranslateTool(Tool):
         self.real_btn.clicked.connect(lambda: self.random_real())
         self.open_btn.clicked.connect(self.open_interactive)
         self.board.realness.sig_hover.connect(self._on_hover)
+        self.board.shared.sig_partner.connect(self.set_partner_mode)
+        self.board.shared.sig_another.connect(lambda: self.another_partner())
+        self.board.sections.currentChanged.connect(lambda _i: self.sig_refresh.emit())  # Save grid follows the tab
 
     # -- the tool API --------------------------------------------------------------------------------------
     def unavailable(self, ctx: Context) -> str:
@@ -120,21 +130,30 @@ class TranslateTool(Tool):
         return ("this model draws from noise; Translate is for models that turn an image into another (train "
                 "pix2pix on digits-edges)")
 
+    @property
+    def unit(self) -> bool:
+        """The open model is a UNIT: one coupled generator with a shared latent space to show."""
+        return self.ctx is not None and self.ctx.info.get("family") == "unit"
+
     def set_context(self, ctx: Context) -> None:
         super().set_context(ctx)
-        self.result = None
-        self.board.set_way_back(ctx.way_back, ctx.domains)
-        self.view_title.setText("Input → G → F, the way back → target" if ctx.way_back else TITLE)
+        self.result = self.shared_result = None
+        self.board.set_way_back(ctx.way_back, ctx.domains, unit=self.unit)
+        self.view_title.setText(("Input → G → the way back → target, and the shared space" if self.unit else
+                                 "Input → G → F, the way back → target") if ctx.way_back else TITLE)
         self.board.output.set_image(None)
         self.board.back.placeholder = "Rendering…"
         self.board.back.set_image(None)
         self.board.realness.set_result(None)
         self.board.cycle.show(None)
+        self.board.shared.show(None)
         if not ctx.translates:
             self.pool, self.pool_error = None, ""
             self.pad.set_pad(None)
             return
         self._load_pool(ctx)
+        if self.unit:
+            self._first_partner()
         st = self.state()
         if len(st.image) != int(np.prod(self.shape)):  # a new layout: start from a held-out input
             self.model.start_with(self._first_input(st))
@@ -151,7 +170,9 @@ class TranslateTool(Tool):
         target = self.target(st)
         self.board.target.set_image(None if target is None else to_qimage(rgb(target)))
         self.board.target_note.setText(f"held-out pair {st.pair[1]}" if target is not None else "")
-        self.caption.setText(("What G is given, what it makes of it, what F makes of that on the way back, and the "
+        self.caption.setText(("What G is given, its code decoded in B, that decoded back in A, and the true output: "
+                              if self.unit else
+                              "What G is given, what it makes of it, what F makes of that on the way back, and the "
                               "true output: " if self.ctx.way_back else
                               "What G is given, what it makes of it, and the true output: ") + (
             f"this input is {st.source}, so its target is known." if target is not None else
@@ -161,19 +182,33 @@ class TranslateTool(Tool):
         if self.ctx is None or not self.ctx.translates:
             return []
         kind = "cycle" if self.ctx.way_back else "realness"
-        return [self._output(kind, st, kind)]
+        outs = [self._output(kind, st, kind)]
+        if self.unit:  # x, then b when the walk goes to a held-out B digit (without b: to G(x)'s own code)
+            rows = [self.input(st).reshape(1, -1)] + ([self.partner_input().reshape(1, -1)]
+                                                      if self.partner_mode == "digit" and self.partner is not None
+                                                      else [])
+            shared = Output.of("shared", np.concatenate(rows), cols=1, pad=0, kind="shared")
+            # the tab shown renders first, and is what Save grid writes
+            outs = [shared, *outs] if self.board.section() == "shared" else [*outs, shared]
+        return outs
 
     def main_output(self, st: ExplorerState) -> Output:
         """G's output for the pad: the explorer's current sample while a translating model is open."""
         return self._output("main", st, "translate")
 
     def take(self, name: str, result) -> None:
+        if isinstance(result, SharedResult):
+            self.shared_result = result
+            self._show_shared()
+            return
         if isinstance(result, CycleResult):
             self.result = result
             self.board.output.set_image(to_qimage(result.output))
             self.board.back.placeholder = "No F in this checkpoint"
             self.board.back.set_image(None if result.back is None else to_qimage(result.back))
             self.board.cycle.show(result)
+            if self.shared_result is not None:
+                self._show_shared()  # its words compare the reconstruction with this way back
             return
         if not isinstance(result, RealnessResult):
             return
@@ -184,7 +219,9 @@ class TranslateTool(Tool):
 
     def picture(self, name: str, result) -> np.ndarray | None:
         """What "Save grid" writes: input | output | target (target only for a held-out pair); a CycleGAN's
-        F(G(x)) after the output, when the checkpoint holds F."""
+        F(G(x)) after the output, when the checkpoint holds F; a UNIT's walk while its shared space is shown."""
+        if isinstance(result, SharedResult):
+            return walk_picture(result)
         if not isinstance(result, (RealnessResult, CycleResult)) or self.ctx is None:
             return None
         st = self.state()
@@ -257,6 +294,52 @@ class TranslateTool(Tool):
         if path:
             settings.put("paths/last_translate", str(Path(path).parent))
             self.open_image(path)
+
+    # -- a UNIT's walk through the shared space ----------------------------------------------------------------
+    def partner_input(self) -> np.ndarray:
+        """The walk's held-out B digit as the model's input, float32 (1, C, H, W)."""
+        return model_input(self.pool.targets[self.partner])
+
+    def partner_words(self) -> str:
+        if self.partner_mode == "own" or self.partner is None or self.pool is None:
+            return "x's own translation G(x)"
+        domain = self.ctx.domains[1] if self.ctx is not None else "B"
+        return f"a held-out {domain} digit {self.pool.class_name(self.partner)} (pair {self.partner})"
+
+    def set_partner_mode(self, mode: str) -> None:
+        """The walk goes to a held-out B digit ("digit") or to x's own translation ("own"): a view setting, no undo
+        step."""
+        if mode == "digit" and self.partner is None:
+            mode = "own"
+        self.partner_mode = mode
+        self.board.shared.set_partner(mode, self.partner is not None)
+        self.sig_refresh.emit()
+
+    def another_partner(self, k: int | None = None) -> None:
+        """Walk to held-out B digit ``k`` (default: one at random, of another class than the input's when it is a
+        held-out pair, and not the one shown)."""
+        if self.pool is None:
+            self.sig_message.emit("warning", f"No held-out B digits for this model: {self.pool_error}")
+            return
+        if k is None:
+            pair = self.state().pair
+            k = self.pool.another_partner(self.rng, pair[2] if len(pair) > 2 else None, self.partner)
+        self.partner = int(k)
+        self.set_partner_mode("digit")
+
+    def _first_partner(self) -> None:
+        """The walk's first end: a held-out B digit of another class than the first input's, or G(x) without any."""
+        self.partner = None if self.pool is None else self.pool.first_partner()
+        if self.partner is None:
+            self.partner_mode = "own"
+        self.board.shared.set_partner(self.partner_mode, self.partner is not None)
+
+    def _show_shared(self) -> None:
+        r, cyc = self.shared_result, self.result
+        cycle_mean = float(cyc.error.mean()) if isinstance(cyc, CycleResult) and cyc.error is not None else None
+        self.board.shared.show(r, self.ctx.domains if self.ctx is not None else ("A", "B"),
+                               "x's own translation G(x)" if r is not None and r.own else self.partner_words(),
+                               cycle_mean)
 
     def clear(self) -> None:
         self.edit(image=bytes(int(np.prod(self.shape))), pair=(), source=BLANK)

@@ -93,9 +93,22 @@ class HeldOut:
 
     def describe(self, k: int) -> str:
         """Pair ``k`` in words, for the caption."""
+        return f"held-out pair {k} of {self.dataset} (digit {self.class_name(k)})"
+
+    def class_name(self, k: int) -> str:
         label = int(self.labels[k])
-        name = self.class_names[label] if 0 <= label < len(self.class_names) else str(label)
-        return f"held-out pair {k} of {self.dataset} (digit {name})"
+        return self.class_names[label] if 0 <= label < len(self.class_names) else str(label)
+
+    def first_partner(self) -> int:
+        """A UNIT's walk ends at this pair's target (its domain-B digit) at first: the first of another class than
+        pair 0's, the input the tool opens on."""
+        return next((i for i in range(len(self.labels)) if self.labels[i] != self.labels[0]), 0)
+
+    def another_partner(self, rng, avoid_label: int | None, current: int | None) -> int:
+        """A pair at random whose target ends the walk next: of another class than ``avoid_label`` (the input's,
+        when it is a held-out pair) and not ``current``."""
+        pool = [i for i in range(len(self.labels)) if int(self.labels[i]) != avoid_label and i != current]
+        return int(rng.choice(pool or range(len(self.labels))))
 
 
 _POOLS: dict[tuple, HeldOut] = {}

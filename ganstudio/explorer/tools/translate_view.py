@@ -1,7 +1,8 @@
 """The Translate tool's view: input | output | target in one row of equal squares, and under it how real the
 checkpoint's PatchGAN D finds each patch of the output, as a heat overlay with its colour bar and a line of
-figures (a CycleGAN adds F(G(x)) to the row and shows its cycle error instead: ``cycle_view.py``). No state of the
-tool lives here: ``translate.py`` sets what these widgets show.
+figures (a CycleGAN adds F(G(x)) to the row and shows its cycle error instead: ``cycle_view.py``; a UNIT has the
+cycle error and its shared latent space under two tabs: ``unit_view.py``). No state of the tool lives here:
+``translate.py`` sets what these widgets show.
 
 D scores overlapping patches on a grid coarser than the image (14×14 for 32 px); ``patch_map`` spreads the scores
 over the pixels from the patches' centres, so the overlay lines up with the output it judges."""
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QTabBar, QVBoxLayout, QWidget
 
 from ... import theme
 from ...panels.samples import to_qimage
@@ -143,6 +144,9 @@ COLUMNS = {"input": ("Input", "What G is given: the pad on the left"),
                                 "the input back")),
            "target": ("Target", "The one true output, known for a held-out pair of the model's paired set")}
 MIN_SIDE = {3: 96, 4: 72}  # px per picture, by columns: four still fit the explorer's view in a 1280 px window
+SECTIONS = (("shared", "Shared space", ("UNIT's one code for both domains: the reconstruction, and a walk between two "
+                                        "codes decoded in A and in B")),
+            ("cycle", "Cycle error", "|x − G_A(E_B(G(x)))|: where the way back through B misses the input"))  # UNIT's
 
 
 class TranslateView(QWidget):
@@ -153,6 +157,7 @@ class TranslateView(QWidget):
     def __init__(self):
         super().__init__()
         from .cycle_view import CycleSection
+        from .unit_view import SharedSection
 
         self.input = Square()
         self.output = Square()
@@ -179,7 +184,16 @@ class TranslateView(QWidget):
         side.addWidget(self.realness_stats)
         side.addStretch(1)
         self.cycle = CycleSection()
+        self.shared = SharedSection()
+        self.sections = QTabBar()  # a UNIT's two rows under the strip: its shared space, its cycle error
+        self.sections.setDocumentMode(True)
+        self.sections.setExpanding(False)
+        for k, (_key, text, tip) in enumerate(SECTIONS):
+            self.sections.addTab(text)
+            self.sections.setTabToolTip(k, tip)
+        self.sections.currentChanged.connect(lambda _i: self._show_section())
         self.way_back = False
+        self.unit = False
 
         self._grid = QGridLayout()
         self._grid.setContentsMargins(0, 0, 0, 0)
@@ -193,28 +207,49 @@ class TranslateView(QWidget):
         self._place()
 
     def canvases(self) -> tuple[Square, ...]:
-        return self.input, self.output, self.back, self.target, self.realness, self.cycle.canvas
+        return self.input, self.output, self.back, self.target, self.realness, self.cycle.canvas, self.shared.recon
+
+    def section(self) -> str:
+        """The row shown under the strip: "realness" (Pix2Pix), "cycle" (CycleGAN; a UNIT's second tab) or
+        "shared" (a UNIT's first tab)."""
+        if not self.way_back:
+            return "realness"
+        return SECTIONS[self.sections.currentIndex()][0] if self.unit else "cycle"
+
+    def show_section(self, key: str) -> None:
+        """Bring a UNIT's "shared" or "cycle" tab forward."""
+        self.sections.setCurrentIndex([k for k, _t, _tip in SECTIONS].index(key))
 
     def columns(self) -> tuple[str, ...]:
         return ("input", "output", "back", "target") if self.way_back else ("input", "output", "target")
 
-    def set_way_back(self, way_back: bool, domains: tuple[str, str] = ("A", "B")) -> None:
-        """Lay the view out for a CycleGAN (True: four columns and the cycle error) or for Pix2Pix (False), and
-        name the columns after the model's domains."""
+    def set_way_back(self, way_back: bool, domains: tuple[str, str] = ("A", "B"), unit: bool = False) -> None:
+        """Lay the view out for a CycleGAN (True: four columns and the cycle error), a UNIT (``unit``: the same, the
+        cycle error and the shared space under two tabs) or for Pix2Pix (False), and name the columns after the
+        model's domains."""
         a, b = domains
-        titles = {"input": f"Input (A · {a})", "output": f"G(x) (B · {b})", "back": "F(G(x)) (back to A)",
+        titles = {"input": f"Input (A · {a})", "output": f"G(x) (B · {b})",
+                  "back": "Way back (to A)" if unit else "F(G(x)) (back to A)",
                   "target": f"Target (B · {b})"} if way_back else {k: COLUMNS[k][0] for k in COLUMNS}
         for name, text in titles.items():
             self.headings[name].setText(text)
-        if way_back != self.way_back:
-            self.way_back = way_back
+        tips = {"output": "G_B(E_A(x)): the input's code decoded in domain B (also the large current sample)",
+                "back": "G_A(E_B(G(x))): G(x) encoded again and decoded in domain A, UNIT's way back"} if unit else {
+            k: COLUMNS[k][1] for k in ("output", "back")}
+        for name, tip in tips.items():
+            self.headings[name].setToolTip(tip)
+        unit = unit and way_back
+        self.cycle.unit = unit
+        if (way_back, unit) != (self.way_back, self.unit):
+            self.way_back, self.unit = way_back, unit
             self._place()
 
     def _place(self) -> None:
         """(Re)build the grid for the current mode; the widgets of the other mode are hidden."""
         grid = self._grid
         for w in (*self.headings.values(), self.input, self.output, self.back, self.target, self.target_note,
-                  self.realness_title, self.realness, self.realness_side, *self.cycle.widgets()):
+                  self.realness_title, self.realness, self.realness_side, *self.cycle.widgets(), self.sections,
+                  *self.shared.widgets()):
             grid.removeWidget(w)
             w.setVisible(False)
         cols = self.columns()
@@ -226,14 +261,30 @@ class TranslateView(QWidget):
         for col in range(4):
             grid.setColumnStretch(col, 1 if col < n else 0)
         grid.addWidget(self.target_note, 2, n - 1)
+        self.target_note.setVisible(True)
         title, canvas, side = self.cycle.widgets() if self.way_back else (self.realness_title, self.realness,
                                                                            self.realness_side)
-        grid.addWidget(title, 3, 0, 1, n)
+        grid.addWidget(self.sections if self.unit else title, 3, 0, 1, n)
         grid.addWidget(canvas, 4, 0, Qt.AlignmentFlag.AlignTop)  # level with the words beside it
         grid.addWidget(side, 4, 1, 1, n - 1)
-        for w in (self.target_note, title, canvas, side):
-            w.setVisible(True)
+        if self.unit:  # the shared space's rows share row 4 with the cycle error's; the tab shows one of them
+            recon, words, strip, note, controls = self.shared.widgets()
+            grid.addWidget(recon, 4, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(words, 4, 1, 1, n - 1)
+            for row, w in enumerate((strip, note, controls), start=5):
+                grid.addWidget(w, row, 0, 1, n)
+        self._show_section()
         self._fit()
+
+    def _show_section(self) -> None:
+        """Show the row of the current section (a UNIT's tab), hide the others'."""
+        shown = self.section()
+        rows = {"realness": (self.realness_title, self.realness, self.realness_side),
+                "cycle": self.cycle.widgets()[(1 if self.unit else 0):], "shared": self.shared.widgets()}
+        self.sections.setVisible(self.unit)
+        for key, widgets in rows.items():
+            for w in widgets:
+                w.setVisible(key == shown and (key != "shared" or self.unit))
 
     def resizeEvent(self, event) -> None:
         """Square pictures as wide as a column (declaring height-for-width instead would spread up to the window
