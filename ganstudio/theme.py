@@ -25,16 +25,20 @@ class MetricStyle:
     color: str
     help: str
     sparse: bool = False  # a few points far apart (evaluations): drawn unsmoothed, with markers
+    stepped: bool = False  # a setting the run moves through (ProGAN's resolution and α): as logged, in steps
 
 
-PLOTS = ("Losses", "Loss terms", "Discriminator", "Wasserstein", "Attention", "Quality", "Domain FID", "Scores",
-         "Other")
+PLOTS = ("Losses", "Loss terms", "Discriminator", "Wasserstein", "Resolution", "Fade-in α", "Attention", "Quality",
+         "Domain FID", "Scores", "Other")
 PLOT_HELP = {
     "Losses": "D and G losses (plus L_I for InfoGAN and the gradient penalty for WGAN-GP)",
     "Loss terms": "The parts of G's objective in the image-to-image families, before their weights: the GAN term, "
                   "L1 to the target (Pix2Pix), cycle and identity (CycleGAN), reconstruction, KL and cycle (UNIT)",
     "Discriminator": "D(x) on real and D(G(z)) on fake batches; 0.5 each is the equilibrium of the original GAN",
     "Wasserstein": "E[critic(x)] − E[critic(G(z))]: the critic's estimate of the Wasserstein distance",
+    "Resolution": "ProGAN: the side G and D train at (px). It doubles at each new level: 4, 8, 16, 32 …",
+    "Fade-in α": "ProGAN: the weight of the newest level while it fades in (0 → 1), blended over the level below; "
+                 "1 between fade-ins, while a level trains on its own",
     "Attention": "SAGAN: γ of each self-attention layer (output = γ·attention + input). It starts at 0; leaving 0 "
                  "means the network uses attention",
     "Quality": "pixel-statistics distance between fakes and real data (a cheap proxy; lower is better)",
@@ -61,6 +65,10 @@ METRICS: dict[str, MetricStyle] = {
     "d_fake": MetricStyle("D(G(z))", "Discriminator", "#e5a50a", "mean D output on generated images"),
     "d_acc": MetricStyle("D accuracy", "Discriminator", "#96d0ff", "share of real and fake D classifies right"),
     "info_acc": MetricStyle("Q code accuracy", "Discriminator", "#c297ff", "Q recovers the categorical code"),
+    "drift": MetricStyle("drift E[D(x)²]", "Losses", "#e5a50a", "ProGAN: keeps the critic's scores near 0 (× 0.001)"),
+    "resolution": MetricStyle("resolution (px)", "Resolution", "#57ab5a", "the side G and D train at", stepped=True),
+    "alpha": MetricStyle("fade-in α", "Fade-in α", "#c297ff", "the newest level's weight while it fades in",
+                         stepped=True),
     "wdist": MetricStyle("Wasserstein estimate", "Wasserstein", "#39c5cf", "critic(x) − critic(G(z))"),
     "gamma_g1": MetricStyle("γ G layer 1", "Attention", "#6cb6ff", "G's first (coarser) attention layer"),
     "gamma_g2": MetricStyle("γ G layer 2", "Attention", "#b083f0", "G's second (finer) attention layer"),

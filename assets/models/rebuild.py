@@ -122,6 +122,14 @@ MODELS = {
                  "--width", "8", "--batch-size", "32", "--checkpoint-every", "500", "--eval-every", "0"],
         "keep": [1000, 2000, 3000],  # 8, 16 and 32 px while fading in: the Resolution tool's α scrubber
     },
+    "stylegan-digits": {
+        "title": "StyleGAN · digits, 32 px",
+        # the recipe of trainers/models/stylegan.py (mapping depth 4 at lr ×0.01, modulated convs, noise, mixing 0.9,
+        # lazy R1 γ 1, EMA 0.999, Adam 2e-3 β (0, 0.99)) at width 8 and batch 32, to fit a 2-core CPU
+        "args": ["--model", "stylegan", "--data", "digits", "--image-size", "32", "--steps", "2500", "--seed", "0",
+                 "--width", "8", "--batch-size", "32", "--checkpoint-every", "500", "--eval-every", "0"],
+        "keep": [],
+    },
     "cyclegan-bold": {
         "title": "CycleGAN · plain ↔ bold",
         # the paper's recipe (ResNet G and F, PatchGAN Ds, LSGAN, λ 10, identity 5, pool 50, linear decay over
@@ -220,7 +228,8 @@ def check(names: list[str], samples: int = 5000) -> bool:
                 for r in sweep["rows"]))
         key = {"dcgan": "fid_ratio", "cgan": "label_accuracy", "infogan": "code_accuracy",
                "biggan": "label_accuracy", "pix2pix": "psnr_gain", "cyclegan": "cycle_l1", "unit": "cycle_l1",
-               "cogan": "class_agreement", "srgan": "sr_psnr_gain", "progan": "fid_ratio"}.get(family)
+               "cogan": "class_agreement", "srgan": "sr_psnr_gain", "progan": "fid_ratio",
+               "stylegan": "fid_ratio"}.get(family)
         ok &= bars.get(key, True)
     return ok
 

@@ -40,6 +40,10 @@ class Tool(QWidget):
     takes_images = False  # True: the tool works on a generator that translates a given image (Pix2Pix)
     upscales = False  # with takes_images: True for the tool of super-resolution models (SRGAN), False for the others
     view_share: float | None = None  # the share of the room beside the controls its view asks for (None: the user's)
+    draws_main = False  # True: the tool draws the current sample itself (``sig_main``), from more than the state
+    sig_main = Signal(object)
+    """The current sample as this tool draws it (H×W×3 uint8), for a tool that ``draws_main`` (the Styles tool's
+    edits in W)."""
     sig_refresh = Signal()
     """A view-only setting changed (grid size, sweep): render again, nothing to undo."""
     sig_message = Signal(str, str)
@@ -72,6 +76,10 @@ class Tool(QWidget):
 
     def set_context(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def main_caption(self, state: ExplorerState) -> str:
+        """The current sample's caption while this tool draws it (``draws_main``); "" for the explorer's own."""
+        return ""
 
     def on_key(self, key: str) -> bool:
         """A one-key shortcut of the explorer (``"P"``, ``"R"``, ...) while this is the current tool: True when

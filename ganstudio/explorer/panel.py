@@ -35,9 +35,12 @@ from .tools.infogan import InfoGanTool
 from .tools.interpolate import InterpolateTool
 from .tools.enhance import EnhanceTool
 from .tools.latent import LatentTool
+from .tools.resolution import ResolutionTool
+from .tools.styles import StylesTool
 from .tools.translate import TranslateTool
 
 
+TAB_KEYS = "1234567890-="  # Alt+key shows the tool of that tab: the digit row, on past 0
 OFF_COLOR = "#4d5564"  # a tool that does not apply: dimmer than the theme's muted unselected tabs
 
 
@@ -59,6 +62,7 @@ class ExplorerPanel(QWidget):
         self._domain_notes: dict[str, QLabel] = {}  # tool name → "domain A only" under its view's heading (CoGAN)
         # the last picture a model that is not a super-resolution one drew: the Enhance tool can upscale it
         self.recent_render: tuple[np.ndarray, str] | None = None
+        self._rendered_main: tuple[np.ndarray, str] | None = None  # the render thread's last current sample
         self._split_saved: list[int] | None = None  # the split to go back to after a tool that asked for more room
 
         self.source = SourceBox()
@@ -81,7 +85,7 @@ class ExplorerPanel(QWidget):
         self.tools: list[Tool] = [LatentTool(self.model), InfoGanTool(self.model), CganTool(self.model),
                                   ArithmeticTool(self.model), InterpolateTool(self.model), CheckpointTool(self.model),
                                   AttentionTool(self.model), BigGanTool(self.model), TranslateTool(self.model),
-                                  EnhanceTool(self.model)]
+                                  EnhanceTool(self.model), ResolutionTool(self.model), StylesTool(self.model)]
         self.tabbar = QTabBar()
         self.tabbar.setExpanding(False)
         self.tabbar.setDrawBase(False)
@@ -89,7 +93,7 @@ class ExplorerPanel(QWidget):
         self.views = QStackedWidget()
         for i, tool in enumerate(self.tools):
             self.tabbar.addTab(tool.title)
-            self.tabbar.setTabToolTip(i, f"{tool.title} (Alt+{(i + 1) % 10})")
+            self.tabbar.setTabToolTip(i, f"{tool.title} (Alt+{TAB_KEYS[i]})")
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -111,6 +115,7 @@ class ExplorerPanel(QWidget):
             self._domain_notes[tool.name] = self._add_domain_note(tool)
             tool.sig_refresh.connect(self.render)
             tool.sig_message.connect(self.show_message)
+            tool.sig_main.connect(self._on_tool_main)
         # room for the tools plus a vertical scroll bar, which shows up on short windows: without it the
         # tools' right edge (Randomize, slider values) would be cut off instead
         self.controls.setFixedWidth(292 + scroll.verticalScrollBar().sizeHint().width())
@@ -168,13 +173,15 @@ class ExplorerPanel(QWidget):
         self.checkpoints_tool.sig_pick.connect(self.pick_checkpoint)
         self.interpolate_tool.sig_export.connect(self._export_animation)
         self.enhance_tool.sig_export.connect(self._export_strip)
+        self.tool("styles").sig_export.connect(self._export_strip)  # the mixing grid, as "Save grid" writes it
         self.enhance_tool.recent = lambda: self.recent_render
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         from .. import theme
 
         self.setStyleSheet(f"QPushButton:checked {{ background: {theme.ACCENT}; color: white; "
                            f"border: 1px solid {theme.ACCENT}; border-radius: 3px; }}"
-                           f"QTabBar::tab:disabled {{ color: {OFF_COLOR}; }}")
+                           f"QTabBar::tab:disabled {{ color: {OFF_COLOR}; }}"
+                           "QTabBar::tab { padding: 6px 10px; }")  # twelve tools fit a 1280 px window
         self._sync_history(self.model.can_undo, self.model.can_redo)
         self._filled = False  # sources are listed (and a generator loaded) only once someone looks
 
@@ -301,7 +308,8 @@ class ExplorerPanel(QWidget):
         self.redo_btn.setEnabled(can_redo)
 
     def _sync_caption(self) -> None:
-        self.sample_caption.setText(self.model.caption())
+        own = self._shown_tool().main_caption(self.state) if self.ctx is not None else ""
+        self.sample_caption.setText(own or self.model.caption())
 
     # -- rendering -----------------------------------------------------------------------------------------
     def render(self) -> None:
@@ -311,15 +319,13 @@ class ExplorerPanel(QWidget):
         outputs: list[Output] = []
         self._owner = {}
         if self.ctx is not None and self.ctx.checkpoint == path:
+            tool = self._shown_tool()
             if self.ctx.translates:  # G's input is the Translate (or Enhance) tool's image, not a latent vector
                 image_tool = self.enhance_tool if self.ctx.superres else self.translate_tool
                 outputs.append(image_tool.main_output(self.state))
-            else:  # a pair generator (CoGAN) draws both of its domains for the current z: A | B
+            elif not tool.draws_main:  # a pair generator (CoGAN) draws both of its domains for the current z: A | B
                 outputs.append(Output.of("main", self.state.vector(self.ctx.space, self.ctx.directions), cols=1,
                                          pad=0, kind="pair" if self.ctx.pairs else "grid"))
-            tool = self.current_tool
-            if not self.tabbar.isTabEnabled(self.tabbar.currentIndex()):
-                tool = self.tools[self._first_on()]
             for out in tool.outputs(self.state):
                 outputs.append(out)
                 self._owner[out.name] = tool
@@ -347,7 +353,7 @@ class ExplorerPanel(QWidget):
         for i, tool in enumerate(self.tools):
             why = self._off[tool.name]
             self.tabbar.setTabEnabled(i, not why)  # greyed out (the style below), the tooltip says why
-            self.tabbar.setTabToolTip(i, f"{tool.title}: off, {why}" if why else f"{tool.title} (Alt+{(i + 1) % 10})")
+            self.tabbar.setTabToolTip(i, f"{tool.title}: off, {why}" if why else f"{tool.title} (Alt+{TAB_KEYS[i]})")
         self.tabbar.setCurrentIndex(was if self.tabbar.isTabEnabled(was) else self._first_on())
         self.tabbar.blockSignals(False)
         self.controls.setCurrentIndex(self.tabbar.currentIndex())
@@ -367,6 +373,10 @@ class ExplorerPanel(QWidget):
     def _on_rendered(self, rid: int, name: str, image, info: dict) -> None:
         if self.ctx is None or info.get("checkpoint") != self.ctx.checkpoint:
             return  # drawn for a model no longer shown
+        if name == "main":
+            self._rendered_main = (image, info.get("checkpoint"))
+            if self._shown_tool().draws_main:
+                return  # the tool draws the current sample itself; this one waits for the next tool
         self.images[name] = image
         if name == "main":
             self.canvas.set_image(to_qimage(image))
@@ -402,6 +412,32 @@ class ExplorerPanel(QWidget):
     def _first_on(self) -> int:
         """The first tool that applies to the open model (Latent for most, Translate for Pix2Pix)."""
         return next((i for i in range(len(self.tools)) if self.tabbar.isTabEnabled(i)), 0)
+
+    def _shown_tool(self) -> Tool:
+        """The tool whose view shows: the current one, or the first that applies when it does not."""
+        if self.tabbar.isTabEnabled(self.tabbar.currentIndex()):
+            return self.current_tool
+        return self.tools[self._first_on()]
+
+    def _on_tool_main(self, image) -> None:
+        """The current sample, drawn by a tool that ``draws_main`` (the Styles tool's edits in W)."""
+        tool = self.sender()
+        if self.ctx is None or tool is not self._shown_tool():
+            return
+        self.images["main"] = image
+        self.canvas.set_image(to_qimage(image))
+        if self.ctx.is_image and not self.ctx.superres:
+            self.recent_render = (image, self._render_words())
+        self._sync_caption()
+
+    def _restore_main(self) -> None:
+        """Another tool shows: the render thread's current sample is back on the canvas (it is drawn again if
+        the state moved on meanwhile)."""
+        kept = getattr(self, "_rendered_main", None)
+        if self._shown_tool().draws_main or kept is None or self.ctx is None or kept[1] != self.ctx.checkpoint:
+            return
+        self.images["main"] = kept[0]
+        self.canvas.set_image(to_qimage(kept[0]))
 
     def _add_domain_note(self, tool: Tool) -> QLabel:
         """A muted line under the heading of ``tool``'s view (every view starts with its heading), shown while a
@@ -454,6 +490,8 @@ class ExplorerPanel(QWidget):
         self.model.set_tool(self.tools[i].name)
         if self.ctx is not None:
             self.tools[i].show_state(self.state)
+        self._restore_main()
+        self._sync_caption()
         self.render()
 
     def _share_split(self) -> None:
@@ -515,8 +553,8 @@ class ExplorerPanel(QWidget):
         for k in ("N", "U", "M", "H"):  # the Enhance tool's next image, explorer's image, magnifier, difference map
             key(k)
         sc("Ctrl+M", self.scores.evaluate)
-        for i in range(len(self.tools)):
-            sc(f"Alt+{(i + 1) % 10}", lambda i=i: self.set_tool(self.tools[i].name))  # the tenth: Alt+0
+        for i in range(min(len(self.tools), len(TAB_KEYS))):  # the tenth: Alt+0, then Alt+- and Alt+=
+            sc(f"Alt+{TAB_KEYS[i]}", lambda i=i: self.set_tool(self.tools[i].name))
 
     def restore(self) -> None:
         name = settings.get("explorer/tool", "latent", str)

@@ -66,6 +66,7 @@ class Curve:
         self.x = self.y = np.empty(0)  # what was last given to the item (before pyqtgraph clips/downsamples)
         self.drawn: tuple = ()  # what was last pushed to the items: (n, version, alpha, x mode, sparse)
         self.sparse = False  # drawn as measured, points joined by a thin line
+        self.stepped = False  # drawn as logged, each value held over its logging window (no smoothing)
 
     def smoothed(self, s: Series, alpha: float) -> np.ndarray:
         c = self.cache
@@ -93,6 +94,15 @@ class Curve:
             self.item.setSymbol(None)
             self.item.setDownsampling(auto=True, method="mean")
             self.item.setClipToView(True)
+
+
+def set_stepped(c: Curve) -> None:
+    """Draw ``c`` as steps: each logged value held over the window it was logged for (the run's resolution and α),
+    without smoothing or the faint raw line."""
+    c.stepped = True
+    c.raw.hide()
+    c.item.setDownsampling(ds=1, auto=False)
+    c.item.setClipToView(False)
 
 
 def legend_html(name: str, curves: list[Curve], overlay_names: list[str]) -> str:

@@ -15,7 +15,8 @@ from superqt import QLabeledDoubleSlider
 
 from .. import theme
 from ..rundata import RunData
-from .curve_parts import X_LABELS, X_MODES, Curve, PlotBox, is_sparse, legend_html, nice_ceiling, x_values
+from .curve_parts import (X_LABELS, X_MODES, Curve, PlotBox, is_sparse, legend_html, nice_ceiling, set_stepped,
+                          x_values)
 
 __all__ = ["CurvesPanel", "nice_ceiling"]
 
@@ -344,6 +345,8 @@ class CurvesPanel(QWidget):
             it.setDownsampling(auto=True, method=method)
             it.setClipToView(True)
         c = self._curves[(id(run), key)] = Curve(run, key, style.plot, item, raw, overlay)
+        if style.stepped:
+            set_stepped(c)
         self._update_legends()
         return c
 
@@ -383,7 +386,7 @@ class CurvesPanel(QWidget):
                 c = self._curve_for(run, key, overlay=i > 0)
                 if plot in self.hidden_plots:
                     continue
-                sparse = is_sparse(key, s, densest)
+                sparse = is_sparse(key, s, densest) and not c.stepped
                 clocks = (run.clock.n, run.wall_clock.n) if self.x_mode != "step" else ()  # time axes only
                 state = (s.n, s.version, alpha, self.x_mode, sparse, clocks)
                 if c.drawn == state:
@@ -409,6 +412,10 @@ class CurvesPanel(QWidget):
             c.raw.setData([], [])
             return
         c.x = x
+        if c.stepped:  # a setting of the run, as logged: each value held over its window
+            c.y = s.y
+            c.item.setData(x, c.y, stepMode="left")
+            return
         if c.sparse:  # measured values as they are, joined by a thin line
             c.y = s.y
             c.item.setData(x, c.y)

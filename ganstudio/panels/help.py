@@ -7,13 +7,16 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 SHORTCUTS = (
     ("Space", "Pause / resume training"), ("D", "One discriminator update (while paused)"),
-    ("G", "One generator update (while paused)"), ("Ctrl+.", "Stop (writes a checkpoint)"),
+    ("G", "One generator update (while paused)"),
+    ("Shift+A / Shift+B", "One update of domain A's / B's discriminator alone (CycleGAN, UNIT; while paused)"), ("Ctrl+.", "Stop (writes a checkpoint)"),
     ("Ctrl+S", "Save a checkpoint now"), ("Ctrl+N", "New run"), ("Ctrl+Shift+N", "Quick start: DCGAN on digits"),
     ("Ctrl+O", "Open a run folder (live if it is still training)"), ("Ctrl+Shift+R", "Continue a stopped run"),
     ("Ctrl+E", "Export the progression as GIF"), ("Ctrl+Shift+E", "Save the shown grid (explorer: the sample) as PNG"),
     ("← / →, Home / End", "Scrub snapshots (grid focused)"), ("L", "Log-scale curves"), ("Ctrl+0", "Fit curves"),
     ("Ctrl+L", "Show / hide the log"), ("Ctrl+B", "Show / hide the run list"), ("F11", "Full screen"),
     ("Explorer: Alt+1 … Alt+6", "Latent · InfoGAN codes · cGAN classes · Arithmetic · Interpolation · Checkpoints"),
+    ("Explorer: Alt+7 … Alt+0", "Attention (SAGAN) · BigGAN · Translate (Pix2Pix, CycleGAN, UNIT) · Enhance (SRGAN)"),
+    ("Explorer: Alt+- · Alt+=", "Resolution (ProGAN: every toRGB output, the fade-in's α) · Styles (StyleGAN)"),
     ("Explorer: Ctrl+Z / Ctrl+Shift+Z", "Undo / redo an edit (a slider drag is one step)"),
     ("Explorer: R · B · K · P", "New seed · bookmark into the group · add keyframe · play the path"),
     ("Explorer: Ctrl+C", "Copy the current sample (enlarged) to the clipboard"),

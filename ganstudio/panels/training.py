@@ -8,8 +8,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from .curves import CurvesPanel
+from .growth import GrowingSamplesPanel
 from .messages import LogView, MessageBar
-from .samples import SamplesPanel
 
 
 class WelcomePage(QWidget):
@@ -89,7 +89,7 @@ class TrainingView(QStackedWidget):
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(6)
         self.message_bar = MessageBar()
-        self.samples = SamplesPanel()
+        self.samples = GrowingSamplesPanel()  # the grid, and a growing run's resolution and α above it
         self.curves = CurvesPanel(smoothing=smoothing, log_y=log_y, hidden=hidden_plots, x_mode=x_mode)
         self.log = LogView()
         self.split = QSplitter(Qt.Orientation.Horizontal)
