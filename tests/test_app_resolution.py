@@ -146,10 +146,15 @@ def test_the_training_tab_shows_resolution_and_alpha(window, qtbot, tmp_path):
     samples, curves = window.view.samples, window.view.curves
     samples.refresh()
     assert samples.growth.isVisible() and samples.growth.text() == "16 px · stable, full size"
-    curves.refresh()
+    d = session.data
+
+    def caught_up() -> bool:  # the curves redraw on a timer: wait for the run's last rows to reach them
+        curves.refresh()
+        return len(curves.curve_data("resolution")[1]) == len(d.series["resolution"].y)
+
+    qtbot.waitUntil(caught_up, timeout=10_000)
     assert {"Resolution", "Fade-in α"} <= set(curves.plot_names()) and "resolution" not in curves.legend_text("Losses")
     x, y = curves.curve_data("resolution")
-    d = session.data
     assert np.array_equal(y, d.series["resolution"].y) and y[0] == 4 and y[-1] == 16
     assert curves.plot("Resolution").listDataItems()[-1].opts["stepMode"] == "left"  # held over each window
     xa, ya = curves.curve_data("alpha")
