@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from trainers.runfolder import checkpoint_path, metrics_path
 
 from .. import settings
-from .new_run_parts import (DOMAIN_B, FOLDER_ITEM, REAL_SETS, SUPERRES_LABELS, Note, SuperresFields,
-                            check_real_sets, chosen, fill_combo, fit_data, superres, superres_sets, two_domain,
-                            two_domain_note)
+from .new_run_parts import (DOMAIN_B, FAMILY_LABELS, FAMILY_ROWS, FOLDER_ITEM, REAL_SETS, SUPERRES_LABELS,
+                            FamilyFields, Note, SuperresFields, check_real_sets, chosen, fill_combo, fit_data,
+                            fit_size, superres, superres_sets, two_domain, two_domain_note)
 from .run_form import DEFAULTS, NUMERIC, RECIPE_KEYS, SCHEDULE_KEYS, FieldError, fmt, parse_number
 
 
@@ -35,6 +35,8 @@ class NewRunDialog(QDialog):
         self._name_edited = False
         self._errors: dict[str, str] = {}
         self._switch_note = ""  # why the dataset changed with the model (shown under the model)
+        self._size_note = ""  # why the image size changed with the model or data (shown under the model)
+        self._auto_size = False  # the image size is the dialog's pick, not the user's: undone when not needed
         # per data combo ("dataset", "data_b"): the folder of images picked, the last choice (for a cancelled picker)
         self._folders: dict[str, str | None] = {"dataset": None, "data_b": None}
         self._kept: dict[str, str] = {}
@@ -69,6 +71,9 @@ class NewRunDialog(QDialog):
         self.data_b.setToolTip("The second domain (--data-b): the model learns to go between it and the Dataset")
         self.data_b_about = Note(two_domain_note(MODELS))
         self.superres = SuperresFields()  # SRGAN's own settings, shown while a super-resolution family is chosen
+        # other families' own numbers (ProGAN, StyleGAN), each row shown while the family's recipe has its keys
+        self.family = {row: FamilyFields(labels) for row, labels in FAMILY_ROWS.items()}
+        self.progan, self.stylegan = self.family["ProGAN"], self.family["StyleGAN"]
         self.data_root = QLineEdit(data_root or settings.get("paths/data_root", "", str) or "")
         self.data_root.setPlaceholderText("folder holding MNIST/, FashionMNIST/, cifar-10-batches-bin/")
         data_root_btn = QPushButton("Browse…")
@@ -89,6 +94,8 @@ class NewRunDialog(QDialog):
         f.addRow("Second domain", self.data_b)
         f.addRow("", self.data_b_about)
         f.addRow("SRGAN", self.superres)
+        for row, fields in self.family.items():
+            f.addRow(row, fields)
         # the label column keeps its width when the second-domain row hides, so the fields do not jump sideways
         f.labelForField(self.model).setMinimumWidth(f.labelForField(self.data_b).sizeHint().width())
         row = QHBoxLayout()
@@ -159,6 +166,9 @@ class NewRunDialog(QDialog):
         for w in (self.image_size, self.device):
             w.currentIndexChanged.connect(self._schedule_validate)
         self.superres.sig_changed.connect(self._schedule_validate)
+        for fields in self.family.values():
+            fields.sig_changed.connect(self._schedule_validate)
+        self.image_size.activated.connect(self._on_image_size_activated)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(120)
@@ -174,6 +184,8 @@ class NewRunDialog(QDialog):
                      "image_size": self.image_size.currentData(), "out": self.run_dir()}
         if superres(self._models[model]):
             cfg.update(self.superres.values())
+        for fields in self.family.values():
+            cfg.update(fields.values(self._models[model]))
         root = self.data_root.text().strip()
         if (cfg["data"] in REAL_SETS or data_b in REAL_SETS) and root:
             cfg["data_root"] = root
@@ -245,7 +257,7 @@ class NewRunDialog(QDialog):
         """Name the form's fields rather than command-line flags."""
         for key, (label, _k, _t) in NUMERIC.items():
             message = message.replace(f"--{key.replace('_', '-')}", label)
-        for key, label in SUPERRES_LABELS.items():
+        for key, label in {**SUPERRES_LABELS, **FAMILY_LABELS}.items():
             message = message.replace(f"--{key.replace('_', '-')}", label)
         message = message.replace("pass the second with --data-b", "choose the second domain")
         message = message.replace("--data-b", "Second domain").replace("use --data ", "choose the dataset ")
@@ -254,7 +266,8 @@ class NewRunDialog(QDialog):
     def _show_error(self, key: str | None, message: str) -> None:
         widgets = {**self.fields, "name": self.name, "runs_root": self.runs_root, "data_root": self.data_root,
                    "model": self.model, "dataset": self.dataset, "data_b": self.data_b, "image_size": self.image_size,
-                   "device": self.device, **self.superres.widgets()}
+                   "device": self.device, **self.superres.widgets(),
+                   **{k: w for fields in self.family.values() for k, w in fields.widgets().items()}}
         for k, w in widgets.items():
             flag = "true" if k == key and message else "false"
             if w.property("invalid") != flag:
@@ -351,7 +364,11 @@ class NewRunDialog(QDialog):
         self._md_form.setRowVisible(self.data_b, two)
         self._md_form.setRowVisible(self.data_b_about, two)
         self._md_form.setRowVisible(self.superres, superres(spec))
-        self.model_about.setText(spec.title + (f"\n{self._switch_note}" if self._switch_note else ""))
+        for fields in self.family.values():
+            self._md_form.setRowVisible(fields, fields.shown_for(spec))
+        self._fit_image_size(model, spec)
+        notes = [n for n in (self._switch_note, self._size_note) if n]
+        self.model_about.setText("\n".join([spec.title, *notes]))
         self._fit_height()
         data = self._data_name() or "digits"
         data_b = chosen(self.data_b) if two else None
@@ -365,6 +382,31 @@ class NewRunDialog(QDialog):
             v = spec.defaults.get(key)
             self.fields[key].setPlaceholderText(f"{fmt(v)} (recipe)" if v is not None else "recipe")
         self._schedule_validate()
+
+    def _fit_image_size(self, model: str, spec) -> None:
+        """A family that cannot make images at the data's own size (ProGAN, StyleGAN: 16/32/64 px; digits: 28)
+        gets the nearest size it makes while Image size is on "dataset's own", with a line saying so; the pick is
+        undone when a later model or dataset no longer needs it, and kept once the user chooses a size."""
+        if self._auto_size:
+            self._auto_size, self._size_note = False, ""
+            self.image_size.setCurrentIndex(self.image_size.findData(None))
+        data = self._data_name()
+        size = fit_size(spec, data)
+        i = self.image_size.findData(size) if size is not None else -1
+        if i < 0 or self.image_size.currentData() is not None:
+            return
+        self.image_size.setCurrentIndex(i)
+        self._auto_size = True
+        own = self._datasets[data].size
+        sizes = ", ".join(map(str, spec.image_sizes))
+        self._size_note = (f"→ Image size set to {size} px: {model} makes {sizes} px images, not {data} at its own "
+                           f"{own} px")
+
+    def _on_image_size_activated(self, _index: int) -> None:
+        """The user chose a size: it is theirs now, and the note about the dialog's pick goes."""
+        if self._auto_size or self._size_note:
+            self._auto_size, self._size_note = False, ""
+            self._on_choice()
 
     def _fit_height(self) -> None:
         """Take the height the rows now need (a note, the second-domain row or an error came or went), so that
@@ -422,6 +464,8 @@ class NewRunDialog(QDialog):
             if i >= 0:
                 combo.setCurrentIndex(i)
         self.superres.restore(last.get("superres"))
+        for fields in self.family.values():
+            fields.restore(last.get("family"))
 
     def showEvent(self, event) -> None:
         data = getattr(self, "_restore_data", None)
@@ -437,7 +481,9 @@ class NewRunDialog(QDialog):
         settings.put_json("new_run/last", {
             "model": self.model.currentData(), "data": self._data_name(), "data_b": chosen(self.data_b),
             "image_size": self.image_size.currentData(), "device": self.device.currentData(),
-            "superres": self.superres.texts(), **{k: e.text() for k, e in self.fields.items()}})
+            "superres": self.superres.texts(),
+            "family": {k: t for fields in self.family.values() for k, t in fields.texts().items()},
+            **{k: e.text() for k, e in self.fields.items()}})
         settings.put("paths/runs_root", self.runs_root.text().strip())
         if self.data_root.text().strip():
             settings.put("paths/data_root", self.data_root.text().strip())

@@ -6,10 +6,13 @@ UNIT), or that upscales images (SRGAN), gets a dataset it can learn from and a l
 the user must decode; a dataset that already works is left alone.
 
 Fields of one family: SRGAN's upscaling factor, SRResNet phase, adversarial weight and content loss
-(``SuperresFields``), shown only while a super-resolution family is chosen."""
+(``SuperresFields``), shown only while a super-resolution family is chosen; and the plain number fields of other
+families (``FamilyFields``, one row per ``FAMILY_ROWS`` entry: ProGAN's phase length, StyleGAN's mapping depth,
+mixing, R1 γ and path-length weight), each shown while the chosen family's recipe has its key."""
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import settings
-from .run_form import FieldError, parse_number
+from .run_form import FieldError, fmt, parse_number
 
 FOLDER_ITEM = "__folder__"
 REAL_SETS = ("mnist", "fashion-mnist", "cifar10")
@@ -271,3 +274,106 @@ class SuperresFields(QWidget):
             i = self.content.findData(path)
             self._content_kept = i if i >= 0 else self._add_weights(path)
         self.content.setCurrentIndex(self._content_kept)
+
+
+FAMILY_ROWS = {
+    "ProGAN": {"phase_images": "Images per phase"},
+    "StyleGAN": {"mapping_depth": "Mapping layers", "mixing": "Style mixing", "r1_gamma": "R1 γ",
+                 "pl_weight": "Path length weight"},
+}
+"""Row label → (TrainConfig field → field label). A field shows while the chosen family's ``defaults`` has its key,
+a row while one of its fields does: a new family with these keys in its recipe gets them with no change here."""
+FAMILY_LABELS = {k: label for row in FAMILY_ROWS.values() for k, label in row.items()}
+OFF_AT_ZERO = ("r1_gamma", "pl_weight")  # 0 turns these off: the placeholder says so
+
+
+class FamilyFields(QWidget):
+    """Number fields of one family (TrainConfig fields named by ``labels``), two to a row; blank is None, the
+    family's recipe, which the placeholder shows."""
+
+    sig_changed = Signal()
+    """A value changed (the dialog validates again)."""
+
+    def __init__(self, labels: dict[str, str]):
+        super().__init__()
+        from trainers.config import TrainConfig
+
+        self.labels = dict(labels)
+        self._kinds: dict[str, type] = {}
+        self._edits: dict[str, QLineEdit] = {}
+        self._captions: dict[str, QLabel] = {}
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, (key, label) in enumerate(self.labels.items()):
+            meta = TrainConfig.__dataclass_fields__[key].metadata
+            self._kinds[key] = int if meta.get("kind") is int else float
+            e = QLineEdit()
+            e.setObjectName(key)
+            e.setToolTip(f"{label}: {meta['help']} (blank: the model's recipe)")
+            e.setAccessibleName(label)
+            e.setPlaceholderText("recipe")
+            e.textChanged.connect(self.sig_changed)
+            self._edits[key] = e
+            setattr(self, key, e)  # ``fields.mixing``: the edit of that field
+            self._captions[key] = QLabel(label)
+            grid.addWidget(self._captions[key], i // 2, (i % 2) * 2)
+            grid.addWidget(e, i // 2, (i % 2) * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+
+    def shown_for(self, spec) -> bool:
+        """Show the fields ``spec``'s recipe has (placeholders: its values); True when any is shown."""
+        shown = False
+        for key, e in self._edits.items():
+            has = key in spec.defaults
+            e.setVisible(has)
+            self._captions[key].setVisible(has)
+            if has:
+                v = spec.defaults[key]
+                off = " = off" if key in OFF_AT_ZERO and v == 0 else ""
+                e.setPlaceholderText(f"{fmt(v)}{off} (recipe)")
+            shown = shown or has
+        return shown
+
+    def widgets(self) -> dict[str, QWidget]:
+        """TrainConfig field → its widget (the dialog flags the one an error names)."""
+        return dict(self._edits)
+
+    def values(self, spec) -> dict:
+        """The fields ``spec`` uses (None: the recipe's); FieldError on a value that is not a number of its kind."""
+        out = {}
+        for key, e in self._edits.items():
+            if key not in spec.defaults:
+                continue
+            kind, text = self._kinds[key], e.text().strip()
+            value = parse_number(text, kind) if text else None
+            if text and value is None:
+                what = "a whole number" if kind is int else "a number (e.g. 0.5)"
+                raise FieldError(key, f"{self.labels[key]}: {text!r} is not {what}")
+            if value is not None and not math.isfinite(value):
+                raise FieldError(key, f"{self.labels[key]} must be a finite number")
+            out[key] = value
+        return out
+
+    def texts(self) -> dict:
+        """What the user typed, as the dialog remembers it."""
+        return {k: e.text() for k, e in self._edits.items()}
+
+    def restore(self, texts: dict) -> None:
+        if not isinstance(texts, dict):
+            return
+        for key, e in self._edits.items():
+            if isinstance(texts.get(key), str):
+                e.setText(texts[key])
+
+
+def fit_size(spec, data: str | None) -> int | None:
+    """The side to pick when ``spec`` cannot make images at ``data``'s own size (digits' 28 px for ProGAN): the
+    smallest it makes above that size (else its largest); None when the data's size works or is unknown."""
+    from trainers.data import DATASETS
+
+    info = DATASETS.get(data or "")
+    sizes = spec.image_sizes
+    if info is None or info.kind != "image" or isinstance(sizes, range) or not sizes or info.size in sizes:
+        return None
+    return min((s for s in sizes if s >= info.size), default=max(sizes))
