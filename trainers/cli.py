@@ -259,26 +259,15 @@ def _sample(args) -> int:
 def _translate(gen, args, fmt) -> int:
     """``sample`` for a translating model: each input next to its translation (and, for held-out pairs, the
     true target)."""
-    import numpy as np
     import torch
 
-    from .data.real import image_errors, read_image
     from .errors import ConfigError
     from .images import save_png, to_uint8_grid
     from .metrics.translation import held_out
 
     c, size = gen.layout.of_kind("image")[0].shape[:2]
     if args.input:
-        arrays = []
-        for f in args.input:
-            try:
-                arrays.append(read_image(f, size, c))
-            except FileNotFoundError:
-                raise ConfigError(f"--input {f}: no such file") from None
-            except image_errors() as exc:
-                raise ConfigError(f"--input {f}: not a readable image ({type(exc).__name__}); give a PNG or "
-                                  "JPEG file") from None
-        x = torch.from_numpy(np.stack(arrays)).float() / 127.5 - 1
+        x = _read_inputs(args.input, size, c)
         parts, what = [x, gen.translate(x)], "input | output"
     else:
         x, y, _, _ = held_out(gen.meta, args.n)
@@ -295,14 +284,32 @@ def _translate(gen, args, fmt) -> int:
     return 0
 
 
+def _read_inputs(files: list[str], size: int, channels: int):
+    """``--input`` image files as a batch in model range (N, C, size, size), or a ConfigError naming the file."""
+    import numpy as np
+    import torch
+
+    from .data.real import image_errors, read_image
+    from .errors import ConfigError
+
+    arrays = []
+    for f in files:
+        try:
+            arrays.append(read_image(f, size, channels))
+        except FileNotFoundError:
+            raise ConfigError(f"--input {f}: no such file") from None
+        except image_errors() as exc:
+            raise ConfigError(f"--input {f}: not a readable image ({type(exc).__name__}); give a PNG or "
+                              "JPEG file") from None
+    return torch.from_numpy(np.stack(arrays)).float() / 127.5 - 1
+
+
 def _upscale(gen, args, fmt) -> int:
     """``sample`` for a super-resolution model: each low-resolution input (shown ×f, nearest) | bicubic | SRGAN,
     and for held-out images (no --input) also the run's SRResNet and the true high-resolution image."""
-    import numpy as np
     import torch
     import torch.nn.functional as F
 
-    from .data.real import image_errors, read_image
     from .errors import ConfigError
     from .images import save_png, to_uint8_grid
     from .metrics.superres import held_out, upscale_all
@@ -311,16 +318,7 @@ def _upscale(gen, args, fmt) -> int:
     c, size = gen.layout.of_kind("image")[0].shape[:2]
     scale = int(gen.meta["config"]["scale"])
     if args.input:
-        arrays = []
-        for f in args.input:
-            try:
-                arrays.append(read_image(f, size, c))  # the model's input size: this is what gets upscaled
-            except FileNotFoundError:
-                raise ConfigError(f"--input {f}: no such file") from None
-            except image_errors() as exc:
-                raise ConfigError(f"--input {f}: not a readable image ({type(exc).__name__}); give a PNG or "
-                                  "JPEG file") from None
-        low = torch.from_numpy(np.stack(arrays)).float() / 127.5 - 1
+        low = _read_inputs(args.input, size, c)  # at the model's input size: this is what gets upscaled
         parts, what = [F.interpolate(low, scale_factor=scale, mode="nearest"), bicubic(low, scale),
                        gen.translate(low)], f"input ({size} px, shown ×{scale}) | bicubic | SRGAN"
     else:
