@@ -126,7 +126,7 @@ MODELS = {
         "title": "StyleGAN · digits, 32 px",
         # the recipe of trainers/models/stylegan.py (mapping depth 4 at lr ×0.01, modulated convs, noise, mixing 0.9,
         # lazy R1 γ 1, EMA 0.999, Adam 2e-3 β (0, 0.99)) at width 8 and batch 32, to fit a 2-core CPU
-        "args": ["--model", "stylegan", "--data", "digits", "--image-size", "32", "--steps", "5000", "--seed", "0",
+        "args": ["--model", "stylegan", "--data", "digits", "--image-size", "32", "--steps", "3000", "--seed", "0",
                  "--width", "8", "--batch-size", "32", "--checkpoint-every", "1000", "--eval-every", "0"],
         "keep": [],
     },
