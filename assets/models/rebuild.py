@@ -125,7 +125,9 @@ MODELS = {
     "stylegan-digits": {
         "title": "StyleGAN · digits, 32 px",
         # the recipe of trainers/models/stylegan.py (mapping depth 4 at lr ×0.01, modulated convs, noise, mixing 0.9,
-        # lazy R1 γ 1, EMA 0.999, Adam 2e-3 β (0, 0.99)) at width 8 and batch 32, to fit a 2-core CPU
+        # lazy R1 γ 1, EMA 0.999, Adam 2e-3 β (0, 0.99)) at width 8 and batch 32, to fit a 2-core CPU. The shipped
+        # one is the step-3,000 checkpoint of a 5,000-step run stopped there for time (nothing in StyleGAN's
+        # schedule depends on the total, so it is this command's run; its stored config still says 5,000)
         "args": ["--model", "stylegan", "--data", "digits", "--image-size", "32", "--steps", "3000", "--seed", "0",
                  "--width", "8", "--batch-size", "32", "--checkpoint-every", "1000", "--eval-every", "0"],
         "keep": [],
