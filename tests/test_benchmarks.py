@@ -15,7 +15,10 @@ def test_speed_benchmark_tiny_mode(capsys):
     assert [r[0] for r in rows] == ["DCGAN 28×28, batch 128", "DCGAN 64×64, batch 64"]
     for _, _, ref, ours, ratio in rows:
         assert int(ref) > 0 and int(ours) > 0
-        assert abs(float(ratio) - int(ours) / int(ref)) < 0.01 + 0.02 * float(ratio)
+        # the printed ratio comes from unrounded figures: allow each printed img/s its ±0.5 of rounding (on a
+        # loaded machine the tiny mode's figures are small, and then the rounding is most of the gap)
+        slack = 0.01 + 0.02 * float(ratio) + float(ratio) * (0.5 / int(ours) + 0.5 / int(ref))
+        assert abs(float(ratio) - int(ours) / int(ref)) < slack
 
 
 def test_folder_benchmark_tiny_mode(capsys):

@@ -9,7 +9,9 @@ from trainers.errors import ConfigError
 from trainers.models import MODELS, build_networks
 
 CONV = [m for m, s in MODELS.items() if s.arch in ("conv", "auto")]
-NOISE = [m for m, s in MODELS.items() if not s.options.get("translation")]  # Pix2Pix: tests/test_pix2pix.py
+# Pix2Pix and SRGAN: tests/test_pix2pix.py, test_srgan.py; the growing D of ProGAN (and StyleGAN's, the same) takes
+# a level, not a label: tests/test_progan.py, test_stylegan.py
+NOISE = [m for m, s in MODELS.items() if not s.options.get("translation") and m not in ("progan", "stylegan")]
 
 
 def _nets(model, shape, classes=10, **kw):

@@ -39,10 +39,10 @@ def family_networks(family: Family, cfg, sample_shape: tuple[int, ...], class_na
 def build_networks(spec: Family, *, sample_shape: tuple[int, ...], num_classes: int, z_dim: int, width: int,
                    cat_codes: int = 0, cont_codes: int = 0, arch: str | None = None) -> dict[str, nn.Module]:
     """``family_networks`` from loose settings (benchmarks and tests build nets without a full config)."""
-    cfg = SimpleNamespace(z_dim=z_dim, width=width, cat_codes=cat_codes, cont_codes=cont_codes,
-                          arch=arch or spec.defaults.get("arch"),
-                          image_size=sample_shape[-1] if len(sample_shape) == 3 else 0,
-                          channels=sample_shape[0] if len(sample_shape) == 3 else 0)
+    cfg = SimpleNamespace(**{**spec.defaults, "z_dim": z_dim, "width": width, "cat_codes": cat_codes,
+                             "cont_codes": cont_codes, "arch": arch or spec.defaults.get("arch"),
+                             "image_size": sample_shape[-1] if len(sample_shape) == 3 else 0,
+                             "channels": sample_shape[0] if len(sample_shape) == 3 else 0})
     names = tuple(str(k) for k in range(num_classes))
     return family_networks(spec, cfg, sample_shape, names)[0]
 
