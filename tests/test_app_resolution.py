@@ -148,9 +148,15 @@ def test_the_training_tab_shows_resolution_and_alpha(window, qtbot, tmp_path):
     assert samples.growth.isVisible() and samples.growth.text() == "16 px · stable, full size"
     d = session.data
 
-    def caught_up() -> bool:  # the curves redraw on a timer: wait for the run's last rows to reach them
+    import json
+    from pathlib import Path
+
+    rows = [json.loads(line) for line in (Path(cfg["out"]) / "metrics.jsonl").read_text().splitlines()]
+    n = sum("alpha" in r for r in rows)  # what the finished run wrote
+
+    def caught_up() -> bool:  # the run's data and the curves update on timers: wait until both hold every row
         curves.refresh()
-        return len(curves.curve_data("resolution")[1]) == len(d.series["resolution"].y)
+        return all(len(d.series[k].y) == n and len(curves.curve_data(k)[1]) == n for k in ("resolution", "alpha"))
 
     qtbot.waitUntil(caught_up, timeout=10_000)
     assert {"Resolution", "Fade-in α"} <= set(curves.plot_names()) and "resolution" not in curves.legend_text("Losses")
