@@ -143,12 +143,6 @@ def stored_fields(d: dict) -> dict:
     return {**d, "arch": family.legacy_arch if family is not None else None}
 
 
-def DATASETS_BY_NAME() -> dict:  # noqa: N802  (the catalog's named sets; anything else is a folder)
-    from .catalog import DATASETS
-
-    return DATASETS
-
-
 def default(key: str):
     """The default of a TrainConfig field (what a blank field in the New Run dialog means)."""
     return TrainConfig.__dataclass_fields__[key].default
@@ -177,6 +171,7 @@ RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
     """Fill defaults from the model recipe and the dataset, then validate. Raises ConfigError with one line."""
+    from .catalog import DATASETS as NAMED_DATASETS  # anything else is a folder
     from .data import native_shape
     from .errors import DataError
     from .models import MODELS
@@ -253,7 +248,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         if r.data_b == r.data:
             raise ConfigError(f"--data-b: the second domain is the first one ({r.data!r}); {cfg.model} learns between "
                               "two different domains, e.g. --data digits-plain --data-b digits-bold")
-    elif r.data_b and spec.batches == "pairs" and cfg.data not in DATASETS_BY_NAME():
+    elif r.data_b and spec.batches == "pairs" and cfg.data not in NAMED_DATASETS:
         pass  # a folder of inputs and a folder of targets, paired by file name (the family's check says more)
     elif r.data_b:
         two = ", ".join(n for n, f in MODELS.items() if f.batches == "unpaired")
