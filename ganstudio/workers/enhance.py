@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
+from .latest import pixels
+
 PANELS = ("lr", "bicubic", "srresnet", "srgan", "hr")
 SCORED = ("lr", "bicubic", "srresnet", "srgan")  # "lr": the input enlarged ×f, nearest (what its panel shows)
 
@@ -106,17 +108,6 @@ def srresnet_note(gen) -> str:
     return "No SRResNet in this checkpoint (a generator-only export): open the run's own checkpoint to compare"
 
 
-def _pixels(t) -> np.ndarray:
-    """The first image of (N, C, H, W) in [-1, 1] as H×W×3 uint8, value for value what
-    ``trainers.images.to_uint8_grid(t[:1], 1, padding=0)`` gives (the render thread's current sample), without
-    torchvision: its first import is not safe from two threads at once."""
-    import torch
-
-    x = t[0].detach().float().cpu().clamp(-1, 1).add(1).div(2).mul(255).round().to(torch.uint8)
-    arr = x.permute(1, 2, 0).numpy()
-    return np.ascontiguousarray(np.repeat(arr, 3, axis=2) if arr.shape[2] == 1 else arr)
-
-
 def enhance(gen, srresnet, lr: np.ndarray, hr: np.ndarray | None) -> EnhanceResult:
     """Upscale ``lr`` by bicubic, ``srresnet`` (None: left out) and ``gen`` (SRGAN), and score each against ``hr``."""
     import torch
@@ -131,7 +122,6 @@ def enhance(gen, srresnet, lr: np.ndarray, hr: np.ndarray | None) -> EnhanceResu
     if srresnet is not None:
         with torch.no_grad():
             ups["srresnet"] = srresnet(x).float()
-    pixels = _pixels
     images = {"lr": pixels(x), **{k: pixels(v) for k, v in ups.items()}}
     scores: dict[str, dict] = {"psnr": {}, "ssim": {}, "diff": {}}
     if hr is not None:
