@@ -259,10 +259,7 @@ def _sample(args) -> int:
 def _translate(gen, args, fmt) -> int:
     """``sample`` for a translating model: each input next to its translation (and, for held-out pairs, the
     true target)."""
-    import torch
 
-    from .errors import ConfigError
-    from .images import save_png, to_uint8_grid
     from .metrics.translation import held_out
 
     c, size = gen.layout.of_kind("image")[0].shape[:2]
@@ -272,16 +269,27 @@ def _translate(gen, args, fmt) -> int:
     else:
         x, y, _, _ = held_out(gen.meta, args.n)
         parts, what = [x, gen.translate(x), y], "input | output | true target"
-    images = torch.stack(parts, 1).flatten(0, 1)
-    per_row = args.nrow or max(1, int(round(len(x) ** 0.5)))
-    array = to_uint8_grid(images, len(parts) * per_row)
-    try:
-        path = save_png(array, args.out, fmt)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
+    path, array = _save_strips(parts, args, fmt)
     print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {len(x)} translations as {what}, "
           f"step {gen.meta['step']})")
     return 0
+
+
+def _save_strips(parts: list, args, fmt):
+    """Write each input's images (``parts``: one batch per column kind) side by side, about √N inputs to a row, to
+    ``--out``; (path, the uint8 grid), or a ConfigError when the file cannot be written."""
+    import torch
+
+    from .errors import ConfigError
+    from .images import save_png, to_uint8_grid
+
+    images = torch.stack(parts, 1).flatten(0, 1)
+    per_row = args.nrow or max(1, int(round(len(parts[0]) ** 0.5)))
+    array = to_uint8_grid(images, len(parts) * per_row)
+    try:
+        return save_png(array, args.out, fmt), array
+    except OSError as exc:
+        raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
 
 
 def _read_inputs(files: list[str], size: int, channels: int):
@@ -307,11 +315,8 @@ def _read_inputs(files: list[str], size: int, channels: int):
 def _upscale(gen, args, fmt) -> int:
     """``sample`` for a super-resolution model: each low-resolution input (shown ×f, nearest) | bicubic | SRGAN,
     and for held-out images (no --input) also the run's SRResNet and the true high-resolution image."""
-    import torch
     import torch.nn.functional as F
 
-    from .errors import ConfigError
-    from .images import save_png, to_uint8_grid
     from .metrics.superres import held_out, upscale_all
     from .models.srgan import bicubic
 
@@ -331,13 +336,7 @@ def _upscale(gen, args, fmt) -> int:
             what += "SRResNet | "
         parts += [outs["srgan"], hr]
         what += "SRGAN | true image"
-    images = torch.stack(parts, 1).flatten(0, 1)
-    per_row = args.nrow or max(1, int(round(len(low) ** 0.5)))
-    array = to_uint8_grid(images, len(parts) * per_row)
-    try:
-        path = save_png(array, args.out, fmt)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
+    path, array = _save_strips(parts, args, fmt)
     print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {len(low)} upscales ×{scale} as {what}, "
           f"step {gen.meta['step']})")
     return 0
