@@ -293,6 +293,7 @@ class SRGAN(ReferenceInputs, GDAlgorithm):
         self._d_frozen = run.wrap(self.D, distributed=False)
         self.reference: Batches = {}
         self.data = None  # the training set (``prepare``): where a fresh run's φ comes from
+        self._content_ready = False  # φ checked (filled, or loaded with a resumed run's checkpoint)
         self.last_step = torch.zeros((), dtype=torch.long)  # the last step trained (kept with the RNG state)
         self.keep_ema(self.G, cfg.ema)
 
@@ -324,7 +325,11 @@ class SRGAN(ReferenceInputs, GDAlgorithm):
         self.last_step.fill_(step)
 
     def _fill_content(self) -> None:
-        """φ's weights from the data's classifier, its energy from the fixed reference batch (a fresh run)."""
+        """φ's weights from the data's classifier, its energy from the fixed reference batch (a fresh run). Checked
+        once: after that a Python flag answers, so the step never reads a device tensor back (a sync on a GPU)."""
+        if self._content_ready:
+            return
+        self._content_ready = True
         if self.Phi is None or bool(self.Phi.filled):
             if isinstance(self.Phi, VGGContent) and float(self.Phi.energy) == 1.0:
                 self.Phi.set_energy(self.reference["x"])
