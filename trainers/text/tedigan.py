@@ -1,0 +1,471 @@
+"""TediGAN (Xia et al. 2021) on the embedded digits: draw and edit a StyleGAN's digits from words.
+
+TediGAN has three parts; here each is small and trained on GAN Studio's own data (the paper's released code
+leans on CLIP, which cannot be downloaded here and would be far too big for 32-px digits):
+
+1. **StyleGAN inversion**: an image encoder E: image → w, trained on the generator's own samples, whose w is
+   known (minimise ‖E(G(w)) − w‖² / σ_w², with σ_w the spread of W).
+2. **Visual-linguistic similarity**: a text encoder and an image encoder trained contrastively on (real digit,
+   caption) pairs (``encoders.Clip``; captions from the digits' known factors, ``captions.py``), and the text
+   mapper T: text → w, trained to land where E puts the real digits a caption describes (minimise
+   ‖T(t) − E(x)‖² / σ_w²). As in the paper, text and images meet in W.
+3. **Instance-level optimisation**: starting from a w, optimise the styles W+ so that the image's embedding comes
+   closer to the text's, while keeping near the start (the paper's pixel and w terms):
+
+       minimise  −cos(I(G(W+)), T_text)  +  λ_img · mean (G(W+) − G(W₀))²  +  λ_w · mean (W+ − W₀)² / σ_w²
+
+*Generation* starts from W₀ = a random w (truncated ψ 0.7, so every seed gives another digit) whose layers for
+the attributes the prompt names move three quarters of the way to the text's w: the coarse layers (4–8 px) for class, slant, size
+and aspect, the middle and fine ones for stroke width (the layers ``ganstudio eval``'s layer table shows
+carrying each factor), then optimises (λ_img 0: nothing to keep but the w term). *Editing* starts from the
+explorer's styles and keeps λ_img > 0, so only what the words ask for changes.
+
+Everything lives in one file beside the checkpoint, ``<checkpoint>.text.safetensors`` (+ ``.json``: vocabulary,
+sizes, the generator's weights hash, how it was trained), written atomically; a text model of another
+generator is refused by hash. Qt-free: the app runs these in ``ganstudio/workers/text.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..atomic import atomic_write, atomic_write_text
+from ..errors import CheckpointError, ConfigError
+from ..projection import style_body, w_spread
+from . import captions as cap
+from .encoders import Clip, ImageEncoder, TextMapper, contrastive_loss
+
+SCHEMA = "ganstudio-text/1"
+DIM = 64
+PSI = 0.7  # truncation of the random start of a generation
+STEPS = {"clip": 1200, "inverter": 1200, "mapper": 800}  # default training steps of each part
+BATCH = {"clip": 128, "inverter": 64, "mapper": 256}
+VIEWS = 4  # shifted copies of each image the optimisation's similarity is averaged over
+TEXT_BLEND = 0.75  # how far a generation's start moves the named layers from the random w to the text's
+COARSE_ATTRS = ("class", "slant", "scale", "aspect")  # the attributes whose styles sit in the coarse layers
+Progress = Callable[[str, int, int], None]  # (part, step done, steps)
+
+
+@dataclass
+class TextModel:
+    """The trained parts of TediGAN for one StyleGAN generator (module docstring)."""
+
+    clip: Clip
+    inverter: ImageEncoder
+    mapper: TextMapper
+    generator_hash: str
+    w_spread: float
+    info: dict = field(default_factory=dict)  # how it was trained, figures
+
+    def to(self, device) -> "TextModel":
+        for m in (self.clip, self.inverter, self.mapper):
+            m.to(device)
+        return self
+
+    def modules(self) -> dict[str, torch.nn.Module]:
+        return {"clip": self.clip, "inverter": self.inverter, "mapper": self.mapper}
+
+    def eval(self) -> "TextModel":
+        for m in self.modules().values():
+            m.eval().requires_grad_(False)
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.clip.parameters()).device
+
+    def tokens(self, texts: list[str], strict: bool = True) -> torch.Tensor:
+        return torch.from_numpy(cap.encode(texts, strict=strict)).to(self.device)
+
+    @torch.no_grad()
+    def text_embedding(self, texts: list[str], strict: bool = True) -> torch.Tensor:
+        return self.clip.embed_text(self.tokens(texts, strict))
+
+    @torch.no_grad()
+    def text_w(self, texts: list[str], strict: bool = True) -> torch.Tensor:
+        """T(t): the w each text is mapped to, (N, w_dim)."""
+        return self.mapper(self.clip.text(self.tokens(texts, strict)))
+
+    def similarity(self, images: torch.Tensor, text_emb: torch.Tensor) -> torch.Tensor:
+        """cos(I(image), text) per image, (N,) (differentiable in the images)."""
+        return (self.clip.embed_image(images) * text_emb).sum(-1)
+
+
+# -- training ---------------------------------------------------------------------------------------------------
+def model_images(data, size: int) -> torch.Tensor:
+    """The dataset's images as the generator draws them: float in [-1, 1], resized to ``size``."""
+    x = data.x
+    if x.shape[-1] != size:
+        from ..data.base import fit_images
+
+        x = fit_images(x, size, x.shape[1])
+    return x.float() / 127.5 - 1
+
+
+def _factor_dicts(data) -> list[dict[str, float]]:
+    names = data.factor_names
+    f = data.factors.numpy()
+    return [dict(zip(names, row.tolist())) for row in f]
+
+
+def require_digits(data) -> None:
+    missing = [a for a in cap.ATTRIBUTES if a not in (data.factor_names or ())]
+    if data.labels is None or missing:
+        raise ConfigError("the text model needs a StyleGAN trained on the embedded digits: its captions are written "
+                          "from each digit's known factors (class, stroke width, slant, size, aspect), which "
+                          f"{data.name!r} does not have")
+
+
+def train_text_model(gen, data, steps: dict[str, int] | None = None, seed: int = 0,
+                     progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> TextModel:
+    """Train the three parts for the StyleGAN ``gen`` (a loaded checkpoint) on ``data`` (the digits, with labels
+    and factors). ``steps``: per part, ``STEPS`` by default. Raises ``ConfigError`` for a generator or data
+    the method cannot use; ``cancelled()`` → ``InterruptedError``."""
+    body = style_body(gen)
+    require_digits(data)
+    steps = {**STEPS, **(steps or {})}
+    dev = body.mapping.w_avg.device
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    c = int(data.x.shape[1])
+    size = int(body.render(body.mapping.w_avg[None, None].expand(1, body.num_ws, -1), "const").shape[-1])
+    w_dim = int(body.mapping.w_avg.shape[0])
+    images = model_images(data, size)
+    labels = data.labels.numpy()
+    factors = data.factors.numpy()
+    fdicts = _factor_dicts(data)
+    n = len(images)
+    sigma = w_spread(body)
+    t0 = time.perf_counter()
+    figures: dict[str, float] = {}
+
+    def tick(part: str, k: int, total: int) -> None:
+        if cancelled is not None and cancelled():
+            raise InterruptedError("text model training cancelled")
+        if progress is not None:
+            progress(part, k, total)
+
+    # 2a. the contrastive text/image encoders, on real digits and fresh captions every batch
+    clip = Clip(c, DIM).to(dev)
+    opt = torch.optim.Adam(clip.parameters(), lr=1e-3)
+    for k in range(steps["clip"]):
+        idx = rng.integers(0, n, BATCH["clip"])
+        caps = [cap.caption(int(labels[i]), fdicts[i], rng) for i in idx]
+        match = torch.from_numpy(cap.match_matrix([q.attrs for q in caps], labels[idx], factors[idx],
+                                                  data.factor_names)).to(dev)
+        tok = torch.from_numpy(cap.encode([q.text for q in caps])).to(dev)
+        loss = contrastive_loss(clip.logits(clip.embed_text(tok), clip.embed_image(images[idx].to(dev))), match)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        tick("clip", k + 1, steps["clip"])
+    figures["clip_loss"] = float(loss.detach())
+
+    # 1. inversion: E(G(w)) → w on the generator's own samples (mixed ψ so E sees the whole of W)
+    inverter = ImageEncoder(c, w_dim).to(dev)
+    opt = torch.optim.Adam(inverter.parameters(), lr=1e-3)
+    z_dim = body.mapping.layers[0].weight.shape[1]
+    g = torch.Generator(device=dev).manual_seed(seed)
+    for k in range(steps["inverter"]):
+        with torch.no_grad():
+            z = torch.randn(BATCH["inverter"], z_dim, generator=g, device=dev)
+            psi = torch.rand(BATCH["inverter"], 1, generator=g, device=dev) * 0.5 + 0.7
+            w = body.mapping.truncate(body.mapping(z), 1.0)
+            w = body.mapping.w_avg + psi * (w - body.mapping.w_avg)
+            img = body.render(w[:, None].expand(-1, body.num_ws, -1), "const")
+        loss = (inverter(img) - w).pow(2).mean() / sigma ** 2
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        tick("inverter", k + 1, steps["inverter"])
+    figures["inverter_loss"] = float(loss.detach())
+    inverter.eval().requires_grad_(False)
+
+    # 2b. the mapper: T(text) → where E puts the real digits the text describes
+    clip.eval().requires_grad_(False)
+    mapper = TextMapper(DIM, w_dim).to(dev)
+    opt = torch.optim.Adam(mapper.parameters(), lr=1e-3)
+    for k in range(steps["mapper"]):
+        idx = rng.integers(0, n, BATCH["mapper"])
+        caps = [cap.caption(int(labels[i]), fdicts[i], rng) for i in idx]
+        tok = torch.from_numpy(cap.encode([q.text for q in caps])).to(dev)
+        with torch.no_grad():
+            target = inverter(images[idx].to(dev))
+            t = clip.text(tok)
+        loss = (mapper(t) - target).pow(2).mean() / sigma ** 2
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        tick("mapper", k + 1, steps["mapper"])
+    figures["mapper_loss"] = float(loss.detach())
+
+    info = {"steps": steps, "batch": BATCH, "seed": seed, "seconds": round(time.perf_counter() - t0, 1),
+            "data": data.name, "images": n, "image_size": size, "channels": c, "w_dim": w_dim,
+            "losses": {k: round(v, 5) for k, v in figures.items()}}
+    model = TextModel(clip, inverter, mapper, getattr(gen, "weights_hash", ""), sigma, info)
+    return model.eval()
+
+
+# -- generation and editing -------------------------------------------------------------------------------------
+@dataclass
+class TextResult:
+    """Images (N, C, S, S) in [-1, 1], their styles ``ws`` (N, num_ws, w_dim), the similarity to the text at
+    each step and after the last (``similarity``: one list of N values per step), ``trajectory``: (step, images)
+    every ``keep_every`` steps (step 0: the start), and what each row's prompt was read as (``said``)."""
+
+    images: torch.Tensor
+    ws: torch.Tensor
+    similarity: list[list[float]]
+    trajectory: list[tuple[int, torch.Tensor]]
+    said: list[dict]
+    start: torch.Tensor  # the images of the start styles
+    cancelled: bool = False
+
+
+def style_layers(body, said: dict) -> list[int]:
+    """The W+ layers that take the text's w for what a prompt says: coarse (4–8 px) for class, slant, size and
+    aspect; middle and fine for stroke width."""
+    from ..metrics.styles import layer_groups
+
+    groups = layer_groups(body.synthesis.layer_sides())
+    layers: set[int] = set()
+    if any(a in said for a in COARSE_ATTRS):
+        layers.update(groups.get("coarse", []))
+    if "width" in said:
+        layers.update(groups.get("middle", []) + groups.get("fine", []))
+    return sorted(layers)
+
+
+def generation_start(model: TextModel, gen, prompt: str | list[str], n: int, seed: int = 0
+                     ) -> tuple[torch.Tensor, list[dict]]:
+    """W₀ of a generation: random w's (ψ 0.7) whose layers for what the prompt names move towards the text's w.
+    ``prompt``: one for all ``n`` rows, or one per row. Returns W₀ and what each row's prompt was read as."""
+    body = style_body(gen)
+    prompts = [prompt] * n if isinstance(prompt, str) else list(prompt)
+    if len(prompts) != n:
+        raise ConfigError(f"{len(prompts)} prompts for {n} images")
+    said = [cap.parse(p) for p in prompts]
+    dev = body.mapping.w_avg.device
+    g = torch.Generator(device=dev).manual_seed(seed)
+    z = torch.randn(n, body.mapping.layers[0].weight.shape[1], generator=g, device=dev)
+    with torch.no_grad():
+        ws = body.ws(z, PSI).clone()
+        tw = model.text_w(prompts).to(dev)
+    for i, s in enumerate(said):
+        layers = style_layers(body, s)
+        if layers:
+            ws[i, layers] = torch.lerp(ws[i, layers], tw[i].expand(len(layers), -1), TEXT_BLEND)
+    return ws, said
+
+
+def optimise(model: TextModel, gen, prompt: str | list[str], ws0: torch.Tensor, steps: int = 40, lr: float = 0.05,
+             image_weight: float = 0.0, w_weight: float = 0.02, keep_every: int = 0,
+             progress: Callable[[int, int, float], None] | None = None,
+             cancelled: Callable[[], bool] | None = None, said: list[dict] | None = None,
+             views: int = VIEWS) -> TextResult:
+    """TediGAN's instance-level optimisation of W+ from ``ws0`` (N, num_ws, w_dim) towards ``prompt`` (one for
+    all rows, or one per row; module docstring). ``lr`` is in units of σ_w. ``progress(step, steps, mean
+    similarity)``."""
+    body = style_body(gen)
+    check_options(steps, lr, image_weight, w_weight)
+    dev = body.mapping.w_avg.device
+    model.to(dev)
+    prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+    text = model.text_embedding(prompts).to(dev)
+    ws0 = ws0.to(dev).float()
+    if len(prompts) not in (1, len(ws0)):
+        raise ConfigError(f"{len(prompts)} prompts for {len(ws0)} start styles")
+    sigma = model.w_spread
+    with torch.no_grad():
+        start = body.render(ws0, "const")
+    ws = ws0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([ws], lr=lr * sigma) if steps else None
+    g_views = torch.Generator(device=dev).manual_seed(0)
+    sims: list[list[float]] = []
+    trajectory = [(0, start.float().cpu())] if keep_every > 0 else []
+    stopped = False
+    with torch.enable_grad():
+        for step in range(steps):
+            if cancelled is not None and cancelled():
+                stopped = True
+                break
+            img = body.render(ws, "const")
+            sim = model.similarity(img, text)
+            loss = -(sim if not views else view_similarity(model, img, text, views, g_views)).sum()
+            if image_weight > 0:
+                loss = loss + image_weight * (img - start).pow(2).flatten(1).mean(1).sum()
+            if w_weight > 0:
+                loss = loss + w_weight * (ws - ws0).pow(2).flatten(1).mean(1).sum() / sigma ** 2
+            sims.append([round(float(s), 4) for s in sim.detach()])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if keep_every > 0 and (step + 1) % keep_every == 0 and step + 1 < steps:
+                with torch.no_grad():
+                    trajectory.append((step + 1, body.render(ws, "const").float().cpu()))
+            if progress is not None:
+                progress(step + 1, steps, float(np.mean(sims[-1])))
+    with torch.no_grad():
+        out = body.render(ws, "const")
+        final = model.similarity(out, text)
+    sims.append([round(float(s), 4) for s in final])
+    if keep_every > 0:
+        trajectory.append((len(sims) - 1, out.float().cpu()))
+    if said is None:
+        said = [cap.parse(p) for p in prompts] * (len(ws0) if len(prompts) == 1 else 1)
+    return TextResult(out.float().cpu(), ws.detach().cpu(), sims, trajectory, said, start.float().cpu(), stopped)
+
+
+def view_similarity(model: TextModel, img: torch.Tensor, text: torch.Tensor, views: int,
+                    g: torch.Generator, shift: int = 2) -> torch.Tensor:
+    """The similarity averaged over ``views`` copies of each image shifted by up to ``shift`` px (background fill):
+    what the optimisation climbs, so that it cannot win by a pixel pattern the image encoder over-reads."""
+    n, c, h, w = img.shape
+    pad = F.pad(img, (shift,) * 4, value=-1.0)
+    off = torch.randint(0, 2 * shift + 1, (views, 2), generator=g, device=img.device).tolist()
+    crops = torch.cat([pad[:, :, dy:dy + h, dx:dx + w] for dy, dx in off])
+    return model.similarity(crops, text.repeat(views, 1) if len(text) > 1 else text).view(views, n).mean(0)
+
+
+def check_options(steps: int, lr: float, image_weight: float, w_weight: float) -> None:
+    if not (isinstance(steps, int) and 0 <= steps <= 10_000):
+        raise ConfigError(f"optimisation steps must be 0 to 10000, got {steps}")
+    for name, v, hi in (("step size", lr, 10.0), ("image weight", image_weight, 1e4), ("w weight", w_weight, 1e4)):
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 <= v <= hi):
+            raise ConfigError(f"the {name} must be a number in [0, {hi:g}], got {v}")
+    if lr <= 0 and steps > 0:
+        raise ConfigError("the step size must be positive")
+
+
+def generate(model: TextModel, gen, prompt: str | list[str], n: int = 8, seed: int = 0, steps: int = 40,
+             **kw) -> TextResult:
+    """Text → image: ``n`` digits for ``prompt`` (one for all, or one per image; module docstring)."""
+    if not (isinstance(n, int) and 1 <= n <= 4096):
+        raise ConfigError(f"the number of images must be 1 to 4096, got {n}")
+    model.tokens([prompt] if isinstance(prompt, str) else list(prompt))  # unknown words: an error before anything
+    ws0, said = generation_start(model, gen, prompt, n, seed)
+    return optimise(model, gen, prompt, ws0, steps=steps, said=said, **kw)
+
+
+def edit(model: TextModel, gen, prompt: str | list[str], ws0: torch.Tensor, steps: int = 40, image_weight: float = 2.0,
+         **kw) -> TextResult:
+    """Edit with words: from the styles ``ws0`` ((num_ws, w_dim) or (N, num_ws, w_dim)), change what ``prompt``
+    asks for and keep the rest (the image term)."""
+    model.tokens([prompt] if isinstance(prompt, str) else list(prompt))
+    ws0 = torch.as_tensor(ws0, dtype=torch.float32)
+    if ws0.ndim == 2:
+        ws0 = ws0[None]
+    body = style_body(gen)
+    if tuple(ws0.shape[1:]) != (body.num_ws, body.mapping.w_avg.shape[0]):
+        raise ConfigError(f"styles of shape {tuple(ws0.shape[1:])}; this generator takes ({body.num_ws}, "
+                          f"{body.mapping.w_avg.shape[0]})")
+    return optimise(model, gen, prompt, ws0, steps=steps, image_weight=image_weight, **kw)
+
+
+# -- files ------------------------------------------------------------------------------------------------------
+def text_model_path(checkpoint: str | Path) -> Path:
+    """Where the text model of a checkpoint lives: beside it, ``<name>.text.safetensors``."""
+    p = Path(checkpoint)
+    if p.is_dir():
+        from ..runfolder import checkpoint_path
+
+        p = checkpoint_path(p)
+    return p.with_name(p.name.removesuffix(".safetensors") + ".text.safetensors")
+
+
+def save_text_model(model: TextModel, path: str | Path) -> Path:
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    tensors = {f"{name}.{k}": v.detach().cpu().contiguous() for name, m in model.modules().items()
+               for k, v in m.state_dict().items()}
+    meta = {"schema": SCHEMA, "generator_hash": model.generator_hash, "w_spread": model.w_spread, "dim": DIM,
+            "vocab": list(cap.VOCAB), "templates": {"train": list(cap.TRAIN_TEMPLATES),
+                                                    "held_out": list(cap.HELD_OUT_TEMPLATES)},
+            **model.info}
+    atomic_write(path, lambda tmp: save_file(tensors, str(tmp)))
+    atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=1))
+    return path
+
+
+def load_text_model(path: str | Path, gen=None, device: str | torch.device = "cpu") -> TextModel:
+    """A text model from ``path`` (safetensors + JSON; nothing unpickled). With ``gen``, its weights hash must
+    match the one the model was trained for."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    side = path.with_suffix(".json")
+    try:
+        meta = json.loads(side.read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no text model here (its {side.name} is missing); train one with "
+                              "`ganstudio text CKPT --train` or the Text tool") from None
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{side}: not readable as a text model description ({exc}); train it again") from None
+    if meta.get("schema") != SCHEMA:
+        raise CheckpointError(f"{side}: not a GAN Studio text model (schema {meta.get('schema')!r}); train it again")
+    if list(meta.get("vocab", [])) != list(cap.VOCAB):
+        raise CheckpointError(f"{path}: trained with another vocabulary; train it again for this version")
+    if gen is not None and meta.get("generator_hash") and getattr(gen, "weights_hash", None) not in (
+            None, meta["generator_hash"]):
+        raise CheckpointError(f"{path}: trained for another generator (hash {meta['generator_hash']}, this one "
+                              f"{gen.weights_hash}); train it again for this checkpoint")
+    try:
+        tensors = load_file(str(path))
+    except (OSError, SafetensorError) as exc:
+        raise CheckpointError(f"{path}: not a readable safetensors file ({exc}); train the text model again") from None
+    c, w_dim = int(meta["channels"]), int(meta["w_dim"])
+    model = TextModel(Clip(c, int(meta["dim"])), ImageEncoder(c, w_dim), TextMapper(int(meta["dim"]), w_dim),
+                      meta.get("generator_hash", ""), float(meta["w_spread"]), meta)
+    for name, m in model.modules().items():
+        part = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")}
+        try:
+            m.load_state_dict(part)
+        except RuntimeError as exc:
+            raise CheckpointError(f"{path}: its {name} does not fit ({str(exc).splitlines()[0]}); train the text "
+                                  "model again") from None
+    return model.to(device).eval()
+
+
+def cached_text_model_path(gen) -> Path:
+    """The fallback when the checkpoint's folder is not writable: the user cache, by the generator's hash."""
+    from ..data.digits import cache_dir
+
+    return cache_dir() / "text" / f"{gen.weights_hash}.text.safetensors"
+
+
+def find_text_model(gen) -> Path | None:
+    """The text model of a loaded checkpoint: beside it, else in the cache (None: not trained yet)."""
+    for p in (text_model_path(gen.path), cached_text_model_path(gen)):
+        if p.exists() and p.with_suffix(".json").exists():
+            return p
+    return None
+
+
+def training_data(gen):
+    """The data a text model of ``gen`` trains on: the generator's own dataset, as its run loaded it."""
+    from ..metrics.evaluate import dataset_for
+
+    data = dataset_for(gen.meta)
+    require_digits(data)
+    return data
+
+
+def store_text_model(model: TextModel, gen) -> Path:
+    """Save beside the checkpoint, or in the cache when that folder cannot be written."""
+    try:
+        return save_text_model(model, text_model_path(gen.path))
+    except OSError:
+        path = cached_text_model_path(gen)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return save_text_model(model, path)
