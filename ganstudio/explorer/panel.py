@@ -37,10 +37,11 @@ from .tools.enhance import EnhanceTool
 from .tools.latent import LatentTool
 from .tools.resolution import ResolutionTool
 from .tools.styles import StylesTool
+from .tools.text import TextTool
 from .tools.translate import TranslateTool
 
 
-TAB_KEYS = "1234567890-="  # Alt+key shows the tool of that tab: the digit row, on past 0
+TAB_KEYS = "1234567890-=T"  # Alt+key shows the tool of that tab: the digit row, on past 0; Alt+T for Text
 OFF_COLOR = "#4d5564"  # a tool that does not apply: dimmer than the theme's muted unselected tabs
 
 
@@ -85,7 +86,8 @@ class ExplorerPanel(QWidget):
         self.tools: list[Tool] = [LatentTool(self.model), InfoGanTool(self.model), CganTool(self.model),
                                   ArithmeticTool(self.model), InterpolateTool(self.model), CheckpointTool(self.model),
                                   AttentionTool(self.model), BigGanTool(self.model), TranslateTool(self.model),
-                                  EnhanceTool(self.model), ResolutionTool(self.model), StylesTool(self.model)]
+                                  EnhanceTool(self.model), ResolutionTool(self.model), StylesTool(self.model),
+                                  TextTool(self.model)]
         self.tabbar = QTabBar()
         self.tabbar.setExpanding(False)
         self.tabbar.setDrawBase(False)
@@ -174,6 +176,8 @@ class ExplorerPanel(QWidget):
         self.interpolate_tool.sig_export.connect(self._export_animation)
         self.enhance_tool.sig_export.connect(self._export_strip)
         self.tool("styles").sig_export.connect(self._export_strip)  # the mixing grid, as "Save grid" writes it
+        self.text_tool.sig_export.connect(self._export_strip)  # the digits drawn, or the edit's path
+        self.text_tool.link(self.tool("styles"), self.set_tool)  # edits start from Styles' sample; results open there
         self.enhance_tool.recent = lambda: self.recent_render
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         from .. import theme
@@ -181,7 +185,7 @@ class ExplorerPanel(QWidget):
         self.setStyleSheet(f"QPushButton:checked {{ background: {theme.ACCENT}; color: white; "
                            f"border: 1px solid {theme.ACCENT}; border-radius: 3px; }}"
                            f"QTabBar::tab:disabled {{ color: {OFF_COLOR}; }}"
-                           "QTabBar::tab { padding: 6px 10px; }")  # twelve tools fit a 1280 px window
+                           "QTabBar::tab { padding: 6px 7px; }")  # thirteen tools fit a 1280 px window
         self._sync_history(self.model.can_undo, self.model.can_redo)
         self._filled = False  # sources are listed (and a generator loaded) only once someone looks
 
@@ -208,6 +212,10 @@ class ExplorerPanel(QWidget):
     @property
     def enhance_tool(self) -> EnhanceTool:
         return self.tool("enhance")
+
+    @property
+    def text_tool(self) -> TextTool:
+        return self.tool("text")
 
     @property
     def current_tool(self) -> Tool:

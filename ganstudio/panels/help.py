@@ -17,6 +17,8 @@ SHORTCUTS = (
     ("Explorer: Alt+1 … Alt+6", "Latent · InfoGAN codes · cGAN classes · Arithmetic · Interpolation · Checkpoints"),
     ("Explorer: Alt+7 … Alt+0", "Attention (SAGAN) · BigGAN · Translate (Pix2Pix, CycleGAN, UNIT) · Enhance (SRGAN)"),
     ("Explorer: Alt+- · Alt+=", "Resolution (ProGAN: every toRGB output, the fade-in's α) · Styles (StyleGAN)"),
+    ("Explorer: Alt+T", "Text (TediGAN on a StyleGAN of the digits): draw digits from words, edit one with words"),
+    ("Text tool: Enter / Ctrl+Enter · E · R", "Draw now · switch Draw / Edit with words · a new seed"),
     ("Explorer: Ctrl+Z / Ctrl+Shift+Z", "Undo / redo an edit (a slider drag is one step)"),
     ("Explorer: R · B · K · P", "New seed · bookmark into the group · add keyframe · play the path"),
     ("Explorer: Ctrl+C", "Copy the current sample (enlarged) to the clipboard"),
