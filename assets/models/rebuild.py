@@ -131,6 +131,9 @@ MODELS = {
         "args": ["--model", "stylegan", "--data", "digits", "--image-size", "32", "--steps", "3000", "--seed", "0",
                  "--width", "8", "--batch-size", "32", "--checkpoint-every", "1000", "--eval-every", "0"],
         "keep": [],
+        # TediGAN's text model for it (trainers/text/tedigan.py, the default steps, seed 0: ~8 min on 2 cores),
+        # trained on the exported generator (its weights hash binds the two): last.text.safetensors
+        "text": True,
     },
     "cyclegan-bold": {
         "title": "CycleGAN · plain ↔ bold",
@@ -178,6 +181,15 @@ def export(name: str, spec: dict, run: Path) -> None:
     doc = {"title": spec["title"], "command": "ganstudio train " + " ".join(spec["args"]) + f" --out runs/{name}",
            "built": time.strftime("%Y-%m-%d")}
     (HERE / name / "model.json").write_text(json.dumps(doc, indent=1) + "\n")
+    if spec.get("text"):
+        from trainers.generator import load_generator
+        from trainers.text import tedigan as td
+
+        gen = load_generator(dest / "last.safetensors")
+        t = time.time()
+        model = td.train_text_model(gen, td.training_data(gen))
+        td.save_text_model(model, td.text_model_path(dest / "last.safetensors"))
+        print(f"[{name}] text model trained in {time.time() - t:.0f} s", flush=True)
 
 
 def check(names: list[str], samples: int = 5000) -> bool:
@@ -228,6 +240,24 @@ def check(names: list[str], samples: int = 5000) -> bool:
             print(f"[{name}] truncation: " + ", ".join(
                 f"ψ {'none' if r['psi'] is None else r['psi']}: acc {r['label_accuracy']:.3f} recall {r['recall']:.3f}"
                 for r in sweep["rows"]))
+        text_path = path.with_name("last.text.safetensors")
+        if text_path.exists():  # TediGAN's figures (issue 23's bars: class ≥ 0.9, stroke / slant direction ≥ 0.85)
+            from trainers.metrics.features import get_extractor
+            from trainers.metrics.text import evaluate_text, table
+            from trainers.text import tedigan as td
+
+            data = dataset_for(gen.meta)
+            text = evaluate_text(td.load_text_model(text_path, gen), gen, data, get_extractor(data))
+            opt = text["generation"]["optimised"]
+            text_bars = {"text_class_accuracy": opt["class"]["accuracy"] >= 0.9,
+                         "text_width_direction": opt["width"]["direction"] >= 0.85,
+                         "text_slant_direction": opt["slant"]["direction"] >= 0.85}
+            info["text_eval"] = text
+            info["bars"].update(text_bars)
+            (HERE / name / "model.json").write_text(json.dumps(info, indent=1) + "\n")
+            for line in table(text):
+                print(f"[{name}] {line}")
+            ok &= all(text_bars.values())
         key = {"dcgan": "fid_ratio", "cgan": "label_accuracy", "infogan": "code_accuracy",
                "biggan": "label_accuracy", "pix2pix": "psnr_gain", "cyclegan": "cycle_l1", "unit": "cycle_l1",
                "cogan": "class_agreement", "srgan": "sr_psnr_gain", "progan": "fid_ratio",
