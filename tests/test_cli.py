@@ -105,6 +105,7 @@ def test_invalid_values_are_one_line_and_exit_2(tmp_path, args, message):
 def test_list_and_foreign_checkpoint(tmp_path):
     r = cli("list")
     assert r.returncode == 0 and "wgan-gp" in r.stdout and "digits" in r.stdout and "cifar10" in r.stdout
+    assert "ganstudio text CKPT" in r.stdout  # TediGAN, on a trained StyleGAN
     junk = tmp_path / "weights.safetensors"
     junk.write_bytes(b"not a checkpoint at all")
     r = cli("info", junk)

@@ -590,6 +590,9 @@ def _list(args) -> int:
     print("models:")
     for name, title in FAMILY_TITLES.items():
         print(f"  {name:<10} {title}")
+    print("on a trained model:")
+    print(f"  {'text':<10} TediGAN on a stylegan checkpoint of digits: draw and edit digits from words "
+          "(ganstudio text CKPT \"a thick slanted seven\")")
     print("datasets:")
     for name, info in DATASETS.items():
         where = "embedded" if info.embedded else f"needs --data-root (default {default_data_root()})"
