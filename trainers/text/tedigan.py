@@ -161,21 +161,30 @@ def train_text_model(gen, data, steps: dict[str, int] | None = None, seed: int =
         if progress is not None:
             progress(part, k, total)
 
+    def captioned(batch: int):
+        """``batch`` random digits, a fresh caption for each, and the captions' token ids."""
+        idx = rng.integers(0, n, batch)
+        caps = [cap.caption(int(labels[i]), fdicts[i], rng) for i in idx]
+        return idx, caps, torch.from_numpy(cap.encode([q.text for q in caps])).to(dev)
+
+    def update(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
     # 2a. the contrastive text/image encoders, on real digits and fresh captions every batch
     clip = Clip(c, DIM).to(dev)
     opt = torch.optim.Adam(clip.parameters(), lr=1e-3)
     for k in range(steps["clip"]):
-        idx = rng.integers(0, n, BATCH["clip"])
-        caps = [cap.caption(int(labels[i]), fdicts[i], rng) for i in idx]
+        idx, caps, tok = captioned(BATCH["clip"])
         match = torch.from_numpy(cap.match_matrix([q.attrs for q in caps], labels[idx], factors[idx],
                                                   data.factor_names)).to(dev)
-        tok = torch.from_numpy(cap.encode([q.text for q in caps])).to(dev)
-        loss = contrastive_loss(clip.logits(clip.embed_text(tok), clip.embed_image(images[idx].to(dev))), match)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        update(opt, contrastive_loss(clip.logits(clip.embed_text(tok), clip.embed_image(images[idx].to(dev))),
+                                     match))
         tick("clip", k + 1, steps["clip"])
-    figures["clip_loss"] = float(loss.detach())
+    with torch.no_grad():
+        figures["clip_loss"] = float(contrastive_loss(clip.logits(clip.embed_text(tok), clip.embed_image(
+            images[idx].to(dev))), match))  # the last batch, after its update
 
     # 1. inversion: E(G(w)) → w on the generator's own samples (mixed ψ so E sees the whole of W)
     inverter = ImageEncoder(c, w_dim).to(dev)
@@ -186,13 +195,10 @@ def train_text_model(gen, data, steps: dict[str, int] | None = None, seed: int =
         with torch.no_grad():
             z = torch.randn(BATCH["inverter"], z_dim, generator=g, device=dev)
             psi = torch.rand(BATCH["inverter"], 1, generator=g, device=dev) * 0.5 + 0.7
-            w = body.mapping.truncate(body.mapping(z), 1.0)
-            w = body.mapping.w_avg + psi * (w - body.mapping.w_avg)
+            w = body.mapping.w_avg + psi * (body.mapping(z) - body.mapping.w_avg)
             img = body.render(w[:, None].expand(-1, body.num_ws, -1), "const")
         loss = (inverter(img) - w).pow(2).mean() / sigma ** 2
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        update(opt, loss)
         tick("inverter", k + 1, steps["inverter"])
     figures["inverter_loss"] = float(loss.detach())
     inverter.eval().requires_grad_(False)
@@ -202,16 +208,12 @@ def train_text_model(gen, data, steps: dict[str, int] | None = None, seed: int =
     mapper = TextMapper(DIM, w_dim).to(dev)
     opt = torch.optim.Adam(mapper.parameters(), lr=1e-3)
     for k in range(steps["mapper"]):
-        idx = rng.integers(0, n, BATCH["mapper"])
-        caps = [cap.caption(int(labels[i]), fdicts[i], rng) for i in idx]
-        tok = torch.from_numpy(cap.encode([q.text for q in caps])).to(dev)
+        idx, _, tok = captioned(BATCH["mapper"])
         with torch.no_grad():
             target = inverter(images[idx].to(dev))
             t = clip.text(tok)
         loss = (mapper(t) - target).pow(2).mean() / sigma ** 2
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        update(opt, loss)
         tick("mapper", k + 1, steps["mapper"])
     figures["mapper_loss"] = float(loss.detach())
 
