@@ -105,9 +105,14 @@ def pixels(t) -> "np.ndarray":  # noqa: F821
     """The first image of (N, C, H, W) in [-1, 1] as H×W×3 uint8, value for value what
     ``trainers.images.to_uint8_grid(t[:1], 1, padding=0)`` gives (without torchvision, whose first import is not
     safe from two threads at once)."""
+    return all_pixels(t[:1])[0]
+
+
+def all_pixels(t) -> "np.ndarray":  # noqa: F821
+    """Every image of (N, C, H, W) in [-1, 1] as (N, H, W, 3) uint8, each as ``pixels`` gives it."""
     import numpy as np
     import torch
 
-    x = t[0].detach().float().cpu().clamp(-1, 1).add(1).div(2).mul(255).round().to(torch.uint8)
-    arr = x.permute(1, 2, 0).numpy()
-    return np.ascontiguousarray(np.repeat(arr, 3, axis=2) if arr.shape[2] == 1 else arr)
+    x = t.detach().float().cpu().clamp(-1, 1).add(1).div(2).mul(255).round().to(torch.uint8)
+    arr = x.permute(0, 2, 3, 1).numpy()
+    return np.ascontiguousarray(np.repeat(arr, 3, axis=3) if arr.shape[3] == 1 else arr)

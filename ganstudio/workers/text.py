@@ -19,7 +19,7 @@ from PySide6.QtCore import QThread, Signal
 
 from trainers.text.tedigan import W_WEIGHT
 
-from .latest import LatestThread
+from .latest import LatestThread, all_pixels
 
 # seconds per training step of each part on a 2-core laptop-class CPU, for the bundled 32 px StyleGAN of the digits
 # (the full default training took 498 s there; the parts' shares measured over 30 steps each): the estimate the
@@ -34,15 +34,6 @@ def training_minutes(steps: dict[str, int] | None = None) -> int:
     steps = {**td.STEPS, **(steps or {})}
     seconds = sum(SECONDS_PER_STEP.get(part, 0.1) * n for part, n in steps.items())
     return max(1, round(seconds / 60))
-
-
-def uint8_images(t) -> np.ndarray:
-    """(N, C, H, W) in [-1, 1] → (N, H, W, 3) uint8, value for value ``latest.pixels`` of each image."""
-    import torch
-
-    x = t.detach().float().cpu().clamp(-1, 1).add(1).div(2).mul(255).round().to(torch.uint8)
-    arr = x.permute(0, 2, 3, 1).numpy()
-    return np.ascontiguousarray(np.repeat(arr, 3, axis=3) if arr.shape[3] == 1 else arr)
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,10 +139,10 @@ class TextThread(LatestThread):
         from trainers.text import captions as cap
 
         sims = [float(np.mean(s)) for s in r.similarity]
-        return TextOutput(str(gen.path), req.prompt, req.mode, uint8_images(r.images),
-                          np.ascontiguousarray(r.ws.float().numpy()), uint8_images(r.start), sims,
+        return TextOutput(str(gen.path), req.prompt, req.mode, all_pixels(r.images),
+                          np.ascontiguousarray(r.ws.float().numpy()), all_pixels(r.start), sims,
                           [float(v) for v in r.similarity[-1]],
-                          [(int(step), uint8_images(imgs)) for step, imgs in r.trajectory],
+                          [(int(step), all_pixels(imgs)) for step, imgs in r.trajectory],
                           cap.describe(r.said[0]) if r.said else "", req.steps, bool(r.cancelled), req)
 
     # -- internals -------------------------------------------------------------------------------------------
