@@ -135,6 +135,13 @@ MODELS = {
         # trained on the exported generator (its weights hash binds the two): last.text.safetensors
         "text": True,
     },
+    "stylegan-digits-rgb": {
+        "title": "StyleGAN · coloured digits, 32 px",
+        # the same recipe and size as stylegan-digits, on digits-rgb (coloured digits on coloured grounds)
+        "args": ["--model", "stylegan", "--data", "digits-rgb", "--image-size", "32", "--steps", "3000", "--seed",
+                 "0", "--width", "8", "--batch-size", "32", "--checkpoint-every", "500", "--eval-every", "0"],
+        "keep": [],
+    },
     "cyclegan-bold": {
         "title": "CycleGAN · plain ↔ bold",
         # the paper's recipe (ResNet G and F, PatchGAN Ds, LSGAN, λ 10, identity 5, pool 50, linear decay over
