@@ -24,6 +24,28 @@ def _warm_torch() -> None:
     gc.freeze()  # long-lived: keep them out of full GC sweeps, which would stall the window
 
 
+def collect_on_gui_thread(app):
+    """Run Python's cyclic garbage collector on the GUI thread only, from a timer, instead of wherever an
+    allocation happens to trigger it. A collection started on a worker thread can destroy a dead widget there,
+    and a QObject destroyed off the GUI thread can deadlock on the interpreter lock (seen: the Text tool's thread,
+    building a model, stuck in a QWidget's destructor). Same thresholds as the automatic collector; checked
+    every 200 ms. Returns the timer (kept by the caller)."""
+    from PySide6.QtCore import QTimer
+
+    def collect() -> None:
+        counts, limits = gc.get_count(), gc.get_threshold()
+        gen = 2 if counts[2] > limits[2] else 1 if counts[1] > limits[1] else 0 if counts[0] > limits[0] else -1
+        if gen >= 0:
+            gc.collect(gen)
+
+    gc.disable()
+    timer = QTimer(app)
+    timer.setInterval(200)
+    timer.timeout.connect(collect)
+    timer.start()
+    return timer
+
+
 def create_app(argv: list[str] | None = None):
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
@@ -52,6 +74,7 @@ def main(argv: list[str] | None = None, warm: bool = True) -> int:
 
     window = MainWindow()
     window.show()
+    app._gc_timer = collect_on_gui_thread(app)
     for p in paths:
         window.open_run(p)
     if os.environ.get("GANSTUDIO_STARTUP_REPORT"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 import weakref
@@ -161,6 +162,25 @@ def _running(thread) -> bool:
         return thread.isRunning()
     except RuntimeError:  # the C++ object is gone: it is not running
         return False
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_gui_thread(request):
+    """App tests: no automatic garbage collection while the test runs, one on this (the GUI) thread after it.
+    A collection that a worker thread's allocations trigger can destroy an earlier test's dead widget on that
+    thread, and a QObject destroyed off the GUI thread can deadlock (as the app avoids with
+    ``ganstudio.app.collect_on_gui_thread``). Older objects are frozen first, so the collection afterwards only
+    walks what the test made."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 @pytest.fixture
