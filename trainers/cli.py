@@ -517,6 +517,8 @@ def _text(args) -> int:
         raise ConfigError('give a prompt, e.g. ganstudio text CKPT "a thick slanted seven" (or --train / --eval)')
     if args.edit is not None and args.edit_seed is not None:
         raise ConfigError("--edit and --edit-seed both name what to edit: give one")
+    if args.prompt:
+        cap.encode([args.prompt], strict=True)  # an unknown word is said now, not after minutes of training
     found = None if args.train else td.find_text_model(gen)
     if found is not None:
         model = td.load_text_model(found, gen)
