@@ -274,3 +274,17 @@ def test_cli_text_draws_edits_and_says_what_is_wrong(tiny_model, gen, tmp_path, 
     assert "needs a stylegan checkpoint" in capsys.readouterr().err
     r = run_cli("text", str(ckpt), "--out", str(out))  # the console script itself, once
     assert r.returncode == 2 and "give a prompt" in r.stderr
+
+
+def test_an_image_already_close_enough_is_not_pulled_and_w_moves_all_layers_together(tiny_model, gen):
+    body = td.style_body(gen)
+    ws0 = body.ws(torch.randn(2, 64, generator=torch.Generator().manual_seed(7)))
+    still = td.optimise(tiny_model, gen, "a thick seven", ws0, steps=5, target=-1.0)  # every image is past -1
+    assert torch.equal(still.ws, ws0)  # the similarity term is flat there and the w term pulls to the start
+    assert tiny_model.info["target_similarity"] == pytest.approx(td.similarity_target(tiny_model, load_dataset(
+        "digits", limit=600, image_size=32), 0))
+    one = td.optimise(tiny_model, gen, "a thick seven", ws0, steps=3, space="w", w_weight=0.0, target=None)
+    moved = one.ws - ws0
+    assert moved.abs().max() > 0 and torch.allclose(moved, moved[:, :1].expand_as(moved), atol=1e-6)
+    with pytest.raises(ConfigError, match="w or w\\+"):
+        td.optimise(tiny_model, gen, "a 3", ws0, steps=1, space="z")
