@@ -184,6 +184,17 @@ def _gc_on_the_gui_thread(request):
 
 
 @pytest.fixture
+def dialog(qtbot, fresh_settings, tmp_path):
+    """The New Run dialog, shown, with its runs and data roots in the test's temp folder."""
+    from ganstudio.panels.new_run import NewRunDialog
+
+    d = NewRunDialog(runs_root=str(tmp_path / "runs"), data_root=str(tmp_path / "data"))
+    qtbot.addWidget(d)
+    d.show()
+    return d
+
+
+@pytest.fixture
 def window(qtbot, fresh_settings, no_thread_leaks):
     """The main window, shown; at the end every run is stopped and joined, then the window closed."""
     from ganstudio.main_window import MainWindow

@@ -301,16 +301,6 @@ def test_the_strip_exports_as_png(qtbot, explorer_panel, sr_ckpt, tmp_path):
     assert out.size == (2 * (5 * (H + 2) + 2), 2 * (2 * (H + 2) + 2))
 
 
-@pytest.fixture
-def dialog(qtbot, fresh_settings, tmp_path):
-    from ganstudio.panels.new_run import NewRunDialog
-
-    d = NewRunDialog(runs_root=str(tmp_path / "runs"), data_root=str(tmp_path / "data"))
-    qtbot.addWidget(d)
-    d.show()
-    return d
-
-
 def test_new_run_offers_srgans_fields_and_image_sets(dialog):
     sr = dialog.superres
     assert not sr.isVisibleTo(dialog) and "scale" not in dialog.config()

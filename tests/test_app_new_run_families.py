@@ -8,16 +8,6 @@ import pytest
 pytestmark = pytest.mark.usefixtures("no_thread_leaks")
 
 
-@pytest.fixture
-def dialog(qtbot, fresh_settings, tmp_path):
-    from ganstudio.panels.new_run import NewRunDialog
-
-    d = NewRunDialog(runs_root=str(tmp_path / "runs"), data_root=str(tmp_path / "data"))
-    qtbot.addWidget(d)
-    d.show()
-    return d
-
-
 def choose(dialog, model):
     dialog.model.setCurrentIndex(dialog.model.findData(model))
 

@@ -18,14 +18,6 @@ from ganstudio.panels.new_run_parts import FOLDER_ITEM
 pytestmark = pytest.mark.usefixtures("no_thread_leaks")
 
 
-@pytest.fixture
-def dialog(qtbot, fresh_settings, tmp_path):
-    d = NewRunDialog(runs_root=str(tmp_path / "runs"), data_root=str(tmp_path / "data"))
-    qtbot.addWidget(d)
-    d.show()
-    return d
-
-
 def test_dialog_defaults_are_valid_and_describe_the_run(dialog, tmp_path):
     assert dialog.validate(), dialog.error_text()
     assert dialog.start_btn.isEnabled()
