@@ -343,7 +343,7 @@ def optimise(model: TextModel, gen, prompt: str | list[str], ws0: torch.Tensor, 
                 loss = loss + image_weight * (img - start).pow(2).flatten(1).mean(1).sum()
             if w_weight > 0:
                 loss = loss + w_weight * delta.pow(2).flatten(1).mean(1).sum() / sigma ** 2
-            sims.append([round(float(s), 4) for s in sim.detach()])
+            sims.append([round(v, 4) for v in sim.detach().cpu().tolist()])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -356,7 +356,7 @@ def optimise(model: TextModel, gen, prompt: str | list[str], ws0: torch.Tensor, 
         ws = ws0 + delta.detach()
         out = body.render(ws, "const")
         final = model.similarity(out, text)
-    sims.append([round(float(s), 4) for s in final])
+    sims.append([round(v, 4) for v in final.cpu().tolist()])
     if keep_every > 0:
         trajectory.append((len(sims) - 1, out.float().cpu()))
     if said is None:
