@@ -7,12 +7,12 @@ import math
 import pytest
 import torch
 
-from trainers.config import TrainConfig, resolve
+from trainers.config import TrainConfig, resolve, stored_fields
 from trainers.errors import ConfigError
 from trainers.generator import load_generator
 from trainers.loop import train
 from trainers.models.stylegan import (Mapping, MappedLinear, StyleGenerator, mix, modulated_conv,
-                                      modulated_conv_grouped, r1_penalty)
+                                      modulated_conv_grouped, r1_penalty, upsample2)
 from trainers.runfolder import read_metrics
 
 from .conftest import resumed_like_straight, tiny_config
@@ -100,6 +100,30 @@ def test_wplus_layout_noise_modes_and_layer_sides():
         other[:, 7] = torch.randn(2, 8)
         assert not torch.equal(G.render(other), G.render(ws))
         assert G.synthesis(ws, features_of=2).shape[-1] == 8
+
+
+def test_filtered_upsampling_is_the_binomial_low_pass_and_old_runs_keep_nearest(tmp_path):
+    x = torch.randn(1, 2, 6, 6)
+    # StyleGAN2's upsampling: insert zeros, then filter with [1, 3, 3, 1] ⊗ [1, 3, 3, 1] / 64 · 4 (the gain of ×2)
+    zeros = torch.zeros(1, 2, 12, 12)
+    zeros[..., ::2, ::2] = x
+    k = torch.tensor([1.0, 3.0, 3.0, 1.0])
+    k = (k[:, None] * k[None, :]) / 16
+    ref = torch.nn.functional.conv2d(torch.nn.functional.pad(zeros, (2, 1, 2, 1)), k.expand(2, 1, 4, 4), groups=2)
+    assert torch.allclose(upsample2(x, "bilinear")[..., 1:-1, 1:-1], ref[..., 1:-1, 1:-1], atol=1e-6)
+    assert torch.equal(upsample2(x, "nearest")[..., ::2, ::2], x)
+    # a run stored before the choice existed (no arch) is rebuilt with nearest; a new one gets the filtered default
+    cfg = resolve(TrainConfig(model="stylegan", data="digits", image_size=16, steps=10, out=str(tmp_path)))
+    assert cfg.arch == "bilinear"
+    old = {k: v for k, v in cfg.to_dict().items() if k != "arch"}
+    assert stored_fields(old)["arch"] == "nearest"
+    G = StyleGenerator(8, 8, 2, 16, 1, 4, "nearest")
+    assert [c.up_mode for c in G.synthesis.convs if c.up] == ["nearest", "nearest"]
+    assert G.synthesis.up_mode == "nearest"
+    # the skip sum of a 4-px toRGB alone, upsampled twice, is smooth with bilinear and blocky with nearest
+    for mode, blocky in (("bilinear", False), ("nearest", True)):
+        img = upsample2(upsample2(torch.randn(1, 1, 4, 4), mode), mode)
+        assert torch.equal(img[..., 0::4, :], img[..., 1::4, :]) == blocky
 
 
 def test_training_logs_r1_every_16_steps_and_keeps_the_w_average(tmp_path):

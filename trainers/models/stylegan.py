@@ -2,7 +2,7 @@
 
 G has two parts. The *mapping network* f turns z into w ∈ W: pixel norm, then ``--mapping-depth`` dense layers
 (LeakyReLU 0.2) whose learning rate is 0.01 of the rest (the paper's, so W moves slowly). The *synthesis network*
-starts from a learnt constant 4×4 and doubles the side at each block (nearest ×2 then a 3×3 conv; one conv at
+starts from a learnt constant 4×4 and doubles the side at each block (×2 upsampling then a 3×3 conv; one conv at
 4×4, two at every later side); every conv is *modulated* by its own copy of w:
 
     s = A(w)                                   (a dense "affine" layer per conv, bias 1: the style)
@@ -11,7 +11,10 @@ starts from a learnt constant 4×4 and doubles the side at each block (nearest �
 
 then a per-layer noise image times a learnt strength is added (the stochastic detail: stroke texture), a bias
 and LeakyReLU. Each side also has a 1×1 toRGB (modulated, not demodulated) whose outputs are summed up the sides
-(StyleGAN2's "skip" generator). The w fed to the layers is one vector per layer (W+): the same w everywhere,
+(StyleGAN2's "skip" generator). Both upsamplings, of the features and of the summed image, are filtered
+(``--arch bilinear``, the default): StyleGAN2 zero-inserts and low-passes with the binomial [1, 3, 3, 1], which is
+bilinear interpolation, as here. The first version (``--arch nearest``, what runs without an arch were built with)
+repeated pixels, and the 4- and 8-px toRGB outputs showed through as blocks on smooth coloured grounds. The w fed to the layers is one vector per layer (W+): the same w everywhere,
 except under *style mixing* (probability ``--mixing`` 0.9 while training): a second z's w takes over from a
 random layer on, so no layer may rely on its neighbours' style. Layers 0–1 act at 4 px, 2–3 at 8 px, ...: the
 coarse layers set pose and shape, the fine ones stroke and texture. The mapping network also keeps the running
@@ -115,10 +118,17 @@ def modulated_conv_grouped(x: torch.Tensor, weight: torch.Tensor, style: torch.T
     return y.reshape(n, out_c, y.shape[-2], y.shape[-1])
 
 
-class StyledConv(nn.Module):
-    """Modulated 3×3 conv (optionally after a nearest ×2), noise × strength, bias, LeakyReLU·√2."""
+def upsample2(x: torch.Tensor, mode: str) -> torch.Tensor:
+    """×2: ``bilinear`` (StyleGAN2's [1, 3, 3, 1] low-pass, edges repeated) or ``nearest`` (the first version)."""
+    if mode == "nearest":
+        return F.interpolate(x, scale_factor=2, mode="nearest")
+    return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
 
-    def __init__(self, cin: int, cout: int, w_dim: int, side: int, up: bool = False):
+
+class StyledConv(nn.Module):
+    """Modulated 3×3 conv (optionally after a ×2 upsampling), noise × strength, bias, LeakyReLU·√2."""
+
+    def __init__(self, cin: int, cout: int, w_dim: int, side: int, up: bool = False, up_mode: str = "bilinear"):
         super().__init__()
         self.weight = nn.Parameter(torch.randn(cout, cin, 3, 3))
         self.scale = 1 / math.sqrt(cin * 9)
@@ -127,11 +137,12 @@ class StyledConv(nn.Module):
         self.noise_strength = nn.Parameter(torch.zeros(()))
         self.register_buffer("noise_const", torch.randn(1, 1, side, side))
         self.up = up
+        self.up_mode = up_mode
         self.side = side
 
     def forward(self, x: torch.Tensor, w: torch.Tensor, noise: str = "auto") -> torch.Tensor:
         if self.up:
-            x = F.interpolate(x, scale_factor=2, mode="nearest")
+            x = upsample2(x, self.up_mode)
         x = modulated_conv(x, self.weight * self.scale, self.affine(w), padding=1)
         mode = ("random" if self.training else "const") if noise == "auto" else noise
         if mode == "random":
@@ -160,8 +171,9 @@ class Synthesis(nn.Module):
 
     Layer l of ``convs`` reads ws[:, l]; the toRGB of a side reads the w after its last conv (ws[:, l + 1])."""
 
-    def __init__(self, size: int, channels: int, width: int, w_dim: int):
+    def __init__(self, size: int, channels: int, width: int, w_dim: int, up_mode: str = "bilinear"):
         super().__init__()
+        self.up_mode = up_mode
         self.levels = int(math.log2(size)) - 1
         ch = [channels_at(k, self.levels, width) for k in range(self.levels)]
         self.const = nn.Parameter(torch.randn(1, ch[0], 4, 4))
@@ -170,7 +182,7 @@ class Synthesis(nn.Module):
         self.rgb_layer = [0]  # index of the conv whose w the toRGB of each side follows
         for k in range(1, self.levels):
             side = 4 * 2 ** k
-            self.convs.append(StyledConv(ch[k - 1], ch[k], w_dim, side, up=True))
+            self.convs.append(StyledConv(ch[k - 1], ch[k], w_dim, side, up=True, up_mode=up_mode))
             self.convs.append(StyledConv(ch[k], ch[k], w_dim, side))
             self.to_rgb.append(ToRGB(ch[k], channels, w_dim))
             self.rgb_layer.append(len(self.convs) - 1)
@@ -192,7 +204,7 @@ class Synthesis(nn.Module):
                 return x
             if i == self.rgb_layer[side_index]:
                 y = self.to_rgb[side_index](x, ws[:, i + 1])
-                rgb = y if rgb is None else F.interpolate(rgb, scale_factor=2, mode="nearest") + y
+                rgb = y if rgb is None else upsample2(rgb, self.up_mode) + y
                 side_index = min(side_index + 1, len(self.rgb_layer) - 1)
         return rgb
 
@@ -200,10 +212,11 @@ class Synthesis(nn.Module):
 class StyleGenerator(nn.Module):
     """z → w (mapping) → W+ (broadcast, or mixed) → image. ``forward`` is what sampling and the engine call."""
 
-    def __init__(self, z_dim: int, w_dim: int, depth: int, size: int, channels: int, width: int):
+    def __init__(self, z_dim: int, w_dim: int, depth: int, size: int, channels: int, width: int,
+                 up_mode: str = "bilinear"):
         super().__init__()
         self.mapping = Mapping(z_dim, w_dim, depth)
-        self.synthesis = Synthesis(size, channels, width, w_dim)
+        self.synthesis = Synthesis(size, channels, width, w_dim, up_mode)
         self.num_ws = self.synthesis.num_ws
 
     def ws(self, z: torch.Tensor, psi: float = 1.0) -> torch.Tensor:
@@ -241,10 +254,14 @@ def noise_input(cfg, class_names=()) -> InputSpec:
     return InputSpec((Part("z", "normal", cfg.z_dim),))
 
 
-def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
+def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec, up_mode: str = "bilinear") -> dict[str, nn.Module]:
     c, s, _ = sample_shape
-    body = StyleGenerator(cfg.z_dim, cfg.z_dim, cfg.mapping_depth, s, c, cfg.width)
+    body = StyleGenerator(cfg.z_dim, cfg.z_dim, cfg.mapping_depth, s, c, cfg.width, up_mode)
     return {"G": Generator(body, inputs), "D": ProDiscriminator(s, c, cfg.width)}
+
+
+def nearest_networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
+    return networks(cfg, sample_shape, inputs, up_mode="nearest")
 
 
 def check(cfg) -> None:
@@ -379,7 +396,8 @@ class StyleGAN(GDAlgorithm):
 register(Family(
     "stylegan", FAMILY_TITLES["stylegan"], algorithm=StyleGAN, networks=networks, inputs=noise_input,
     defaults=dict(lr_g=2e-3, lr_d=2e-3, beta1=0.0, beta2=0.99, batch_size=32, n_critic=1, z_dim=64, width=16,
-                  ema=0.999, mapping_depth=4, mixing=0.9, r1_gamma=1.0, pl_weight=0.0),
+                  ema=0.999, mapping_depth=4, mixing=0.9, r1_gamma=1.0, pl_weight=0.0, arch="bilinear"),
+    variants={"bilinear": networks, "nearest": nearest_networks}, legacy_arch="nearest",
     image_sizes=SIZES, check=check,
     stats=("loss_d", "loss_g", "d_real", "d_fake", "r1", "pl"),
     options={"loss": "logistic"},
