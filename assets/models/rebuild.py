@@ -122,14 +122,23 @@ MODELS = {
                  "--width", "8", "--batch-size", "32", "--checkpoint-every", "500", "--eval-every", "0"],
         "keep": [1000, 2000, 3000],  # 8, 16 and 32 px while fading in: the Resolution tool's α scrubber
     },
+    "progan-digits-rgb": {
+        "title": "ProGAN · coloured digits, grown to 32 px",
+        # the same recipe, size and schedule as progan-digits, on digits-rgb (coloured digits on coloured grounds)
+        "args": ["--model", "progan", "--data", "digits-rgb", "--image-size", "32", "--steps", "4500", "--seed",
+                 "0", "--width", "8", "--batch-size", "32", "--checkpoint-every", "500", "--eval-every", "0"],
+        "keep": [],
+    },
     "stylegan-digits": {
         "title": "StyleGAN · digits, 32 px",
         # the recipe of trainers/models/stylegan.py (mapping depth 4 at lr ×0.01, modulated convs, noise, mixing 0.9,
         # lazy R1 γ 1, EMA 0.999, Adam 2e-3 β (0, 0.99)) at width 8 and batch 32, to fit a 2-core CPU. The shipped
         # one is the step-3,000 checkpoint of a 5,000-step run stopped there for time (nothing in StyleGAN's
-        # schedule depends on the total, so it is this command's run; its stored config still says 5,000)
+        # schedule depends on the total, so it is this command's run; its stored config still says 5,000). It was
+        # built before the filtered upsampling (see stylegan.py), hence --arch nearest: its text model is bound to it
         "args": ["--model", "stylegan", "--data", "digits", "--image-size", "32", "--steps", "3000", "--seed", "0",
-                 "--width", "8", "--batch-size", "32", "--checkpoint-every", "1000", "--eval-every", "0"],
+                 "--width", "8", "--batch-size", "32", "--arch", "nearest", "--checkpoint-every", "1000",
+                 "--eval-every", "0"],
         "keep": [],
         # TediGAN's text model for it (trainers/text/tedigan.py, the default steps, seed 0: ~8 min on 2 cores),
         # trained on the exported generator (its weights hash binds the two): last.text.safetensors
@@ -137,7 +146,8 @@ MODELS = {
     },
     "stylegan-digits-rgb": {
         "title": "StyleGAN · coloured digits, 32 px",
-        # the same recipe and size as stylegan-digits, on digits-rgb (coloured digits on coloured grounds)
+        # the same recipe and size as stylegan-digits, on digits-rgb (coloured digits on coloured grounds), with the
+        # filtered upsampling (the default --arch bilinear): nearest drew 4- and 8-px blocks on the smooth grounds
         "args": ["--model", "stylegan", "--data", "digits-rgb", "--image-size", "32", "--steps", "3000", "--seed",
                  "0", "--width", "8", "--batch-size", "32", "--checkpoint-every", "500", "--eval-every", "0"],
         "keep": [],
