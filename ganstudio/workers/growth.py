@@ -2,10 +2,10 @@
 and the fade-in of one level at any α, off the GUI thread, latest request only (``latest.py``).
 
 A ProGAN checkpoint's G keeps the level and α it was trained at (``level``/``alpha`` buffers of
-``trainers.models.progan.ProGenerator``): ``outputs(z)`` gives tanh(toRGB_k(h_k)) for every level k grown so far,
+``trainers.models.progan.ProGenerator``): ``outputs(z)`` gives toRGB_k(h_k) clipped to [-1, 1] for every level k grown so far,
 and ``at(z, k, α, fading=True)`` the blend the network showed during level k's fade-in,
 
-    (1 − α) · upsample(toRGB_{k−1}(h_{k−1})) + α · toRGB_k(h_k)      (nearest ×2, then tanh)
+    (1 − α) · upsample(toRGB_{k−1}(h_{k−1})) + α · toRGB_k(h_k)      (nearest ×2, then clipped)
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def growth(gen, z: np.ndarray, level: int, alpha: float) -> GrowthResult:
     import torch.nn.functional as F
 
     from trainers import GanStudioError
+    from trainers.models.progan import shown
 
     body = gen.G.body
     if not hasattr(body, "outputs") or not hasattr(body, "at"):
@@ -65,11 +66,11 @@ def growth(gen, z: np.ndarray, level: int, alpha: float) -> GrowthResult:
     alpha = float(body.alpha) if alpha < 0 else float(alpha)
     fades = 1 <= level < body.levels
     with torch.no_grad():
-        every = body.outputs(x, max(trained, level if fades else 0))  # tanh(toRGB_k(h_k)), each at its side
+        every = body.outputs(x, max(trained, level if fades else 0))  # toRGB_k(h_k) clipped, each at its side
         outs = [pixels(o) for o in every[:trained + 1]]
         low = blend = high = raw = None
         if fades:
-            mix = torch.tanh(body.at(x, level, float(alpha), fading=True)).float().cpu()
+            mix = shown(body.at(x, level, float(alpha), fading=True)).float().cpu()
             low = pixels(F.interpolate(every[level - 1], scale_factor=2, mode="nearest"))
             high = pixels(every[level])
             blend, raw = pixels(mix), np.ascontiguousarray(mix[0].numpy())
