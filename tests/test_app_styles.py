@@ -2,7 +2,11 @@
 itself; ψ = 0 draws w̄'s image; ticking every layer gives seed B's image and none seed A's; a mixing-grid cell is
 the direct render of its mix; noise off and on differ only where a layer's noise strength is not 0 (and a redraw
 leaves the checkpoint's noise alone); the layer view's channel is synthesis(…, features_of=l)[0, c]; the pad moves
-w along W's principal directions; a projection becomes the current w; the thread draws the latest request only."""
+w along W's principal directions; a projection becomes the current w; the thread draws the latest request only;
+the sample-defining settings undo and redo (a drag in one step) and travel in latent files, checked against the
+model."""
+
+import json
 
 import numpy as np
 import pytest
@@ -269,6 +273,108 @@ def test_a_projection_becomes_the_current_w(qtbot, explorer_panel, sg_ckpt, tmp_
     tool.back_btn.click()
     settle(qtbot, ex, tool)
     assert not tool.settings.projected
+
+
+def test_style_edits_undo_and_redo_a_drag_being_one_step(qtbot, explorer_panel, sg_ckpt):
+    ex = explorer_panel
+    tool = open_tool(qtbot, ex, sg_ckpt)
+    start = tool.images["main"].copy()
+    for v in (0.9, 0.6, 0.3):  # a drag of ψ: several values, then its end
+        tool.psi.setValue(v)
+    tool.psi.sliderReleased.emit()
+    settle(qtbot, ex, tool)
+    dragged = tool.images["main"].copy()
+    assert tool.settings.psi == 0.3 and ex.state.styles.psi == 0.3 and not np.array_equal(dragged, start)
+    ex.undo()  # the whole drag in one step
+    settle(qtbot, ex, tool)
+    assert tool.settings.psi == 1.0 and tool.psi.value() == 1.0 and np.array_equal(tool.images["main"], start)
+    ex.redo()
+    settle(qtbot, ex, tool)
+    assert tool.psi.value() == 0.3 and np.array_equal(tool.images["main"], dragged)
+    for ab in ((1.0, 0.0), (1.5, -1.0)):  # a drag on the pad, then ψ dragged again: two more steps
+        tool.pad.sig_moved.emit(*ab)
+    tool.pad.sig_released.emit()
+    tool.psi.setValue(0.5)
+    tool.psi.sliderReleased.emit()
+    ex.undo()
+    assert (tool.settings.psi, tool.settings.offset) == (0.3, (1.5, -1.0))
+    ex.undo()
+    assert (tool.settings.psi, tool.settings.offset, tool.pad.value) == (0.3, (0.0, 0.0), (0.0, 0.0))
+    settle(qtbot, ex, tool)
+    assert np.array_equal(tool.images["main"], dragged)
+    tool.seed_b.setValue(7)
+    tool.table.mix[0].setChecked(True)  # a tick, then every noise off (one step)
+    settle(qtbot, ex, tool)
+    ticked = tool.images["main"].copy()
+    tool.set_noise_all("none")
+    ex.undo()
+    assert tool.settings.noise == ("const",) * 5 and tool.settings.mix[0]
+    ex.undo()
+    settle(qtbot, ex, tool)
+    assert tool.settings.mix == (False,) * 6 and not tool.table.mix[0].isChecked() and tool.settings.seed_b == 7
+    assert np.array_equal(tool.images["main"], dragged)
+    ex.redo()
+    settle(qtbot, ex, tool)
+    assert tool.table.mix[0].isChecked() and np.array_equal(tool.images["main"], ticked)
+
+
+def test_a_latent_file_keeps_the_styles_and_is_checked_against_the_model(qtbot, explorer_panel, sg_ckpt, tmp_path):
+    from ganstudio.explorer import export as xp
+    from ganstudio.explorer.panel import ExplorerPanel
+
+    ex = explorer_panel
+    tool = open_tool(qtbot, ex, sg_ckpt)
+    body = body_of(sg_ckpt)
+    with torch.no_grad():
+        ws = (body.ws(seed_z(ex, 12))[0] + 0.1 * torch.randn(6, 8, generator=torch.Generator().manual_seed(0)))
+    tool.use_projection(ws.numpy(), "twelve.png", "w+")  # a projection, then edited by mixing and noise
+    tool.set_mix([s <= 8 for s in tool.sides])
+    tool.seed_b.setValue(7)
+    tool.set_noise(3, "none")
+    tool.set_noise(2, "redraw")
+    tool.change(psi=0.7)
+    settle(qtbot, ex, tool)
+    saved, shown = tool.settings, tool.images["main"].copy()
+    path = xp.save_latent(ex, tmp_path / "styled.json")
+    doc = json.loads(path.read_text())
+    assert doc["styles"]["mix"] == [True, True, True, False, False, False] and doc["styles"]["noise"][3] == "none"
+    assert np.array_equal(np.asarray(doc["styles"]["projection"]["ws"], np.float32), ws.numpy())
+
+    fresh = ExplorerPanel()  # another explorer loads it: the same settings, the same picture
+    qtbot.addWidget(fresh)
+    fresh.resize(1100, 700)
+    fresh.show()
+    try:
+        other = open_tool(qtbot, fresh, sg_ckpt)
+        plain = other.images["main"].copy()
+        assert xp.load_latent(fresh, path)
+        settle(qtbot, fresh, other)
+        assert other.settings == saved and fresh.state.seed == ex.state.seed
+        assert np.array_equal(other.images["main"], shown) and "twelve.png projected into W+" in \
+            fresh.sample_caption.text()
+        for name, change, words in (("mix", lambda s: s["mix"].pop(), "6 layers"),
+                                    ("ws", lambda s: s["projection"]["ws"].pop(), "5×8"),
+                                    ("psi", lambda s: s.update(psi="high"), "damaged styles psi")):
+            bad = json.loads(path.read_text())
+            change(bad["styles"])
+            (tmp_path / f"{name}.json").write_text(json.dumps(bad))
+            before = fresh.state
+            assert not xp.load_latent(fresh, tmp_path / f"{name}.json")
+            assert fresh.state == before and words in fresh.message.text() and f"{name}.json" in fresh.message.text()
+        fresh.undo()  # the load was one step
+        settle(qtbot, fresh, other)
+        assert other.settings.mix == (False,) * 6 and not other.settings.projected
+        assert np.array_equal(other.images["main"], plain)
+        old = json.loads(path.read_text())
+        del old["styles"]  # a file from before styles were saved: seed A's own w
+        (tmp_path / "old.json").write_text(json.dumps(old))
+        assert xp.load_latent(fresh, tmp_path / "old.json")
+        settle(qtbot, fresh, other)
+        assert other.settings.psi == 1.0 and other.settings.noise == ("const",) * 5 and not other.settings.projected
+        with torch.no_grad():
+            assert np.array_equal(other.images["main"], pixels(body.render(body.ws(current_z(fresh)))))
+    finally:
+        fresh.shutdown()
 
 
 def test_the_styles_thread_draws_only_the_latest_request(qtbot, sg_ckpt):

@@ -186,6 +186,15 @@ BAD_LATENTS = {  # what a damaged or hand-edited file holds: a change to a good 
     "blend class out of range": {"label_b": 99, "blend": 0.5},
     "blend weight out of range": {"label_b": 1, "blend": 5.0},
     "model not a mapping": {"model": "x"},
+    "styles not a mapping": {"styles": [1]},
+    "styles psi out of range": {"styles": {"psi": 9.0}},
+    "styles seed B negative": {"styles": {"seed_b": -3}},
+    "styles offset one number": {"styles": {"offset": [1.0]}},
+    "styles mix not true/false": {"styles": {"mix": [1, 0]}},
+    "styles noise unknown": {"styles": {"noise": ["loud"]}},
+    "styles projection ragged": {"styles": {"projection": {"ws": [[0.0, 1.0], [2.0]], "space": "w+"}}},
+    "styles projection NaN": {"styles": {"projection": {"ws": [[math.nan]], "space": "w"}}},
+    "styles projection space": {"styles": {"projection": {"ws": [[0.0]], "space": "z"}}},
 }
 
 
@@ -203,6 +212,43 @@ def test_a_damaged_latent_file_is_refused_with_a_one_line_message(tmp_path, dama
     assert isinstance(err.value, ValueError)
     message = str(err.value)
     assert message.startswith("bad.latent.json") and "\n" not in message and len(message) < 300
+
+
+def test_styles_in_a_latent_file_fit_the_model_or_change_nothing(tmp_path):
+    """The Styles tool's settings (a StyleGAN's state holds them) round-trip exactly; a file without them is seed A's
+    own w; lengths that do not fit this model's W+ are refused with a message, and so are styles for a model that
+    has none."""
+    from ganstudio.explorer.latent import LatentFileError, Styles, latent_document, load_latent, save_latent
+
+    now = Styles(seed_b=4, mix=(False,) * 3, noise=("const",) * 2, w_dim=2)
+    ws = np.array([[0.1, -2.5], [3.25, 1e-3], [7.0, 0.0]], np.float32)
+    st = ExplorerState(seed=9, base_z=(0.1, -0.2, 0.3, 0.4), cat=(1,), cont=(0.5, -1.5),
+                       styles=Styles(7, 0.35, (1.5, -2.0), (True, False, True), ("none", 12), ws.tobytes(), "x.png",
+                                     "w+", 9, 2))
+    doc = latent_document(st, context().space, MODEL)
+    assert doc["styles"]["projection"] == {"ws": ws.tolist(), "source": "x.png", "space": "w+"}
+    path = save_latent(tmp_path / "styled.json", doc)
+    base = ExplorerState(seed=3, base_z=(0.0,) * 4, cat=(0,), cont=(0.0, 0.0), styles=now)
+    back, _ = load_latent(path, context().space, MODEL, base)
+    assert back == st
+    moved = replace(st, seed=10)  # seed A moved on: the projection is no longer the current w, nor saved
+    assert latent_document(moved, context().space, MODEL)["styles"]["projection"] is None
+    for name, change, words in (("mix", lambda s: s.update(mix=[True] * 4), "has 3 layers and 2 noise inputs"),
+                                ("noise", lambda s: s.update(noise=["const"]), "2 noise inputs"),
+                                ("ws", lambda s: s["projection"].update(ws=[[0.0] * 3] * 3), "3×3 styles")):
+        bad = json.loads(path.read_text())
+        change(bad["styles"])
+        (tmp_path / f"{name}.json").write_text(json.dumps(bad))
+        with pytest.raises(LatentFileError, match=words):
+            load_latent(tmp_path / f"{name}.json", context().space, MODEL, base)
+    with pytest.raises(LatentFileError, match="StyleGAN styles"):
+        load_latent(path, context().space, MODEL, replace(base, styles=None))
+    plain = json.loads(path.read_text())
+    del plain["styles"]
+    (tmp_path / "old.json").write_text(json.dumps(plain))
+    back, _ = load_latent(tmp_path / "old.json", context().space, MODEL, replace(base, styles=st.styles))
+    assert back.styles == replace(now, seed_b=7) and back.seed == 9  # seed B kept: nothing is mixed
+    assert load_latent(tmp_path / "old.json", context().space, MODEL, ExplorerState())[0].styles is None
 
 
 def test_a_good_latent_file_still_loads_every_field(tmp_path):

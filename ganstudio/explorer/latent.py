@@ -114,6 +114,41 @@ class Space:
 
 
 @dataclass(frozen=True)
+class Styles:
+    """The Styles tool's settings that make the current sample (StyleGAN), kept in the state so that undo and latent
+    files cover them like seed A: seed B, ψ in W, the pad (σ along W's top two principal directions), the W+ layers
+    that take seed B's style, each conv's noise ("const", "none" or a redraw's seed), and a projection's W+ (float32
+    (num_ws, w_dim) bytes) with where it came from, its space ("w", "w+") and the seed A it replaced: it is the
+    current w only while seed A is that seed. ``w_dim``: the model's, to check a loaded projection against."""
+
+    seed_b: int = 1
+    psi: float = 1.0
+    offset: tuple[float, float] = (0.0, 0.0)
+    mix: tuple[bool, ...] = ()
+    noise: tuple = ()
+    projected: bytes = b""
+    projected_from: str = ""
+    projected_space: str = ""
+    projected_seed: int = 0
+    w_dim: int = 0
+
+    def at(self, seed: int) -> "Styles":
+        """These settings for seed A = ``seed``: without the projection once seed A moved on (R, a typed seed)."""
+        if self.projected and self.projected_seed != seed:
+            return replace(self, projected=b"", projected_from="", projected_space="", projected_seed=0)
+        return self
+
+    def document(self, seed: int) -> dict:
+        """The latent file's ``styles`` field (``trainers.latentfile``) for seed A = ``seed``."""
+        s = self.at(seed)
+        ws = np.frombuffer(s.projected, np.float32).reshape(max(1, len(s.mix)), -1) if s.projected else None
+        return {"seed_b": int(s.seed_b), "psi": float(s.psi), "offset": [float(v) for v in s.offset],
+                "mix": [bool(m) for m in s.mix], "noise": [m if isinstance(m, str) else int(m) for m in s.noise],
+                "projection": None if ws is None else {"ws": ws.tolist(), "source": s.projected_from,
+                                                       "space": s.projected_space}}
+
+
+@dataclass(frozen=True)
 class ExplorerState:
     """Everything the user edits; immutable so the history can keep snapshots cheaply."""
 
@@ -134,6 +169,7 @@ class ExplorerState:
     image: bytes = b""
     pair: tuple = ()  # (dataset, index, label) while ``image`` is an unedited held-out input: its target is known
     source: str = ""  # where the input came from, in words (the caption)
+    styles: Styles | None = None  # the Styles tool's (StyleGAN; None elsewhere, and until the tool sees the model)
 
     def truncate(self, z) -> np.ndarray:
         """Raw z drawn from N(0, I) (a seed's, a grid row's) as this state's truncation makes it: ψ·z, then, for
@@ -304,6 +340,8 @@ def latent_document(state: ExplorerState, space: Space, model: dict, directions:
                       blend=state.blend, codes=codes, vector=state.vector(space, directions))
     if space.truncation == "normal":
         doc["psi"] = state.psi  # BigGAN's truncation to ±ψ (null: off); "truncation" (the ψ·z scale) stays 1
+    if state.styles is not None:  # a StyleGAN: the Styles tool's settings make the sample too
+        doc["styles"] = state.styles.document(state.seed)
     return doc
 
 
@@ -372,4 +410,33 @@ def _fit(name: str, doc: dict, space: Space, current: ExplorerState) -> Explorer
                    psi=float(psi) if psi is not None and space.truncation == "normal" else None,
                    offsets=tuple(doc["offsets"]), label=(doc["label"] or 0) if n_classes else 0, label_b=label_b,
                    blend=doc["blend"] if label_b is not None else 0.0, cat=tuple(cat),
-                   cont=tuple(float(codes.get(c, 0.0)) for c in cont_names))
+                   cont=tuple(float(codes.get(c, 0.0)) for c in cont_names),
+                   styles=_fit_styles(name, doc.get("styles"), current.styles, doc["seed"]))
+
+
+def _fit_styles(name: str, saved: dict | None, now: Styles | None, seed: int) -> Styles | None:
+    """The file's (checked) ``styles`` for this model, whose layout ``now`` (the state's) has: one mix flag per W+
+    layer, one noise per conv, a projection of num_ws × w_dim. A file without them (saved before they were, or from
+    another tool) is seed A's own w: ψ 1, the pad centred, no layer mixed, every noise on."""
+    if now is None:
+        if saved is not None:
+            raise LatentFileError(f"{name} holds StyleGAN styles (the Styles tool's settings) and this model has "
+                                  "none; open the StyleGAN it was saved from")
+        return None
+    n, convs = len(now.mix), len(now.noise)
+    if saved is None:
+        return Styles(seed_b=now.seed_b, mix=(False,) * n, noise=("const",) * convs, w_dim=now.w_dim)
+    if len(saved["mix"]) != n or len(saved["noise"]) != convs:
+        raise LatentFileError(f"{name} mixes styles over {len(saved['mix'])} layers with {len(saved['noise'])} noise "
+                              f"inputs; this model's W+ has {n} layers and {convs} noise inputs: save it again from "
+                              "this model")
+    p, ws = saved["projection"], b""
+    if p is not None:
+        shape = (len(p["ws"]), len(p["ws"][0]))
+        if shape != (n, now.w_dim or shape[1]):
+            raise LatentFileError(f"{name} holds a projection of {shape[0]}×{shape[1]} styles; this model's W+ is "
+                                  f"{n}×{now.w_dim} (layers × w): project the image again on this model")
+        ws = np.asarray(p["ws"], np.float32).tobytes()
+    return Styles(seed_b=saved["seed_b"], psi=saved["psi"], offset=tuple(saved["offset"]), mix=tuple(saved["mix"]),
+                  noise=tuple(saved["noise"]), projected=ws, projected_from=p["source"] if p else "",
+                  projected_space=p["space"] if p else "", projected_seed=seed if p else 0, w_dim=now.w_dim)

@@ -19,10 +19,12 @@ SHORTCUTS = (
     ("Explorer: Alt+- · Alt+=", "Resolution (ProGAN: every toRGB output, the fade-in's α) · Styles (StyleGAN)"),
     ("Explorer: Alt+T", "Text (TediGAN on a StyleGAN of the digits): draw digits from words, edit one with words"),
     ("Text tool: Enter / Ctrl+Enter · E · R", "Draw now · switch Draw / Edit with words · a new seed"),
-    ("Explorer: Ctrl+Z / Ctrl+Shift+Z", "Undo / redo an edit (a slider drag is one step)"),
+    ("Explorer: Ctrl+Z / Ctrl+Shift+Z", "Undo / redo an edit (a slider drag is one step; Styles: seed B, ψ, the pad, "
+                                        "mixing, noise, a projection)"),
     ("Explorer: R · B · K · P", "New seed · bookmark into the group · add keyframe · play the path"),
     ("Explorer: Ctrl+C", "Copy the current sample (enlarged) to the clipboard"),
-    ("Explorer: Ctrl+Shift+S / Ctrl+Shift+O", "Save / load the latent (JSON)"),
+    ("Explorer: Ctrl+Shift+S / Ctrl+Shift+O", "Save / load the latent (JSON; on a StyleGAN with the Styles tool's "
+                                              "settings)"),
     ("Explorer: Ctrl+I", "Invert an image: find the latent that draws it, then edit from there"),
     ("Explorer: Ctrl+M", "Measure the checkpoint: domain FID, precision/recall, label/code accuracy"),
     ("Playground: Space · D · G · S · R", "Play / pause · step D · step G · step both · reset the game"),

@@ -4,9 +4,12 @@ second seed B whose styles replace A's at the ticked layers (presets: coarse 4�
 up); each conv layer's noise on, off or redrawn; the paper's style-mixing grid; any layer's feature maps with a
 channel scrubber; and the projection of an image into W / W+, whose styles then become the current w.
 
-The tool draws the explorer's current sample itself (``draws_main``: it depends on more than the explorer's
-state), on its own thread (``workers/styles.py``, latest request only). Seed A is the explorer's seed, so R, undo
-and the Latent tool move it; the rest are this tool's view settings."""
+The tool draws the explorer's current sample itself (``draws_main``), on its own thread (``workers/styles.py``,
+latest request only). Seed A is the explorer's seed, so R and the Latent tool move it; what else makes the sample
+(seed B, ψ, the pad, the mix, each layer's noise, an applied projection) is the state's ``styles``
+(``latent.Styles``), so Ctrl+Z / Ctrl+Shift+Z undo and redo those edits (a drag of ψ or the pad is one step) and
+latent files save and load them. The view's settings (the grid's typed seeds, the layer and channel shown) stay
+with the tool (``StyleView``), outside undo."""
 
 from __future__ import annotations
 
@@ -18,16 +21,19 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from trainers.latentfile import STYLE_PSI
+
 from ... import theme
 from ...panels.samples import to_qimage
 from ...workers.render import Output, file_stamp
 from ...workers.styles import StyleRequest, StyleResult, StylesThread
 from ..common import DragSlider, Tool, muted_label, titled
-from ..latent import ExplorerState
+from ..latent import ExplorerState, Styles
 from ..model import Context, ExplorerModel
 from .enhance_view import Caption
 from .styles_project import ProjectionPage
-from .styles_state import GROUPS, StyleSettings, describe, grid_seeds, sides_of
+from .styles_state import (GROUPS, VIEW_FIELDS, StyleSettings, StyleView, defaults, describe, fitted, grid_seeds,
+                           layout_of)
 from .styles_view import LayersPage, LayerTable, MixingPage, XYPad, cell_image, channel_grid, feature_rgb, parse_seeds
 
 def _narrow(w: QWidget) -> QWidget:
@@ -50,7 +56,8 @@ class StylesTool(Tool):
 
     def __init__(self, model: ExplorerModel):
         super().__init__(model)
-        self.settings = StyleSettings()
+        self.viewing = StyleView()
+        self.fresh_styles = Styles()  # the open model's styles before any edit (``defaults``)
         self.sides: list[int] = []
         self.images: dict[str, np.ndarray] = {}  # "main", "a", "b" as last shown
         self.grid: np.ndarray | None = None
@@ -72,7 +79,7 @@ class StylesTool(Tool):
         self.pad_reset.setToolTip("Back to seed A's own w")
         self.pad_label = QLabel("")
         self.pad_label.setObjectName("muted")
-        self.psi = DragSlider(-1.0, 2.0, 1.0)
+        self.psi = DragSlider(*STYLE_PSI, 1.0)
         self.psi.setToolTip("Truncation ψ in W: w̄ + ψ(w − w̄). 1 leaves w, 0 gives the average style, negative "
                             "values the opposite one, above 1 exaggerates")
         self.table = LayerTable()
@@ -135,10 +142,13 @@ class StylesTool(Tool):
         dice_a.clicked.connect(lambda: self.seed_a.setValue(self.rng.randrange(2 ** 31 - 1)))
         self.seed_b.valueChanged.connect(lambda v: self.change(seed_b=int(v)))
         dice_b.clicked.connect(lambda: self.seed_b.setValue(self.rng.randrange(2 ** 31 - 1)))
-        self.pad.sig_moved.connect(lambda a, b: self.change(offset=(a, b)))
+        self.pad.sig_moved.connect(lambda a, b: self.change("styles.pad", offset=(a, b)))
+        self.pad.sig_released.connect(self.model.break_merge)  # a drag on the pad is one undo step
         self.pad_reset.clicked.connect(lambda: self.change(offset=(0.0, 0.0)))
-        self.psi.valueChanged.connect(lambda v: self.change(psi=round(float(v), 4)))
-        self.back_btn.clicked.connect(lambda: self.change(projected=b"", projected_from="", projected_space=""))
+        self.psi.valueChanged.connect(lambda v: self.change("styles.psi", psi=round(float(v), 4)))
+        self.psi.sliderReleased.connect(self.model.break_merge)
+        self.back_btn.clicked.connect(lambda: self.change(projected=b"", projected_from="", projected_space="",
+                                                          projected_seed=0))
         self.table.sig_mix.connect(lambda: self.change(mix=self.table.mixed()))
         self.table.sig_noise.connect(self.set_noise)
         self.mixing.sig_seeds.connect(self._on_grid_seeds)
@@ -160,15 +170,20 @@ class StylesTool(Tool):
         self._have, self._wanted = {}, {}
         if self._thread is not None:
             self._thread.forget()
+        st = self.state()
         if self.unavailable(ctx):
             self.projection.set_checkpoint("")
+            if st.styles is not None:  # no styles to save with this model's latents
+                self.model.start_with(replace(st, styles=None))
             return
-        sides = sides_of(ctx)
+        sides, w_dim = layout_of(ctx)
         same = old is not None and sides == self.sides and old.info.get("lineage") == ctx.info.get("lineage")
-        if not same:  # another model: its own layers, no projection of the last one
-            n = len(sides)
-            self.settings = replace(StyleSettings(), seed_b=self.settings.seed_b, mix=(False,) * n,
-                                    noise=("const",) * (n - 1))
+        self.fresh_styles = defaults(sides, w_dim, st.styles.seed_b if st.styles is not None else 1)
+        styles = fitted(st.styles, self.fresh_styles, st.seed) if same else self.fresh_styles
+        if styles != st.styles:  # another model: its own layers, seed B kept, no projection of the last one
+            self.model.start_with(replace(st, styles=styles))
+        if not same:
+            self.viewing = StyleView()
             self.sides = sides
             self.table.build(sides)
             self.layers.build(sides[:-1])
@@ -181,12 +196,10 @@ class StylesTool(Tool):
         self._show_settings()
 
     def show_state(self, st: ExplorerState) -> None:
-        if st.seed != self.seed_a.value() and self.settings.projected:  # a new seed A (R, undo): its own w again
-            self.settings = replace(self.settings, projected=b"", projected_from="", projected_space="")
-            self._show_settings()
         self.seed_a.blockSignals(True)
         self.seed_a.setValue(st.seed)
         self.seed_a.blockSignals(False)
+        self._show_settings(st)
 
     def outputs(self, st: ExplorerState) -> list[Output]:
         """Nothing for the render thread: this tool's thread draws the current sample and the view, asked for here
@@ -198,7 +211,7 @@ class StylesTool(Tool):
         return []
 
     def main_caption(self, st: ExplorerState) -> str:
-        return describe(self.settings, st.seed) if self._on() else ""
+        return describe(self.settings_of(st), st.seed) if self._on() else ""
 
     def composed_picture(self) -> np.ndarray | None:
         """"Save grid": the style-mixing grid (sources down, destinations across)."""
@@ -220,11 +233,30 @@ class StylesTool(Tool):
     def w_dim(self) -> int:
         return int(self.ctx.info.get("z_dim") or 0) if self.ctx is not None else 0
 
-    def change(self, **changes) -> None:
-        """New settings: draw again."""
-        new = replace(self.settings, **changes)
-        if new != self.settings:
-            self.settings = new
+    @property
+    def settings(self) -> StyleSettings:
+        """Everything the tool shows and draws from now (the state's styles and the view's settings)."""
+        return self.settings_of(self.state())
+
+    def settings_of(self, st: ExplorerState) -> StyleSettings:
+        return StyleSettings.of(self.styles(st), self.viewing)
+
+    def styles(self, st: ExplorerState | None = None) -> Styles:
+        """The state's styles as they apply to its seed A (this model's defaults where it has none)."""
+        st = self.state() if st is None else st
+        return fitted(st.styles, self.fresh_styles, st.seed)
+
+    def change(self, key: str = "", **changes) -> None:
+        """New settings. Those that make the sample are an edit of the explorer's state (one undo step; edits with
+        the same non-empty ``key`` merge: a drag), the view's are the tool's own (drawn again, nothing to undo)."""
+        view = {k: changes.pop(k) for k in list(changes) if k in VIEW_FIELDS}
+        if changes:
+            styles = self.styles()
+            new = replace(styles, **changes)
+            if new != styles:
+                self.edit(key, styles=new)
+        if view and replace(self.viewing, **view) != self.viewing:
+            self.viewing = replace(self.viewing, **view)
             self._show_settings()
             self.sig_refresh.emit()
 
@@ -233,16 +265,13 @@ class StylesTool(Tool):
 
     def set_noise(self, layer: int, mode) -> None:
         """Conv ``layer``'s noise: "const", "none", or "redraw" (a new draw)."""
-        noise = list(self.settings.noise)
-        if mode == "redraw":
-            self._redraws += 1
-            mode = self._redraws
-        noise[layer] = mode
+        noise = list(self.styles().noise)
+        noise[layer] = self._redraw() if mode == "redraw" else mode
         self.change(noise=tuple(noise))
 
     def set_noise_all(self, mode) -> None:
-        for i in range(len(self.settings.noise)):
-            self.set_noise(i, mode)
+        """Every conv's noise at once (one undo step)."""
+        self.change(noise=tuple(self._redraw() if mode == "redraw" else mode for _ in self.styles().noise))
 
     def set_channel(self, c: int) -> None:
         self.channel = int(c)
@@ -250,9 +279,10 @@ class StylesTool(Tool):
             self._show_features()
 
     def use_projection(self, ws: np.ndarray, source: str, space: str = "w") -> None:
-        """``ws`` (num_ws, w_dim) becomes the current w (the pad centred, ψ 1, no layer from seed B)."""
+        """``ws`` (num_ws, w_dim) becomes the current w (the pad centred, ψ 1, no layer from seed B): one undo step."""
         self.change(projected=np.ascontiguousarray(ws, np.float32).tobytes(), projected_from=source,
-                    projected_space=space, offset=(0.0, 0.0), psi=1.0, mix=(False,) * len(self.sides))
+                    projected_space=space, projected_seed=self.state().seed, offset=(0.0, 0.0), psi=1.0,
+                    mix=(False,) * len(self.sides))
 
     # -- internals -------------------------------------------------------------------------------------------
     @staticmethod
@@ -274,11 +304,17 @@ class StylesTool(Tool):
     def _on(self) -> bool:
         return self.ctx is not None and bool(self.ctx.checkpoint) and not self.unavailable(self.ctx)
 
+    def _redraw(self) -> int:
+        """The seed of a new noise draw: one no layer uses yet (a loaded file's included)."""
+        used = [m for m in self.styles().noise if not isinstance(m, str)]
+        self._redraws = max([self._redraws, *used]) + 1
+        return self._redraws
+
     def _on_seed_a(self, seed: int) -> None:
-        if self.ctx is not None:
-            self.settings = replace(self.settings, projected=b"", projected_from="", projected_space="")
-            self._show_settings()  # typing a seed: its own w again
-            self.edit("", seed=int(seed), base_z=tuple(float(v) for v in self.ctx.seed_z(seed)[0]))
+        if self.ctx is not None:  # typing a seed: its own w again (the projection goes in the same undo step)
+            st = self.state()
+            self.edit("", seed=int(seed), base_z=tuple(float(v) for v in self.ctx.seed_z(seed)[0]),
+                      styles=None if st.styles is None else self.styles(st).at(int(seed)))
 
     def _on_grid_seeds(self) -> None:
         rows = parse_seeds(self.mixing.rows_edit.text(), [])
@@ -293,8 +329,8 @@ class StylesTool(Tool):
         """The mixing grid's (sources, destinations)."""
         return grid_seeds(self.settings, self.state().seed)
 
-    def _show_settings(self) -> None:
-        s = self.settings
+    def _show_settings(self, st: ExplorerState | None = None) -> None:
+        s = self.settings_of(self.state() if st is None else st)
         for w, v in ((self.seed_b, s.seed_b),):
             w.blockSignals(True)
             w.setValue(v)
@@ -304,7 +340,7 @@ class StylesTool(Tool):
         self.pad_label.setText(f"PC1 {s.offset[0]:+.2f} σ\nPC2 {s.offset[1]:+.2f} σ")
         self.table.show_values(s.mix, s.noise)
         self.back_btn.setVisible(bool(s.projected))
-        rows, cols = self.grid_seeds()
+        rows, cols = grid_seeds(s, (self.state() if st is None else st).seed)
         for edit, seeds in ((self.mixing.rows_edit, rows), (self.mixing.cols_edit, cols)):
             if not edit.hasFocus():
                 edit.setText(", ".join(map(str, seeds)))
@@ -317,8 +353,8 @@ class StylesTool(Tool):
         return self._thread
 
     def _request(self, st: ExplorerState) -> None:
-        ctx, s = self.ctx, self.settings
-        rows, cols = self.grid_seeds()
+        ctx, s = self.ctx, self.settings_of(st)
+        rows, cols = grid_seeds(s, st.seed)
         z = lambda seeds: np.stack([ctx.seed_z(k)[0] for k in seeds])  # noqa: E731
         projected = np.frombuffer(s.projected, np.float32).reshape(len(self.sides), -1) if s.projected else None
         req = StyleRequest(ctx.checkpoint, file_stamp(ctx.checkpoint), ctx.space.z_of(self.plain_vector(st)),
@@ -386,11 +422,12 @@ class StylesTool(Tool):
         self.layers.all.marks = {self.channel: theme.ACCENT}
         self.layers.all.set_image(to_qimage(pic))
         m = maps[self.channel]
-        i = self.layers.layer_box.findData(self.settings.layer)
+        layer = self.viewing.layer
+        i = self.layers.layer_box.findData(layer)
         if i >= 0:
-            self.layers.layer_box.setItemText(i, f"conv {self.settings.layer} · {maps.shape[-1]} px · {n} ch")
+            self.layers.layer_box.setItemText(i, f"conv {layer} · {maps.shape[-1]} px · {n} ch")
             self.layers.layer_box.setCurrentIndex(i)
         self.layers.caption.setText(
-            f"Conv {self.settings.layer} at {maps.shape[-1]} px (after its noise, bias and LeakyReLU), for the current "
+            f"Conv {layer} at {maps.shape[-1]} px (after its noise, bias and LeakyReLU), for the current "
             f"sample: channel {self.channel} of {n}, values {float(m.min()):.2f} … {float(m.max()):.2f}. Colours "
             "span each map's own range; click a channel on the right to show it large.")

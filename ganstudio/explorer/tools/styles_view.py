@@ -10,6 +10,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSizePolicy, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
+from trainers.latentfile import STYLE_PAD
+
 from ... import theme
 from ..common import GRID_PAD, GridCanvas, WrapLabel
 from .attention_view import heat_colors
@@ -17,7 +19,7 @@ from .enhance_view import Caption, column_title
 from .resolution_view import BlockCanvas
 from .translate_view import heading
 
-PAD_RANGE = 3.0  # the pad spans ±3 σ along each direction
+PAD_RANGE = STYLE_PAD  # the pad spans ±3 σ along each direction (what a latent file may hold)
 NOISE_LABELS = {"const": "on", "none": "off"}  # a seed: "redrawn"
 
 

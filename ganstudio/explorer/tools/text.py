@@ -249,7 +249,8 @@ class TextTool(Tool):
             self.sig_message.emit("info", "Nothing to open yet: draw something first")
             return False
         i = self.selected if r.mode == "draw" else 0
-        if not self.show_tool("styles"):  # first: showing Styles syncs its seed, which would drop a projection
+        # Styles first: showing it may set up its styles for this model, which would replace a projection made before
+        if not self.show_tool("styles"):
             return False
         self.styles.use_projection(r.ws[i], source=f'text: "{r.prompt}"', space="w+")
         self.sig_message.emit("info", f'The styles of "{r.prompt}" are the Styles tool\'s current sample now')
