@@ -3,7 +3,8 @@ pytorch/examples' dcgan/main.py loop (``reference_dcgan.py``).
 
     python -m tests.benchmarks.bench_quality [--data digits | --data-root ../shared/data/mnist] [--steps 1500]
                                              [--probe-every 50] [--samples 2000] [--ema D] [--lr LR]
-                                             [--batch-size B] [--width W] [--arch mnist] [--ours-only] [--tiny]
+                                             [--lr-g LR] [--lr-d LR] [--batch-size B] [--width W]
+                                             [--arch mnist] [--ours-only] [--tiny]
 
 Both sides train the same DCGAN nets (ours' recipe: batch, z, width, Adam 2e-4/β1 0.5) from seed 0 on the same
 data for the same number of steps. Every ``--probe-every`` steps each side's G draws 64 samples from one fixed
@@ -87,7 +88,7 @@ def ours(cfg: TrainConfig, extractor, probe_every: int) -> tuple[Path, Probes]:
     return checkpoint_path(cfg.out), probes
 
 
-def reference(cfg: TrainConfig, data, extractor, probe_every: int, device: torch.device, out: Path):
+def reference(cfg: TrainConfig, data, extractor, probe_every: int, device: torch.device, out: Path, lr: float):
     torch.manual_seed(cfg.seed)
     nets = build_networks(MODELS["dcgan"], sample_shape=(cfg.channels, cfg.image_size, cfg.image_size),
                           num_classes=0, z_dim=cfg.z_dim, width=cfg.width, arch=cfg.arch)
@@ -106,7 +107,7 @@ def reference(cfg: TrainConfig, data, extractor, probe_every: int, device: torch
 
     probes.clock = Clock()
     reference_dcgan.run(netG, netD, cfg.z_dim, data, cfg.image_size, cfg.batch_size, device, out,
-                        max_steps=cfg.steps, warmup=1, lr=cfg.lr_g, beta1=cfg.beta1, hook=look,
+                        max_steps=cfg.steps, warmup=1, lr=lr, beta1=cfg.beta1, hook=look,
                         hook_every=probe_every)
     return netG.eval().requires_grad_(False), probes
 
@@ -131,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arch", choices=("conv", "mnist"), help="both sides' nets (default: the DCGAN recipe's, "
                     "conv; mnist: the DCGAN authors' MNIST nets)")
     ap.add_argument("--ema", type=float, help="our side's --ema (default: the recipe's)")
-    ap.add_argument("--lr", type=float, help="both sides' learning rate (default: the recipe's)")
+    ap.add_argument("--lr", type=float, help="both sides' learning rate (default: the recipe's, 2e-4)")
+    ap.add_argument("--lr-g", type=float, help="our side's G step size (default: --lr); the reference keeps --lr")
+    ap.add_argument("--lr-d", type=float, help="our side's D step size (default: --lr)")
     ap.add_argument("--ours-only", action="store_true", help="skip the reference loop (compare our own settings)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--tiny", action="store_true", help="a few steps, to keep the benchmark working")
@@ -143,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         cfg = resolve(TrainConfig(model="dcgan", data=data_name, data_root=args.data_root, steps=steps,
                                   out=str(Path(tmp) / "ours"), eval_every=0, sample_every=every,
                                   checkpoint_every=steps, seed=0, device=args.device, batch_size=args.batch_size,
-                                  width=args.width, ema=args.ema, lr_g=args.lr, lr_d=args.lr, arch=args.arch))
+                                  width=args.width, ema=args.ema, lr_g=args.lr_g or args.lr,
+                                  lr_d=args.lr_d or args.lr, arch=args.arch))
+        ref_lr = args.lr or MODELS["dcgan"].defaults["lr_g"]  # the reference: pytorch/examples' 2e-4 unless --lr
         data = load_dataset(data_name, root=args.data_root, limit=cfg.data_limit)
         evaluator = Evaluator(data, Protocol(samples=samples), device)
         print(f"machine: {machine(device)}")
@@ -154,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         gen = load_generator(path, device)
         rows = [("GAN Studio (ganstudio train)", mine, scores(evaluator(gen)))]
         if not args.ours_only:
-            ref_G, theirs = reference(cfg, data, evaluator.extractor, every, device, Path(tmp) / "reference")
+            ref_G, theirs = reference(cfg, data, evaluator.extractor, every, device, Path(tmp) / "reference",
+                                      ref_lr)
             ref_gen = LoadedGenerator(path, ck.read_meta(path)[1], ref_G, device)
             rows.insert(0, ("reference (pytorch/examples loop)", theirs, scores(evaluator(ref_gen))))
     print(f"{'loop':<34} {'readable at':>16} {'train s':>8} {'FID':>7} {'floor':>6} {'prec':>5} {'recall':>6} "
