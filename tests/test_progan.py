@@ -108,6 +108,22 @@ def test_g_renders_at_its_trained_level_on_the_full_side():
         assert [o.shape[-1] for o in G.outputs(z, 3)] == [4, 8, 16, 32]
 
 
+def test_channel_profiles_pyramid_by_default_and_flat_on_request(tmp_path):
+    from trainers.config import stored_fields
+    from trainers.models import MODELS
+
+    cfg = resolve(TrainConfig(model="progan", data="digits", image_size=32, width=4, steps=10, out=str(tmp_path)))
+    assert cfg.arch == "pyramid"
+    assert stored_fields({k: v for k, v in cfg.to_dict().items() if k != "arch"})["arch"] == "pyramid"  # old runs
+    spec = MODELS["progan"]
+    side = lambda m: [b[0].weight.shape[0] for b in m.blocks[1:]]  # noqa: E731 - each grown level's first conv
+    pyramid = spec.variants["pyramid"](cfg, (1, 32, 32), None)
+    flat = spec.variants["flat"](cfg, (1, 32, 32), None)
+    assert [c.weight.shape[1] for c in pyramid["G"].body.to_rgb] == [32, 16, 8, 4]  # 4 · 2^(3 − k), at most 8·4
+    assert [c.weight.shape[1] for c in flat["G"].body.to_rgb] == [4, 4, 4, 4]
+    assert side(flat["G"].body) == [4, 4, 4] and [c.weight.shape[0] for c in flat["D"].from_rgb] == [4, 4, 4, 4]
+
+
 def test_training_grows_and_restarts_adam_with_each_resolution(tmp_path):
     list(train(tiny_config(tmp_path, **PG, steps=12, checkpoint_every=4, sample_every=4)))
     rows = {r["step"]: r for r in read_metrics(tmp_path / "run") if "resolution" in r}

@@ -21,8 +21,11 @@ The loss is WGAN-GP with λ = 10, plus a drift term 0.001·E[D(x)²] that keeps 
 
 one D step per G step, Adam 1e-3, β = (0, 0.99), both optimisers reset when a resolution starts, and an EMA of G
 (0.999) for sampling. Small scale: channels ``--width`` · 2^(levels − 1 − k) at level k, capped at 8·width (the
-paper: 512 down to 16 at 1024 px); z of 128 values (the paper: 512); ``--phase-images`` 16,000 (the paper:
-800,000): at batch 64 each phase is 250 steps, 32 px is reached stable after 1,500 steps.
+paper: 512 down to 16 at 1024 px, flat at 512 up to 64 px); ``--arch flat`` keeps ``--width`` channels at every
+side instead. Pixel norm sets every pixel's feature vector to one length, so whatever a pixel shows is carried by
+the direction of its features alone: 8 channels at 32 px leave little room for colour. z of 128 values (the
+paper: 512); ``--phase-images`` 16,000 (the paper: 800,000): at batch 64 each phase is 250 steps, 32 px is reached
+stable after 1,500 steps.
 
 G's output is linear, as in the paper's code: D is trained on it as it is, and images are only clipped to [-1, 1]
 when shown or scored (``shown``). (The first version squashed them with tanh when sampling, which D never saw: the
@@ -104,9 +107,9 @@ def _act(x: torch.Tensor) -> torch.Tensor:
     return F.leaky_relu(x, 0.2)
 
 
-def channels_at(level: int, levels: int, width: int) -> int:
-    """Feature channels at level k (side 4·2^k): width · 2^(levels − 1 − k), at most 8·width."""
-    return min(8 * width, width * 2 ** (levels - 1 - level))
+def channels_at(level: int, levels: int, width: int, flat: bool = False) -> int:
+    """Feature channels at level k (side 4·2^k): width · 2^(levels − 1 − k), at most 8·width; ``flat``: width."""
+    return width if flat else min(8 * width, width * 2 ** (levels - 1 - level))
 
 
 def shown(x: torch.Tensor) -> torch.Tensor:
@@ -138,11 +141,11 @@ def real_at(x: torch.Tensor, level: int, levels: int, alpha: torch.Tensor | floa
 class ProGenerator(nn.Module):
     """z → image, grown level by level (level k makes side 4·2^k); ``level``/``alpha`` buffers say how far."""
 
-    def __init__(self, z_dim: int, size: int, channels: int, width: int):
+    def __init__(self, z_dim: int, size: int, channels: int, width: int, flat: bool = False):
         super().__init__()
         self.levels = int(math.log2(size)) - 1  # 4 px is level 0
         self.size = size
-        ch = [channels_at(k, self.levels, width) for k in range(self.levels)]
+        ch = [channels_at(k, self.levels, width, flat) for k in range(self.levels)]
         self.first = EqLinear(z_dim, ch[0] * 16, gain=math.sqrt(2) / 4)  # the paper's 4×4 "dense as deconv"
         self.first_conv = EqConv2d(ch[0], ch[0], 3, 1)
         self.blocks = nn.ModuleList([nn.Identity()] + [
@@ -199,10 +202,10 @@ class ProDiscriminator(nn.Module):
     """image at level k → one score; fromRGB at every level, blocks conv 3×3 → conv 3×3 → avg-pool ½, and the
     4×4 block: minibatch stddev → conv 3×3 → dense → dense 1."""
 
-    def __init__(self, size: int, channels: int, width: int):
+    def __init__(self, size: int, channels: int, width: int, flat: bool = False):
         super().__init__()
         self.levels = int(math.log2(size)) - 1
-        ch = [channels_at(k, self.levels, width) for k in range(self.levels)]
+        ch = [channels_at(k, self.levels, width, flat) for k in range(self.levels)]
         self.from_rgb = nn.ModuleList([EqConv2d(channels, c, 1) for c in ch])
         self.blocks = nn.ModuleList([nn.Identity()] + [
             nn.ModuleList([EqConv2d(ch[k], ch[k], 3, 1), EqConv2d(ch[k], ch[k - 1], 3, 1)])
@@ -247,9 +250,15 @@ def noise_input(cfg, class_names=()) -> InputSpec:
     return InputSpec((Part("z", "normal", cfg.z_dim),))
 
 
-def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
+def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec, flat: bool = False) -> dict[str, nn.Module]:
     c, s, _ = sample_shape
-    return {"G": Generator(ProGenerator(cfg.z_dim, s, c, cfg.width), inputs), "D": ProDiscriminator(s, c, cfg.width)}
+    return {"G": Generator(ProGenerator(cfg.z_dim, s, c, cfg.width, flat), inputs),
+            "D": ProDiscriminator(s, c, cfg.width, flat)}
+
+
+def flat_networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
+    """``--arch flat``: ``--width`` channels at every side, as the paper's nets up to 64 px (512 each)."""
+    return networks(cfg, sample_shape, inputs, flat=True)
 
 
 def check(cfg) -> None:
@@ -363,7 +372,8 @@ class ProGAN(GDAlgorithm):
 register(Family(
     "progan", FAMILY_TITLES["progan"], algorithm=ProGAN, networks=networks, inputs=noise_input,
     defaults=dict(lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, batch_size=64, n_critic=1, z_dim=128, width=16,
-                  gp_weight=10.0, ema=0.999, phase_images=16000),
+                  gp_weight=10.0, ema=0.999, phase_images=16000, arch="pyramid"),
+    variants={"pyramid": networks, "flat": flat_networks}, legacy_arch="pyramid",
     image_sizes=SIZES, check=check,
     stats=("loss_d", "loss_g", "wdist", "gp", "drift", "resolution", "alpha"),
     options={"loss": "wgan-gp"},
