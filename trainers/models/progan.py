@@ -23,7 +23,9 @@ one D step per G step, Adam 1e-3, β = (0, 0.99), both optimisers reset when a r
 (0.999) for sampling. Small scale: channels ``--width`` · 2^(levels − 1 − k) at level k, capped at 8·width (the
 paper: 512 down to 16 at 1024 px, flat at 512 up to 64 px); ``--arch flat`` keeps ``--width`` channels at every
 side instead. Pixel norm sets every pixel's feature vector to one length, so whatever a pixel shows is carried by
-the direction of its features alone: 8 channels at 32 px leave little room for colour. z of 128 values (the
+the direction of its features alone: 8 channels at 32 px leave little room for colour. (Measured on the coloured
+digits at 16,000 images a phase: flat at width 16 collapsed to one image by 8 px, where the pyramid at width 8 kept
+its variety but stayed murky; neither settles a level in 500 steps.) z of 128 values (the
 paper: 512); ``--phase-images`` 16,000 (the paper: 800,000): at batch 64 each phase is 250 steps, 32 px is reached
 stable after 1,500 steps.
 
