@@ -26,32 +26,23 @@ class StyleView:
     layer: int = 0
 
 
-SAMPLE_FIELDS = frozenset(f.name for f in fields(Styles))
 VIEW_FIELDS = frozenset(f.name for f in fields(StyleView))
 
 
 @dataclass(frozen=True)
-class StyleSettings:
+class StyleSettings(Styles):
     """Everything the tool shows and draws from, read together (``of``): the state's ``Styles`` for seed A (seed B,
     ψ, the pad, the layers that take B's style, each conv's noise: "const", "none" or a redraw's seed, a
     projection's W+ and where it came from) and its ``StyleView`` (the grid's seeds, the layer shown)."""
 
-    seed_b: int = 1
-    psi: float = 1.0
-    offset: tuple[float, float] = (0.0, 0.0)
-    mix: tuple[bool, ...] = ()
-    noise: tuple = ()
-    projected: bytes = b""
-    projected_from: str = ""
-    projected_space: str = ""
     grid_rows: tuple[int, ...] | None = None
     grid_cols: tuple[int, ...] | None = None
     layer: int = 0
 
     @classmethod
     def of(cls, styles: Styles, view: StyleView) -> "StyleSettings":
-        return cls(styles.seed_b, styles.psi, styles.offset, styles.mix, styles.noise, styles.projected,
-                   styles.projected_from, styles.projected_space, view.grid_rows, view.grid_cols, view.layer)
+        return cls(**{f.name: getattr(styles, f.name) for f in fields(Styles)},
+                   **{f.name: getattr(view, f.name) for f in fields(StyleView)})
 
 
 def defaults(sides: list[int], w_dim: int, seed_b: int = 1) -> Styles:
