@@ -44,7 +44,8 @@ class TrainConfig:
     z_dim: int | None = option(None, "length of the noise vector z", int)
     width: int | None = option(None, "base channels (conv) / hidden width (MLP)", int)
     arch: str | None = option(None, "the family's network design, where it has several (infogan: infogan, the "
-                              "paper's nets, or dcgan; stylegan: bilinear or nearest upsampling; progan: pyramid or flat channels)", str)
+                              "paper's nets, or dcgan; stylegan: bilinear or nearest upsampling; progan: "
+                              "pyramid or flat channels)", str)
     lr_g: float | None = option(None, "generator step size, e.g. 2e-4", float)
     lr_d: float | None = option(None, "discriminator / critic step size", float)
     beta1: float | None = option(None, "Adam β1 (momentum): 0.5 (DCGAN) or 0 (WGAN-GP)", float)

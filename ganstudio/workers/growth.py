@@ -2,8 +2,8 @@
 and the fade-in of one level at any α, off the GUI thread, latest request only (``latest.py``).
 
 A ProGAN checkpoint's G keeps the level and α it was trained at (``level``/``alpha`` buffers of
-``trainers.models.progan.ProGenerator``): ``outputs(z)`` gives toRGB_k(h_k) clipped to [-1, 1] for every level k grown so far,
-and ``at(z, k, α, fading=True)`` the blend the network showed during level k's fade-in,
+``trainers.models.progan.ProGenerator``): ``outputs(z)`` gives toRGB_k(h_k) clipped to [-1, 1] for every level k
+grown so far, and ``at(z, k, α, fading=True)`` the blend the network showed during level k's fade-in,
 
     (1 − α) · upsample(toRGB_{k−1}(h_{k−1})) + α · toRGB_k(h_k)      (nearest ×2, then clipped)
 """

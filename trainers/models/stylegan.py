@@ -16,9 +16,10 @@ and LeakyReLU. Each side also has a 1×1 toRGB (modulated, not demodulated) whos
 bilinear interpolation, as here. The first version (``--arch nearest``, what runs without an arch were built with)
 repeated pixels, and the 4- and 8-px toRGB outputs showed through as blocks on smooth coloured grounds (on
 digits-rgb, one seed each: SWD 57.7 nearest, 52.4 filtered, the grounds smooth; the filtered run's digits came out
-blobbier, domain FID 879 against 439, which one seed does not separate from chance). The w fed to the layers is one vector per layer (W+): the same w everywhere,
-except under *style mixing* (probability ``--mixing`` 0.9 while training): a second z's w takes over from a
-random layer on, so no layer may rely on its neighbours' style. Layers 0–1 act at 4 px, 2–3 at 8 px, ...: the
+blobbier, domain FID 879 against 439, which one seed does not separate from chance).
+
+The w fed to the layers is one vector per layer (W+): the same w everywhere, except under *style mixing*
+(probability ``--mixing`` 0.9 while training): a second z's w takes over from a random layer on, so no layer may rely on its neighbours' style. Layers 0–1 act at 4 px, 2–3 at 8 px, ...: the
 coarse layers set pose and shape, the fine ones stroke and texture. The mapping network also keeps the running
 average w̄ of W; *truncation* moves w towards it: w̄ + ψ(w − w̄).
 
