@@ -44,7 +44,7 @@ def _distance(a: dict, b: dict, prefix: str) -> float:
     return float(sum(((a[k] - b[k]) ** 2).sum() for k in a if k.startswith(prefix)) ** 0.5)
 
 
-def test_two_processes_follow_one_process_with_the_same_global_batch(tmp_path):
+def test_two_processes_follow_one_process_with_the_same_global_batch_and_resume(tmp_path):
     two = tmp_path / "two"
     proc = _torchrun(2, ARGS + ["--out", str(two)], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -80,23 +80,24 @@ def test_two_processes_follow_one_process_with_the_same_global_batch(tmp_path):
     assert json.loads((two / "config.json").read_text())["batch_size"] == 32
     assert not list(two.glob("**/*.tmp"))
 
-
-def test_a_global_batch_that_does_not_split_is_refused(tmp_path):
-    args = [a if a != "32" else "33" for a in ARGS]
-    proc = _torchrun(2, args + ["--out", str(tmp_path / "run")], tmp_path)
-    assert proc.returncode != 0
-    assert "must split evenly over the 2 processes" in proc.stderr
-
-
-@pytest.mark.skipif(not torch.distributed.is_available(), reason="torch without distributed")
-def test_resume_under_torchrun_continues_the_run(tmp_path):
-    out = tmp_path / "run"
-    first = _torchrun(2, [a if a != "10" else "5" for a in ARGS] + ["--out", str(out)], tmp_path)
-    assert first.returncode == 0, first.stderr[-3000:]
-    again = _torchrun(2, ["--steps", "8", "--resume", "--quiet", "--out", str(out)], tmp_path)
+    # resumed under torchrun, the run continues from its checkpoint
+    again = _torchrun(2, ["--steps", "13", "--resume", "--quiet", "--out", str(two)], tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert "resumed at step 5" in again.stderr and "completed at step 8" in again.stderr
-    assert read_checkpoint(out / "checkpoints" / "last.safetensors").step == 8
+    assert "resumed at step 10" in again.stderr and "completed at step 13" in again.stderr
+    assert read_checkpoint(two / "checkpoints" / "last.safetensors").step == 13
+
+
+def test_a_global_batch_that_does_not_split_is_refused():
+    """What each rank checks before it trains (the run's setup calls it with its torchrun world)."""
+    from trainers.distributed import DistInfo, check_batch
+    from trainers.errors import ConfigError
+
+    two = DistInfo(rank=1, world=2, local_rank=1, local_world=2, backend="gloo")
+    with pytest.raises(ConfigError, match="--batch-size 33 is the global batch and must split evenly over the 2 "
+                                          "processes: use a multiple of 2"):
+        check_batch(33, two)
+    check_batch(32, two)
+    check_batch(33, None)  # one process: any batch
 
 
 @pytest.mark.parametrize("how", ["SIGINT to the group", "SIGTERM to torchrun"])
