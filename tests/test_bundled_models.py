@@ -83,10 +83,10 @@ def test_bundled_cgan_draws_the_requested_digit(scored):
 
 def test_bundled_infogan_categorical_code_picks_the_digit(scored):
     m = scored("infogan-digits")
-    # Shipped: 0.944 matched accuracy and c1 ~ width |r| = 0.95 at 5,000 samples (the bars: 0.95 and 0.7; the
-    # models before had 0.840, 0.811 and 0.772). This pins the shipped level so a rebuild cannot quietly ship
-    # a worse one.
-    assert m["code_accuracy"]["value"] >= 0.90, m["code_accuracy"]
+    # Shipped: 0.997 matched accuracy and c2 ~ width |r| = 0.94 at 5,000 samples (the bars: 0.95 and 0.7; the
+    # models before had 0.944, 0.840, 0.811 and 0.772). This pins the bar so a rebuild cannot quietly ship a worse
+    # one (here 1,000 samples and a classifier trained in the test).
+    assert m["code_accuracy"]["value"] >= 0.95, m["code_accuracy"]
     assert len(set(m["code_accuracy"]["codes"]["cat"]["value_to_class"])) == 10  # Hungarian: one digit per value
     assert m["code_correlation"]["value"] >= 0.7, m["code_correlation"]["codes"]
 
