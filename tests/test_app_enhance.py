@@ -244,13 +244,17 @@ def test_next_random_and_undo_step_through_held_out_images(qtbot, explorer_panel
     assert ex.state.pair[2] == 2
     settle(qtbot, ex, tool)
     assert np.array_equal(tool.result.images["hr"], pixels(held(sr_ckpt, 2)))
-    qtbot.keyClick(ex, Qt.Key.Key_R)  # R: a random held-out image, not a new seed
-    assert ex.state.pair[0] == "held-out"
+    qtbot.keyClick(ex, Qt.Key.Key_R)  # R: a random held-out image, not a new seed, never the one shown
+    assert ex.state.pair[0] == "held-out" and ex.state.pair[2] != 2
     ex.undo()
     ex.undo()
     assert ex.state.pair[2] == 1
     settle(qtbot, ex, tool)
     assert np.array_equal(tool.result.images["hr"], pixels(held(sr_ckpt, 1)))
+    for _ in range(30):  # every R changes the image, so every R is an undo step
+        before = ex.state.pair[2]
+        tool.random_held_out()
+        assert ex.state.pair[2] != before
 
 
 def test_the_explorers_image_from_another_model_is_upscaled(qtbot, explorer_panel, sr_ckpt, dcgan_ckpt):

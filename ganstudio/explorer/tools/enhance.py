@@ -264,13 +264,19 @@ class EnhanceTool(Tool):
         return Picture(to_model(img), None, img, "")
 
     def random_held_out(self, k: int | None = None) -> None:
-        """Held-out image ``k`` (or one at random) of the checkpoint's dataset: one undo step."""
+        """Held-out image ``k`` (or one at random, never the one shown, so R always changes it) of the checkpoint's
+        dataset: one undo step."""
         if self.pool is None:
             self.sig_message.emit("warning", "No held-out images for this model" + (
                 f": {self.pool_error}" if self.pool_error else " yet (still loading)") + ". Open an image instead")
             return
-        k = self.rng.randrange(len(self.pool.hr)) if k is None else int(k) % len(self.pool.hr)
-        self.edit(**self._held_out(k))
+        n = len(self.pool.hr)
+        if k is None:
+            st = self.state()
+            shown = int(st.pair[2]) if st.pair and st.pair[0] == "held-out" and st.pair[1] == self.pool.dataset else -1
+            k = self.rng.randrange(n - 1) if 0 <= shown < n and n > 1 else self.rng.randrange(n)
+            k += 1 if 0 <= shown <= k and n > 1 else 0  # skip the one shown
+        self.edit(**self._held_out(int(k) % n))
 
     def next_held_out(self) -> None:
         """The held-out image after the current one (the first when the input is not a held-out image)."""
