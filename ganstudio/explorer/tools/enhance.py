@@ -272,17 +272,24 @@ class EnhanceTool(Tool):
             return
         n = len(self.pool.hr)
         if k is None:
-            st = self.state()
-            shown = int(st.pair[2]) if st.pair and st.pair[0] == "held-out" and st.pair[1] == self.pool.dataset else -1
-            k = self.rng.randrange(n - 1) if 0 <= shown < n and n > 1 else self.rng.randrange(n)
-            k += 1 if 0 <= shown <= k and n > 1 else 0  # skip the one shown
+            shown = self._shown_held_out()
+            if shown is None or not 0 <= shown < n or n == 1:
+                k = self.rng.randrange(n)
+            else:
+                k = self.rng.randrange(n - 1)
+                k += k >= shown  # skip the one shown
         self.edit(**self._held_out(int(k) % n))
 
     def next_held_out(self) -> None:
         """The held-out image after the current one (the first when the input is not a held-out image)."""
+        shown = self._shown_held_out()
+        self.random_held_out(0 if shown is None else shown + 1)
+
+    def _shown_held_out(self) -> int | None:
+        """The index of the held-out image the input is, if it is one of this pool's."""
         st = self.state()
         held = bool(st.pair) and st.pair[0] == "held-out" and self.pool is not None and st.pair[1] == self.pool.dataset
-        self.random_held_out(int(st.pair[2]) + 1 if held else 0)
+        return int(st.pair[2]) if held else None
 
     def open_image(self, path: str) -> bool:
         """``path`` as the input (``enhance_inputs``); a file that is not a readable image is a message and changes
