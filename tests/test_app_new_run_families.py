@@ -17,11 +17,12 @@ def test_each_familys_row_shows_only_for_it(dialog):
     for model, shown in (("dcgan", set()), ("progan", {"ProGAN"}), ("stylegan", {"StyleGAN"}), ("srgan", set())):
         choose(dialog, model)
         assert {row for row, w in dialog.family.items() if w.isVisibleTo(dialog)} == shown, model
-        keys = ("phase_images", "mapping_depth", "mixing", "r1_gamma", "pl_weight")
+        keys = ("phase_images", "phase_ratio", "mapping_depth", "mixing", "r1_gamma", "pl_weight")
         assert not any(k in dialog.config() for k in keys if k not in dialog._models[model].defaults)
     choose(dialog, "progan")
     assert pg.phase_images.placeholderText() == "16000 (recipe)"
     assert "real images per fade-in" in pg.phase_images.toolTip()
+    assert pg.phase_ratio.placeholderText() == "1 (recipe)" and "next side up" in pg.phase_ratio.toolTip()
     choose(dialog, "stylegan")
     assert [sg.mapping_depth.placeholderText(), sg.mixing.placeholderText(), sg.r1_gamma.placeholderText(),
             sg.pl_weight.placeholderText()] == ["4 (recipe)", "0.9 (recipe)", "1 (recipe)", "0 = off (recipe)"]

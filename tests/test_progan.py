@@ -16,7 +16,7 @@ from trainers.generator import load_generator
 from trainers.loop import train
 from trainers.metrics.swd import laplacian_pyramid, sliced_wasserstein, swd
 from trainers.models.progan import (EqConv2d, EqLinear, ProDiscriminator, ProGenerator, minibatch_stddev,
-                                    pixel_norm, real_at, schedule)
+                                    phase_length, pixel_norm, real_at, schedule)
 from trainers.runfolder import read_metrics
 
 from .conftest import resumed_like_straight, tiny_config
@@ -65,6 +65,15 @@ def test_the_schedule_walks_the_resolutions_in_phases():
     got = [schedule(i, 10, 4) for i in (0, 9, 10, 15, 20, 30, 35, 50, 55, 60, 500)]
     assert got == [(0, 1.0, False), (0, 1.0, False), (1, 0.0, True), (1, 0.5, True), (1, 1.0, False), (2, 0.0, True),
                    (2, 0.5, True), (3, 0.0, True), (3, 0.5, True), (3, 1.0, False), (3, 1.0, False)]
+
+
+def test_phase_ratio_lengthens_the_lower_sides():
+    # ratio 2, 10 images a phase at 32 px: 4 px 80 stable; 8 px 40 + 40; 16 px 20 + 20; 32 px 10 fade, then stable
+    assert [phase_length(k, 10, 4, 2.0) for k in range(4)] == [80, 40, 40 // 2, 10]
+    got = [schedule(i, 10, 4, 2.0) for i in (79, 80, 100, 120, 159, 160, 170, 180, 200, 205, 210, 10 ** 6)]
+    assert got == [(0, 1.0, False), (1, 0.0, True), (1, 0.5, True), (1, 1.0, False), (1, 1.0, False), (2, 0.0, True),
+                   (2, 0.5, True), (2, 1.0, False), (3, 0.0, True), (3, 0.5, True), (3, 1.0, False), (3, 1.0, False)]
+    assert [schedule(i, 10, 4, 1.0) for i in range(0, 80, 5)] == [schedule(i, 10, 4) for i in range(0, 80, 5)]
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0])
@@ -151,6 +160,13 @@ def test_config_says_what_progan_needs(tmp_path):
                                                                                           0.999, 16000)
     with pytest.raises(ConfigError, match="phase-images is ProGAN.s"):
         resolve(TrainConfig(model="dcgan", data="digits", phase_images=100, steps=10, out=str(tmp_path)))
+    assert cfg.phase_ratio == 1.0
+    for bad in (0.0, -1.0, float("nan"), 100.0):
+        with pytest.raises(ConfigError, match="phase-ratio must be a number from 0.25 to 16"):
+            resolve(TrainConfig(model="progan", data="digits", image_size=32, phase_ratio=bad, steps=10,
+                                out=str(tmp_path)))
+    with pytest.raises(ConfigError, match="phase-ratio is ProGAN.s"):
+        resolve(TrainConfig(model="wgan-gp", data="digits", phase_ratio=2.0, steps=10, out=str(tmp_path)))
     with pytest.raises(ConfigError, match="less than one batch"):
         resolve(TrainConfig(model="progan", data="digits", image_size=32, phase_images=10, steps=10, out=str(tmp_path)))
     with pytest.raises(ConfigError, match="16, 32, 64 px"):

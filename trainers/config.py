@@ -74,7 +74,10 @@ class TrainConfig:
                                  "classifier for the data, default), mse (pixels), or the path of a torchvision VGG19 "
                                  "weights file", str, metavar="features|mse|PATH")
     phase_images: int | None = option(None, "ProGAN: real images per fade-in and per stable phase (default 16000; the "
-                                      "paper's 800k)", int)
+                                      "paper's 800k); with --phase-ratio, those of the full side", int)
+    phase_ratio: float | None = option(None, "ProGAN: each side's phases last this many times as long as those of the "
+                                       "next side up (default 1: all alike; 2: 16 px twice, 8 px 4×, 4 px 8× as long "
+                                       "as 32 px; the small sides are cheap steps)", float)
     mapping_depth: int | None = option(None, "StyleGAN: dense layers of the mapping network z → w (default 4; the "
                                        "paper's 8)", int)
     mixing: float | None = option(None, "StyleGAN: probability of style mixing while training (the paper's 0.9)",
@@ -164,8 +167,8 @@ ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat
 # Fields a resumed run must keep to continue the same trajectory.
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
                  "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "l1_weight", "cycle_weight",
-                 "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content", "phase_images", "mixing",
-                 "r1_gamma", "pl_weight")
+                 "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content", "phase_images", "phase_ratio",
+                 "mixing", "r1_gamma", "pl_weight")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
@@ -202,6 +205,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         r.lr_q = r.lr_g if spec.info else 0.0
 
     for key, whose in (("phase_images", "ProGAN's (how long each resolution trains)"),
+                       ("phase_ratio", "ProGAN's (how long each resolution trains)"),
                        ("mapping_depth", "StyleGAN's"), ("mixing", "StyleGAN's"), ("r1_gamma", "StyleGAN's"),
                        ("pl_weight", "StyleGAN's")):
         if getattr(cfg, key) is not None and key not in spec.defaults:

@@ -277,7 +277,7 @@ class SuperresFields(QWidget):
 
 
 FAMILY_ROWS = {
-    "ProGAN": {"phase_images": "Images per phase"},
+    "ProGAN": {"phase_images": "Images per phase", "phase_ratio": "Lower sides ×"},
     "StyleGAN": {"mapping_depth": "Mapping layers", "mixing": "Style mixing", "r1_gamma": "R1 γ",
                  "pl_weight": "Path length weight"},
 }

@@ -234,17 +234,27 @@ class ProDiscriminator(nn.Module):
 
 
 # -- the schedule ---------------------------------------------------------------------------------------------
-def schedule(images: int, phase_images: int, levels: int) -> tuple[int, float, bool]:
+def phase_length(level: int, phase_images: int, levels: int, ratio: float = 1.0) -> int:
+    """Real images in each phase of ``level``: ``phase_images`` at the top level, ``ratio`` times more at each level
+    below it (``--phase-ratio``)."""
+    return max(1, round(phase_images * ratio ** (levels - 1 - level)))
+
+
+def schedule(images: int, phase_images: int, levels: int, ratio: float = 1.0) -> tuple[int, float, bool]:
     """(level, α, fading) after ``images`` real images: phase 0 is 4×4 stable; phase 2k − 1 fades level k in (α
-    from 0 to 1 over the phase), phase 2k trains it stable; the last level stays stable to the end."""
-    p = images // phase_images
+    from 0 to 1 over the phase), phase 2k trains it stable; the last level stays stable to the end. Each phase of
+    level k lasts ``phase_length(k)`` images."""
     last = levels - 1
-    if p == 0:
-        return 0, 1.0, False
-    level = min((p + 1) // 2, last)
-    if p % 2 == 1 and p <= 2 * last - 1:
-        return level, (images - p * phase_images) / phase_images, True
-    return level, 1.0, False
+    start, p = 0, 0
+    while p < 2 * last:
+        level = (p + 1) // 2
+        n = phase_length(level, phase_images, levels, ratio)
+        if images < start + n:
+            if p % 2 == 1:
+                return level, (images - start) / n, True
+            return level, 1.0, False
+        start, p = start + n, p + 1
+    return last, 1.0, False
 
 
 # -- the family -------------------------------------------------------------------------------------------------
@@ -269,6 +279,9 @@ def check(cfg) -> None:
     if cfg.phase_images < cfg.batch_size:
         raise ConfigError(f"--phase-images {cfg.phase_images} is less than one batch ({cfg.batch_size}): a phase "
                           "would last no step")
+    ratio = cfg.phase_ratio
+    if not (isinstance(ratio, (int, float)) and math.isfinite(ratio) and 0.25 <= ratio <= 16):
+        raise ConfigError(f"--phase-ratio must be a number from 0.25 to 16 (1: every phase as long), got {ratio}")
 
 
 class ProGAN(GDAlgorithm):
@@ -293,11 +306,12 @@ class ProGAN(GDAlgorithm):
         self._shape = None  # (level, fading) the last step ran with
 
     def describe_more(self) -> dict:
-        return {"phase_images": self.cfg.phase_images, "levels": self.levels, "gp_weight": self.cfg.gp_weight}
+        return {"phase_images": self.cfg.phase_images, "phase_ratio": self.cfg.phase_ratio, "levels": self.levels,
+                "gp_weight": self.cfg.gp_weight}
 
     def state_at(self, step: int) -> tuple[int, float, bool]:
         """(level, α, fading) of training step ``step`` (1-based): the images shown before it decide."""
-        return schedule((step - 1) * self.cfg.batch_size, self.cfg.phase_images, self.levels)
+        return schedule((step - 1) * self.cfg.batch_size, self.cfg.phase_images, self.levels, self.cfg.phase_ratio)
 
     def _enter(self, step: int) -> tuple[int, torch.Tensor, bool]:
         level, alpha, fading = self.state_at(step)
@@ -374,7 +388,7 @@ class ProGAN(GDAlgorithm):
 register(Family(
     "progan", FAMILY_TITLES["progan"], algorithm=ProGAN, networks=networks, inputs=noise_input,
     defaults=dict(lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, batch_size=64, n_critic=1, z_dim=128, width=16,
-                  gp_weight=10.0, ema=0.999, phase_images=16000, arch="pyramid"),
+                  gp_weight=10.0, ema=0.999, phase_images=16000, phase_ratio=1.0, arch="pyramid"),
     variants={"pyramid": networks, "flat": flat_networks}, legacy_arch="pyramid",
     image_sizes=SIZES, check=check,
     stats=("loss_d", "loss_g", "wdist", "gp", "drift", "resolution", "alpha"),
