@@ -4,9 +4,9 @@ pytorch/examples' dcgan/main.py loop (``reference_dcgan.py``).
     python -m tests.benchmarks.bench_quality [--data digits | --data-root ../shared/data/mnist] [--steps 1500]
                                              [--probe-every 50] [--samples 2000] [--ema D] [--lr LR]
                                              [--lr-g LR] [--lr-d LR] [--batch-size B] [--width W]
-                                             [--arch mnist] [--ours-only] [--tiny]
+                                             [--arch mnist] [--seed S] [--ours-only] [--tiny]
 
-Both sides train the same DCGAN nets (ours' recipe: batch, z, width, Adam 2e-4/β1 0.5) from seed 0 on the same
+Both sides train the same DCGAN nets (ours' recipe: batch, z, width, Adam 2e-4/β1 0.5) from one seed on the same
 data for the same number of steps. Every ``--probe-every`` steps each side's G draws 64 samples from one fixed
 noise, and the domain classifier (``trainers.metrics.features``; the digits one ships in assets/) reads them:
 the grid is *readable* when ≥ 80% of its digits are classified with confidence ≥ 0.9. The clock counts
@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr-g", type=float, help="our side's G step size (default: --lr); the reference keeps --lr")
     ap.add_argument("--lr-d", type=float, help="our side's D step size (default: --lr)")
     ap.add_argument("--ours-only", action="store_true", help="skip the reference loop (compare our own settings)")
+    ap.add_argument("--seed", type=int, default=0, help="both sides' seed (default 0)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--tiny", action="store_true", help="a few steps, to keep the benchmark working")
     args = ap.parse_args(argv)
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = resolve(TrainConfig(model="dcgan", data=data_name, data_root=args.data_root, steps=steps,
                                   out=str(Path(tmp) / "ours"), eval_every=0, sample_every=every,
-                                  checkpoint_every=steps, seed=0, device=args.device, batch_size=args.batch_size,
+                                  checkpoint_every=steps, seed=args.seed, device=args.device, batch_size=args.batch_size,
                                   width=args.width, ema=args.ema, lr_g=args.lr_g or args.lr,
                                   lr_d=args.lr_d or args.lr, arch=args.arch))
         ref_lr = args.lr or MODELS["dcgan"].defaults["lr_g"]  # the reference: pytorch/examples' 2e-4 unless --lr
@@ -153,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         evaluator = Evaluator(data, Protocol(samples=samples), device)
         print(f"machine: {machine(device)}")
         print(f"DCGAN ({cfg.arch} nets) on {data_name} ({len(data):,} images), batch {cfg.batch_size}, "
-              f"width {cfg.width}, z {cfg.z_dim}, "
+              f"width {cfg.width}, z {cfg.z_dim}, seed {cfg.seed}, lr G {cfg.lr_g:g} / D {cfg.lr_d:g} "
+              f"(reference {ref_lr:g}), "
               f"{steps} steps each; readable = ≥{READABLE:.0%} of 64 fixed samples classified with p ≥ {CONFIDENT}")
         path, mine = ours(cfg, evaluator.extractor, every)
         gen = load_generator(path, device)
