@@ -236,7 +236,7 @@ def test_computing_the_curve_runs_off_the_gui_thread_and_keeps_it_beside_the_run
 def test_latent_files_keep_biggans_psi(qtbot, explorer_panel, biggan_ckpt, tmp_path):
     from dataclasses import replace
 
-    from ganstudio.explorer.latent import LatentFileError, latent_document, load_latent, save_latent
+    from ganstudio.explorer.latent_files import LatentFileError, latent_document, load_latent, save_latent
 
     ex = explorer_panel
     open_ckpt(qtbot, ex, biggan_ckpt)

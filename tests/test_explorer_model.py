@@ -152,7 +152,7 @@ MODEL = {"hash": "0123456789abcdef", "lineage": "run1", "family": "infogan", "st
 
 
 def _good_doc() -> dict:
-    from ganstudio.explorer.latent import latent_document
+    from ganstudio.explorer.latent_files import latent_document
 
     st = ExplorerState(seed=9, base_z=(0.1, -0.2, 0.3, 0.4), truncation=0.8, label=2, cat=(1,), cont=(0.5, -1.5))
     return latent_document(st, context().space, MODEL)
@@ -200,7 +200,7 @@ BAD_LATENTS = {  # what a damaged or hand-edited file holds: a change to a good 
 
 @pytest.mark.parametrize("damage", BAD_LATENTS.values(), ids=BAD_LATENTS.keys())
 def test_a_damaged_latent_file_is_refused_with_a_one_line_message(tmp_path, damage):
-    from ganstudio.explorer.latent import LatentFileError, load_latent
+    from ganstudio.explorer.latent_files import LatentFileError, load_latent
 
     doc = _good_doc()
     text = damage(doc) if callable(damage) else json.dumps({**doc, **damage})
@@ -218,7 +218,8 @@ def test_styles_in_a_latent_file_fit_the_model_or_change_nothing(tmp_path):
     """The Styles tool's settings (a StyleGAN's state holds them) round-trip exactly; a file without them is seed A's
     own w; lengths that do not fit this model's W+ are refused with a message, and so are styles for a model that
     has none."""
-    from ganstudio.explorer.latent import LatentFileError, Styles, latent_document, load_latent, save_latent
+    from ganstudio.explorer.latent import Styles
+    from ganstudio.explorer.latent_files import LatentFileError, latent_document, load_latent, save_latent
 
     now = Styles(seed_b=4, mix=(False,) * 3, noise=("const",) * 2, w_dim=2)
     ws = np.array([[0.1, -2.5], [3.25, 1e-3], [7.0, 0.0]], np.float32)
@@ -252,7 +253,7 @@ def test_styles_in_a_latent_file_fit_the_model_or_change_nothing(tmp_path):
 
 
 def test_a_good_latent_file_still_loads_every_field(tmp_path):
-    from ganstudio.explorer.latent import load_latent
+    from ganstudio.explorer.latent_files import load_latent
 
     path = tmp_path / "good.json"
     path.write_text(json.dumps(_good_doc()))

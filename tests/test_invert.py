@@ -35,7 +35,8 @@ def test_inversion_recovers_a_known_latent(cgan):
 
 
 def test_the_inversion_file_opens_in_the_explorer(cgan, tmp_path):
-    from ganstudio.explorer.latent import ExplorerState, Space, load_latent
+    from ganstudio.explorer.latent import ExplorerState, Space
+    from ganstudio.explorer.latent_files import load_latent
 
     inv = invert(cgan, cgan.render(cgan.latent(1, seed=2, label=4))[0], steps=60, restarts=2)
     doc = inversion_file(cgan, inv)

@@ -9,9 +9,9 @@ import torch
 from PIL import Image
 
 from ganstudio.export import ExportError, frames_to_gif, frames_to_mp4, mp4_unavailable, save_image
-from ganstudio.explorer.latent import (ExplorerState, History, LatentFileError, Space, arithmetic, group_mean,
-                                       interpolation_path, latent_document, load_latent, neighbourhood, save_latent,
-                                       slerp)
+from ganstudio.explorer.latent import (ExplorerState, History, Space, arithmetic, group_mean, interpolation_path,
+                                       neighbourhood, slerp)
+from ganstudio.explorer.latent_files import LatentFileError, latent_document, load_latent, save_latent
 from trainers.checkpoints import export_generator
 from trainers.errors import ConfigError
 from trainers.generator import load_generator, principal_directions

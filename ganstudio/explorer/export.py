@@ -17,7 +17,7 @@ from .. import settings
 from ..export import ExportError, frames_to_gif, frames_to_mp4, mp4_unavailable, save_image as write_png
 from ..panels.samples import to_qimage
 from .invert import invert_file_interactive, invert_real_sample
-from .latent import LatentFileError, latent_document, load_latent as read_latent, save_latent as write_latent
+from .latent_files import LatentFileError, latent_document, load_latent as read_latent, save_latent as write_latent
 
 
 def _model(panel) -> dict:
