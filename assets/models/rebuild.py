@@ -124,9 +124,13 @@ MODELS = {
         "keep": [1000, 2000, 3000],  # 8, 16 and 32 px while fading in: the Resolution tool's α scrubber
         # Not shipped: a ProGAN of digits-rgb. This recipe on the coloured digits drew murky blobs, mostly 8-like
         # (domain FID 2,025, floor 4.9; recall 0.25); at batch 16 (9,000 steps) it was as murky by 16 px, and
-        # --arch flat --width 16 collapsed to one image by 8 px. Even at 8 px the raw G is murky, and so is this grey
-        # model mid-fade: 500 steps a phase is too few for a level to settle, and the low levels, where images are
-        # cheap, need more steps of their own (the paper's phases are 600,000 images)
+        # --arch flat --width 16 collapsed to one image by 8 px. Longer low sides did not help: --phase-ratio 2
+        # (4 px 4,000 steps, 8 px 2,000 + 2,000, 16 px 1,000 + 1,000, 32 px 500 + 1,500; 12,000 steps, 22 min) drew
+        # rainbow-stroked 0s and 8s, FID 2,084, 6 of 10 digits, recall 0.25. Its 8 px level is already noisy, pixel
+        # by pixel, and so it stays (16-px runs to the end of 8 px, width 16) without pixel norm, without the
+        # minibatch stddev, with StyleGAN's logistic loss + R1, and at a quarter of the learning rate (which
+        # collapsed). StyleGAN trains on the same D at the same width, so G's design is the suspect: its styles
+        # bring the colour to every layer, where ProGAN's G carries it through convs of 16 or 8 channels
     },
     "stylegan-digits": {
         "title": "StyleGAN · digits, 32 px",
