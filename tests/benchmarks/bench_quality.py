@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = resolve(TrainConfig(model="dcgan", data=data_name, data_root=args.data_root, steps=steps,
                                   out=str(Path(tmp) / "ours"), eval_every=0, sample_every=every,
-                                  checkpoint_every=steps, seed=args.seed, device=args.device, batch_size=args.batch_size,
+                                  checkpoint_every=steps, seed=args.seed, device=args.device,
+                                  batch_size=args.batch_size,
                                   width=args.width, ema=args.ema, lr_g=args.lr_g or args.lr,
                                   lr_d=args.lr_d or args.lr, arch=args.arch))
         ref_lr = args.lr or MODELS["dcgan"].defaults["lr_g"]  # the reference: pytorch/examples' 2e-4 unless --lr
