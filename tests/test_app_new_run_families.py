@@ -22,7 +22,8 @@ def test_each_familys_row_shows_only_for_it(dialog):
     choose(dialog, "progan")
     assert pg.phase_images.placeholderText() == "16000 (recipe)"
     assert "real images per fade-in" in pg.phase_images.toolTip()
-    assert pg.phase_ratio.placeholderText() == "1 (recipe)" and "next side up" in pg.phase_ratio.toolTip()
+    assert pg.phase_ratio.placeholderText() == "1 (recipe)"
+    assert "next side up" in pg.phase_ratio.toolTip()
     choose(dialog, "stylegan")
     assert [sg.mapping_depth.placeholderText(), sg.mixing.placeholderText(), sg.r1_gamma.placeholderText(),
             sg.pl_weight.placeholderText()] == ["4 (recipe)", "0.9 (recipe)", "1 (recipe)", "0 = off (recipe)"]
@@ -70,6 +71,13 @@ def test_typed_values_reach_the_config_and_bad_ones_are_flagged(dialog):
     dialog.progan.phase_images.setText("4")
     assert not dialog.validate() and dialog.progan.phase_images.property("invalid") == "true"
     assert "Images per phase 4 is less than one batch" in dialog.error_text()
+    dialog.progan.phase_images.setText("")
+    dialog.progan.phase_ratio.setText("2")
+    assert dialog.validate(), dialog.error_text()
+    assert dialog.config()["phase_ratio"] == 2.0
+    dialog.progan.phase_ratio.setText("100")
+    assert not dialog.validate() and dialog.progan.phase_ratio.property("invalid") == "true"
+    assert "Lower sides × must be a number from 0.25 to 16" in dialog.error_text()
 
 
 def test_progan_with_digits_picks_32_px_and_resolves(dialog):
