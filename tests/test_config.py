@@ -42,3 +42,14 @@ def test_roundtrip_and_unknown_keys():
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ConfigError, match="unknown config keys: bogus"):
         TrainConfig.from_dict({**cfg.to_dict(), "bogus": 1})
+
+
+@pytest.mark.parametrize("model,extra", [("stylegan", dict(image_size=32)), ("pix2pix", dict(data="digits-edges")),
+                                         ("cyclegan", dict(data="digits", data_b="digits-thick"))])
+def test_n_critic_is_refused_where_d_is_updated_once(model, extra):
+    cfg = dict(model=model, steps=10, **extra)
+    with pytest.raises(ConfigError, match=f"--n-critic 3: {model} updates D once per G update"):
+        resolve(TrainConfig(n_critic=3, **cfg))
+    assert resolve(TrainConfig(n_critic=1, **cfg)).n_critic == 1  # 1 says what it does anyway
+    assert resolve(TrainConfig(model="progan", image_size=32, n_critic=3)).n_critic == 3  # ProGAN repeats D's update
+    assert resolve(TrainConfig(model="sagan", n_critic=3)).n_critic == 3  # as do the adversarial families

@@ -1,7 +1,7 @@
 """ProGAN: the fade-in blends what the paper says at α = 0, ½ and 1 (G's output, D's input, the real images), pixel
 norm and the equalised learning rate compute their formulas, minibatch stddev adds one channel of the group's
 spread, the schedule walks 4 → 8 → 16 → 32 in phases of --phase-images, the optimisers restart with each
-resolution, resume is bit-exact across a resolution change, and SWD behaves as a distance."""
+resolution, --n-critic repeats D's update with the phases counted in real images, resume is bit-exact across a resolution change, and SWD behaves as a distance."""
 
 import math
 
@@ -149,6 +149,18 @@ def test_training_grows_and_restarts_adam_with_each_resolution(tmp_path):
     assert gen.render(gen.latent(3)).shape == (3, 1, 16, 16)
 
 
+def test_n_critic_updates_d_k_times_and_phases_count_real_images(tmp_path):
+    list(train(tiny_config(tmp_path, **PG, n_critic=2, steps=6, checkpoint_every=6, sample_every=6)))
+    rows = {r["step"]: r for r in read_metrics(tmp_path / "run") if "resolution" in r}
+    # 2 × 8 real images a step, 16 a phase: step 1 at 4 px, 2 fades to 8, 3 at 8, 4 fades to 16, 5+ at 16
+    assert [rows[s]["resolution"] for s in range(1, 7)] == [4, 8, 8, 16, 16, 16]
+    assert [rows[s]["alpha"] for s in (2, 3, 4, 5)] == [0.0, 1.0, 0.0, 1.0]
+    last = ck.read_checkpoint(tmp_path / "run" / "checkpoints" / "last.safetensors").tensors
+    d_steps = {float(v) for k, v in last.items() if k.startswith("optim/D/") and k.endswith("/step")}
+    # since step 4 (16 px): 3 G updates, 6 D updates (the 8-px fromRGB only in the fade-in step: 2)
+    assert float(last["optim/G/0/step"]) == 3.0 and d_steps == {6.0, 2.0}
+
+
 def test_resume_is_bit_exact_across_a_resolution_change(tmp_path):
     a = resumed_like_straight(tmp_path, 6, **PG, checkpoint_every=1000, sample_every=1000)  # resumes at step 3
     assert int(a["G/body.level"]) == 1
@@ -167,8 +179,11 @@ def test_config_says_what_progan_needs(tmp_path):
                                 out=str(tmp_path)))
     with pytest.raises(ConfigError, match="phase-ratio is ProGAN.s"):
         resolve(TrainConfig(model="wgan-gp", data="digits", phase_ratio=2.0, steps=10, out=str(tmp_path)))
-    with pytest.raises(ConfigError, match="less than one batch"):
+    with pytest.raises(ConfigError, match="less than one step's real images"):
         resolve(TrainConfig(model="progan", data="digits", image_size=32, phase_images=10, steps=10, out=str(tmp_path)))
+    with pytest.raises(ConfigError, match=r"less than one step's real images \(128"):  # 64 × 2 D steps
+        resolve(TrainConfig(model="progan", data="digits", image_size=32, phase_images=100, n_critic=2, steps=10,
+                            out=str(tmp_path)))
     with pytest.raises(ConfigError, match="16, 32, 64 px"):
         resolve(TrainConfig(model="progan", data="digits", steps=10, out=str(tmp_path)))  # 28 px does not halve to 4
 

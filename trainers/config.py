@@ -281,6 +281,9 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     for key, lo, hi in (("n_critic", 1, 100), ("z_dim", 1, 4096)):
         if getattr(r, key) is not None or key in spec.defaults:
             _check_int(r, key, lo, hi)
+    if r.n_critic not in (None, 1) and not spec.repeats_d:
+        raise ConfigError(f"--n-critic {r.n_critic}: {cfg.model} updates D once per G update and has no such setting; "
+                          "leave it out (or 1)")
     _check_int(r, "width", 4, 1024)
     _check_int(r, "sample_every", 1)
     _check_int(r, "checkpoint_every", 1)

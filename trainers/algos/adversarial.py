@@ -46,6 +46,7 @@ class Critic(nn.Module):
 class AdversarialGAN(AlgorithmBase):
     players = ("D", "G")
     step_player = "G"
+    repeats_d = True
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist: ddp.DistInfo | None = None, speed=None):

@@ -74,6 +74,7 @@ class AlgorithmBase:
     players: tuple[str, ...] = ("D", "G")
     step_player: str = "G"
     batches_per_step: int = 1
+    repeats_d: bool = False  # whether D is updated ``--n-critic`` times per G update (else once: the option is refused)
     needs_reference: bool = False
 
     def use_reference(self, batch: Batches) -> None:

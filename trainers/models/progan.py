@@ -19,8 +19,10 @@ The loss is WGAN-GP with λ = 10, plus a drift term 0.001·E[D(x)²] that keeps 
     (1) Update D: minimise E[D(G(z))] − E[D(x)] + λ·E[(‖∇D(x̂)‖ − 1)²] + 0.001·E[D(x)²]
     (2) Update G: minimise −E[D(G(z))]
 
-one D step per G step, Adam 1e-3, β = (0, 0.99), both optimisers reset when a resolution starts, and an EMA of G
-(0.999) for sampling. Small scale: channels ``--width`` · 2^(levels − 1 − k) at level k, capped at 8·width (the
+one D step per G step (``--n-critic`` k: k D steps, each on a fresh real batch, as the paper's code's
+``D_training_repeats``), Adam 1e-3, β = (0, 0.99), both optimisers reset when a resolution starts, and an EMA of G
+(0.999) for sampling. The schedule counts the real images D is shown, so with k D steps a phase lasts 1/k of the
+steps. Small scale: channels ``--width`` · 2^(levels − 1 − k) at level k, capped at 8·width (the
 paper: 512 down to 16 at 1024 px, flat at 512 up to 64 px); ``--arch flat`` keeps ``--width`` channels at every
 side instead. Pixel norm sets every pixel's feature vector to one length, so whatever a pixel shows is carried by
 the direction of its features alone: 8 channels at 32 px leave little room for colour. (Measured on the coloured
@@ -278,9 +280,10 @@ def flat_networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict
 def check(cfg) -> None:
     if not (isinstance(cfg.phase_images, int) and 1 <= cfg.phase_images <= 10 ** 9):
         raise ConfigError(f"--phase-images must be a positive number of images, got {cfg.phase_images}")
-    if cfg.phase_images < cfg.batch_size:
-        raise ConfigError(f"--phase-images {cfg.phase_images} is less than one batch ({cfg.batch_size}): a phase "
-                          "would last no step")
+    per_step = cfg.batch_size * (cfg.n_critic or 1)
+    if cfg.phase_images < per_step:
+        raise ConfigError(f"--phase-images {cfg.phase_images} is less than one step's real images ({per_step}: "
+                          "batch × D steps per G step): a phase would last no step")
     ratio = cfg.phase_ratio
     if not (isinstance(ratio, (int, float)) and math.isfinite(ratio) and 0.25 <= ratio <= 16):
         raise ConfigError(f"--phase-ratio must be a number from 0.25 to 16 (1: every phase as long), got {ratio}")
@@ -291,6 +294,7 @@ class ProGAN(GDAlgorithm):
 
     players = ("D", "G")
     step_player = "G"
+    repeats_d = True
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist=None, speed=None):
@@ -299,6 +303,7 @@ class ProGAN(GDAlgorithm):
         self.G = run.prepare(nets["G"], channels_last=False)
         self.D = run.prepare(nets["D"], channels_last=False)
         self.levels = self.G.body.levels
+        self.batches_per_step = cfg.n_critic  # k real batches a step: one for each D update
         self.opt_g, self.opt_d = self.adam(self.G.parameters(), cfg.lr_g), self.adam(self.D.parameters(), cfg.lr_d)
         # the step calls G's body (its level and α as arguments); the levels not yet grown sit out under torchrun
         self._g_train = run.wrap(self.G.body, unused=True)
@@ -309,11 +314,15 @@ class ProGAN(GDAlgorithm):
 
     def describe_more(self) -> dict:
         return {"phase_images": self.cfg.phase_images, "phase_ratio": self.cfg.phase_ratio, "levels": self.levels,
-                "gp_weight": self.cfg.gp_weight}
+                "gp_weight": self.cfg.gp_weight, "n_critic": self.cfg.n_critic}
+
+    @property
+    def images_per_step(self) -> int:
+        return self.cfg.batch_size * self.cfg.n_critic
 
     def state_at(self, step: int) -> tuple[int, float, bool]:
-        """(level, α, fading) of training step ``step`` (1-based): the images shown before it decide."""
-        return schedule((step - 1) * self.cfg.batch_size, self.cfg.phase_images, self.levels, self.cfg.phase_ratio)
+        """(level, α, fading) of training step ``step`` (1-based): the real images shown before it decide."""
+        return schedule((step - 1) * self.images_per_step, self.cfg.phase_images, self.levels, self.cfg.phase_ratio)
 
     def _enter(self, step: int) -> tuple[int, torch.Tensor, bool]:
         level, alpha, fading = self.state_at(step)
@@ -331,7 +340,7 @@ class ProGAN(GDAlgorithm):
     # -- one iteration ------------------------------------------------------------------------------------
     def train_step(self, batches: Batches, step: int) -> Stats:
         level, alpha, fading = self._enter(step)
-        n = len(batches["x"])  # this process's share of the batch (all of it without torchrun)
+        n = len(batches["x"])  # this process's share of the k batches (all of them without torchrun)
         z = self.inputs.sample(n, self.noise, self.device)["z"]
         eps = torch.rand(n, 1, 1, 1, generator=self.noise, device=self.device)
         inputs = {"x": batches["x"], "z": z, "eps": eps, "alpha": alpha}
@@ -340,6 +349,16 @@ class ProGAN(GDAlgorithm):
         return stats
 
     def _iteration(self, t: dict[str, torch.Tensor], level: int, fading: bool) -> Stats:
+        """k D updates, each on its own real batch, z and ε; G's output on the last z is what the last D update
+        learns to reject and then what G learns from."""
+        k = self.cfg.n_critic
+        reals, zs, epss = t["x"].chunk(k), t["z"].chunk(k), t["eps"].chunk(k)
+        alpha = t["alpha"]
+        for i in range(k - 1):
+            with torch.no_grad():
+                fake = self.G.body.at(zs[i], level, alpha, fading)
+            self._d_update(real_at(reals[i], level, self.levels, alpha, fading), fake, epss[i], level, alpha, fading)
+        t = {"x": reals[-1], "z": zs[-1], "eps": epss[-1], "alpha": alpha}
         real = real_at(t["x"], level, self.levels, t["alpha"], fading)
         fake = self._g_train(t["z"], level, t["alpha"], fading)
         stats = self._d_update(real, fake.detach(), t["eps"], level, t["alpha"], fading)

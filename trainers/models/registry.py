@@ -80,6 +80,14 @@ class Family:
     def optimizer(self) -> str:
         return self.options.get("optimizer", "adam")
 
+    @property
+    def repeats_d(self) -> bool:
+        """Whether the family's algorithm updates D ``--n-critic`` times per G update (the others update it once)."""
+        from ..algos import ALGORITHMS
+
+        algo = ALGORITHMS[self.algorithm] if isinstance(self.algorithm, str) else self.algorithm
+        return bool(getattr(algo, "repeats_d", False))
+
 
 def register(family: Family, replace: bool = False) -> Family:
     """Add ``family`` to the registry (a test or plug-in may register its own; ``replace`` to redefine one)."""
