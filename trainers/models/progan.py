@@ -358,13 +358,12 @@ class ProGAN(GDAlgorithm):
             with torch.no_grad():
                 fake = self.G.body.at(zs[i], level, alpha, fading)
             self._d_update(real_at(reals[i], level, self.levels, alpha, fading), fake, epss[i], level, alpha, fading)
-        t = {"x": reals[-1], "z": zs[-1], "eps": epss[-1], "alpha": alpha}
-        real = real_at(t["x"], level, self.levels, t["alpha"], fading)
-        fake = self._g_train(t["z"], level, t["alpha"], fading)
-        stats = self._d_update(real, fake.detach(), t["eps"], level, t["alpha"], fading)
-        stats.update(self._g_update(fake, level, t["alpha"], fading))
+        real = real_at(reals[-1], level, self.levels, alpha, fading)
+        fake = self._g_train(zs[-1], level, alpha, fading)
+        stats = self._d_update(real, fake.detach(), epss[-1], level, alpha, fading)
+        stats.update(self._g_update(fake, level, alpha, fading))
         stats["resolution"] = torch.tensor(float(4 * 2 ** level), device=real.device)
-        stats["alpha"] = t["alpha"].float() if fading else torch.ones((), device=real.device)
+        stats["alpha"] = alpha.float() if fading else torch.ones((), device=real.device)
         return stats
 
     def manual_step(self, player: str, batches: Batches) -> Stats:
