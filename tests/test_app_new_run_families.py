@@ -1,7 +1,7 @@
 """The New Run dialog's ProGAN and StyleGAN rows: each shows only while its family is chosen, with the recipe's
 values as placeholders; typed values reach ``config()`` as the right types; a bad value is flagged on its field,
 in the form's words; progan or stylegan with digits (28 px) picks 32 px by itself, says so, and the config
-resolves; the pick is undone for a family that makes 28 px, and the typed values are remembered."""
+resolves; "D steps per G step" is off for a family that updates D once; the pick is undone for a family that makes 28 px, and the typed values are remembered."""
 
 import pytest
 
@@ -28,6 +28,20 @@ def test_each_familys_row_shows_only_for_it(dialog):
     assert [sg.mapping_depth.placeholderText(), sg.mixing.placeholderText(), sg.r1_gamma.placeholderText(),
             sg.pl_weight.placeholderText()] == ["4 (recipe)", "0.9 (recipe)", "1 (recipe)", "0 = off (recipe)"]
     assert "path-length regulariser" in sg.pl_weight.toolTip()
+
+
+def test_d_steps_per_g_step_is_off_where_d_is_updated_once(dialog):
+    d_steps = dialog.fields["n_critic"]
+    choose(dialog, "progan")
+    assert d_steps.isEnabled() and d_steps.placeholderText() == "1 (recipe)"
+    d_steps.setText("2")
+    assert dialog.config()["n_critic"] == 2
+    choose(dialog, "stylegan")
+    assert not d_steps.isEnabled() and d_steps.text() == ""
+    assert d_steps.placeholderText() == "1 (stylegan updates D once per G step)"
+    assert dialog.config()["n_critic"] is None
+    choose(dialog, "wgan-gp")
+    assert d_steps.isEnabled() and d_steps.placeholderText() == "5 (recipe)"
 
 
 def test_typed_values_reach_the_config_and_bad_ones_are_flagged(dialog):
@@ -70,7 +84,7 @@ def test_typed_values_reach_the_config_and_bad_ones_are_flagged(dialog):
     assert dialog.validate(), dialog.error_text()
     dialog.progan.phase_images.setText("4")
     assert not dialog.validate() and dialog.progan.phase_images.property("invalid") == "true"
-    assert "Images per phase 4 is less than one batch" in dialog.error_text()
+    assert "Images per phase 4 is less than one step's real images (64" in dialog.error_text()
     dialog.progan.phase_images.setText("")
     dialog.progan.phase_ratio.setText("2")
     assert dialog.validate(), dialog.error_text()

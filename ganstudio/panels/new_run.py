@@ -381,6 +381,11 @@ class NewRunDialog(QDialog):
         for key in RECIPE_KEYS:
             v = spec.defaults.get(key)
             self.fields[key].setPlaceholderText(f"{fmt(v)} (recipe)" if v is not None else "recipe")
+        d_steps = self.fields["n_critic"]  # a family that updates D once has no such setting
+        d_steps.setEnabled(spec.repeats_d)
+        if not spec.repeats_d:
+            d_steps.clear()
+            d_steps.setPlaceholderText(f"1 ({model} updates D once per G step)")
         self._schedule_validate()
 
     def _fit_image_size(self, model: str, spec) -> None:
