@@ -132,7 +132,15 @@ MODELS = {
         # by pixel, and so it stays (16-px runs to the end of 8 px, width 16) without pixel norm, without the
         # minibatch stddev, with StyleGAN's logistic loss + R1, and at a quarter of the learning rate (which
         # collapsed). StyleGAN trains on the same D at the same width, so G's design is the suspect: its styles
-        # bring the colour to every layer, where ProGAN's G carries it through convs of 16 or 8 channels
+        # bring the colour to every layer, where ProGAN's G carries it through convs of 16 or 8 channels.
+        # Trained at one fixed side (no growing; batch 32, 1,600 steps, the paper's loss and optimiser), the
+        # width-8 nets fail at 8 px from the start: the spread of the images' mean colours stays at 0.01 (real
+        # 0.144) and D scores the fakes above the reals (W estimate < 0). A stronger D fixes that: --n-critic 2
+        # (0.144), D at 2e-3 (0.121 at 1,000 steps) or width 16 (0.143); a GP target of 750 (the paper's CIFAR-10
+        # setting) reached 0.134. With --n-critic 2 --phase-ratio 2 at width 8 the 4-px side learns coloured
+        # grounds and blobs; at width 16 (5,750 steps, 34 min) 8 px draws single-coloured strokes on coloured
+        # grounds, but from the 16-px fade-in on the strokes turn rainbow again (digit shapes, several colours per
+        # stroke). Not shipped still
     },
     "stylegan-digits": {
         "title": "StyleGAN · digits, 32 px",

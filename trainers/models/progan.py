@@ -27,11 +27,13 @@ paper: 512 down to 16 at 1024 px, flat at 512 up to 64 px); ``--arch flat`` keep
 side instead. Pixel norm sets every pixel's feature vector to one length, so whatever a pixel shows is carried by
 the direction of its features alone: 8 channels at 32 px leave little room for colour. (Measured on the coloured
 digits: flat at width 16 collapsed to one image by 8 px; the pyramid at width 8 kept its variety but drew noisy,
-rainbow-stroked digits, at 500 steps a phase and at ``--phase-ratio 2`` alike; see ``assets/models/rebuild.py``.)
+rainbow-stroked digits, at 500 steps a phase and at ``--phase-ratio 2`` alike. Its D is too weak there: at 8 px
+it scores fakes above reals and G loses the grounds' colours; ``--n-critic 2`` or width 16 fix the low sides, and
+strokes still turn rainbow from 16 px on; see ``assets/models/rebuild.py``.)
 z of 128 values (the paper: 512); ``--phase-images`` 16,000 (the paper: 800,000): at batch 64 each phase is 250
-steps, 32 px is reached stable after 1,500 steps. ``--phase-ratio R`` makes each side's phases R times as long as those of the side above
-(R 2: 16 px twice, 8 px 4× and 4 px 8× as many images as 32 px): a step at 4 or 8 px costs a fraction of one at
-32 px, so the small sides can train far longer, as the paper's (600,000 images each) do.
+steps, 32 px is reached stable after 1,500 steps. ``--phase-ratio R`` makes each side's phases R times as long as
+those of the side above (R 2: 16 px twice, 8 px 4× and 4 px 8× as many images as 32 px): a step at 4 or 8 px costs
+a fraction of one at 32 px, so the small sides can train far longer, as the paper's (600,000 images each) do.
 
 G's output is linear, as in the paper's code: D is trained on it as it is, and images are only clipped to [-1, 1]
 when shown or scored (``shown``). (The first version squashed them with tanh when sampling, which D never saw: the
