@@ -31,9 +31,9 @@ class WelcomePage(QWidget):
         self.quick_btn = QPushButton("Quick start: DCGAN on digits")
         self.quick_btn.setObjectName("primary")
         self.quick_btn.setToolTip("5000 steps of DCGAN with the DCGAN authors' MNIST nets (width 32), the paper's "
-                                  "recipe with G at 1e-3. On a 2-core CPU (about 800 images/s) digits take shape in "
-                                  "under a minute: by step 300 more than half of a fixed grid is read with ≥ 90% "
-                                  "confidence by the digit classifier, by step 600 (about 1.5 minutes) 80% of it")
+                                  "recipe with G at 1e-3 and batch 64. On a 2-core CPU digits take shape in under a "
+                                  "minute: by step 350 (about 40 s) more than half of a fixed grid is read with ≥ 90% "
+                                  "confidence by the digit classifier, by step 650–750 (75–95 s) 80% of it")
         self.new_btn = QPushButton("New run…   Ctrl+N")
         self.open_btn = QPushButton("Open run folder…   Ctrl+O")
         self.quick_btn.clicked.connect(self.sig_quick)
