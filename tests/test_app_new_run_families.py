@@ -38,10 +38,12 @@ def test_d_steps_per_g_step_is_off_where_d_is_updated_once(dialog):
     assert dialog.config()["n_critic"] == 2
     choose(dialog, "stylegan")
     assert not d_steps.isEnabled() and d_steps.text() == ""
-    assert d_steps.placeholderText() == "1 (stylegan updates D once per G step)"
+    assert d_steps.placeholderText() == "1 (fixed)"
+    assert d_steps.toolTip() == "stylegan updates D once per G step: it has no such setting"
     assert dialog.config()["n_critic"] is None
     choose(dialog, "wgan-gp")
     assert d_steps.isEnabled() and d_steps.placeholderText() == "5 (recipe)"
+    assert d_steps.toolTip().startswith("D steps per G step: ")  # the recipe field's own tooltip is back
 
 
 def test_typed_values_reach_the_config_and_bad_ones_are_flagged(dialog):

@@ -382,10 +382,14 @@ class NewRunDialog(QDialog):
             v = spec.defaults.get(key)
             self.fields[key].setPlaceholderText(f"{fmt(v)} (recipe)" if v is not None else "recipe")
         d_steps = self.fields["n_critic"]  # a family that updates D once has no such setting
+        if d_steps.property("recipe_tip") is None:
+            d_steps.setProperty("recipe_tip", d_steps.toolTip())
         d_steps.setEnabled(spec.repeats_d)
+        d_steps.setToolTip(d_steps.property("recipe_tip") if spec.repeats_d else
+                           f"{model} updates D once per G step: it has no such setting")
         if not spec.repeats_d:
             d_steps.clear()
-            d_steps.setPlaceholderText(f"1 ({model} updates D once per G step)")
+            d_steps.setPlaceholderText("1 (fixed)")
         self._schedule_validate()
 
     def _fit_image_size(self, model: str, spec) -> None:
