@@ -138,9 +138,9 @@ MODELS = {
         # 0.144) and D scores the fakes above the reals (W estimate < 0). A stronger D fixes that: --n-critic 2
         # (0.144), D at 2e-3 (0.121 at 1,000 steps) or width 16 (0.143); a GP target of 750 (the paper's CIFAR-10
         # setting) reached 0.134. With --n-critic 2 --phase-ratio 2 at width 8 the 4-px side learns coloured
-        # grounds and blobs; at width 16 (5,750 steps, 34 min) 8 px draws single-coloured strokes on coloured
-        # grounds, but from the 16-px fade-in on the strokes turn rainbow again (digit shapes, several colours per
-        # stroke). Not shipped still
+        # grounds and blobs; at width 16 (stopped at step 5,250 of 5,750, after 34 min) 8 px draws single-coloured
+        # strokes on coloured grounds, but from the 16-px fade-in on the strokes turn rainbow again (digit shapes,
+        # several colours per stroke). Not shipped still
     },
     "stylegan-digits": {
         "title": "StyleGAN · digits, 32 px",
