@@ -148,9 +148,10 @@ def test_cancelling_the_training_writes_nothing(qtbot, explorer_panel, bare_run,
     assert tool.train()
     qtbot.waitUntil(lambda: tool.train_box.progress.value() >= 1, timeout=60_000)
     tool.train_box.cancel_btn.click()
-    qtbot.waitUntil(lambda: not tool.training, timeout=30_000)
+    # the thread stops running before its queued ``finished`` reaches the box (which then re-enables Train)
+    qtbot.waitUntil(lambda: not tool.training and tool.train_box.train_btn.isEnabled(), timeout=30_000)
     assert not td.text_model_path(ckpt).exists() and not tool.ready
-    assert "cancelled" in ex.message.text() and tool.train_box.train_btn.isEnabled()
+    assert "cancelled" in ex.message.text()
 
 
 def test_a_prompt_draws_n_digits_as_the_engine_does(qtbot, explorer_panel, sg_ckpt, text_model):
