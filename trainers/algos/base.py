@@ -244,14 +244,12 @@ class GDAlgorithm(AlgorithmBase):
 def build_algorithm(cfg, data, device: torch.device, dist: ddp.DistInfo | None = None):
     """The family's networks for the resolved ``cfg`` on ``data``'s sample shape, in its training algorithm."""
     from ..models import MODELS, arch_for, family_networks
-    from . import ALGORITHMS
 
     family = MODELS[cfg.model]
     nets, inputs = family_networks(family, cfg, data.sample_shape, data.class_names)
     speed = Speed.choose(cfg, device, conv=data.is_image and arch_for(family, data.is_image, cfg.arch) == "conv",
                          distributed=dist is not None)
-    algo_cls = ALGORITHMS[family.algorithm] if isinstance(family.algorithm, str) else family.algorithm
-    algo = algo_cls(cfg, family, nets, inputs, device, data.class_names, dist, speed)
+    algo = family.algorithm_class(cfg, family, nets, inputs, device, data.class_names, dist, speed)
     if hasattr(algo, "prepare"):  # an algorithm that needs the training set itself (SRGAN: its content network)
         algo.prepare(data)
     return algo

@@ -81,12 +81,16 @@ class Family:
         return self.options.get("optimizer", "adam")
 
     @property
-    def repeats_d(self) -> bool:
-        """Whether the family's algorithm updates D ``--n-critic`` times per G update (the others update it once)."""
+    def algorithm_class(self) -> type:
+        """The class that trains this family (``algorithm`` names one in ``trainers.algos.ALGORITHMS`` or is one)."""
         from ..algos import ALGORITHMS
 
-        algo = ALGORITHMS[self.algorithm] if isinstance(self.algorithm, str) else self.algorithm
-        return bool(getattr(algo, "repeats_d", False))
+        return ALGORITHMS[self.algorithm] if isinstance(self.algorithm, str) else self.algorithm
+
+    @property
+    def repeats_d(self) -> bool:
+        """Whether the family's algorithm updates D ``--n-critic`` times per G update (the others update it once)."""
+        return bool(getattr(self.algorithm_class, "repeats_d", False))
 
 
 def register(family: Family, replace: bool = False) -> Family:
