@@ -1,7 +1,8 @@
 """The New Run dialog's ProGAN and StyleGAN rows: each shows only while its family is chosen, with the recipe's
 values as placeholders; typed values reach ``config()`` as the right types; a bad value is flagged on its field,
 in the form's words; progan or stylegan with digits (28 px) picks 32 px by itself, says so, and the config
-resolves; "D steps per G step" is off for a family that updates D once; the pick is undone for a family that makes 28 px, and the typed values are remembered."""
+resolves; "D steps per G step" is off for a family that updates D once; the pick is undone for a family that
+makes 28 px, and the typed values are remembered."""
 
 import pytest
 

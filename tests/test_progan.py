@@ -1,7 +1,8 @@
 """ProGAN: the fade-in blends what the paper says at α = 0, ½ and 1 (G's output, D's input, the real images), pixel
 norm and the equalised learning rate compute their formulas, minibatch stddev adds one channel of the group's
 spread, the schedule walks 4 → 8 → 16 → 32 in phases of --phase-images, the optimisers restart with each
-resolution, --n-critic repeats D's update with the phases counted in real images, resume is bit-exact across a resolution change, and SWD behaves as a distance."""
+resolution, --n-critic repeats D's update with the phases counted in real images, resume is bit-exact across a
+resolution change, and SWD behaves as a distance."""
 
 import math
 

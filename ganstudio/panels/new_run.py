@@ -18,7 +18,7 @@ from .. import settings
 from .new_run_parts import (DOMAIN_B, FAMILY_LABELS, FAMILY_ROWS, FOLDER_ITEM, REAL_SETS, SUPERRES_LABELS,
                             FamilyFields, Note, SuperresFields, check_real_sets, chosen, fill_combo, fit_data,
                             fit_size, superres, superres_sets, two_domain, two_domain_note)
-from .run_form import DEFAULTS, NUMERIC, RECIPE_KEYS, SCHEDULE_KEYS, FieldError, fmt, parse_number
+from .run_form import DEFAULTS, NUMERIC, RECIPE_KEYS, SCHEDULE_KEYS, FieldError, field_tip, fmt, parse_number
 
 
 class NewRunDialog(QDialog):
@@ -109,7 +109,7 @@ class NewRunDialog(QDialog):
         self.fields: dict[str, QLineEdit] = {}
         for key, (label, kind, tip) in NUMERIC.items():
             e = QLineEdit(DEFAULTS.get(key, ""))
-            e.setToolTip(f"{label}: {tip}" + (" (blank: the model's recipe)" if key in RECIPE_KEYS else ""))
+            e.setToolTip(field_tip(key))
             e.setAccessibleName(label)
             if key == "eval_every":
                 e.setPlaceholderText("auto (1000)")
@@ -382,10 +382,8 @@ class NewRunDialog(QDialog):
             v = spec.defaults.get(key)
             self.fields[key].setPlaceholderText(f"{fmt(v)} (recipe)" if v is not None else "recipe")
         d_steps = self.fields["n_critic"]  # a family that updates D once has no such setting
-        if d_steps.property("recipe_tip") is None:
-            d_steps.setProperty("recipe_tip", d_steps.toolTip())
         d_steps.setEnabled(spec.repeats_d)
-        d_steps.setToolTip(d_steps.property("recipe_tip") if spec.repeats_d else
+        d_steps.setToolTip(field_tip("n_critic") if spec.repeats_d else
                            f"{model} updates D once per G step: it has no such setting")
         if not spec.repeats_d:
             d_steps.clear()

@@ -43,6 +43,12 @@ NUMERIC = _numeric()
 DEFAULTS = _defaults()
 
 
+def field_tip(key: str) -> str:
+    """A numeric field's tooltip: its label and help, and for a recipe field what a blank one gets."""
+    label, _, tip = NUMERIC[key]
+    return f"{label}: {tip}" + (" (blank: the model's recipe)" if key in RECIPE_KEYS else "")
+
+
 def parse_number(text: str, kind: type) -> int | float | None:
     """"128" or "1e3" for whole numbers, "2e-4" for floats; None when it is not a number of that kind."""
     try:
