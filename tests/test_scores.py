@@ -92,3 +92,26 @@ def test_correlation_matrix_finds_the_linked_column():
     assert r.shape == (2, 3)
     assert r[1, 1] > 0.99 and abs(r[0, 1]) < 0.15
     assert r[0, 2] == 0.0  # a constant column correlates with nothing
+
+
+def test_ink_spread_is_zero_for_one_ink_colour_and_grows_with_a_rainbow():
+    import torch
+
+    from trainers.metrics.colour import ink_scores, ink_spread
+
+    ground = torch.tensor([0.2, 0.1, 0.3])[:, None, None]  # dark: never ink
+    one = ground.expand(3, 8, 8).clone()
+    one[:, 2:6, 3] = torch.tensor([0.9, 0.2, 0.2])[:, None]  # a red stroke of 4 pixels
+    rainbow = one.clone()
+    rainbow[:, 4:6, 3] = torch.tensor([0.2, 0.2, 0.9])[:, None]  # its lower half blue
+    blank = ground.expand(3, 8, 8).clone()
+    to_model = lambda *imgs: torch.stack(imgs) * 2 - 1  # noqa: E731 - [0, 1] → the models' [-1, 1]
+    assert ink_spread(to_model(one, one))["spread"] == pytest.approx(0.0, abs=1e-6)
+    # chromaticities (9, 2, 2)/13 and (2, 2, 9)/13 twice each: r and b have std √(4/3)·3.5/13, g none
+    expect = (2 * (4 / 3) ** 0.5 * 3.5 / 13) / 3
+    got = ink_spread(to_model(rainbow, blank))
+    assert got["spread"] == pytest.approx(expect, rel=1e-4)
+    assert got["drawn"] == 0.5  # the blank image has no ink and does not count in the spread
+    assert np.isnan(ink_spread(to_model(blank))["spread"])
+    s = ink_scores(to_model(rainbow), to_model(one))
+    assert s["value"] == pytest.approx(expect, abs=1e-5) and s["floor"] == 0.0 and s["images"] == 1

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ..data.base import ArrayData
-from . import scores
+from . import colour, scores
 from .features import Embedding, FeatureExtractor
 
 SCHEMA = "ganstudio-eval/1"
@@ -114,11 +114,13 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
     parts = []
     chunk = 500
     family = (getattr(gen, "meta", None) or {}).get("model", {}).get("family")
-    keep: list[torch.Tensor] = []  # the first fakes, for the sliced Wasserstein distance (the growing families)
+    # the first fakes, for the sliced Wasserstein distance (the growing families) and the ink colour (digits-rgb)
+    keep: list[torch.Tensor] = []
+    keeping = family in SWD_FAMILIES or data.name in colour.DATASETS
     for s in range(0, p.samples, chunk):
         part = {k: v[s:s + chunk] for k, v in latent.items()}
         images = gen.render(part)
-        if family in SWD_FAMILIES and sum(len(k) for k in keep) < SWD_IMAGES:
+        if keeping and sum(len(k) for k in keep) < SWD_IMAGES:
             keep.append(images.float().cpu())
         parts.append(extractor.embed(images))
         if progress:
@@ -159,8 +161,11 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
         best = max(per_code.values(), key=lambda c: abs(c["r"]))
         reference = {f: _r(x) for f, x in zip(extractor.factor_names, extractor.factor_r)}
         metrics["code_correlation"] = {"value": _r(abs(best["r"])), "codes": per_code, "reference": reference}
-    if keep:
+    if keep and family in SWD_FAMILIES:
         metrics["swd"] = swd_scores(torch.cat(keep)[:SWD_IMAGES], data, progress)
+    if keep and data.name in colour.DATASETS:
+        fakes = torch.cat(keep)[:SWD_IMAGES]
+        metrics["ink_spread"] = colour.ink_scores(fakes, real_images(data, len(fakes)))
     if family == "stylegan" and hasattr(gen, "G"):
         from .styles import style_separation
 
@@ -183,14 +188,18 @@ def swd_scores(fakes: torch.Tensor, data: ArrayData, progress: Progress | None =
     if progress:
         progress("sliced Wasserstein distance", 0, 1)
     n = min(len(fakes), len(data) // 3)
-    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))
-    real_a = data.to_model(data.x[perm[:n]]).float().numpy()
-    real_b = data.to_model(data.x[perm[n:2 * n]]).float().numpy()
+    real_a, real_b = real_images(data, n).numpy(), real_images(data, n, part=1).numpy()
     model, floor = swd(fakes[:n].numpy(), real_a), swd(real_b, real_a)
     if progress:
         progress("sliced Wasserstein distance", 1, 1)
     return {"value": model["mean"], "floor": floor["mean"], "levels": model["levels"], "per_level": model["per_level"],
             "floor_per_level": floor["per_level"], "images": n}
+
+
+def real_images(data: ArrayData, n: int, part: int = 0) -> torch.Tensor:
+    """The ``part``-th block of ``n`` real images (as the model sees them, float) of one fixed shuffle (seed 0)."""
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))
+    return data.to_model(data.x[perm[part * n:(part + 1) * n]]).float()
 
 
 SWEEP_PSIS = (None, 2.0, 1.5, 1.0, 0.75, 0.5, 0.25, 0.0)  # None: untruncated z, then ψ from loose to tight

@@ -91,6 +91,12 @@ def table(result: dict) -> str:
                      f"7×7 patches, {sw['images']:,} images; lower is better")
         for side, v, f in zip(sw["levels"], sw["per_level"], sw["floor_per_level"]):
             lines.append(f"  {'  at ' + str(side) + ' px':<22}{v:>10.2f}{f:>12.2f}   Laplacian pyramid level")
+    if "ink_spread" in m:
+        ink = m["ink_spread"]
+        lines.append(f"  {'ink colour spread':<22}{ink['value']:>10.3f}{ink['floor']:>12.3f}   chromaticity std over "
+                     f"each digit's ink, {ink['images']:,} images; lower: one colour a digit")
+        lines.append(f"  {'  images with ink':<22}{ink['drawn']:>10.2f}{ink['floor_drawn']:>12.2f}   share that draws "
+                     "a bright stroke at all")
     for key, label in (("label_accuracy", "label accuracy"), ("code_accuracy", "code accuracy")):
         if key in m:
             lines.append(f"  {label:<22}{_num(m[key]['value']):>10}{_num(m[key]['reference']):>12}   "
