@@ -199,7 +199,7 @@ def test_tools_that_do_not_apply_are_off_and_say_why(qtbot, explorer_panel, cgan
 
 
 def test_descriptions_and_captions_wrap_instead_of_being_cut(qtbot, explorer_panel, cgan_run):
-    from ganstudio.explorer.common import SampleCanvas
+    from ganstudio.explorer.canvases import SampleCanvas
 
     ex = explorer_panel
     open_run(qtbot, ex, cgan_run)

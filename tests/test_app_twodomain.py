@@ -102,7 +102,7 @@ def test_save_grid_writes_input_g_f_and_target(qtbot, explorer_panel, cyc_ckpt, 
     from PIL import Image
 
     from ganstudio.explorer import export as xp
-    from ganstudio.explorer.common import grid_cells
+    from ganstudio.explorer.canvases import grid_cells
 
     ex = explorer_panel
     tool = open_tool(qtbot, ex, cyc_ckpt)

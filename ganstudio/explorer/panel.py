@@ -22,7 +22,8 @@ from .. import settings
 from ..panels.samples import to_qimage
 from ..workers.pairs import GAP as PAIR_GAP
 from ..workers.render import Output, RenderRequest, RenderThread, file_stamp
-from .common import MessageLine, SampleCanvas, Tool, WrapLabel, titled
+from .canvases import SampleCanvas
+from .common import MessageLine, Tool, WrapLabel, titled
 from .latent import ExplorerState, History, Space
 from .model import Context, ExplorerModel
 from .sources import SourceBox

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLis
 from ... import theme
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ..common import GROUP_COLORS, GridCanvas, Tool, WrapLabel, caption_label, grid_cells
+from ..canvases import GridCanvas, grid_cells
+from ..common import GROUP_COLORS, Tool, WrapLabel, caption_label
 from ..latent import arithmetic, group_mean, neighbourhood
 from ..model import Context, ExplorerModel
 

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBox
 from ...panels.samples import to_qimage
 from ...workers.attention import AttentionResult
 from ...workers.render import Output
-from ..common import DragSlider, SampleCanvas, Tool, caption_label, muted_label, side_by_side, titled
+from ..canvases import SampleCanvas, side_by_side
+from ..common import DragSlider, Tool, caption_label, muted_label, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 from .attention_view import (QUERY_COLOR, AttentionCanvas, ColorBar, LayerView, QueryMark, cell_of, composite,

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from ... import theme
 from ...workers.attention import LayerMap
-from ..common import SampleCanvas, WrapLabel
+from ..canvases import SampleCanvas
+from ..common import WrapLabel
 
 QUERY_COLOR = "#39c5cf"  # the query's cell: cyan stands out on every colour of the heat map
 

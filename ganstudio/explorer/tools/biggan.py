@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGridLayout
 from ... import theme
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ..common import GridCanvas, PsiControl, Tool, caption_label, class_buttons, muted_label
+from ..canvases import GridCanvas
+from ..common import PsiControl, Tool, caption_label, class_buttons, muted_label
 from ..latent import ExplorerState, slerp
 from ..model import Context, ExplorerModel
 from .biggan_curve import TruncationCurve

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, 
 
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ..common import DragSlider, GridCanvas, Tool, caption_label, class_buttons, muted_label, titled
+from ..canvases import GridCanvas
+from ..common import DragSlider, Tool, caption_label, class_buttons, muted_label, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 

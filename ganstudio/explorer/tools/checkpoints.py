@@ -13,7 +13,8 @@ from trainers import runfolder
 
 from ...panels.samples import to_qimage
 from ...workers.render import Output, file_stamp
-from ..common import GridCanvas, Tool, caption_label, titled
+from ..canvases import GridCanvas
+from ..common import Tool, caption_label, titled
 from ..model import Context, ExplorerModel
 
 def run_checkpoints(folder: str | Path) -> list[tuple[int | None, Path]]:

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from ... import theme
 from ...panels.samples import to_qimage
 from ...workers.enhance import PANELS, EnhanceResult
-from ..common import GRID_PAD, SampleCanvas, WrapLabel, side_by_side
+from ..canvases import GRID_PAD, SampleCanvas, side_by_side
+from ..common import WrapLabel
 from .attention_view import ColorBar, heat_colors
 from .enhance_inputs import resize, rgb
 from .translate_view import heading

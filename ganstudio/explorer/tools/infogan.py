@@ -9,7 +9,8 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGridLayout
 
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ..common import DragSlider, GridCanvas, Tool, caption_label, muted_label, titled
+from ..canvases import GridCanvas
+from ..common import DragSlider, Tool, caption_label, muted_label, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 from ...export import mp4_unavailable
 from ...panels.samples import ImageCanvas, to_qimage
 from ...workers.render import Output
-from ..common import Tool, caption_label, grid_cells, titled
+from ..canvases import grid_cells
+from ..common import Tool, caption_label, titled
 from ..latent import interpolation_path
 from ..model import Context, ExplorerModel
 

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QRa
 
 from ...panels.samples import to_qimage
 from ...workers.render import Output
-from ..common import DragSlider, GridCanvas, PsiControl, Tool, caption_label, muted_label, titled
+from ..canvases import GridCanvas
+from ..common import DragSlider, PsiControl, Tool, caption_label, muted_label, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 

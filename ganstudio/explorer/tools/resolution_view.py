@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QSizePolicy, QSlider, QStyle, QStyleO
 
 from ... import theme
 from ...panels.samples import to_qimage
-from ..common import SampleCanvas
+from ..canvases import SampleCanvas
 from .enhance_view import column_title, small_label
 
 STEPS = 100  # the α slider's positions (α in steps of 0.01)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QSizePolicy
 
 from ... import theme
 from ...panels.samples import to_qimage
-from ..common import SampleCanvas
+from ..canvases import SampleCanvas
 from .translate_inputs import stroke
 
 SIDE = 264  # 32 px at 8× (64 px at 4×) plus the canvas margin: fits the tools' column

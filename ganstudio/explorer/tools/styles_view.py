@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, Q
 from trainers.latentfile import STYLE_PAD
 
 from ... import theme
-from ..common import GRID_PAD, GridCanvas, WrapLabel
+from ..canvases import GRID_PAD, GridCanvas
+from ..common import WrapLabel
 from .attention_view import heat_colors
 from .enhance_view import Caption, column_title
 from .resolution_view import BlockCanvas

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import QVBoxLayout
 
 from ...workers.render import Output, file_stamp
 from ...workers.text import TextFailure, TextOutput, TextRequest, TextThread
-from ..common import Tool, side_by_side, titled
+from ..canvases import side_by_side
+from ..common import Tool, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 from .enhance_view import Caption

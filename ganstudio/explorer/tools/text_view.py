@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QS
 
 from ... import theme
 from ...panels.samples import to_qimage
-from ..common import GRID_PAD, GridCanvas, WrapLabel, side_by_side
+from ..canvases import GRID_PAD, GridCanvas, side_by_side
+from ..common import WrapLabel
 from .enhance_view import column_title
 from .resolution_view import BlockCanvas
 from .translate_view import heading

@@ -26,7 +26,8 @@ from ... import settings
 from ...panels.samples import to_qimage
 from ...workers.render import Output
 from ...workers.translate import CycleResult, RealnessResult, SharedResult
-from ..common import DragSlider, Tool, caption_label, muted_label, side_by_side, titled
+from ..canvases import side_by_side
+from ..common import DragSlider, Tool, caption_label, muted_label, titled
 from ..invert import IMAGE_FILTER
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel

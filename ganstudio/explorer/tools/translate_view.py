@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QTabBar, QVBoxLa
 from ... import theme
 from ...panels.samples import to_qimage
 from ...workers.translate import RealnessResult
-from ..common import SampleCanvas, WrapLabel
+from ..canvases import SampleCanvas
+from ..common import WrapLabel
 from .attention_view import ColorBar, heat_colors, pixel_at
 
 OPACITY = 0.6  # how strongly the realness colours cover the output (its strokes stay readable)

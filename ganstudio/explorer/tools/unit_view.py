@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSize
 from ... import theme
 from ...panels.samples import to_qimage
 from ...workers.translate import SharedResult
-from ..common import GRID_PAD, WrapLabel, side_by_side
+from ..canvases import GRID_PAD, side_by_side
+from ..common import WrapLabel
 from .translate_view import Square
 
 PARTNERS = (("digit", "a held-out B digit"), ("own", "x's own translation G(x)"))  # what the walk goes to
