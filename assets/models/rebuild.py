@@ -1,7 +1,7 @@
 """Rebuild the bundled generators: train each with `ganstudio train`, export generator-only checkpoints
 (float16) into assets/models/<name>/checkpoints/, then check that they are good with a digit classifier.
 
-    python assets/models/rebuild.py                 # train them all, export, check (≈2 h on a 2-core CPU)
+    python assets/models/rebuild.py                 # train them all, export, check (≈2½ h on a 2-core CPU)
     python assets/models/rebuild.py --only cgan-digits
     python assets/models/rebuild.py --check         # only re-measure what is in assets/models
     python assets/models/rebuild.py --device cuda   # same recipes on a GPU
@@ -124,23 +124,28 @@ MODELS = {
         "args": ["--model", "progan", "--data", "digits", "--image-size", "32", "--steps", "4500", "--seed", "0",
                  "--width", "8", "--batch-size", "32", "--checkpoint-every", "500", "--eval-every", "0"],
         "keep": [1000, 2000, 3000],  # 8, 16 and 32 px while fading in: the Resolution tool's α scrubber
-        # Not shipped: a ProGAN of digits-rgb. This recipe on the coloured digits drew murky blobs, mostly 8-like
-        # (domain FID 2,025, floor 4.9; recall 0.25); at batch 16 (9,000 steps) it was as murky by 16 px, and
-        # --arch flat --width 16 collapsed to one image by 8 px. Longer low sides did not help: --phase-ratio 2
-        # (4 px 4,000 steps, 8 px 2,000 + 2,000, 16 px 1,000 + 1,000, 32 px 500 + 1,500; 12,000 steps, 22 min) drew
-        # rainbow-stroked 0s and 8s, FID 2,084, 6 of 10 digits, recall 0.25. Its 8 px level is already noisy, pixel
-        # by pixel, and so it stays (16-px runs to the end of 8 px, width 16) without pixel norm, without the
-        # minibatch stddev, with StyleGAN's logistic loss + R1, and at a quarter of the learning rate (which
-        # collapsed). StyleGAN trains on the same D at the same width, so G's design is the suspect: its styles
-        # bring the colour to every layer, where ProGAN's G carries it through convs of 16 or 8 channels.
-        # Trained at one fixed side (no growing; batch 32, 1,600 steps, the paper's loss and optimiser), the
-        # width-8 nets fail at 8 px from the start: the spread of the images' mean colours stays at 0.01 (real
-        # 0.144) and D scores the fakes above the reals (W estimate < 0). A stronger D fixes that: --n-critic 2
-        # (0.144), D at 2e-3 (0.121 at 1,000 steps) or width 16 (0.143); a GP target of 750 (the paper's CIFAR-10
-        # setting) reached 0.134. With --n-critic 2 --phase-ratio 2 at width 8 the 4-px side learns coloured
-        # grounds and blobs; at width 16 (stopped at step 5,250 of 5,750, after 34 min) 8 px draws single-coloured
-        # strokes on coloured grounds, but from the 16-px fade-in on the strokes turn rainbow again (digit shapes,
-        # several colours per stroke). Not shipped still
+    },
+    "progan-digits-rgb": {
+        "title": "ProGAN · coloured digits, grown to 32 px",
+        # the paper's recipe at width 16 and batch 32 with two D steps per G step (its code's D_training_repeats),
+        # phases of 48,000 images at 32 px and 1.33× longer a side down (4 px 1,765 steps; 8 px 1,327 + 1,327;
+        # 16 px 998 + 998; 32 px a 750-step fade-in, then stable to the end), and an EMA of 0.995, whose horizon
+        # (200 steps) fits inside a phase where 0.999's (1,000 steps) averages across the growing. 61 min on 2 cores.
+        # How it was found: the digits recipe (width 8, one D step, 16,000 images a phase) drew murky blobs, mostly
+        # 8-like (domain FID 2,025, floor 4.9; recall 0.25); batch 16, --arch flat --width 16 (one image by 8 px),
+        # --phase-ratio 2 (FID 2,084, 6 of 10 digits), no pixel norm, no minibatch stddev, StyleGAN's loss + R1 and
+        # a quarter of the learning rate (collapsed) did not help. Trained at one fixed side (batch 32, 1,600 steps),
+        # the width-8 critic is too weak at 8 px: it scores fakes above reals (W estimate < 0) and G loses the
+        # grounds' colours (mean-colour spread 0.01, real 0.144); --n-critic 2 (0.144), width 16 (0.143) or D at
+        # 2e-3 (0.121) fix that. With them and --phase-ratio 2 (16 px for 500 + 500 steps) the 16-px digits were
+        # rainbow-stroked shapes (ink colour spread 0.072 at step 5,000); at 16 px from scratch 600 steps did not
+        # lower it (0.11; 0.07 without pixel norm). Here the 16-px side has twice the steps and the run draws all ten
+        # digits (FID 1,246, recall 0.61) with the StyleGAN's ink spread (0.068 against 0.069, real 0.006); what is
+        # left is G falling behind D at each side: the W estimate settles at 0.1 (4 px), 0.8, 2.2 and 3.3 (32 px)
+        "args": ["--model", "progan", "--data", "digits-rgb", "--image-size", "32", "--steps", "8400", "--seed", "0",
+                 "--width", "16", "--batch-size", "32", "--n-critic", "2", "--phase-images", "48000", "--phase-ratio",
+                 "1.33", "--ema", "0.995", "--checkpoint-every", "250", "--eval-every", "0"],
+        "keep": [4000, 5000, 6750],  # 8 px stable, 16 px and 32 px mid-fade (α 0.58 and 0.45)
     },
     "stylegan-digits": {
         "title": "StyleGAN · digits, 32 px",

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPush
 
 from ...workers.growth import GrowthRequest, GrowthResult, GrowthThread
 from ...workers.render import Output, file_stamp
-from ..common import GRID_PAD, Tool, WrapLabel, muted_label, side_by_side, titled
+from ..canvases import GRID_PAD, side_by_side
+from ..common import Tool, WrapLabel, muted_label, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 from .enhance_view import Caption
@@ -79,7 +80,9 @@ class ResolutionTool(Tool):
         lay.addWidget(muted_label(
             "ProGAN trains at 4 px first, then adds a block per side. A new block fades in: its output is blended "
             "over the level below (upsampled) with weight α rising from 0 to 1, then trained on its own (α = 1). "
-            "Each level keeps its own toRGB, so one z can be drawn at every side the network has grown to."))
+            "Each level keeps its own toRGB, so one z can be drawn at every side the network has grown to. A "
+            "level's toRGB stops learning once the next level has faded in, while the blocks under it go on "
+            "changing: in a late checkpoint the smaller sides drift in colour and contrast."))
         lay.addStretch(1)
 
         self.levels = Panels(list(range(MAX_LEVELS)))
