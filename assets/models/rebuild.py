@@ -141,7 +141,9 @@ MODELS = {
         # rainbow-stroked shapes (ink colour spread 0.072 at step 5,000); at 16 px from scratch 600 steps did not
         # lower it (0.11; 0.07 without pixel norm). Here the 16-px side has twice the steps and the run draws all ten
         # digits (FID 1,246, recall 0.61) with the StyleGAN's ink spread (0.068 against 0.069, real 0.006); what is
-        # left is G falling behind D at each side: the W estimate settles at 0.1 (4 px), 0.8, 2.2 and 3.3 (32 px)
+        # left is G falling behind D at each side: the W estimate settles at 0.1 (4 px), 0.8, 2.2 and 3.3 (32 px).
+        # A lead: at one fixed 16-px side, G at 2e-3 (D 1e-3) held it at 2.0-2.6 over 600 steps where 1e-3 reached
+        # 3.2-3.6 (ink spread 0.10 against 0.11)
         "args": ["--model", "progan", "--data", "digits-rgb", "--image-size", "32", "--steps", "8400", "--seed", "0",
                  "--width", "16", "--batch-size", "32", "--n-critic", "2", "--phase-images", "48000", "--phase-ratio",
                  "1.33", "--ema", "0.995", "--checkpoint-every", "250", "--eval-every", "0"],
