@@ -143,7 +143,7 @@ MODELS = {
         # digits (FID 1,246, recall 0.61) with the StyleGAN's ink spread (0.068 against 0.069, real 0.006); what is
         # left is G falling behind D at each side: the W estimate settles at 0.1 (4 px), 0.8, 2.2 and 3.3 (32 px).
         # A lead: at one fixed 16-px side, G at 2e-3 (D 1e-3) held it at 2.0-2.6 over 600 steps where 1e-3 reached
-        # 3.2-3.6 (ink spread 0.10 against 0.11)
+        # 3.2-3.6 (ink spread 0.10 against 0.11); at 3e-3 it broke: W estimate < 0 and the colours lost (spread 0.01)
         "args": ["--model", "progan", "--data", "digits-rgb", "--image-size", "32", "--steps", "8400", "--seed", "0",
                  "--width", "16", "--batch-size", "32", "--n-critic", "2", "--phase-images", "48000", "--phase-ratio",
                  "1.33", "--ema", "0.995", "--checkpoint-every", "250", "--eval-every", "0"],
