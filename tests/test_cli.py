@@ -182,3 +182,38 @@ def test_list_answers_without_importing_torch():
     assert list(MODELS)[:len(FAMILY_TITLES)] == list(FAMILY_TITLES)
     assert all(MODELS[n].title == t for n, t in FAMILY_TITLES.items())
     assert all(f"  {n:<10} {t}" in r.stdout for n, t in FAMILY_TITLES.items())
+
+
+def test_the_command_line_closes_a_finished_run():
+    """The run's cleanup (writes, the evaluator, leaving a torchrun process group) runs when it finishes, not
+    whenever the garbage collector gets to it (at interpreter shutdown a Gloo process group aborted a worker)."""
+    from trainers.cli import _drive
+    from trainers.events import Finished
+
+    class Run:
+        closed = 0
+
+        def __next__(self):
+            return Finished(3, "completed", None)
+
+        def send(self, command):
+            raise AssertionError("a finished run is not driven on")
+
+        def close(self):
+            self.closed += 1
+
+    class Show:
+        seen: list = []
+
+        def __call__(self, event):
+            self.seen.append(event)
+
+        def note(self, text):
+            pass
+
+        def close(self):
+            pass
+
+    run, show = Run(), Show()
+    assert _drive(run, show) == 0
+    assert run.closed == 1 and [type(e).__name__ for e in show.seen] == ["Finished"]
