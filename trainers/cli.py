@@ -189,7 +189,6 @@ def _drive(run, show) -> int:
             stop_sent = stop_sent or cmd is Command.STOP
             event = run.send(cmd)
     except KeyboardInterrupt:
-        run.close()
         return 128 + (interrupted[0][1] if interrupted else signal.SIGINT)
     finally:
         run.close()  # the run's own cleanup (queued writes, the evaluator, leaving the process group) now

@@ -161,11 +161,11 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
         best = max(per_code.values(), key=lambda c: abs(c["r"]))
         reference = {f: _r(x) for f, x in zip(extractor.factor_names, extractor.factor_r)}
         metrics["code_correlation"] = {"value": _r(abs(best["r"])), "codes": per_code, "reference": reference}
-    if keep and family in SWD_FAMILIES:
-        metrics["swd"] = swd_scores(torch.cat(keep)[:SWD_IMAGES], data, progress)
-    if keep and data.name in colour.DATASETS:
-        fakes = torch.cat(keep)[:SWD_IMAGES]
-        metrics["ink_spread"] = colour.ink_scores(fakes, real_images(data, len(fakes)))
+    kept = torch.cat(keep)[:SWD_IMAGES] if keep else None
+    if kept is not None and family in SWD_FAMILIES:
+        metrics["swd"] = swd_scores(kept, data, progress)
+    if kept is not None and data.name in colour.DATASETS:
+        metrics["ink_spread"] = colour.ink_scores(kept, real_images(data, len(kept)))
     if family == "stylegan" and hasattr(gen, "G"):
         from .styles import style_separation
 
