@@ -226,20 +226,18 @@ class MainWindow(QMainWindow):
             self.start_run(dialog.config(), dialog.run_dir())
 
     def quick_start(self) -> None:
-        root = Path(settings.runs_root()).expanduser()
-        n = 1
-        while (root / f"dcgan-digits-{n}").exists():
-            n += 1
-        # steps, snapshots and checkpoints at TrainConfig's defaults (the ones New Run and the CLI show)
-        from trainers.config import default
+        """Train what `ganstudio train` trains with no flags (``trainers.config.quick_start``: DCGAN on digits with
+        the recipe its family tuned there) into a new folder of the runs folder."""
+        from trainers.config import TrainConfig, quick_start, resolve
+        from trainers.runfolder import new_run_dir
 
-        # the DCGAN authors' MNIST nets at width 32: readable digits in about a third of the steps the conv
-        # nets need, and every digit drawn (tests/benchmarks/bench_quality.py --arch mnist --width 32); G at
-        # InfoGAN's 1e-3 for these nets (D keeps 2e-4): 58% of a fixed grid reads at step 300, where 2e-4 reads none;
-        # batch 64: the grid first reads (80%) after about the same number of steps as at 128, each 0.6× the time
-        # (76 and 94 s for seeds 0 and 1 on 2 cores, against 103 and 123 s at batch 128)
-        self.start_run({"model": "dcgan", "data": "digits", "arch": "mnist", "width": 32, "lr_g": 1e-3,
-                        "batch_size": 64, "steps": default("steps")}, str(root / f"dcgan-digits-{n}"))
+        config = quick_start()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # resolving loads the families (torch)
+        try:
+            r = resolve(TrainConfig(**config))
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.start_run(config, str(new_run_dir(settings.runs_root(), r.model, r.data, r.data_b)))
 
     def open_run_dialog(self) -> None:
         start = settings.get("paths/last_open", settings.runs_root(), str)

@@ -24,7 +24,7 @@ def test_dialog_defaults_are_valid_and_describe_the_run(dialog, tmp_path):
     cfg = dialog.config()
     assert cfg["model"] == "dcgan" and cfg["data"] == "digits" and cfg["batch_size"] is None
     assert cfg["steps"] == 5000 and cfg["out"] == str(tmp_path / "runs" / "dcgan-digits-1")
-    assert dialog.fields["lr_g"].placeholderText().startswith("0.0002")
+    assert dialog.fields["lr_g"].placeholderText().startswith("0.001")  # DCGAN's recipe on digits
 
 
 @pytest.mark.parametrize("key, text, words", [
@@ -154,8 +154,8 @@ def test_a_two_domain_model_keeps_domains_the_user_chose(dialog):
     choose(dialog.dataset, "digits-bold")
     choose_model(dialog, "cogan")
     cfg = dialog.config()
-    assert (cfg["data"], cfg["data_b"]) == ("digits-bold", "digits-plain")
-    assert "Second domain switched to digits-plain" in dialog.model_about.text()
+    assert (cfg["data"], cfg["data_b"]) == ("digits-bold", "digits-negative")  # CoGAN's own second domain
+    assert "Second domain switched to digits-negative" in dialog.model_about.text()
     assert dialog.validate(), dialog.error_text()
 
 

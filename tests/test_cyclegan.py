@@ -88,8 +88,10 @@ def test_the_generator_objective_on_hand_computed_values(tmp_path):
 def test_config_defaults_and_mistakes(tmp_path):
     cfg = resolve(TrainConfig(model="cyclegan", data="digits-plain", data_b="digits-negative", out=str(tmp_path)))
     assert (cfg.cycle_weight, cfg.lr_decay, cfg.beta1, cfg.eval_every) == (10.0, "linear", 0.5, 0)
+    # its own first domain named alone: its own second one comes with it; another one alone needs --data-b
+    assert resolve(TrainConfig(model="cyclegan", data="digits-plain", out=str(tmp_path))).data_b == "digits-bold"
     with pytest.raises(ConfigError, match="--data-b"):
-        resolve(TrainConfig(model="cyclegan", data="digits-plain", out=str(tmp_path)))
+        resolve(TrainConfig(model="cyclegan", data="digits-negative", out=str(tmp_path)))
     with pytest.raises(ConfigError, match="the second domain is the first one"):
         resolve(TrainConfig(model="cyclegan", data="digits-plain", data_b="digits-plain", out=str(tmp_path)))
     with pytest.raises(ConfigError, match="'ring' is a 2D set"):
@@ -100,9 +102,10 @@ def test_config_defaults_and_mistakes(tmp_path):
 
 def test_resume_is_bit_exact_with_the_pool(tmp_path, monkeypatch):
     monkeypatch.setattr(cyclegan, "POOL", 5)  # full after two steps of 4: later steps swap
-    # constant learning rates: a linear decay is fixed by --steps, which differs between the two halves here
-    opts = dict(**CG, checkpoint_every=1000, sample_every=1000, data_limit=128, lr_decay="none")
-    a = resumed_like_straight(tmp_path, 6, **opts)
+    # the recipe's linear decay starts at a fixed step (2,500), so the half-length run and the straight one follow
+    # the same schedule
+    opts = dict(**CG, checkpoint_every=1000, sample_every=1000, data_limit=128)
+    a = resumed_like_straight(tmp_path, 20, **opts)
     assert {"F/body.net.1.weight", "D_A/net.0.weight"} <= set(a)
     assert a["rng/pool_A"].shape[0] == 5
 

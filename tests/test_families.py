@@ -294,6 +294,8 @@ def test_ema_warms_up_in_the_first_steps():
 def test_schedules_and_linear_lr_decay(tmp_path):
     s = Schedule.linear_decay(100)
     assert [s(t) for t in (0, 50, 75, 100, 200)] == [1.0, 1.0, 0.5, 0.0, 0.0]
+    s = Schedule.linear_decay(100, knee=80)
+    assert [s(t) for t in (0, 80, 90, 100)] == [1.0, 1.0, 0.5, 0.0]
     fade = Schedule(((0, 0.0), (10, 1.0)))
     assert fade(-5) == 0.0 and fade(5) == 0.5 and fade(99) == 1.0
     with pytest.raises(ValueError):
@@ -306,7 +308,7 @@ def test_schedules_and_linear_lr_decay(tmp_path):
     # in a run: the lr reaches 0 at the end, and the step checkpoint carries the decayed lr
     from tests.conftest import tiny_config
 
-    run = train(tiny_config(tmp_path, model="dcgan", steps=10, lr_decay="linear", checkpoint_every=5))
+    run = train(tiny_config(tmp_path, model="dcgan", steps=10, lr_decay="linear", checkpoint_every=5, lr_g=2e-4))
     events = list(run)
     assert any(isinstance(e, CheckpointSaved) for e in events)
     lrs = [g["lr"] for g in run.algo.opt_g.param_groups]
@@ -315,6 +317,25 @@ def test_schedules_and_linear_lr_decay(tmp_path):
     assert saved.meta["optimizers"]["G"]["param_groups"][0]["lr"] == pytest.approx(2e-4)  # set before step 5: factor 1
     with pytest.raises(ConfigError, match="--ema"):
         resolve(tiny_config(tmp_path, ema=1.5))
+
+
+def test_a_resumed_run_keeps_its_decay_start_and_says_when_more_steps_stretch_the_decay(tmp_path):
+    from tests.conftest import tiny_config
+    from trainers.events import Message
+
+    opts = dict(model="dcgan", lr_decay="linear", checkpoint_every=1000, sample_every=1000)
+    list(train(tiny_config(tmp_path, steps=10, **opts)))
+    run = train(tiny_config(tmp_path, steps=14, **opts), resume=True)
+    events = list(run)
+    assert run.config.decay_start == 5  # half of the first start's 10 steps, stored, not half of 14
+    notes = [e.text for e in events if isinstance(e, Message)]
+    assert "the linear decay now ends at step 14, not 10: the learning rates fall more slowly from step 10 on than " \
+           "in the run so far" in notes
+    cfg = resolve(tiny_config(tmp_path / "x", steps=10, decay_start=20, **opts))
+    from trainers.schedule import schedule_notes
+
+    assert schedule_notes(cfg) == ["the learning rates stay constant: the linear decay starts after step 20 "
+                                   "(--decay-start), and this run ends at 10"]
 
 
 def test_a_decaying_run_stopped_and_resumed_is_bit_exact(tmp_path):

@@ -87,13 +87,17 @@ def test_feature_content_takes_the_classifiers_trunk():
     assert not phi.training  # frozen in eval mode whatever the caller asks
 
 
-def test_the_lr_drops_halfway_through_the_adversarial_phase(tmp_path):
-    cfg = resolve(TrainConfig(**SR, steps=10, pretrain_steps=4, out=str(tmp_path)))
+def test_the_lr_drops_at_decay_start_whatever_the_length_of_the_run(tmp_path):
+    cfg = resolve(TrainConfig(**SR, steps=10, pretrain_steps=4, decay_start=7, out=str(tmp_path)))
     algo = SRGAN.__new__(SRGAN)
     algo.cfg = cfg
     assert [algo.phase(s) for s in (1, 4, 5, 10)] == ["mse", "mse", "gan", "gan"]
     # adversarial steps 5 … 10: the first three at the full rate, the last three at a tenth
     assert [algo.lr_factor(s) for s in range(1, 11)] == [1.0] * 7 + [0.1] * 3
+    # left out: 1,000 steps into the adversarial phase, however long the run (so --resume with more steps keeps it)
+    for steps in (10, 20, 5000):
+        cfg = resolve(TrainConfig(**SR, steps=steps, out=str(tmp_path)))
+        assert (cfg.pretrain_steps, cfg.decay_start) == (2000, 3000)
 
 
 def test_phases_switch_where_pretrain_steps_says(tmp_path):
@@ -114,6 +118,19 @@ def test_phases_switch_where_pretrain_steps_says(tmp_path):
     assert lr["step"] == 6
     R = load_srresnet(tmp_path / "run" / "checkpoints" / "last.safetensors")
     assert R is not None and load_srresnet(tmp_path / "run" / "checkpoints" / "step_0000003.safetensors") is None
+
+
+def test_a_short_run_resumed_with_more_steps_ends_where_a_straight_run_ends(tmp_path):
+    """The schedule is step counts, not shares of --steps: 10 steps then --resume to 20 is the straight 20-step run,
+    with the defaults (all pre-training) and across both switches (to SRGAN after step 5, the lr drop after 12)."""
+    from trainers.schedule import schedule_notes
+
+    resumed_like_straight(tmp_path / "defaults", 20, **SR, checkpoint_every=1000, sample_every=1000)
+    resumed_like_straight(tmp_path / "switches", 20, **SR, pretrain_steps=5, decay_start=12, checkpoint_every=1000,
+                          sample_every=1000)
+    cfg = resolve(TrainConfig(**SR, steps=20, out=str(tmp_path)))
+    assert schedule_notes(cfg) == ["all 20 steps are pre-training (pixel MSE): the adversarial phase starts after step "
+                                   "2,000 (--pretrain-steps)"]
 
 
 def test_resume_is_bit_exact_across_the_phase_switch(tmp_path):
@@ -138,10 +155,12 @@ def test_config_says_what_srgan_needs(tmp_path):
     out = str(tmp_path)
     cfg = resolve(TrainConfig(model="srgan", data="digits", steps=100, out=out))
     assert (cfg.scale, cfg.pretrain_steps, cfg.adv_weight, cfg.content, cfg.lr_g, cfg.beta1) == \
-        (4, 50, 1e-3, "features", 1e-4, 0.9)
+        (4, 2000, 1e-3, "features", 1e-4, 0.9)
     assert cfg.eval_every == 0
     for bad, match in ((dict(model="dcgan", scale=4), "super-resolution settings"),
-                       (dict(pretrain_steps=200), "between 0 and --steps"),
+                       (dict(pretrain_steps=-1), "--pretrain-steps must be a number of steps"),
+                       (dict(pretrain_steps=50, decay_start=20), "comes before the adversarial phase"),
+                       (dict(model="dcgan", decay_start=20), "add --lr-decay linear"),
                        (dict(adv_weight=-1.0), "--adv-weight"),
                        (dict(image_size=28, scale=3), "--scale must be 2 or 4"),
                        (dict(data="ring"), "2D set"),

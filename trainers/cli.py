@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from .config import TrainConfig
-from .errors import GanStudioError
+from .errors import ConfigError, GanStudioError
 
 EXIT_USAGE = 2
 
@@ -110,7 +110,7 @@ def _add_config_options(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, dest=f.name, action="store_true", default=None, help=helptext)
             continue
         p.add_argument(flag, dest=f.name, type=meta["kind"], choices=meta["choices"], default=None,
-                       required=f.name == "out", help=helptext,
+                       help=helptext,
                        metavar=meta["metavar"] or {int: "N", float: "X"}.get(meta["kind"]))
 
 
@@ -133,16 +133,32 @@ def main(argv: list[str] | None = None, prog: str = "ganstudio") -> int:
         return 0
 
 
-def _train(args) -> int:
+def train_config(args) -> TrainConfig:
+    """The TrainConfig ``ganstudio train`` options ask for: the options given, every other field None or its
+    default, so the family settles the rest exactly as it does for New Run (``config.resolve``). Without --out a new
+    folder under ./runs, named as Quick start and New Run name theirs."""
     from .config import ARCH_FIELDS, RECIPE_FIELDS, RESUME_SETTABLE, cli_options
-    from .loop import train
+    from .distributed import env_rank, env_world_size
 
     given = {f.name: getattr(args, f.name) for _, f in cli_options() if getattr(args, f.name) is not None}
     if args.resume:  # options left out mean "as the run was"
+        if "out" not in given:
+            raise ConfigError("--resume continues the run in --out: name its folder, e.g. --out runs/dcgan-digits-1")
         given = {**{k: None for k in ARCH_FIELDS + RECIPE_FIELDS + RESUME_SETTABLE}, **given}
-    from .distributed import env_rank
+    if "out" not in given and env_world_size() > 1:
+        raise ConfigError("under torchrun every process must write the same run: name its folder with --out")
+    if "out" not in given:
+        given["out"] = str(default_out(TrainConfig(**given)))
+        if env_rank() == 0:
+            print(f"run folder: {given['out']} (--out names another)", file=sys.stderr)
+    return TrainConfig(**given)
 
-    run = train(TrainConfig(**given), resume=args.resume)
+
+def _train(args) -> int:
+    from .distributed import env_rank
+    from .loop import train
+
+    run = train(train_config(args), resume=args.resume)
     # under torchrun, rank 0 speaks for the run; the others only report errors
     from .console import Console, RankErrors
 
@@ -154,6 +170,16 @@ def _train(args) -> int:
     del run
     gc.collect()
     return status
+
+
+def default_out(cfg: TrainConfig, root: str = "runs") -> Path:
+    """Where a run without --out goes: ``runs/<model>-<data>-N``, the data being what the family trains on (under
+    torchrun --out is required: each process would pick its own free N)."""
+    from .config import resolve
+    from .runfolder import new_run_dir
+
+    r = resolve(cfg)
+    return new_run_dir(root, r.model, r.data, r.data_b)
 
 
 def _drive(run, show) -> int:

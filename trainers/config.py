@@ -29,8 +29,10 @@ class TrainConfig:
     dialog are built from these fields (``cli_options``)."""
 
     model: str = option("dcgan", "model family (see `list`), default dcgan", str)
-    data: str = option("digits", "dataset name (see `list`) or a folder of images, default digits", str)
-    out: str = option("runs/run", "run folder to write (config.json, metrics.jsonl, samples/, ...)", str)
+    data: str | None = option(None, "dataset name (see `list`) or a folder of images (default: the model's own; digits "
+                              "for most)", str)
+    out: str = option("runs/run", "run folder to write (config.json, metrics.jsonl, samples/, ...; default: a new "
+                      "runs/MODEL-DATA-N)", str)
     steps: int = option(5000, "generator updates to train (default 5000)", int)
     data_root: str | None = option(None, "where torchvision datasets live (MNIST/raw, cifar-10-batches-bin, ...)",
                                    str)
@@ -68,7 +70,7 @@ class TrainConfig:
                                         float)
     scale: int | None = option(None, "SRGAN: the upscaling factor, 2 or 4 (default 4: 7 → 28 px)", int, choices=(2, 4))
     pretrain_steps: int | None = option(None, "SRGAN: steps of the SRResNet phase (pixel MSE only) before the "
-                                        "adversarial one (default: half of --steps)", int)
+                                        "adversarial one (default 2000)", int)
     adv_weight: float | None = option(None, "SRGAN: weight of the adversarial term (the paper's 1e-3)", float)
     content: str | None = option(None, "SRGAN: the content loss: features (the deepest conv features of GAN Studio's "
                                  "classifier for the data, default), mse (pixels), or the path of a torchvision VGG19 "
@@ -88,8 +90,12 @@ class TrainConfig:
                                      "default 0: off, it doubles G's step on a CPU)", float)
     ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
                                "and sample from it; 0: off", float)
-    lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant for the first half, then "
-                           "linearly to 0, as CycleGAN)", str, choices=("none", "linear"))
+    lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant until --decay-start, then "
+                           "linearly to 0 at --steps, as CycleGAN)", str, choices=("none", "linear"))
+    decay_start: int | None = option(None, "the step after which the learning rates fall: linearly to 0 at --steps "
+                                     "with --lr-decay linear (default: the family's, else half of --steps); SRGAN: ×0.1 "
+                                     "(default 1000 steps into the adversarial phase). Kept when a run is resumed "
+                                     "with more --steps", int)
     seed: int = option(0, "random seed: same seed, same run", int)
     deterministic: bool = option(False, "deterministic kernels (slower on GPU)")
     device: str = option("auto", "auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps", str)
@@ -136,6 +142,11 @@ def stored_fields(d: dict) -> dict:
         d = {**d, "lr_q": d.get("lr_d")}  # before lr_q, Q learned in D's optimizer at D's rate
     if "ortho_weight" not in d:
         d = {**d, "ortho_weight": 0.0}  # runs from before BigGAN had no orthogonal regularisation
+    if "decay_start" not in d and isinstance(d.get("steps"), int):  # before it was stored: the old rules
+        if d.get("lr_decay") == "linear":
+            d = {**d, "decay_start": d["steps"] // 2}
+        elif isinstance(d.get("pretrain_steps"), int):  # SRGAN: ×0.1 halfway through the adversarial phase
+            d = {**d, "decay_start": d["pretrain_steps"] + (d["steps"] - d["pretrain_steps"]) // 2}
     for key in ("l1_weight", "cycle_weight"):  # nor, from before Pix2Pix and CycleGAN, these terms
         if key not in d:
             d = {**d, key: 0.0}
@@ -150,6 +161,12 @@ def stored_fields(d: dict) -> dict:
 def default(key: str):
     """The default of a TrainConfig field (what a blank field in the New Run dialog means)."""
     return TrainConfig.__dataclass_fields__[key].default
+
+
+def quick_start() -> dict:
+    """What Quick start trains, and `ganstudio train` with no flags: every field at its default, so DCGAN on its own
+    data (``digits``) with the recipe its family tuned there (``trainers/models/dcgan.py``, ``recipes``)."""
+    return {"model": default("model"), "steps": default("steps")}
 
 
 def cli_options() -> list[tuple[str, dataclasses.Field]]:
@@ -168,7 +185,7 @@ ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
                  "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "l1_weight", "cycle_weight",
                  "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content", "phase_images", "phase_ratio",
-                 "mixing", "r1_gamma", "pl_weight")
+                 "mixing", "r1_gamma", "pl_weight", "decay_start")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
@@ -183,12 +200,17 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if cfg.model not in MODELS:
         raise ConfigError(f"unknown model {cfg.model!r}: choose one of {', '.join(MODELS)}")
     spec = MODELS[cfg.model]
+    r = dataclasses.replace(cfg)
+    if r.data is None:  # the family's own data (and, for a two-domain family, its second domain)
+        r.data = spec.data
+    if r.data_b is None and spec.batches == "unpaired" and r.data == spec.data:
+        r.data_b = spec.data_b
+    cfg = dataclasses.replace(cfg, data=r.data)  # the messages below name the data trained on
     try:
-        info = native_shape(cfg.data)
+        info = native_shape(r.data)
     except DataError as exc:
         raise ConfigError(str(exc)) from None
-    r = dataclasses.replace(cfg)
-    for key, value in spec.defaults.items():
+    for key, value in spec.recipe_for(r.data).items():
         if getattr(r, key) is None:
             setattr(r, key, value)
     if r.width is None:
@@ -210,10 +232,14 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
                        ("pl_weight", "StyleGAN's")):
         if getattr(cfg, key) is not None and key not in spec.defaults:
             raise ConfigError(f"--{key.replace('_', '-')} is {whose}; {cfg.model} does not use it: leave it out")
-    if spec.options.get("superres"):
-        if r.pretrain_steps is None and isinstance(r.steps, int):
-            r.pretrain_steps = r.steps // 2
-    else:
+    if spec.settle is not None:  # what a family derives from other settings (SRGAN: its lr drop)
+        spec.settle(r)
+    if r.lr_decay == "linear" and r.decay_start is None and isinstance(r.steps, int):
+        r.decay_start = r.steps // 2  # stored: a resumed run with more --steps keeps it
+    if cfg.decay_start is not None and r.lr_decay != "linear" and spec.settle is None:
+        raise ConfigError(f"--decay-start is where a learning-rate decay starts; {cfg.model} has none here: add "
+                          "--lr-decay linear, or leave --decay-start out")
+    if not spec.options.get("superres"):
         given = [k for k in ("scale", "pretrain_steps", "adv_weight", "content") if getattr(cfg, k) is not None]
         if given:
             flags = ", ".join("--" + k.replace("_", "-") for k in given)
@@ -226,7 +252,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"--image-size must be a positive number of pixels, got {cfg.image_size}; leave it "
                           "out for the dataset's own size")
     if is_image:
-        r.image_size = r.image_size or info.size
+        r.image_size = r.image_size or spec.size_for(r.data) or info.size
         r.channels = r.channels or info.channels
     else:
         r.image_size, r.channels = 0, 0
@@ -276,6 +302,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"--eval-every: domain scores need a labelled image dataset (digits, mnist, ...), "
                           f"not {cfg.data!r}; use --eval-every 0")
     _check_int(r, "steps", 1)
+    if r.decay_start is not None:
+        _check_int(r, "decay_start", 0)
     _check_int(r, "batch_size", 1, 65536)
     # recipe fields a family does not use (it declares no default for them) may stay None
     for key, lo, hi in (("n_critic", 1, 100), ("z_dim", 1, 4096)):

@@ -35,7 +35,7 @@ from .models import MODELS
 from .runfolder import RunWriteError, RunWriter, checkpoint_path, read_metrics
 from .runtime import device_label, pick_device, seed_everything
 from .saving import Saving, pixel_stat_distance
-from .schedule import apply_lr, lr_schedule
+from .schedule import apply_lr, lr_schedule, schedule_notes
 from .writes import BackgroundWrites
 
 # the manual updates a paused run takes, and the player each one steps
@@ -72,6 +72,7 @@ class TrainingRun(Saving, Iterator[Event]):
         run_dir = Path(config.out).expanduser()
         last = checkpoint_path(run_dir)
         self._resume_notes: list[str] = []
+        self._steps_before: int | None = None  # a resumed run's --steps before this start
         ckpt = None
         if resume:
             if not last.exists():
@@ -91,6 +92,7 @@ class TrainingRun(Saving, Iterator[Event]):
                        if getattr(config, k) is not None and getattr(config, k) != getattr(saved, k)}
             self._resume_notes = [f"--{k.replace('_', '-')} {v} from here on (the run had {getattr(saved, k)})"
                                   for k, v in changed.items()]
+            self._steps_before = saved.steps
             cfg = resolve(dataclasses.replace(saved, **changed, steps=config.steps, device=config.device, out=config.out,
                                               precision=config.precision, compile=config.compile,
                                               cuda_graph=config.cuda_graph,
@@ -183,7 +185,7 @@ class TrainingRun(Saving, Iterator[Event]):
                                              cfg.model, self.data.name, self._resumed, cfg.to_dict()))
             for note in self.data.notes:
                 yield from self._emit(Message("warning", note, self.step))
-            for note in self._resume_notes:
+            for note in self._resume_notes + schedule_notes(cfg, self.step, self._steps_before):
                 yield from self._emit(Message("info", note, self.step))
             if self._cleared:
                 yield from self._emit(Message("warning", f"{self.run_dir} held a run that ended before its first "

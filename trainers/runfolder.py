@@ -49,6 +49,21 @@ def step_of(name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def run_name(model: str, data: str, data_b: str | None = None) -> str:
+    """The stem of a new run's folder: ``dcgan-digits``, ``cyclegan-digits-plain-digits-bold``, a folder's last part."""
+    return "-".join([model, Path(data).name] + ([Path(data_b).name] if data_b else []))
+
+
+def new_run_dir(root: str | Path, model: str, data: str, data_b: str | None = None) -> Path:
+    """``root/<run_name>-N`` for the smallest N ≥ 1 not taken: where Quick start, New Run's suggestion and
+    `ganstudio train` without --out put a new run."""
+    root, base = Path(root).expanduser(), run_name(model, data, data_b)
+    n = 1
+    while (root / f"{base}-{n}").exists():
+        n += 1
+    return root / f"{base}-{n}"
+
+
 def checkpoints_dir(run_dir: str | Path) -> Path:
     return Path(run_dir) / CHECKPOINTS
 

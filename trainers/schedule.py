@@ -38,17 +38,37 @@ class Schedule:
         return cls(((0, value),))
 
     @classmethod
-    def linear_decay(cls, total_steps: int, start: float = 0.5) -> "Schedule":
-        """1 for the first ``start`` fraction of the run, then linearly to 0 at its end (CycleGAN, pix2pix)."""
-        knee = int(total_steps * start)
+    def linear_decay(cls, total_steps: int, start: float = 0.5, knee: int | None = None) -> "Schedule":
+        """1 until step ``knee`` (default: the ``start`` fraction of the run), then linearly to 0 at ``total_steps``
+        (CycleGAN, pix2pix)."""
+        knee = int(total_steps * start) if knee is None else knee
         return cls(((0, 1.0), (knee, 1.0), (max(total_steps, knee + 1), 0.0)))
 
 
 def lr_schedule(cfg) -> Schedule | None:
-    """The learning-rate factor schedule a config asks for (None: constant)."""
+    """The learning-rate factor schedule a config asks for (None: constant): with ``--lr-decay linear``, 1 until
+    ``decay_start``, then linearly to 0 at ``steps``."""
     if (getattr(cfg, "lr_decay", None) or "none") == "linear":
-        return Schedule.linear_decay(cfg.steps)
+        return Schedule.linear_decay(cfg.steps, knee=getattr(cfg, "decay_start", None))
     return None
+
+
+def schedule_notes(cfg, step: int = 0, steps_before: int | None = None) -> list[str]:
+    """One line for each way the run's schedule is not what its numbers suggest: a linear decay that starts after
+    the run ends, and a resumed run whose extra steps stretch a decay already under way (``steps_before``: the
+    --steps the run had)."""
+    notes = []
+    if getattr(cfg, "pretrain_steps", None) is not None and cfg.pretrain_steps >= cfg.steps:
+        notes.append(f"all {cfg.steps:,} steps are pre-training (pixel MSE): the adversarial phase starts after step "
+                     f"{cfg.pretrain_steps:,} (--pretrain-steps)")
+    if (getattr(cfg, "lr_decay", None) or "none") == "linear" and cfg.decay_start is not None:
+        if cfg.decay_start >= cfg.steps:
+            notes.append(f"the learning rates stay constant: the linear decay starts after step {cfg.decay_start:,} "
+                         f"(--decay-start), and this run ends at {cfg.steps:,}")
+        elif steps_before is not None and steps_before != cfg.steps and step > cfg.decay_start:
+            notes.append(f"the linear decay now ends at step {cfg.steps:,}, not {steps_before:,}: the learning rates "
+                         f"fall more slowly from step {step:,} on than in the run so far")
+    return notes
 
 
 def apply_lr(optimizers: dict[str, torch.optim.Optimizer], factor: float) -> None:

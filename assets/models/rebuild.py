@@ -112,7 +112,7 @@ MODELS = {
         # digits classifier's conv features; adversarial 1e-3; lr ×0.1 for the last 500), batch 32; R (the
         # SRResNet) ships too, for the Enhance tool's side-by-side and for eval
         "args": ["--model", "srgan", "--data", "digits", "--steps", "3000", "--pretrain-steps", "2000", "--seed", "0",
-                 "--width", "32", "--batch-size", "32", "--checkpoint-every", "1000"],
+                 "--width", "32", "--batch-size", "32", "--decay-start", "2500", "--checkpoint-every", "1000"],
         "keep": [],
         "also": ["R"],
     },
@@ -181,7 +181,7 @@ MODELS = {
         # the paper's recipe (ResNet G and F, PatchGAN Ds, LSGAN, λ 10, identity 5, pool 50, linear decay over
         # the second half) at width 16 and batch 16; F ships too (B → A, for the way back)
         "args": ["--model", "cyclegan", "--data", "digits-plain", "--data-b", "digits-bold", "--steps", "1500",
-                 "--seed", "0", "--width", "16", "--checkpoint-every", "500"],
+                 "--seed", "0", "--width", "16", "--decay-start", "750", "--checkpoint-every", "500"],
         "keep": [],
         "also": ["F"],
     },

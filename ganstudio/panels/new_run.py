@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from trainers.runfolder import checkpoint_path, metrics_path
 
 from .. import settings
-from .new_run_parts import (DOMAIN_B, FAMILY_LABELS, FAMILY_ROWS, FOLDER_ITEM, REAL_SETS, SUPERRES_LABELS,
-                            FamilyFields, Note, SuperresFields, check_real_sets, chosen, fill_combo, fit_data,
-                            fit_size, superres, superres_sets, two_domain, two_domain_note)
+from .new_run_parts import (FAMILY_LABELS, FAMILY_ROWS, FOLDER_ITEM, REAL_SETS, SUPERRES_LABELS, FamilyFields, Note,
+                            SuperresFields, check_real_sets, chosen, fill_combo, superres, superres_sets, switch_note,
+                            two_domain, two_domain_note)
 from .run_form import DEFAULTS, NUMERIC, RECIPE_KEYS, SCHEDULE_KEYS, FieldError, field_tip, fmt, parse_number
 
 
@@ -64,7 +64,9 @@ class NewRunDialog(QDialog):
         for name, spec in MODELS.items():
             self.model.addItem(name, name)
             self.model.setItemData(self.model.count() - 1, spec.title, Qt.ItemDataRole.ToolTipRole)
-        self.model.setCurrentIndex(max(self.model.findData("dcgan"), 0))
+        from trainers.config import default
+
+        self.model.setCurrentIndex(max(self.model.findData(default("model")), 0))
         self.model_about = Note()
         self.dataset = QComboBox()
         self.data_b = QComboBox()
@@ -305,11 +307,12 @@ class NewRunDialog(QDialog):
         self._images_only = superres(self._models[self.model.currentData()])
         if self._images_only:
             names = superres_sets(self._datasets)  # single images: no 2D set, no pairs
+        spec = self._models[self.model.currentData()]
         fill_combo(self.dataset, self._datasets, names, self._folders["dataset"], keep or self._data_name(),
-                   "digits", root)
+                   spec.data, root)
         images = [n for n in names if self._datasets[n].kind == "image"]  # a 2D set is no domain of images
         fill_combo(self.data_b, self._datasets, images, self._folders["data_b"], keep_b or chosen(self.data_b),
-                   DOMAIN_B, root)
+                   spec.data_b or "digits-bold", root)
 
     def _data_name(self) -> str | None:
         return chosen(self.dataset) if hasattr(self, "dataset") else None
@@ -344,10 +347,11 @@ class NewRunDialog(QDialog):
     def _on_model(self, *_) -> None:
         """A new model: if it cannot learn from the current data, select data it can and say so."""
         model = self.model.currentData()
-        switch = fit_data(model, self._models[model], self._data_name(), chosen(self.data_b))
+        data = self._data_name()
+        switch = self._models[model].fit_data(data, chosen(self.data_b))
         if superres(self._models[model]) != self._images_only:
             self._fill_datasets(keep=switch.data if switch else None)  # a super-resolution family: image sets only
-        self._switch_note = switch.note if switch else ""
+        self._switch_note = switch_note(switch, data) if switch else ""
         if switch:
             for combo, data in ((self.dataset, switch.data), (self.data_b, switch.data_b)):
                 i = combo.findData(data) if data else -1
@@ -370,16 +374,17 @@ class NewRunDialog(QDialog):
         notes = [n for n in (self._switch_note, self._size_note) if n]
         self.model_about.setText("\n".join([spec.title, *notes]))
         self._fit_height()
-        data = self._data_name() or "digits"
+        data = self._data_name() or spec.data
         data_b = chosen(self.data_b) if two else None
         for which, choice in (("dataset", self._data_name()), ("data_b", chosen(self.data_b))):
             if choice:
                 self._kept[which] = choice
         if not self._name_edited:
             self.name.setText(self._suggest_name(model, data, data_b))
-        # placeholders show the recipe the blank fields will get
+        # placeholders show the recipe the blank fields will get (the family's, as tuned on this dataset)
+        recipe = spec.recipe_for(data)
         for key in RECIPE_KEYS:
-            v = spec.defaults.get(key)
+            v = recipe.get(key)
             self.fields[key].setPlaceholderText(f"{fmt(v)} (recipe)" if v is not None else "recipe")
         d_steps = self.fields["n_critic"]  # a family that updates D once has no such setting
         d_steps.setEnabled(spec.repeats_d)
@@ -398,7 +403,8 @@ class NewRunDialog(QDialog):
             self._auto_size, self._size_note = False, ""
             self.image_size.setCurrentIndex(self.image_size.findData(None))
         data = self._data_name()
-        size = fit_size(spec, data)
+        size = spec.size_for(data)
+        size = size if size is not None and size != getattr(self._datasets.get(data), "size", size) else None
         i = self.image_size.findData(size) if size is not None else -1
         if i < 0 or self.image_size.currentData() is not None:
             return
@@ -426,13 +432,9 @@ class NewRunDialog(QDialog):
         self.resize(self.width(), h if h > 0 else self.sizeHint().height())
 
     def _suggest_name(self, model: str, data: str, data_b: str | None = None) -> str:
-        base = "-".join([model, Path(data).name] + ([Path(data_b).name] if data_b else []))
-        root = Path(self.runs_root.text().strip() or ".").expanduser()
-        for i in range(1, 1000):
-            cand = f"{base}-{i}"
-            if not (root / cand).exists():
-                return cand
-        return base
+        from trainers.runfolder import new_run_dir
+
+        return new_run_dir(self.runs_root.text().strip() or ".", model, data, data_b).name
 
     def _reset_recipe(self) -> None:
         for key in RECIPE_KEYS:

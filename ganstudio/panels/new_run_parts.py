@@ -1,9 +1,8 @@
 """The pieces the New Run dialog is built from: its data choices and its notes.
 
-Data: filling a dataset combo (names, real sets found or not, a folder of images), and the data a newly chosen
-model needs. A family that learns from image pairs (Pix2Pix) or between two unpaired domains (CycleGAN, CoGAN,
-UNIT), or that upscales images (SRGAN), gets a dataset it can learn from and a line saying so, rather than an error
-the user must decode; a dataset that already works is left alone.
+Data: filling a dataset combo (names, real sets found or not, a folder of images), and the line saying why the data
+changed with the model. Which data a family needs, and the size it makes, the family says itself (``fit_data``,
+``size_for`` in ``trainers/models/registry.py``): the command line asks it the same questions.
 
 Fields of one family: SRGAN's upscaling factor, SRResNet phase, adversarial weight and content loss
 (``SuperresFields``), shown only while a super-resolution family is chosen; and the plain number fields of other
@@ -13,8 +12,6 @@ mixing, R1 γ and path-length weight), each shown while the chosen family's reci
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -33,22 +30,11 @@ from .run_form import FieldError, fmt, parse_number
 
 FOLDER_ITEM = "__folder__"
 REAL_SETS = ("mnist", "fashion-mnist", "cifar10")
-PAIRED_DEFAULT = "digits-edges"
-DOMAIN_A, DOMAIN_B = "digits-plain", "digits-bold"
-
-
-@dataclass(frozen=True)
-class Switch:
-    """What to select instead (``data_b`` None: leave the second domain as it is) and the line that says why."""
-
-    data: str
-    data_b: str | None
-    note: str
 
 
 def superres(spec) -> bool:
     """Whether a family upscales images (SRGAN): it learns from any image set and has its own fields."""
-    return bool(spec.options.get("superres"))
+    return spec.can("superres")
 
 
 def superres_sets(datasets: dict) -> list[str]:
@@ -58,7 +44,7 @@ def superres_sets(datasets: dict) -> list[str]:
 
 def two_domain(spec) -> bool:
     """Whether a family learns between two unpaired domains (``--data`` and ``--data-b``)."""
-    return spec.batches == "unpaired"
+    return spec.can("two-domains")
 
 
 def two_domain_note(models) -> str:
@@ -68,26 +54,13 @@ def two_domain_note(models) -> str:
     return f"{who} learn between two domains without pairs"
 
 
-def fit_data(model: str, spec, data: str | None, data_b: str | None) -> Switch | None:
-    """The data to switch to when ``model`` cannot learn from ``data`` (and ``data_b``); None when they work."""
-    from trainers.data import DATASETS
-    from trainers.data.domains import DOMAINS
-
-    info = DATASETS.get(data or "")
-    if spec.batches == "pairs" and not (info and info.paired):
-        return Switch(PAIRED_DEFAULT, None, f"→ Dataset switched to {PAIRED_DEFAULT}: {model} learns from image pairs")
-    if superres(spec) and info is not None and data not in superres_sets(DATASETS):
-        return Switch("digits", None, f"→ Dataset switched to digits: {model} upscales single images")
-    if not two_domain(spec):
-        return None
-    folder = bool(data) and info is None and os.path.isdir(os.path.expanduser(data))
-    if data not in DOMAINS and not folder:
-        return Switch(DOMAIN_A, DOMAIN_B, f"→ Switched to {DOMAIN_A} ↔ {DOMAIN_B}: {model} learns between two "
-                                          "domains")
-    if data_b is None or data_b == data:
-        other = next(d for d in DOMAINS if d != data)
-        return Switch(data, other, f"→ Second domain switched to {other}: {model} needs one other than the Dataset")
-    return None
+def switch_note(switch, data: str | None) -> str:
+    """The line under the model saying what the family's ``fit_data`` switched to, and why."""
+    if switch.data != data and switch.data_b:
+        return f"→ Switched to {switch.data} ↔ {switch.data_b}: {switch.reason}"
+    if switch.data != data:
+        return f"→ Dataset switched to {switch.data}: {switch.reason}"
+    return f"→ Second domain switched to {switch.data_b}: {switch.reason}"
 
 
 def check_real_sets(names, root: str | None) -> None:
@@ -365,15 +338,3 @@ class FamilyFields(QWidget):
         for key, e in self._edits.items():
             if isinstance(texts.get(key), str):
                 e.setText(texts[key])
-
-
-def fit_size(spec, data: str | None) -> int | None:
-    """The side to pick when ``spec`` cannot make images at ``data``'s own size (digits' 28 px for ProGAN): the
-    smallest it makes above that size (else its largest); None when the data's size works or is unknown."""
-    from trainers.data import DATASETS
-
-    info = DATASETS.get(data or "")
-    sizes = spec.image_sizes
-    if info is None or info.kind != "image" or isinstance(sizes, range) or not sizes or info.size in sizes:
-        return None
-    return min((s for s in sizes if s >= info.size), default=max(sizes))

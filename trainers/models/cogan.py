@@ -167,6 +167,7 @@ class CoGAN(GDAlgorithm):
 
 register(Family(
     "cogan", FAMILY_TITLES["cogan"], algorithm=CoGAN, networks=networks, inputs=z_only, batches="unpaired",
+    data="digits-plain", data_b="digits-negative", capabilities=frozenset({"pair-samples"}),
     defaults=dict(ADAM, batch_size=64), image_sizes=(28, 32, 64), stats=("loss_d", "loss_g", "d_real", "d_fake"),
     options={"loss": "bce", "pairs": True},
 ))

@@ -288,7 +288,8 @@ class Pix2PixGAN(ReferenceInputs, GDAlgorithm):
 
 register(Family(
     "pix2pix", FAMILY_TITLES["pix2pix"], algorithm=Pix2PixGAN, networks=networks, inputs=image_input,
-    batches="pairs", defaults=dict(ADAM, batch_size=64, l1_weight=100.0), image_sizes=SIZES, check=check,
+    batches="pairs", data="digits-edges", defaults=dict(ADAM, batch_size=64, l1_weight=100.0), image_sizes=SIZES,
+    check=check,
     stats=("loss_d", "loss_g", "loss_gan", "loss_l1", "d_real", "d_fake", "d_acc"),
     options={"loss": "bce", "translation": True},
 ))

@@ -9,8 +9,15 @@ A family is declared once, in its own file, with ``register(Family(...))``:
 - ``batches``: what each training step is fed (a kind of ``trainers.data.samplers.SAMPLERS``), or a
   ``sampler(cfg, load, device, dist)`` of its own;
 - ``variants``: other network designs a user can pick with ``--arch`` (InfoGAN: the paper's nets or DCGAN's);
-- ``defaults``: its published recipe (fields of ``TrainConfig``); ``players``: the updates a user may step
-  by hand while paused (the one named ``step_player`` counts as a training step); ``stats``: what it reports.
+- ``defaults``: its published recipe (fields of ``TrainConfig``); ``recipes``: a recipe tuned on one dataset, on top
+  of ``defaults`` (DCGAN on ``digits``: Quick start's); ``players``: the updates a user may step by hand while paused
+  (the one named ``step_player`` counts as a training step); ``stats``: what it reports;
+- ``data`` / ``data_b``: what it trains on when no dataset is named (and its second domain);
+- ``capabilities``: what the explorer, evaluation and the app may ask of it ("classes", "codes", "pairs", ...:
+  ``Family.can``); the ones its batches and options imply are added by themselves.
+
+The command line and the New Run dialog both settle a run through the family (``recipe_for``, ``size_for``,
+``fit_data``), so ``ganstudio train --model X`` and New Run with X chosen build the same run.
 """
 
 from __future__ import annotations
@@ -40,12 +47,85 @@ class Family:
     image_sizes: Any = CONV_SIZES  # sides it can make
     options: dict = field(default_factory=dict)  # algorithm-specific settings (loss, conditioning, ...)
     check: Callable | None = None  # family-specific validation of a resolved config: raise ConfigError
+    settle: Callable | None = None  # (config) fills what follows from its other settings, before validation
     # network variants chosen with --arch (default: ``defaults["arch"]``); ``legacy_arch`` is what a stored
     # config written before the family had variants was built with
     variants: dict = field(default_factory=dict)
     legacy_arch: str | None = None
     points_arch: str | None = None  # the variant 2D points get when --arch is not given (cgan: its MLPs)
     sampler: Callable | None = None  # (cfg, load, device, dist) -> a sampler, instead of ``batches``
+    data: str = "digits"  # the dataset it trains on when none is named
+    data_b: str | None = None  # its second domain when none is named (two-domain families)
+    recipes: dict = field(default_factory=dict)  # dataset name → recipe tuned there, on top of ``defaults``
+    capabilities: frozenset = frozenset()  # declared; ``can()`` adds the ones batches and options imply
+
+    # -- what the front doors ask -------------------------------------------------------------------------
+    def recipe_for(self, data: str | None) -> dict:
+        """The recipe for ``data``: ``defaults`` with what was tuned on that dataset on top."""
+        return {**self.defaults, **self.recipes.get(data or self.data, {})}
+
+    def can(self, capability: str) -> bool:
+        """Whether the family has ``capability`` (``CAPABILITIES`` lists the known ones)."""
+        return capability in self.all_capabilities
+
+    @property
+    def all_capabilities(self) -> frozenset:
+        implied = {"classes": self.batches == "labelled", "codes": self.info, "paired": self.batches == "pairs",
+                   "two-domains": self.batches == "unpaired", "superres": bool(self.options.get("superres")),
+                   "translation": bool(self.options.get("translation")),
+                   "attention": bool(self.options.get("attention")), "points": "points" in self.data_kinds,
+                   "truncation": "truncation" in self.options, "repeats-d": self.repeats_d}
+        return frozenset(self.capabilities) | {k for k, v in implied.items() if v}
+
+    def size_for(self, data: str | None) -> int | None:
+        """The image side it makes for ``data`` (a dataset name): the data's own when it can make that, else the
+        smallest side it makes above it (else its largest). None for 2D sets and unknown names (folders)."""
+        from ..catalog import DATASETS
+
+        info = DATASETS.get(data or "")
+        if info is None or info.kind != "image":
+            return None
+        sizes = self.image_sizes
+        if info.size in sizes:
+            return info.size
+        return min((s for s in sizes if s >= info.size), default=max(sizes))
+
+    def size_note(self, data: str | None) -> str:
+        """One line when ``size_for`` is not the data's own size; "" otherwise."""
+        from ..catalog import DATASETS
+
+        size, info = self.size_for(data), DATASETS.get(data or "")
+        if size is None or info is None or size == info.size:
+            return ""
+        return (f"{self.name} makes {', '.join(map(str, self.image_sizes))} px images: {data} ({info.size} px) is "
+                f"trained at {size} px")
+
+    def fit_data(self, data: str | None, data_b: str | None = None) -> "DataSwitch | None":
+        """The data to train on instead when this family cannot learn from ``data`` (and ``data_b``); None when
+        they work. A name it cannot use becomes its own ``data`` (pairs for Pix2Pix, two domains for CycleGAN, a set
+        of single images for SRGAN); a folder of images is left alone where the family can read folders."""
+        import os
+
+        from ..catalog import DATASETS
+
+        info = DATASETS.get(data or "")
+        folder = bool(data) and info is None and os.path.isdir(os.path.expanduser(data))
+        if self.batches == "pairs" and not (info and info.paired):
+            return DataSwitch(self.data, None, f"{self.name} learns from image pairs")
+        if self.can("superres") and info is not None and (info.kind != "image" or info.paired):
+            return DataSwitch(self.data, None, f"{self.name} upscales single images")
+        if "points" not in self.data_kinds and info is not None and info.kind != "image":
+            return DataSwitch(self.data, None, f"{self.name} makes images")
+        if self.batches != "unpaired":
+            return None
+        from ..data.domains import DOMAINS
+
+        if data not in DOMAINS and not folder:
+            return DataSwitch(self.data, self.data_b, f"{self.name} learns between two domains")
+        if data_b is None or data_b == data:
+            other = self.data_b if self.data_b != data else next(d for d in DOMAINS if d != data)
+            return DataSwitch(data, other, f"{self.name} needs one other than the Dataset")
+        return None
 
     # -- what the adversarial families' options say (kept as attributes for readers of the old spec) --------
     @property
@@ -91,6 +171,37 @@ class Family:
     def repeats_d(self) -> bool:
         """Whether the family's algorithm updates D ``--n-critic`` times per G update (the others update it once)."""
         return bool(getattr(self.algorithm_class, "repeats_d", False))
+
+
+@dataclass(frozen=True)
+class DataSwitch:
+    """What to train on instead (``data_b`` None: leave the second domain as it is) and why."""
+
+    data: str
+    data_b: str | None
+    reason: str
+
+
+CAPABILITIES = {
+    "classes": "draws the class it is asked for (labelled batches)",
+    "codes": "latent codes learned to mean something (InfoGAN)",
+    "paired": "learns from image pairs: input → target",
+    "two-domains": "learns between two unpaired domains",
+    "translation": "turns an input image into another",
+    "way-back": "translates back as well (B → A)",
+    "shared-code": "encodes both domains into one latent code",
+    "pair-samples": "each z draws a corresponding pair of images",
+    "superres": "upscales images",
+    "attention": "self-attention layers whose maps can be shown",
+    "growth": "grows its resolution while training",
+    "styles": "per-layer styles from a mapping network (W space)",
+    "text": "can be driven by words (a text model trained on it)",
+    "truncation": "a truncation trick of its own",
+    "swd": "scored with the sliced Wasserstein distance at each scale",
+    "points": "learns 2D point sets as well as images",
+    "repeats-d": "updates D several times per G update",
+}
+"""What a family can declare it can do (``Family.capabilities``), with what each means to the rest of the project."""
 
 
 def register(family: Family, replace: bool = False) -> Family:

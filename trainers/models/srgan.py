@@ -12,8 +12,11 @@ D is the paper's VGG-style critic scaled to 28–32 px: 3×3 convs w, w, 2w, 2w,
 
 Training runs in two phases, as the paper's:
 
-    (1) SRResNet, steps 1 … P (``--pretrain-steps``, default half the run): minimise E‖G(x_LR) − x_HR‖² (pixels)
-    (2) SRGAN, steps P+1 … N, G starting from (1) with a fresh Adam; the learning rates fall ×0.1 halfway through:
+    (1) SRResNet, steps 1 … P (``--pretrain-steps``, default 2,000): minimise E‖G(x_LR) − x_HR‖² (pixels)
+    (2) SRGAN, steps P+1 … N, G starting from (1) with a fresh Adam; the learning rates fall ×0.1 after step
+        ``--decay-start`` (default P + 1,000). Both are step counts, not shares of ``--steps`` (the paper's are too:
+        10⁶ SRResNet iterations, then 10⁵ at 10⁻⁴ and 10⁵ at 10⁻⁵), so a run resumed with more steps continues the
+        schedule it started with:
         Update D: minimise −E[log D(x_HR)] − E[log(1 − D(G(x_LR)))]
         Update G: minimise l_content(G(x_LR), x_HR) + 10⁻³ · (−E[log D(G(x_LR))])   (``--adv-weight``)
 
@@ -247,8 +250,11 @@ def check(cfg) -> None:
         raise ConfigError(f"--scale must be 2 or 4, got {cfg.scale}")
     if cfg.image_size % cfg.scale:
         raise ConfigError(f"--image-size {cfg.image_size} is not a multiple of --scale {cfg.scale}")
-    if not (isinstance(cfg.pretrain_steps, int) and 0 <= cfg.pretrain_steps <= cfg.steps):
-        raise ConfigError(f"--pretrain-steps must be between 0 and --steps ({cfg.steps}), got {cfg.pretrain_steps}")
+    if isinstance(cfg.pretrain_steps, bool) or not (isinstance(cfg.pretrain_steps, int) and cfg.pretrain_steps >= 0):
+        raise ConfigError(f"--pretrain-steps must be a number of steps ≥ 0, got {cfg.pretrain_steps}")
+    if cfg.decay_start is not None and cfg.decay_start < cfg.pretrain_steps:
+        raise ConfigError(f"--decay-start {cfg.decay_start} comes before the adversarial phase (after step "
+                          f"{cfg.pretrain_steps}, --pretrain-steps): give a later step, or leave it out")
     if not (isinstance(cfg.adv_weight, (int, float)) and math.isfinite(cfg.adv_weight) and 0 <= cfg.adv_weight <= 10):
         raise ConfigError(f"--adv-weight must be in [0, 10] (the paper's 1e-3), got {cfg.adv_weight}")
     if content_kind(cfg) == "vgg19":
@@ -306,9 +312,8 @@ class SRGAN(ReferenceInputs, GDAlgorithm):
         return "mse" if step <= self.cfg.pretrain_steps else "gan"
 
     def lr_factor(self, step: int) -> float:
-        """1 until halfway through the adversarial phase, then ``LR_DROP`` (the paper: 1e-4, then 1e-5)."""
-        p, n = self.cfg.pretrain_steps, self.cfg.steps
-        return LR_DROP if step > p and step > p + (n - p) // 2 else 1.0
+        """1 until ``decay_start`` (in the adversarial phase), then ``LR_DROP`` (the paper: 1e-4, then 1e-5)."""
+        return LR_DROP if step > self.cfg.pretrain_steps and step > self.cfg.decay_start else 1.0
 
     def _enter(self, step: int) -> None:
         """What changes at a step: the switch to SRGAN (R keeps SRResNet; G's Adam starts afresh), the lr drop."""
@@ -464,11 +469,20 @@ def load_srresnet(path) -> Translator | None:
     return nets["G"].float().eval().requires_grad_(False)
 
 
+GAN_STEPS_AT_FULL_LR = 1000  # the default --decay-start is this many steps into the adversarial phase
+
+
+def settle(cfg) -> None:
+    """The lr drop's step, when not given: ``GAN_STEPS_AT_FULL_LR`` after the SRResNet phase."""
+    if cfg.decay_start is None and isinstance(cfg.pretrain_steps, int):
+        cfg.decay_start = cfg.pretrain_steps + GAN_STEPS_AT_FULL_LR
+
+
 register(Family(
     "srgan", FAMILY_TITLES["srgan"], algorithm=SRGAN, networks=networks, inputs=low_input, batches="lowhigh",
     defaults=dict(lr_g=1e-4, lr_d=1e-4, beta1=0.9, beta2=0.999, batch_size=64, width=32, scale=4, adv_weight=1e-3,
-                  content="features"),
-    image_sizes=SIZES, check=check,
+                  content="features", pretrain_steps=2000),
+    image_sizes=SIZES, check=check, settle=settle,
     stats=("loss_d", "loss_g", "loss_content", "loss_adv", "loss_mse", "d_real", "d_fake", "phase"),
     options={"loss": "bce", "translation": True, "superres": True},
 ))

@@ -401,7 +401,7 @@ register(Family(
     defaults=dict(lr_g=2e-3, lr_d=2e-3, beta1=0.0, beta2=0.99, batch_size=32, n_critic=1, z_dim=64, width=16,
                   ema=0.999, mapping_depth=4, mixing=0.9, r1_gamma=1.0, pl_weight=0.0, arch="bilinear"),
     variants={"bilinear": networks, "nearest": nearest_networks}, legacy_arch="nearest",
-    image_sizes=SIZES, check=check,
+    image_sizes=SIZES, check=check, capabilities=frozenset({"styles", "text", "swd"}),
     stats=("loss_d", "loss_g", "d_real", "d_fake", "r1", "pl"),
     options={"loss": "logistic"},
 ))

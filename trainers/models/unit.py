@@ -190,6 +190,7 @@ class UNIT(TwoWaySteps, ReferenceInputs, GDAlgorithm):
 
 register(Family(
     "unit", FAMILY_TITLES["unit"], algorithm=UNIT, networks=networks, inputs=image_input, batches="unpaired",
+    data="digits-plain", data_b="digits-bold", capabilities=frozenset({"way-back", "shared-code"}),
     players=("D", "D_A", "D_B", "G"),
     defaults={"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.5, "beta2": 0.999, "batch_size": 16, "n_critic": 1,
               "z_dim": 100},
