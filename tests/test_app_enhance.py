@@ -18,7 +18,7 @@ from trainers.generator import load_generator
 from trainers.loop import train
 from trainers.metrics.superres import held_out
 from trainers.metrics.translation import psnr, ssim
-from trainers.models.srgan import bicubic, downsample, load_srresnet
+from trainers.models.srgan import bicubic, downsample, srresnet
 
 from .conftest import open_ckpt, tiny_config
 from .test_app_attention import _run
@@ -26,6 +26,11 @@ from .test_app_attention import _run
 pytestmark = pytest.mark.usefixtures("no_thread_leaks")
 
 S, F_, H = 7, 4, 28  # the tiny model: 7 px in, ×4, 28 px out
+
+
+def load_srresnet(path):
+    """The SRResNet beside an SRGAN checkpoint, as the Enhance tool loads it (the family's probe)."""
+    return srresnet(load_generator(path))
 
 
 @pytest.fixture(scope="module")
@@ -319,6 +324,7 @@ def test_new_run_offers_srgans_fields_and_image_sets(dialog):
     assert {k: cfg[k] for k in ("scale", "pretrain_steps", "adv_weight", "content")} == dict.fromkeys(
         ("scale", "pretrain_steps", "adv_weight", "content"))
     assert dialog.validate(), dialog.error_text()
+    assert (sr.pretrain_steps.placeholderText(), sr.adv_weight.placeholderText()) == ("2000 (recipe)", "0.001 (recipe)")
     sr.scale.setCurrentIndex(sr.scale.findData(2))
     sr.pretrain_steps.setText("300")
     sr.adv_weight.setText("2e-3")
@@ -326,9 +332,9 @@ def test_new_run_offers_srgans_fields_and_image_sets(dialog):
     cfg = dialog.config()
     assert (cfg["scale"], cfg["pretrain_steps"], cfg["adv_weight"], cfg["content"]) == (2, 300, 0.002, "mse")
     assert dialog.validate(), dialog.error_text()
-    sr.pretrain_steps.setText("9999")  # the engine's check, on the field, in the form's words
+    sr.pretrain_steps.setText("-5")  # the engine's check, on the field, in the form's words
     assert not dialog.validate() and sr.pretrain_steps.property("invalid") == "true"
-    assert "SRResNet steps must be between 0 and Steps" in dialog.error_text()
+    assert "SRResNet steps must be a number of steps ≥ 0" in dialog.error_text()
     sr.pretrain_steps.setText("1e2")
     sr.adv_weight.setText("x")
     assert not dialog.validate() and "Adversarial weight: 'x' is not a number" in dialog.error_text()

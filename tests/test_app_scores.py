@@ -67,7 +67,8 @@ def test_scores_bar_picks_up_scores_a_training_run_writes_later(qtbot, tmp_path,
     ckpt = str(run / "checkpoints" / "last.safetensors")
     bar.show_checkpoint(ckpt, 4)
     assert bar.result is None
-    from trainers.metrics.evaluate import evaluate_checkpoint, store_result
+    from trainers.metrics.checkpoint import evaluate_checkpoint
+    from trainers.metrics.evaluate import store_result
 
     assert store_result(ckpt, evaluate_checkpoint(ckpt, samples=200)) == run / "eval" / "step_0000004.json"
     bar.recheck(4)  # what the main window does on a session's sig_scores

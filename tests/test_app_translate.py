@@ -195,14 +195,14 @@ def test_a_random_real_input_shows_its_true_target(qtbot, explorer_panel, p2p_ck
 
 
 def test_the_realness_map_is_d_on_the_input_and_its_output(qtbot, explorer_panel, p2p_ckpt):
-    from trainers.models.pix2pix import load_patch_critic, realness
+    from trainers.models.pix2pix import patch_critic, realness
 
     ex = explorer_panel
     tool = open_tool(qtbot, ex, p2p_ckpt)
     stroke(qtbot, tool, (3, 3), (29, 12))
     qtbot.waitUntil(lambda: ex.settled)
     x = torch.from_numpy(tool.input())
-    want = realness(load_patch_critic(p2p_ckpt), x, load_generator(p2p_ckpt).translate(x))[0].numpy()
+    want = realness(patch_critic(load_generator(p2p_ckpt)), x, load_generator(p2p_ckpt).translate(x))[0].numpy()
     assert tool.result.realness.shape == (14, 14)
     np.testing.assert_allclose(tool.result.realness, want, rtol=1e-5, atol=1e-6)
     text = tool.board.realness_caption.text()

@@ -51,12 +51,13 @@ def cogan_ckpt(tmp_path_factory):
 
 def way_back(path, x: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """x, G(x) and F(G(x)) for the pad's input ``x`` (1, C, H, W), straight from the checkpoint."""
-    from trainers.models.cyclegan import load_inverse
+    from trainers.generator import load_generator
+    from trainers.models.cyclegan import way_back
 
     x = torch.from_numpy(x)
     y = load_generator(path).translate(x)
     with torch.no_grad():
-        return x, y, load_inverse(path)(y)
+        return x, y, way_back(load_generator(path))(y)
 
 
 def u8(t: torch.Tensor) -> np.ndarray:

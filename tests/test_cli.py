@@ -187,7 +187,7 @@ def test_list_answers_without_importing_torch():
 def test_the_command_line_closes_a_finished_run():
     """The run's cleanup (writes, the evaluator, leaving a torchrun process group) runs when it finishes, not
     whenever the garbage collector gets to it (at interpreter shutdown a Gloo process group aborted a worker)."""
-    from trainers.cli import _drive
+    from trainers.cli import drive as _drive
     from trainers.events import Finished
 
     class Run:

@@ -107,7 +107,7 @@ def test_families_declare_known_data_and_capabilities():
     """Every family declares its data as dataset names the catalog knows, and capabilities from the known list."""
     from trainers.catalog import DATASETS
     from trainers.models import MODELS
-    from trainers.models.registry import CAPABILITIES
+    from trainers.registry import CAPABILITIES
 
     for name, family in MODELS.items():
         assert family.data in DATASETS and (family.data_b is None or family.data_b in DATASETS), name

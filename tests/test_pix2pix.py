@@ -18,7 +18,7 @@ from trainers.errors import ConfigError
 from trainers.generator import load_generator
 from trainers.loop import train
 from trainers.metrics.translation import digits_view, psnr, ssim
-from trainers.models.pix2pix import (PatchDiscriminator, Pix2PixGAN, UNetGenerator, load_patch_critic, realness,
+from trainers.models.pix2pix import (PatchDiscriminator, Pix2PixGAN, UNetGenerator, patch_critic, realness,
                                      receptive_field)
 
 from .conftest import resumed_like_straight, tiny_config
@@ -149,17 +149,23 @@ def test_the_sample_grid_shows_input_output_and_target(run):
     assert not np.array_equal(cell(0, 0), cell(0, 2))  # the target is another image than the input
 
 
+def critic_of(path):
+    from trainers.generator import load_generator
+
+    return patch_critic(load_generator(path))
+
+
 def test_a_g_only_export_keeps_d_only_when_asked(run, tmp_path):
     folder, _ = run
     src = folder / "checkpoints" / "last.safetensors"
     plain = ck.export_generator(src, tmp_path / "g" / "last.safetensors")
     with_d = ck.export_generator(src, tmp_path / "gd" / "last.safetensors", also=("D",))
-    assert load_patch_critic(plain) is None
-    D = load_patch_critic(with_d)
+    assert critic_of(plain) is None
+    D = critic_of(with_d)
     x = torch.zeros(2, 1, 32, 32)
     m = realness(D, x, x)
     assert m.shape == (2, 14, 14) and float(m.min()) > 0 and float(m.max()) < 1
-    torch.testing.assert_close(m, realness(load_patch_critic(src), x, x))
+    torch.testing.assert_close(m, realness(critic_of(src), x, x))
 
 
 def test_psnr_and_ssim_on_constructed_images():
@@ -241,7 +247,7 @@ def test_pix2pix_trains_and_scores_on_two_folders(tmp_path):
     cfg = tiny_config(tmp_path, model="pix2pix", data=str(a), data_b=str(b), width=8, batch_size=4, image_size=32,
                       channels=1, steps=2, checkpoint_every=2, sample_every=2, data_limit=None)
     list(train(cfg))
-    from trainers.metrics.evaluate import evaluate_checkpoint
+    from trainers.metrics.checkpoint import evaluate_checkpoint
     from trainers.metrics.report import bar_values, table
 
     result = evaluate_checkpoint(tmp_path / "run" / "checkpoints" / "last.safetensors", samples=8)

@@ -62,10 +62,12 @@ def test_a_constructed_input_attends_where_it_must():
     torch.testing.assert_close(beta[0], torch.full((24,), 1 / 24))
 
 
+@pytest.mark.parametrize("arch", ["mnist", "conv"])
 @pytest.mark.parametrize("size,channels,sides", [(28, 1, [7, 14]), (32, 3, [8, 16]), (64, 3, [16, 32])])
-def test_nets_attend_at_a_quarter_and_half_the_image_side(size, channels, sides):
+def test_nets_attend_at_a_quarter_and_half_the_image_side(size, channels, sides, arch):
     torch.manual_seed(0)
-    nets = build_networks(MODELS["sagan"], sample_shape=(channels, size, size), num_classes=0, z_dim=16, width=8)
+    nets = build_networks(MODELS["sagan"], sample_shape=(channels, size, size), num_classes=0, z_dim=16, width=8,
+                          arch=arch)
     G, D = nets["G"], nets["D"]
     latent = {"z": torch.randn(2, 16)}
     images, maps = attention_maps(G, latent)
@@ -111,3 +113,58 @@ def test_gamma_stats_name_single_and_several_layers():
         D[0].gamma.fill_(-0.5)
     stats = gamma_stats(G, D)
     assert {k: float(v) for k, v in stats.items()} == {"gamma_g1": 0.0, "gamma_g2": 0.25, "gamma_d": -0.5}
+
+
+def test_the_mnist_variant_is_the_dcgan_authors_mnist_nets_with_attention():
+    """``--arch mnist``: DCGAN's MNIST nets (two fully connected layers and two transposed convs in G; two strided
+    convs and a fully connected layer in D), spectral norm on every layer, attention at S/4 and S/2 in G and at
+    S/2 in D, each map's rows summing to 1."""
+    from trainers.models.sagan import SAGANFCGenerator, SAGANFCTrunk
+
+    torch.manual_seed(0)
+    nets = build_networks(MODELS["sagan"], sample_shape=(1, 28, 28), num_classes=0, z_dim=16, width=8, arch="mnist")
+    G, D = nets["G"], nets["D"]
+    assert isinstance(G.body, SAGANFCGenerator) and isinstance(D.trunk, SAGANFCTrunk)
+    layers = [m for net in (G, D) for m in net.modules() if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d))]
+    assert all(hasattr(m, "weight_orig") for m in layers)
+    assert [sum(isinstance(m, nn.Linear) for m in net.modules()) for net in (G, D)] == [2, 2]  # D: fc + head
+    assert [layer.query.weight.shape[1] for layer in attention_layers(G)] == [16, 8]  # 2w at 7×7, w at 14×14
+    assert G.first_features(torch.randn(3, 16)).shape == (3, 128)  # 16w units: GANSpace's space
+    (d_att,) = attention_layers(D)
+    d_att.keep_map = True
+    images = G.eval().generate({"z": torch.randn(3, 16)})
+    assert images.shape == (3, 1, 28, 28) and D(images).shape == (3,)
+    assert d_att.last_map.shape == (3, 14 * 14, 14 * 14)
+    torch.testing.assert_close(d_att.last_map.sum(-1), torch.ones(3, 196))
+    _, maps = attention_maps(G, {"z": torch.randn(3, 16)})
+    for m in maps:
+        torch.testing.assert_close(m["map"].sum(-1), torch.ones(m["map"].shape[:2]))
+
+
+def test_the_fused_attention_gives_what_the_explicit_map_gives():
+    """Training runs the block through PyTorch's fused attention (no map kept); the explorer's path builds β. The
+    two agree, for query/key narrower than the value and for 1-channel query/key."""
+    torch.manual_seed(2)
+    for ch, side in ((32, 14), (8, 7), (64, 4)):
+        att = SelfAttention(ch).eval()  # eval: spectral norm's power iteration stands still between the two
+        with torch.no_grad():
+            att.gamma.fill_(0.7)
+        x = torch.randn(2, ch, side, side)
+        fused = att(x)
+        att.keep_map = True
+        torch.testing.assert_close(att(x), fused, atol=1e-5, rtol=1e-5)
+
+
+def test_mnist_is_the_default_and_a_stored_config_without_arch_builds_the_old_nets(tmp_path):
+    from trainers.config import TrainConfig, resolve, stored_fields
+    from trainers.models import family_networks
+    from trainers.models.sagan import SAGANFCGenerator, SAGANGenerator, SAGANTrunk
+
+    spec = MODELS["sagan"]
+    cfg = resolve(TrainConfig(model="sagan", data="digits", width=8, z_dim=16, steps=10, out=str(tmp_path)))
+    assert cfg.arch == "mnist"
+    assert isinstance(family_networks(spec, cfg, (1, 28, 28))[0]["G"].body, SAGANFCGenerator)
+    old = TrainConfig.from_stored(stored_fields({k: v for k, v in cfg.to_dict().items() if k != "arch"}))
+    assert old.arch == "conv"  # bundles and runs from before the variants
+    nets = family_networks(spec, old, (1, 28, 28))[0]
+    assert isinstance(nets["G"].body, SAGANGenerator) and isinstance(nets["D"].trunk, SAGANTrunk)

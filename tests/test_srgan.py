@@ -17,7 +17,7 @@ from trainers.generator import load_generator
 from trainers.loop import train
 from trainers.metrics.superres import bar_values, evaluate_superres
 from trainers.models.srgan import (SRGAN, FeatureContent, SRDiscriminator, SRResNet, bicubic, content_distance,
-                                   downsample, load_srresnet)
+                                   downsample, srresnet)
 from trainers.runfolder import read_metrics
 
 from .conftest import resumed_like_straight, run_cli, tiny_config
@@ -116,8 +116,8 @@ def test_phases_switch_where_pretrain_steps_says(tmp_path):
     assert float(last["optim/G/0/step"]) == 3.0 and float(last["optim/D/0/step"]) == 3.0
     lr = ck.read_meta(tmp_path / "run" / "checkpoints" / "last.safetensors")[1]
     assert lr["step"] == 6
-    R = load_srresnet(tmp_path / "run" / "checkpoints" / "last.safetensors")
-    assert R is not None and load_srresnet(tmp_path / "run" / "checkpoints" / "step_0000003.safetensors") is None
+    R = srresnet(load_generator(tmp_path / "run" / "checkpoints" / "last.safetensors"))
+    assert R is not None and srresnet(load_generator(tmp_path / "run" / "checkpoints" / "step_0000003.safetensors")) is None
 
 
 def test_a_short_run_resumed_with_more_steps_ends_where_a_straight_run_ends(tmp_path):

@@ -271,7 +271,7 @@ def test_cli_text_draws_edits_and_says_what_is_wrong(tiny_model, gen, tmp_path, 
     assert "unknown word 'purple'" in capsys.readouterr().err
     dcgan = Path(__file__).resolve().parents[1] / "assets" / "models" / "dcgan-digits"
     assert main(["text", str(dcgan), "a 7", "--out", str(out)]) == 2
-    assert "needs a stylegan checkpoint" in capsys.readouterr().err
+    assert "a stylegan checkpoint trained on digits" in capsys.readouterr().err
     r = run_cli("text", str(ckpt), "--out", str(out))  # the console script itself, once
     assert r.returncode == 2 and "give a prompt" in r.stderr
 

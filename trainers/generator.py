@@ -16,6 +16,7 @@ from .config import TrainConfig, resolve, stored_fields
 from .errors import CheckpointError, ConfigError
 from .inputs import InputSpec
 from .models import MODELS, Generator, family_networks
+from .registry import capabilities_of, probe_of
 
 
 @dataclass
@@ -60,6 +61,33 @@ class LoadedGenerator:
     @torch.no_grad()
     def render(self, latent: dict[str, torch.Tensor]) -> torch.Tensor:
         return self.G.generate(latent).float().cpu()
+
+    def can(self, capability: str) -> bool:
+        """Whether the generator's family has ``capability`` (``trainers.models.registry.CAPABILITIES``)."""
+        return capability in capabilities_of(self.meta["model"].get("family"))
+
+    def module(self, prefix: str, network: str | None = None) -> torch.nn.Module | None:
+        """Another module of this generator's checkpoint (eval, CPU, no grad): the family's network ``network``
+        (default: ``prefix``) loaded from the tensors under ``prefix`` (CycleGAN's F, Pix2Pix's D, SRGAN's SRResNet
+        "R" built as a "G"); None when the file holds none (a generator-only export). What the families' probes
+        use, so that a family file never imports the loader."""
+        ckpt = ck.read_checkpoint(self.path, prefixes=(prefix,))
+        if not ckpt.group(prefix):
+            return None
+        cfg = resolve(TrainConfig.from_stored(self.meta["config"]))
+        nets, _ = family_networks(MODELS[cfg.model], cfg, tuple(self.meta["data"]["shape"]),
+                                  tuple(self.meta["data"].get("class_names", [])))
+        net = nets[network or prefix]
+        ck.load_modules(ckpt, {prefix: net})
+        return net.float().eval().requires_grad_(False)
+
+    def probe(self, name: str):
+        """The family's probe ``name`` (``Family.probes``: attention maps, the way back, ...); a clear error when
+        the family has none."""
+        fn = probe_of(self.meta["model"].get("family"), name)
+        if fn is None:
+            raise ConfigError(f"{self.path.name}: a {self.meta['model'].get('family')} model has no {name.replace('_', ' ')}")
+        return fn
 
     @property
     def translates(self) -> bool:
@@ -174,6 +202,7 @@ def _describe(meta: dict) -> dict:
     return {
         "family": meta["model"]["family"],
         "title": meta["model"].get("title", ""),
+        "capabilities": sorted(capabilities_of(meta["model"]["family"])),
         "kind": "image" if is_image else "points",
         "image_size": shape[1] if is_image else None,
         "channels": shape[0] if is_image else None,

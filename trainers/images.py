@@ -43,3 +43,18 @@ def save_png(array: np.ndarray, path: str | Path, fmt: str = "PNG") -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write(path, lambda tmp: Image.fromarray(array).save(tmp, format=fmt))
+
+
+def bicubic(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """Bicubic upscaling ×``scale`` of images in model range, clamped back to [-1, 1] (super-resolution's baseline)."""
+    import torch.nn.functional as F
+
+    return F.interpolate(x.float(), scale_factor=scale, mode="bicubic", align_corners=False).clamp(-1, 1)
+
+
+def downsample(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """The low-resolution version of ``x``: the mean of each ``scale`` × ``scale`` block (area downsampling), as
+    SRGAN makes its training pairs."""
+    import torch.nn.functional as F
+
+    return F.avg_pool2d(x.float(), scale)

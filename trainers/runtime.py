@@ -131,7 +131,7 @@ class Speed:
 
 
 def _uses_spectral_norm(cfg) -> bool:
-    from .models import MODELS
+    from .registry import FAMILIES
 
-    spec = MODELS.get(cfg.model)
+    spec = FAMILIES.get(cfg.model)
     return bool(spec and spec.spectral)

@@ -145,7 +145,7 @@ class Saving:
         """Log finished evaluations (metrics.jsonl, eval/step_*.json), and make the best one `best`."""
         if self._evaluator is None:
             return
-        from .metrics.evaluate import headline
+        from .metrics.checkpoint import headline
 
         for d in self._evaluator.poll() if done is None else done:
             if d.result is None:

@@ -247,8 +247,8 @@ def check(names: list[str], samples: int = 5000) -> bool:
             ok = False
             continue
         gen = load_generator(path)
-        if gen.translates or gen.meta["model"]["family"] == "cogan":  # translation scores, or CoGAN's pairs
-            from trainers.metrics.evaluate import evaluate_checkpoint
+        if gen.translates or gen.can("pair-samples"):  # translation scores, or CoGAN's pairs
+            from trainers.metrics.checkpoint import evaluate_checkpoint
 
             result = evaluate_checkpoint(path, samples=min(samples, 2000))
         else:

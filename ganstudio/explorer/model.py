@@ -83,12 +83,7 @@ class Context:
     @property
     def superres(self) -> bool:
         """G upscales a low-resolution image (SRGAN): the Enhance tool applies, not Translate."""
-        if not self.translates:
-            return False
-        from trainers.models import MODELS
-
-        spec = MODELS.get(str(self.info.get("family", "")))
-        return bool(spec is not None and spec.options.get("superres"))
+        return self.translates and self.can("superres")
 
     @property
     def pairs(self) -> bool:
@@ -98,7 +93,12 @@ class Context:
     @property
     def way_back(self) -> bool:
         """G (A → B) has a way back B → A in its family (CycleGAN's F, UNIT's b2a): the Translate tool shows it."""
-        return self.info.get("family") in ("cyclegan", "unit")
+        return self.can("way-back")
+
+    def can(self, capability: str) -> bool:
+        """Whether the model's family has ``capability`` (``trainers.models.registry.CAPABILITIES``): what a tool
+        asks instead of the family's name."""
+        return capability in (self.info.get("capabilities") or ())
 
     @property
     def domains(self) -> tuple[str, str]:

@@ -383,6 +383,8 @@ class NewRunDialog(QDialog):
             self.name.setText(self._suggest_name(model, data, data_b))
         # placeholders show the recipe the blank fields will get (the family's, as tuned on this dataset)
         recipe = spec.recipe_for(data)
+        if superres(spec):
+            self.superres.show_recipe(recipe)
         for key in RECIPE_KEYS:
             v = recipe.get(key)
             self.fields[key].setPlaceholderText(f"{fmt(v)} (recipe)" if v is not None else "recipe")

@@ -164,7 +164,7 @@ class SuperresFields(QWidget):
         for f in meta["scale"]["choices"]:
             self.scale.addItem(f"×{f}", f)
         self.pretrain_steps = QLineEdit()
-        self.pretrain_steps.setPlaceholderText("half of Steps (recipe)")
+        self.pretrain_steps.setPlaceholderText("recipe")
         self.adv_weight = QLineEdit()
         self.adv_weight.setPlaceholderText("0.001 (recipe)")
         self.content = QComboBox()
@@ -186,6 +186,14 @@ class SuperresFields(QWidget):
         self.adv_weight.textChanged.connect(self.sig_changed)
         self.content.currentIndexChanged.connect(self.sig_changed)
         self.content.activated.connect(self._on_content)
+
+    def show_recipe(self, recipe: dict) -> None:
+        """Placeholders and the "recipe" items say the family's values (``Family.recipe_for``)."""
+        for key in ("pretrain_steps", "adv_weight"):
+            if recipe.get(key) is not None:
+                getattr(self, key).setPlaceholderText(f"{fmt(recipe[key])} (recipe)")
+        if recipe.get("scale") is not None:
+            self.scale.setItemText(0, f"recipe (×{recipe['scale']})")
 
     def widgets(self) -> dict[str, QWidget]:
         """TrainConfig field → its widget (the dialog flags the one an error names)."""

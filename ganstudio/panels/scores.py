@@ -63,7 +63,7 @@ class ScoresBar(QWidget):
         self.cancel()
         self.checkpoint, self.step, self.result = checkpoint, step, None
         self._is_image, self._translates, self._pairs = is_image, translates, pairs
-        self._superres = translates and _family_of(checkpoint) == "srgan"
+        self._superres = translates and _can(checkpoint, "superres")
         self.eval_btn.setToolTip(self._tip)
         if checkpoint and step is not None:
             self.result = self._cache.get(self._key(checkpoint)) or stored_result(checkpoint, step)
@@ -196,6 +196,15 @@ class ScoresBar(QWidget):
         if failure:
             self._failure = None
             self.label.setText(f"Could not evaluate: {failure}")
+
+
+def _can(checkpoint: str | None, capability: str) -> bool:
+    """Whether the family of the model in ``checkpoint`` has ``capability`` (the families load with torch, which
+    an evaluable checkpoint has brought in by now)."""
+    from trainers.models import MODELS
+
+    spec = MODELS.get(_family_of(checkpoint) or "")
+    return spec is not None and spec.can(capability)
 
 
 def _family_of(checkpoint: str | None) -> str | None:

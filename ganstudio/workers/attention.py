@@ -44,8 +44,8 @@ def attention_result(gen, inputs: np.ndarray) -> AttentionResult:
     from torch import nn
 
     from trainers.images import to_uint8_grid
-    from trainers.models.sagan import attention_maps
 
+    attention_maps = gen.probe("attention_maps")  # the family's: G's images and each attention layer's β
     class FlatInputs(nn.Module):
         """G seen through the explorer's flat inputs (soft class blends included): ``generate({"h": h})`` is
         ``G.from_flat(h)``, the same pass ``render_inputs`` makes."""

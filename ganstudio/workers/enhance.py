@@ -114,7 +114,7 @@ def enhance(gen, srresnet, lr: np.ndarray, hr: np.ndarray | None) -> EnhanceResu
     import torch.nn.functional as F
 
     from trainers.metrics.translation import psnr, ssim
-    from trainers.models.srgan import bicubic
+    from trainers.images import bicubic
 
     f = int(gen.meta["config"]["scale"])
     x = torch.from_numpy(np.array(lr, dtype=np.float32, copy=True))[None]
@@ -232,12 +232,11 @@ class EnhanceThread(QThread):
 
     def _load(self, path: str, stamp: float):
         from trainers.generator import load_generator
-        from trainers.models.srgan import load_srresnet
 
         key = (path, stamp)
         if key not in self._models:
             gen = load_generator(path)
-            self._models[key] = (gen, load_srresnet(path))
+            self._models[key] = (gen, gen.probe("srresnet")(gen))
             while len(self._models) > self.CACHE:
                 self._models.popitem(last=False)
         self._models.move_to_end(key)

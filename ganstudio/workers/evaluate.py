@@ -40,7 +40,8 @@ class EvalThread(QThread):
 
     def compute(self):
         """(result, where it was stored or None), in this thread; reports through ``self._progress``."""
-        from trainers.metrics.evaluate import evaluate_checkpoint, store_result
+        from trainers.metrics.checkpoint import evaluate_checkpoint
+        from trainers.metrics.evaluate import store_result
 
         result = evaluate_checkpoint(self.checkpoint, samples=self.samples, progress=self._progress)
         return result, store_result(self.checkpoint, result)

@@ -55,8 +55,8 @@ def growth(gen, z: np.ndarray, level: int, alpha: float) -> GrowthResult:
     import torch.nn.functional as F
 
     from trainers import GanStudioError
-    from trainers.models.progan import shown
 
+    shown = gen.probe("shown")  # ProGAN's: the image a level shows at a fade α
     body = gen.G.body
     if not hasattr(body, "outputs") or not hasattr(body, "at"):
         raise GanStudioError("the Resolution tool needs a ProGAN generator (family progan)")

@@ -114,26 +114,23 @@ def _kept(gen, attr: str, load):
 
 
 def critic(gen):
-    """The checkpoint's PatchGAN D (eval, CPU), or None for a generator-only export."""
-    from trainers.models.pix2pix import load_patch_critic
-
-    return _kept(gen, "_patch_critic", load_patch_critic)
+    """The checkpoint's PatchGAN D (eval, CPU), or None for a generator-only export (the family's ``critic``
+    probe)."""
+    return _kept(gen, "_patch_critic", lambda _path: gen.probe("critic")(gen))
 
 
 def inverse(gen):
-    """The way back B → A (eval, CPU): CycleGAN's F, or None when the checkpoint holds none; UNIT's own b2a (one
-    coupled generator translates both ways)."""
-    if gen.meta.get("model", {}).get("family") == "unit":
-        return gen.G.b2a
-    from trainers.models.cyclegan import load_inverse
+    """The way back B → A (eval, CPU): the family's ``way_back`` probe (CycleGAN's F, None when the checkpoint holds
+    none; UNIT's own b2a), asked once per generator."""
+    from trainers.registry import probe_of
 
-    return _kept(gen, "_inverse", load_inverse)
+    way_back = probe_of(gen.meta.get("model", {}).get("family"), "way_back")
+    return _kept(gen, "_inverse", lambda _path: way_back(gen) if way_back is not None else None)
 
 
 def realness_result(gen, inputs: np.ndarray) -> RealnessResult:
     """G's output for the first input and how real D finds each of its patches (``pix2pix.realness``)."""
-    from trainers.models.pix2pix import realness, receptive_field
-
+    realness, receptive_field = gen.probe("realness"), gen.probe("receptive_field")
     x = _images(gen, inputs)[:1]
     y = gen.translate(x)
     D = critic(gen)

@@ -6,9 +6,8 @@ generators, growing schedules, mapping networks) implement the same interface an
 family passes its class directly.
 """
 
+from ..registry import ALGORITHMS
 from .adversarial import AdversarialGAN
 from .base import Algorithm, AlgorithmBase, GDAlgorithm, build_algorithm
-
-ALGORITHMS: dict[str, type] = {"adversarial": AdversarialGAN}
 
 __all__ = ["ALGORITHMS", "Algorithm", "AlgorithmBase", "AdversarialGAN", "GDAlgorithm", "build_algorithm"]

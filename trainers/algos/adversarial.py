@@ -18,6 +18,7 @@ from torch import nn
 
 from .. import distributed as ddp
 from ..losses import LOSSES, gradient_penalty, info_loss
+from ..registry import ALGORITHMS
 from .base import AlgorithmBase, Batches, Stats
 
 LATENT = "g/"  # prefix of the noise entries in a step's input dict
@@ -266,3 +267,6 @@ class AdversarialGAN(AlgorithmBase):
         for m in (self.D, self.Q):
             if m is not None:
                 m.requires_grad_(not frozen)
+
+
+ALGORITHMS["adversarial"] = AdversarialGAN  # the name the classic families train with

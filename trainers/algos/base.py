@@ -243,9 +243,9 @@ class GDAlgorithm(AlgorithmBase):
 
 def build_algorithm(cfg, data, device: torch.device, dist: ddp.DistInfo | None = None):
     """The family's networks for the resolved ``cfg`` on ``data``'s sample shape, in its training algorithm."""
-    from ..models import MODELS, arch_for, family_networks
+    from ..registry import FAMILIES, arch_for, family_networks
 
-    family = MODELS[cfg.model]
+    family = FAMILIES[cfg.model]
     nets, inputs = family_networks(family, cfg, data.sample_shape, data.class_names)
     speed = Speed.choose(cfg, device, conv=data.is_image and arch_for(family, data.is_image, cfg.arch) == "conv",
                          distributed=dist is not None)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ..data.base import ArrayData
+from ..registry import capabilities_of
 from . import colour, scores
 from .features import Embedding, FeatureExtractor
 
@@ -113,10 +114,10 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
               else gen.latent(p.samples, seed=p.seed, truncation=p.truncation))
     parts = []
     chunk = 500
-    family = (getattr(gen, "meta", None) or {}).get("model", {}).get("family")
+    can = capabilities_of((getattr(gen, "meta", None) or {}).get("model", {}).get("family"))
     # the first fakes, for the sliced Wasserstein distance (the growing families) and the ink colour (digits-rgb)
     keep: list[torch.Tensor] = []
-    keeping = family in SWD_FAMILIES or data.name in colour.DATASETS
+    keeping = "swd" in can or data.name in colour.DATASETS
     for s in range(0, p.samples, chunk):
         part = {k: v[s:s + chunk] for k, v in latent.items()}
         images = gen.render(part)
@@ -162,11 +163,11 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
         reference = {f: _r(x) for f, x in zip(extractor.factor_names, extractor.factor_r)}
         metrics["code_correlation"] = {"value": _r(abs(best["r"])), "codes": per_code, "reference": reference}
     kept = torch.cat(keep)[:SWD_IMAGES] if keep else None
-    if kept is not None and family in SWD_FAMILIES:
+    if kept is not None and "swd" in can:
         metrics["swd"] = swd_scores(kept, data, progress)
     if kept is not None and data.name in colour.DATASETS:
         metrics["ink_spread"] = colour.ink_scores(kept, real_images(data, len(kept)))
-    if family == "stylegan" and hasattr(gen, "G"):
+    if "styles" in can and hasattr(gen, "G"):
         from .styles import style_separation
 
         if progress:
@@ -176,7 +177,6 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
             "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
 
 
-SWD_FAMILIES = ("progan", "stylegan")  # the papers that report it
 SWD_IMAGES = 2048
 
 
@@ -224,26 +224,6 @@ def truncation_sweep(gen, evaluator: "Evaluator", psis=SWEEP_PSIS, progress: Pro
                      "precision": m["precision"]["value"], "recall": m["recall"]["value"], "fid": m["fid"]["value"],
                      "fid_floor": m["fid"]["floor"]})
     return {"schema": SWEEP_SCHEMA, "protocol": ref.protocol.describe(evaluator.data), "rows": rows}
-
-
-def headline(result: dict) -> dict[str, float]:
-    """The flat numbers training logs (``eval_*`` keys in metrics.jsonl) and the app plots."""
-    if result.get("kind") == "superres":
-        from .superres import headline as superres_headline
-
-        return superres_headline(result)
-    if result.get("kind") in ("translation", "pairs"):
-        from .translation import headline as translation_headline
-
-        return translation_headline(result)
-    m = result["metrics"]
-    out = {"eval_fid": m["fid"]["value"], "eval_fid_floor": m["fid"]["floor"], "eval_kid": m["kid"]["value"],
-           "eval_precision": m["precision"]["value"], "eval_recall": m["recall"]["value"],
-           "eval_is": m["is"]["value"], "eval_coverage": m["coverage"]["value"]}
-    for key in ("label_accuracy", "code_accuracy", "code_correlation"):
-        if key in m:
-            out[f"eval_{key}"] = m[key]["value"]
-    return out
 
 
 def _r(x: float, digits: int = 5) -> float:
@@ -297,29 +277,6 @@ class Evaluator:
             result["warning"] = ("the dataset here differs from the one the model was trained on (other files or "
                                  "another GAN Studio version): compare scores with care")
         return result
-
-
-def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_root: str | None = None,
-                        progress: Progress | None = None) -> dict:
-    """``ganstudio eval``: load the checkpoint, its dataset and the dataset's classifier, and score it (a
-    translating model against the true translations of held-out inputs: ``translation.py``)."""
-    from ..generator import load_generator
-
-    gen = load_generator(path, device)
-    family = gen.meta.get("model", {}).get("family")
-    pairs = family == "cogan"
-    if gen.translates or pairs:
-        from .superres import evaluate_superres
-        from .translation import evaluate_pairs, evaluate_translation
-
-        scorer = evaluate_superres if family == "srgan" else evaluate_pairs if pairs else evaluate_translation
-        result = scorer(gen, samples, progress)
-        result["checkpoint"] = {"path": str(gen.path), "step": gen.meta.get("step"),
-                                "family": gen.meta.get("model", {}).get("family"),
-                                "dataset": gen.meta.get("data", {}).get("name")}
-        return result
-    data = dataset_for(gen.meta, data_root)
-    return Evaluator(data, Protocol(samples=samples), device, progress)(gen)
 
 
 def sweep_checkpoint(path, samples: int = 2000, device: str = "cpu", data_root: str | None = None,

@@ -57,11 +57,14 @@ def held_out(meta: dict, samples: int, progress: Progress | None = None):
 @torch.no_grad()
 def upscale_all(gen, hr: torch.Tensor, progress: Progress | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The low-resolution inputs of ``hr`` and their upscales by each method (SRResNet when the run has one)."""
-    from ..models.srgan import bicubic, downsample, load_srresnet
+    from ..images import bicubic, downsample
+    from ..registry import probe_of
+
+    load_srresnet = probe_of(gen.meta.get("model", {}).get("family"), "srresnet") or (lambda _gen: None)
 
     scale = int(gen.meta["config"]["scale"])
     low = downsample(hr, scale)
-    srresnet = load_srresnet(gen.path) if getattr(gen, "path", None) is not None else None
+    srresnet = load_srresnet(gen) if getattr(gen, "path", None) is not None else None
     outs: dict[str, list[torch.Tensor]] = {"srgan": [], "bicubic": []}
     if srresnet is not None:
         outs["srresnet"] = []

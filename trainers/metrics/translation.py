@@ -22,6 +22,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+from ..registry import capabilities_of, probe_of
 from .evaluate import SCHEMA, Progress, _r
 
 HELD_OUT_SEED = 1  # the training sets are drawn from seed 0: seed 1 is digits the model never saw
@@ -78,7 +79,7 @@ def held_out(meta: dict, samples: int, progress: Progress | None = None):
     cfg = meta["config"]
     prog = (lambda d, t: progress("drawing held-out digits", d, t)) if progress else None
     try:
-        if cfg.get("data_b") and cfg.get("model") == "pix2pix":  # the user's folders of inputs and targets
+        if cfg.get("data_b") and "paired" in capabilities_of(cfg.get("model")):  # folders of inputs and targets
             data = load_dataset(cfg["data"], image_size=cfg.get("image_size") or None,
                                 channels=cfg.get("channels") or None, progress=prog, targets=cfg["data_b"])
             keep = slice(max(0, len(data) - samples), len(data))  # no held-out split: the last pairs (seen)
@@ -133,14 +134,8 @@ def evaluate_translation(gen, samples: int = 2000, progress: Progress | None = N
     metrics: dict = {}
     for key, fn in (("l1", lambda a, b: (a - b).abs().flatten(1).mean(1)), ("psnr", psnr), ("ssim", ssim)):
         metrics[key] = {"value": _r(float(fn(fo, fy).mean())), "baseline": _r(float(fn(fx, fy).mean()))}
-    family = gen.meta.get("model", {}).get("family")
-    inverse = None
-    if family == "cyclegan" and getattr(gen, "path", None) is not None:
-        from ..models.cyclegan import load_inverse
-
-        inverse = load_inverse(gen.path)
-    elif family == "unit":  # one coupled generator translates both ways
-        inverse = gen.G.b2a
+    way_back = probe_of(gen.meta.get("model", {}).get("family"), "way_back")
+    inverse = way_back(gen) if way_back is not None else None
     if inverse is not None:  # F(G(x)) should give x back
         with torch.no_grad():
             back = torch.cat([inverse(out[s:s + 250]).float() for s in range(0, len(out), 250)])

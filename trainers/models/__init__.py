@@ -1,4 +1,5 @@
-"""The model families: one file each, registered in ``registry.FAMILIES`` (alias ``MODELS``) on import.
+"""The model families: one file each, registered in ``trainers.registry.FAMILIES`` (alias ``MODELS``) on import.
+This package is the composition root: importing it loads every family (and the algorithms they train with).
 
 ``dcgan.py`` is the worked example (README: "Adding a family"). Shared wrappers live in ``blocks.py``.
 """
@@ -11,6 +12,7 @@ from torch import nn
 
 from ..catalog import FAMILY_TITLES
 from ..inputs import InputSpec, LatentLayout
+from .. import algos  # noqa: F401  (the algorithms a family may name: "adversarial")
 # each registers its families
 from . import (biggan, cgan, cogan, cyclegan, dcgan, gan, hinge, infogan, lsgan, pix2pix, sagan,  # noqa: F401
                progan, srgan, stylegan, unit, wgan)
@@ -18,7 +20,7 @@ from .blocks import Discriminator, Generator
 from .dcgan import ConvGenerator, ConvTrunk
 from .gan import MLPGenerator, MLPTrunk
 from .infogan import QHead
-from .registry import CONV_SIZES, FAMILIES, Family, arch_for, register, unregister
+from ..registry import CONV_SIZES, FAMILIES, Family, arch_for, family_networks, register, unregister
 
 # the order `ganstudio list` and the New Run dialog show (the catalog's): the classic lineage first
 for _name in FAMILY_TITLES:
@@ -26,14 +28,6 @@ for _name in FAMILY_TITLES:
 
 MODELS = FAMILIES  # the name the CLI, the app and earlier code use
 ModelSpec = Family
-
-
-def family_networks(family: Family, cfg, sample_shape: tuple[int, ...], class_names=()
-                    ) -> tuple[dict[str, nn.Module], InputSpec]:
-    """A family's networks and generator-input descriptor for a resolved config and a sample shape."""
-    inputs = family.inputs(cfg, tuple(class_names))
-    build = family.variants.get(getattr(cfg, "arch", None), family.networks)
-    return build(cfg, tuple(sample_shape), inputs), inputs
 
 
 def build_networks(spec: Family, *, sample_shape: tuple[int, ...], num_classes: int, z_dim: int, width: int,

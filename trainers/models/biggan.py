@@ -46,7 +46,7 @@ from ..errors import ConfigError
 from ..inputs import InputSpec, Part
 from .blocks import Discriminator, Generator
 from .dcgan import ConvTrunk, _start_side
-from .registry import CONV_SIZES, Family, register
+from ..registry import CONV_SIZES, Family, register
 
 SHARED_DIM = 32  # the shared class embedding's length
 
@@ -202,7 +202,7 @@ def check(cfg) -> None:
 
 register(Family(
     "biggan", FAMILY_TITLES["biggan"], algorithm=BigGANAlgorithm, networks=networks, inputs=with_label_and_chunks,
-    batches="labelled",
+    batches="labelled", capabilities=frozenset({"z-chunks"}),
     defaults=dict(lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, batch_size=64, n_critic=1, z_dim=96, ema=0.999,
                   ortho_weight=1e-4, width=16),
     stats=("loss_d", "loss_g", "d_real", "d_fake", "ortho"), check=check,

@@ -22,7 +22,7 @@ from ..inputs import InputSpec, latent_layout
 from .dcgan import BCE_STATS
 from .dcgan import networks as conv_networks
 from .gan import networks as mlp_networks
-from .registry import ADAM, CONV_SIZES, MLP_SIZES, Family, register
+from ..registry import ADAM, CONV_SIZES, MLP_SIZES, Family, register
 
 
 def with_label(cfg, class_names=()) -> InputSpec:

@@ -26,7 +26,7 @@ from ..inputs import InputSpec
 from ..losses import bce_d, nonsaturating_g
 from .blocks import Generator, dcgan_init
 from .dcgan import FCGenerator, FCTrunk, z_only
-from .registry import ADAM, Family, register
+from ..registry import ADAM, Family, register
 
 
 class CoupledGenerator(nn.Module):

@@ -36,7 +36,7 @@ from ..catalog import FAMILY_TITLES
 from ..losses import ls_d, ls_g
 from .blocks import dcgan_init
 from .pix2pix import PatchDiscriminator, ReferenceInputs, Translator, image_input
-from .registry import ADAM, Family, register
+from ..registry import ADAM, Family, register
 
 POOL = 50  # past fakes kept per domain
 RES_BLOCKS = 6
@@ -232,25 +232,16 @@ class CycleGAN(TwoWaySteps, ReferenceInputs, GDAlgorithm):
                 "d_fake": torch.cat(list(fakes.values())).detach().mean()}
 
 
-def load_inverse(path) -> Translator | None:
-    """F (B → A) of a CycleGAN checkpoint (eval, CPU), or None when the file holds none."""
-    from .. import checkpoints as ck
-    from ..config import TrainConfig, resolve
-    from . import MODELS, family_networks
-
-    p, meta = ck.read_meta(path)
-    ckpt = ck.read_checkpoint(p, prefixes=("F",))
-    if not ckpt.group("F"):
-        return None
-    cfg = resolve(TrainConfig.from_stored(meta["config"]))
-    nets, _ = family_networks(MODELS[cfg.model], cfg, tuple(meta["data"]["shape"]))
-    ck.load_modules(ckpt, {"F": nets["F"]})
-    return nets["F"].float().eval().requires_grad_(False)
+def way_back(gen) -> Translator | None:
+    """The probe the Translate tool and ``ganstudio eval`` call for B → A: F (eval, CPU) from the generator's
+    checkpoint, or None when the file holds none."""
+    return gen.module("F") if getattr(gen, "path", None) is not None else None
 
 
 register(Family(
     "cyclegan", FAMILY_TITLES["cyclegan"], algorithm=CycleGAN, networks=networks, inputs=image_input,
     batches="unpaired", data="digits-plain", data_b="digits-bold", capabilities=frozenset({"way-back"}),
+    probes={"way_back": way_back},
     defaults=dict(ADAM, batch_size=16, lr_decay="linear", decay_start=2500, cycle_weight=10.0),
     players=("D", "D_A", "D_B", "G"),
     image_sizes=(28, 32, 64), stats=("loss_d", "loss_g", "loss_gan", "loss_cycle", "loss_idt", "d_real", "d_fake"),

@@ -20,7 +20,7 @@ from ..catalog import FAMILY_TITLES
 from ..errors import ConfigError
 from ..inputs import InputSpec, latent_layout
 from .blocks import Discriminator, Generator, dcgan_init, label_inputs, sn_if
-from .registry import ADAM, CONV_SIZES, Family, register
+from ..registry import ADAM, CONV_SIZES, Family, register
 
 
 def _start_side(size: int) -> int:

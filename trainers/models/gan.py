@@ -16,7 +16,7 @@ from ..inputs import InputSpec
 from .blocks import Discriminator, Generator, label_inputs, sn_if
 from .dcgan import BCE_STATS, z_only
 from .dcgan import networks as conv_networks
-from .registry import ADAM, MLP_SIZES, Family, register
+from ..registry import ADAM, MLP_SIZES, Family, register
 
 
 class MLPGenerator(nn.Module):

@@ -8,7 +8,7 @@ from functools import partial
 from ..catalog import FAMILY_TITLES
 from .dcgan import z_only
 from .gan import conv_or_mlp
-from .registry import ADAM, Family, register
+from ..registry import ADAM, Family, register
 
 register(Family(
     "hinge", FAMILY_TITLES["hinge"], algorithm="adversarial",

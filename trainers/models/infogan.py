@@ -33,7 +33,7 @@ from .dcgan import BCE_STATS
 from .dcgan import FCGenerator as PaperGenerator
 from .dcgan import FCTrunk as PaperTrunk
 from .dcgan import networks as conv_networks
-from .registry import ADAM, Family, register
+from ..registry import ADAM, Family, register
 
 
 class QHead(nn.Module):

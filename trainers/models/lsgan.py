@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..catalog import FAMILY_TITLES
 from .dcgan import z_only
 from .gan import conv_or_mlp
-from .registry import ADAM, Family, register
+from ..registry import ADAM, Family, register
 
 register(Family(
     "lsgan", FAMILY_TITLES["lsgan"], algorithm="adversarial",

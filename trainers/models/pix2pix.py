@@ -33,7 +33,7 @@ from ..errors import ConfigError
 from ..inputs import InputSpec, Part
 from ..losses import bce_d, nonsaturating_g
 from .blocks import dcgan_init
-from .registry import ADAM, Family, register
+from ..registry import ADAM, Family, register
 
 SIZES = (32, 64)
 DROPOUT_BLOCKS = 2  # decoder blocks nearest the bottleneck with dropout (the paper: 3 of 8 at 256 px)
@@ -125,20 +125,9 @@ def receptive_field() -> int:
     return rf
 
 
-def load_patch_critic(path) -> PatchDiscriminator | None:
+def patch_critic(gen) -> PatchDiscriminator | None:
     """The D of a Pix2Pix checkpoint (eval mode, CPU), or None when the file holds none (a G-only export)."""
-    from .. import checkpoints as ck
-    from ..config import TrainConfig, resolve
-
-    p, meta = ck.read_meta(path)
-    ckpt = ck.read_checkpoint(p, prefixes=("D",))
-    if not ckpt.group("D"):
-        return None
-    cfg = resolve(TrainConfig.from_stored(meta["config"]))
-    c = int(meta["data"]["shape"][0])
-    D = PatchDiscriminator(c, c, cfg.width)
-    ck.load_modules(ckpt, {"D": D})
-    return D.float().eval().requires_grad_(False)
+    return gen.module("D")
 
 
 @torch.no_grad()
@@ -289,7 +278,7 @@ class Pix2PixGAN(ReferenceInputs, GDAlgorithm):
 register(Family(
     "pix2pix", FAMILY_TITLES["pix2pix"], algorithm=Pix2PixGAN, networks=networks, inputs=image_input,
     batches="pairs", data="digits-edges", defaults=dict(ADAM, batch_size=64, l1_weight=100.0), image_sizes=SIZES,
-    check=check,
+    check=check, probes={"critic": patch_critic, "realness": realness, "receptive_field": receptive_field},
     stats=("loss_d", "loss_g", "loss_gan", "loss_l1", "d_real", "d_fake", "d_acc"),
     options={"loss": "bce", "translation": True},
 ))

@@ -61,7 +61,7 @@ from ..errors import ConfigError
 from ..inputs import InputSpec, Part
 from ..losses import gradient_penalty
 from .blocks import Generator
-from .registry import Family, register
+from ..registry import Family, register
 
 SIZES = (16, 32, 64)
 DRIFT = 1e-3
@@ -415,7 +415,7 @@ register(Family(
     defaults=dict(lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, batch_size=64, n_critic=1, z_dim=128, width=16,
                   gp_weight=10.0, ema=0.999, phase_images=16000, phase_ratio=1.0, arch="pyramid"),
     variants={"pyramid": networks, "flat": flat_networks}, legacy_arch="pyramid",
-    image_sizes=SIZES, check=check, capabilities=frozenset({"growth", "swd"}),
+    image_sizes=SIZES, check=check, capabilities=frozenset({"growth", "swd"}), probes={"shown": shown},
     stats=("loss_d", "loss_g", "wdist", "gp", "drift", "resolution", "alpha"),
     options={"loss": "wgan-gp"},
 ))

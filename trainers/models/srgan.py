@@ -50,13 +50,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..images import bicubic, downsample  # noqa: F401  (the baseline and the LR operator, shared)
 from ..algos.base import Batches, GDAlgorithm, Stats
 from ..catalog import FAMILY_TITLES
 from ..errors import ConfigError
 from ..inputs import InputSpec, Part
 from ..losses import bce_d, nonsaturating_g
 from .pix2pix import ReferenceInputs, Translator
-from .registry import Family, register
+from ..registry import Family, register
 
 BLOCKS = 8  # residual blocks of G (the paper: 16)
 SCALES = (2, 4)
@@ -118,16 +119,6 @@ class SRDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
-
-
-def bicubic(x: torch.Tensor, scale: int) -> torch.Tensor:
-    """The baseline: bicubic upscaling ×``scale`` of images in model range, clamped back to [-1, 1]."""
-    return F.interpolate(x.float(), scale_factor=scale, mode="bicubic", align_corners=False).clamp(-1, 1)
-
-
-def downsample(x: torch.Tensor, scale: int) -> torch.Tensor:
-    """The low-resolution input of ``x``: the mean of each ``scale`` × ``scale`` block (area downsampling)."""
-    return F.avg_pool2d(x.float(), scale)
 
 
 # -- the content loss -----------------------------------------------------------------------------------------
@@ -450,23 +441,13 @@ class SRGAN(ReferenceInputs, GDAlgorithm):
         return t.contiguous(memory_format=self.speed.memory_format)
 
 
-def load_srresnet(path) -> Translator | None:
+def srresnet(gen) -> Translator | None:
     """The SRResNet of a run's phase (1) (module ``R``: eval, CPU), or None when the checkpoint holds none or the
     run had not reached the adversarial phase (then G itself is still the SRResNet)."""
-    from .. import checkpoints as ck
-    from ..config import TrainConfig, resolve
-    from . import MODELS, family_networks
-
-    p, meta = ck.read_meta(path)
-    cfg = resolve(TrainConfig.from_stored(meta["config"]))
-    if int(meta.get("step") or 0) <= cfg.pretrain_steps:
+    cfg = gen.meta["config"]
+    if int(gen.meta.get("step") or 0) <= int(cfg.get("pretrain_steps") or 0):
         return None
-    ckpt = ck.read_checkpoint(p, prefixes=("R",))
-    if not ckpt.group("R"):
-        return None
-    nets, _ = family_networks(MODELS[cfg.model], cfg, tuple(meta["data"]["shape"]))
-    ck.load_modules(ckpt, {"R": nets["G"]})
-    return nets["G"].float().eval().requires_grad_(False)
+    return gen.module("R", network="G")
 
 
 GAN_STEPS_AT_FULL_LR = 1000  # the default --decay-start is this many steps into the adversarial phase
@@ -483,6 +464,7 @@ register(Family(
     defaults=dict(lr_g=1e-4, lr_d=1e-4, beta1=0.9, beta2=0.999, batch_size=64, width=32, scale=4, adv_weight=1e-3,
                   content="features", pretrain_steps=2000),
     image_sizes=SIZES, check=check, settle=settle,
+    probes={"srresnet": srresnet, "downsample": downsample, "bicubic": bicubic},
     stats=("loss_d", "loss_g", "loss_content", "loss_adv", "loss_mse", "d_real", "d_fake", "phase"),
     options={"loss": "bce", "translation": True, "superres": True},
 ))

@@ -50,7 +50,7 @@ from ..errors import ConfigError
 from ..inputs import InputSpec, Part
 from .blocks import Generator
 from .progan import ProDiscriminator, channels_at, pixel_norm
-from .registry import Family, register
+from ..registry import Family, register
 
 SIZES = (16, 32, 64)
 R1_EVERY = 16  # lazy regularisation interval (the paper's)

@@ -32,7 +32,7 @@ from ..losses import bce_d, nonsaturating_g
 from .blocks import dcgan_init
 from .cyclegan import ResBlock, TwoWaySteps, _norm
 from .pix2pix import PatchDiscriminator, ReferenceInputs, image_input
-from .registry import Family, register
+from ..registry import Family, register
 
 WEIGHTS = {"gan": 10.0, "kl": 0.1, "recon": 100.0, "kl_cycle": 0.1, "cycle": 100.0}  # λ0, λ1, λ2, λ3, λ4
 
@@ -188,9 +188,15 @@ class UNIT(TwoWaySteps, ReferenceInputs, GDAlgorithm):
         return {"loss_d": loss.detach(), "d_real": torch.sigmoid(r).mean(), "d_fake": torch.sigmoid(f).mean()}
 
 
+def way_back(gen):
+    """B → A: UNIT's one coupled generator translates both ways."""
+    return gen.G.b2a
+
+
 register(Family(
     "unit", FAMILY_TITLES["unit"], algorithm=UNIT, networks=networks, inputs=image_input, batches="unpaired",
     data="digits-plain", data_b="digits-bold", capabilities=frozenset({"way-back", "shared-code"}),
+    probes={"way_back": way_back},
     players=("D", "D_A", "D_B", "G"),
     defaults={"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.5, "beta2": 0.999, "batch_size": 16, "n_critic": 1,
               "z_dim": 100},

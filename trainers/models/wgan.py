@@ -15,7 +15,7 @@ from functools import partial
 from ..catalog import FAMILY_TITLES
 from .dcgan import z_only
 from .gan import conv_or_mlp
-from .registry import ADAM, Family, register
+from ..registry import ADAM, Family, register
 
 W_STATS = ("loss_d", "loss_g", "d_real", "d_fake", "wdist")
 

@@ -31,10 +31,7 @@ ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0,
 
 
 def has_attention(ctx: Context) -> bool:
-    from trainers.models import MODELS
-
-    fam = MODELS.get(ctx.info.get("family", ""))
-    return bool(fam is not None and fam.options.get("attention") and ctx.is_image)
+    return ctx.can("attention") and ctx.is_image
 
 
 class AttentionTool(Tool):

@@ -10,27 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from ... import theme
 from ...workers.attention import LayerMap
 from ..canvases import SampleCanvas
 from ..common import WrapLabel
+from .widgets import INFERNO, ColorBar, heat_colors, pixel_at  # noqa: F401  (shared; tests read them here)
 
 QUERY_COLOR = "#39c5cf"  # the query's cell: cyan stands out on every colour of the heat map
-
-# matplotlib's inferno at 0, 1/8, ..., 1: dark where a position draws little, bright yellow where it draws most
-INFERNO = np.array([(0, 0, 4), (31, 12, 72), (85, 15, 109), (136, 34, 106), (186, 54, 85), (227, 89, 51),
-                    (249, 140, 10), (249, 201, 50), (252, 255, 164)], dtype=np.float32)
-
-
-def heat_colors(v: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] → inferno RGB (uint8), interpolated between the anchors."""
-    t = np.clip(v, 0.0, 1.0) * (len(INFERNO) - 1)
-    i = np.minimum(t.astype(np.int64), len(INFERNO) - 2)
-    w = (t - i)[..., None]
-    return np.round(INFERNO[i] * (1 - w) + INFERNO[i + 1] * w).astype(np.uint8)
 
 
 def upsample(m: np.ndarray, size: int) -> np.ndarray:
@@ -63,16 +51,6 @@ def composite(image: np.ndarray, rgba: np.ndarray) -> np.ndarray:
 def cell_of(px: int, py: int, image_side: int, side: int) -> tuple[int, int]:
     """The feature cell (x, y) of a side×side map that image pixel (px, py) falls in."""
     return min(side - 1, px * side // image_side), min(side - 1, py * side // image_side)
-
-
-def pixel_at(canvas: SampleCanvas, pos: QPointF) -> tuple[int, int] | None:
-    """The image pixel (x, y) under widget point ``pos`` of a sample canvas, or None off the image."""
-    t, img = canvas.target(), canvas.image()
-    if t is None:
-        return None
-    x0, y0, scale = t
-    x, y = int((pos.x() - x0) // scale), int((pos.y() - y0) // scale)
-    return (x, y) if 0 <= x < img.width() and 0 <= y < img.height() else None
 
 
 class AttentionCanvas(SampleCanvas):
@@ -182,31 +160,6 @@ class QueryMark(QWidget):
             p.drawLine(QPointF(qx + r, qy), QPointF(qx + 2 * r, qy))
             p.drawLine(QPointF(qx, qy - 2 * r), QPointF(qx, qy - r))
             p.drawLine(QPointF(qx, qy + r), QPointF(qx, qy + 2 * r))
-        p.end()
-
-
-class ColorBar(QWidget):
-    """The heat map's scale, inferno from ``left`` to ``right``: by default from no weight (the sample shows
-    through) to the map's peak; the Translate tool labels it with D's realness, 0 to 1."""
-
-    def __init__(self, left: str = "no weight", right: str = "the map's strongest key"):
-        super().__init__()
-        self.left, self.right = left, right
-        self.setFixedHeight(30)
-
-    def paintEvent(self, event) -> None:
-        p = QPainter(self)
-        fm = p.fontMetrics()
-        left, right = self.left, self.right
-        bar = QRectF(fm.horizontalAdvance(left) + 8, 4, max(20, self.width() - fm.horizontalAdvance(right)
-                                                               - fm.horizontalAdvance(left) - 16), 12)
-        g = QLinearGradient(bar.left(), 0, bar.right(), 0)
-        for k, c in enumerate(INFERNO):
-            g.setColorAt(k / (len(INFERNO) - 1), QColor(*[int(v) for v in c]))
-        p.fillRect(bar, g)
-        p.setPen(QColor(theme.MUTED))
-        p.drawText(QRectF(0, 0, bar.left() - 6, 20), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, left)
-        p.drawText(QRectF(bar.right() + 6, 0, self.width(), 20), Qt.AlignmentFlag.AlignVCenter, right)
         p.end()
 
 

@@ -166,7 +166,7 @@ class BigGanTool(Tool):
     # -- the model -----------------------------------------------------------------------------------------
     def unavailable(self, ctx: Context) -> str:
         family = ctx.info.get("family", "")
-        if family != "biggan":
+        if not ctx.can("z-chunks"):
             what = (ctx.info.get("title") or family).split(" (")[0].split(":")[0]
             return (f"it shows what a BigGAN learned (classes, z chunks per block, truncation), and this model is "
                     f"{what}; train one with --model biggan")

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from ...panels.samples import to_qimage
 from ...workers.translate import CycleResult
 from ..common import WrapLabel
-from .attention_view import ColorBar, heat_colors
-from .translate_view import Square, heading
+from .widgets import ColorBar, heat_colors
+from .widgets import Square, heading
 
 OPACITY = 0.85  # the overlay at the top of the scale; where the way back is exact, the input shows through
 SCALES = (0.05, 0.1, 0.25, 0.5, 1.0)  # the colour bar ends at the first of these the map's peak fits under

@@ -6,7 +6,7 @@ there is one, and for an image without a truth the image itself at its own size 
 picture of side S (centre-cropped to a square first), for a model that takes s px and gives f·s px:
 
 - S ≥ f·s: it is the truth: HR is the picture area-resized to f·s px (itself when S = f·s), and LR is HR
-  area-downsampled ×f, exactly as the run made its training pairs (``trainers.models.srgan.downsample``);
+  area-downsampled ×f, exactly as the run made its training pairs (``trainers.images.downsample``);
 - s < S < f·s: no truth at the output size: LR is the picture area-downsampled to s px;
 - S = s: the picture is the input as it is; S < s: it is enlarged (bicubic) to s px, and the message says so.
 """
@@ -52,7 +52,7 @@ def downsample(hr: np.ndarray, scale: int) -> np.ndarray:
     """HR (C, H, W) in model range → LR: the mean of each ``scale`` × ``scale`` block (the run's own operator)."""
     import torch
 
-    from trainers.models.srgan import downsample as area
+    from trainers.images import downsample as area
 
     return np.ascontiguousarray(area(torch.from_numpy(np.array(hr, np.float32))[None], scale)[0].numpy())
 

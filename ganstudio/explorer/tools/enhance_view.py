@@ -20,9 +20,9 @@ from ...panels.samples import to_qimage
 from ...workers.enhance import PANELS, EnhanceResult
 from ..canvases import GRID_PAD, SampleCanvas, side_by_side
 from ..common import WrapLabel
-from .attention_view import ColorBar, heat_colors
+from .widgets import ColorBar, heat_colors
 from .enhance_inputs import resize, rgb
-from .translate_view import heading
+from .widgets import heading
 
 LENS_COLOR = "#39c5cf"  # the magnified region's outline: cyan stands out on grey digits and on the heat map
 DIFF_MAX = 0.5  # |panel − HR| at or above this is the map's brightest colour (a fixed scale: panels compare)

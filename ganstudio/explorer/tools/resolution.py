@@ -24,7 +24,7 @@ from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
 from .enhance_view import Caption
 from .resolution_view import STEPS, MarkedSlider, Panels
-from .translate_view import heading
+from .widgets import heading
 
 PLAY_MS = 40  # the fade animation's frame interval (α 0 → 1 in 2 s)
 MAX_LEVELS = 5  # 4 … 64 px, the largest side the family trains (``trainers.models.progan.SIZES``)
@@ -122,7 +122,7 @@ class ResolutionTool(Tool):
 
     # -- the tool API --------------------------------------------------------------------------------------
     def unavailable(self, ctx: Context) -> str:
-        if ctx.info.get("family") == "progan":
+        if ctx.can("growth"):
             return ""
         return "this model does not grow while it trains; Resolution is for ProGAN (train progan on digits)"
 

@@ -160,7 +160,7 @@ class StylesTool(Tool):
 
     # -- the tool API --------------------------------------------------------------------------------------
     def unavailable(self, ctx: Context) -> str:
-        if ctx.info.get("family") == "stylegan":
+        if ctx.can("styles"):
             return ""
         return "this model has no mapping network or styles; Styles is for StyleGAN (train stylegan on digits)"
 

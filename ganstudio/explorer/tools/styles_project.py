@@ -19,11 +19,11 @@ from ...panels.samples import to_qimage
 from ...workers.projection import ProjectionResult, ProjectThread
 from ..common import WrapLabel
 from ..invert import IMAGE_FILTER
-from .attention_view import heat_colors
+from .widgets import heat_colors
 from .enhance_view import column_title, small_label
 from .resolution_view import BlockCanvas
 from .styles_view import MixCanvas, cell_image
-from .translate_view import heading
+from .widgets import heading
 
 FEATURE_WEIGHT = 0.05  # λ_f of the classifier-feature term when it is on (its distances are ~20× the pixels')
 ERROR_MAX = 0.5  # |recon − target| at or above this is the error map's brightest colour

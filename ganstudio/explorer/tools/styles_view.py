@@ -15,10 +15,10 @@ from trainers.latentfile import STYLE_PAD
 from ... import theme
 from ..canvases import GRID_PAD, GridCanvas
 from ..common import WrapLabel
-from .attention_view import heat_colors
+from .widgets import heat_colors
 from .enhance_view import Caption, column_title
 from .resolution_view import BlockCanvas
-from .translate_view import heading
+from .widgets import heading
 
 PAD_RANGE = STYLE_PAD  # the pad spans ±3 σ along each direction (what a latent file may hold)
 NOISE_LABELS = {"const": "on", "none": "off"}  # a seed: "redrawn"

@@ -103,7 +103,7 @@ class TextTool(Tool):
     # -- the tool API --------------------------------------------------------------------------------------
     def unavailable(self, ctx: Context) -> str:
         info = ctx.info
-        if info.get("family") != "stylegan":
+        if not ctx.can("text"):
             return ("this model has no styles for words to steer; Text is for a StyleGAN of the digits (open "
                     "stylegan-digits, or train stylegan on digits)")
         if info.get("dataset") != "digits":

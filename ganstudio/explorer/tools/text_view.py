@@ -14,7 +14,7 @@ from ..canvases import GRID_PAD, GridCanvas, side_by_side
 from ..common import WrapLabel
 from .enhance_view import column_title
 from .resolution_view import BlockCanvas
-from .translate_view import heading
+from .widgets import heading
 
 
 def grid_picture(images: np.ndarray, cols: int, pad: int = 2) -> np.ndarray:

@@ -134,7 +134,7 @@ class TranslateTool(Tool):
     @property
     def unit(self) -> bool:
         """The open model is a UNIT: one coupled generator with a shared latent space to show."""
-        return self.ctx is not None and self.ctx.info.get("family") == "unit"
+        return self.ctx is not None and self.ctx.can("shared-code")
 
     def set_context(self, ctx: Context) -> None:
         super().set_context(ctx)

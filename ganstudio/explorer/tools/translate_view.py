@@ -12,14 +12,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QTabBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QTabBar, QVBoxLayout, QWidget
 
-from ... import theme
 from ...panels.samples import to_qimage
 from ...workers.translate import RealnessResult
-from ..canvases import SampleCanvas
 from ..common import WrapLabel
-from .attention_view import ColorBar, heat_colors, pixel_at
+from .widgets import ColorBar, Square, heading, heat_colors, pixel_at
 
 OPACITY = 0.6  # how strongly the realness colours cover the output (its strokes stay readable)
 WORST_COLOR = "#39c5cf"  # the least real patch's outline: cyan stands out on every colour of the map
@@ -54,23 +52,6 @@ def patch_box(result: RealnessResult, i: int, j: int, size: int) -> tuple[int, i
     """The image pixels (x0, y0, x1, y1), inclusive and clipped to the image, that patch (i, j) sees."""
     x0, y0 = result.offset + result.stride * j, result.offset + result.stride * i
     return max(0, x0), max(0, y0), min(size - 1, x0 + result.patch - 1), min(size - 1, y0 + result.patch - 1)
-
-
-class Square(SampleCanvas):
-    """One picture of the view (kept square by ``TranslateView``), its placeholder wrapped onto several lines."""
-
-    MARGIN = 2  # a third of a narrow view: every pixel counts for the zoom
-
-    def paintEvent(self, event) -> None:
-        if self.image() is not None:
-            super().paintEvent(event)
-            return
-        p = QPainter(self)
-        p.fillRect(self.rect(), QColor(theme.BASE))
-        p.setPen(QColor(theme.MUTED))
-        p.drawText(self.rect().adjusted(12, 12, -12, -12),
-                   Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
-        p.end()
 
 
 class RealnessCanvas(Square):
@@ -127,15 +108,6 @@ class RealnessCanvas(Square):
             p.setPen(QPen(QColor(WORST_COLOR), 2))
             p.drawRect(box)
         p.end()
-
-
-def heading(text: str, tip: str = "") -> QLabel:
-    """A bold column or section title that never widens the view: a narrow column wraps it instead."""
-    lab = WrapLabel(text, "")
-    lab.setStyleSheet("font-weight: 600")
-    lab.setToolTip(tip)
-    lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)  # never widens the view
-    return lab
 
 
 # the columns' titles and tooltips: Pix2Pix's input | output | target, and CycleGAN's, with the way back

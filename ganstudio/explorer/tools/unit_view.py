@@ -22,7 +22,7 @@ from ...panels.samples import to_qimage
 from ...workers.translate import SharedResult
 from ..canvases import GRID_PAD, side_by_side
 from ..common import WrapLabel
-from .translate_view import Square
+from .widgets import Square
 
 PARTNERS = (("digit", "a held-out B digit"), ("own", "x's own translation G(x)"))  # what the walk goes to
 HOVER_COLOR = "#39c5cf"

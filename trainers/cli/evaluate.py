@@ -1,0 +1,84 @@
+"""`ganstudio eval`: a checkpoint's scores next to the real-vs-real floor (``trainers/metrics``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+NAME = "eval"
+HELP = "domain FID, KID, precision/recall, IS, class coverage, label and code " "accuracy of a checkpoint, next to the real-vs-real floor"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("ckpt", help="a .safetensors checkpoint or a run folder (→ its last checkpoint)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (schema ganstudio-eval/1)")
+    p.add_argument("--n", type=int, help="fakes and real images per set (default 5000, 2000 per ψ with "
+                   "--truncation-sweep; capped at half the dataset)")
+    p.add_argument("--data-root", help="where the model's dataset lives, if not where it was trained")
+    p.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--truncation-sweep", action="store_true",
+                   help="BigGAN's truncation curve: label accuracy, precision, recall and domain FID with z truncated "
+                        "to ±ψ for ψ from untruncated to 0 (default --n 2000 per ψ)")
+
+
+def run(args) -> int:
+    from ..errors import ConfigError
+    from ..metrics.checkpoint import evaluate_checkpoint
+    from ..metrics.report import table
+    from ..runtime import pick_device
+
+    if args.n is None:
+        args.n = 2000 if args.truncation_sweep else 5000
+    if not 50 <= args.n <= 100_000:
+        raise ConfigError(f"--n must be in 50..100000, got {args.n}")
+    bars: dict = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if args.quiet:
+            return
+        from tqdm import tqdm
+
+        bar = bars.get(stage)
+        if bar is None:
+            for old in bars.values():
+                old.close()
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="img" if "images" in stage else "step",
+                                     dynamic_ncols=True, file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    device = pick_device(args.device)
+    try:
+        if args.truncation_sweep:
+            from ..metrics.evaluate import sweep_checkpoint
+
+            result = sweep_checkpoint(args.ckpt, samples=args.n, device=device, data_root=args.data_root,
+                                      progress=progress)
+        else:
+            result = evaluate_checkpoint(args.ckpt, samples=args.n, device=device, data_root=args.data_root,
+                                         progress=progress)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    from ..checkpoints import resolve_checkpoint_path
+    from ..metrics.evaluate import store_result
+
+    if args.truncation_sweep:
+        from ..metrics.report import sweep_table
+
+        stored = store_result(resolve_checkpoint_path(args.ckpt), result, "truncation")
+        print(json.dumps(result, indent=1) if args.json else sweep_table(result))
+        if stored is not None and not args.quiet:
+            print(f"stored in {stored}", file=sys.stderr)
+        return 0
+
+    # beside its run (eval/step_XXXXXXX.json), where the app's scores line and `best` read evaluations
+    stored = store_result(resolve_checkpoint_path(args.ckpt), result)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print(table(result))
+    if stored is not None and not args.quiet:
+        print(f"stored in {stored}", file=sys.stderr)
+    return 0

@@ -1,0 +1,175 @@
+"""`ganstudio sample`: a grid from a checkpoint; translating models show input | output | target, upscaling ones LR | bicubic | SRGAN (| SRResNet | HR)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "sample"
+HELP = "render a grid of samples from a checkpoint"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("ckpt", help="a .safetensors checkpoint or a run folder")
+    p.add_argument("--n", type=int, default=64)
+    p.add_argument("--out", default="samples.png", help="image to write: .png (default samples.png), .jpg or .webp")
+    p.add_argument("--label", help="class index or name (conditional models)")
+    p.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix an InfoGAN code")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--nrow", type=int, help="images per row (default: square)")
+    p.add_argument("--truncation", type=float, metavar="PSI",
+                   help="draw z from a normal truncated to ±PSI (BigGAN's trick: smaller is cleaner but less varied)")
+    p.add_argument("--input", action="append", default=[], metavar="IMAGE",
+                   help="translating models (pix2pix): translate this image file (repeatable); without it, --n "
+                        "held-out inputs of the model's paired set, as input | output | true target")
+
+
+# --out suffix → the format written (the bytes follow the name the user gave)
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+
+
+def run(args) -> int:
+    from ..errors import ConfigError
+    from ..generator import load_generator
+    from ..images import save_png, scatter_image, to_uint8_grid
+
+    import math
+
+    if not 1 <= args.n <= 4096:
+        raise ConfigError(f"--n must be in 1..4096, got {args.n}")
+    if args.nrow is not None and not 1 <= args.nrow <= 4096:
+        raise ConfigError(f"--nrow must be in 1..4096, got {args.nrow}")
+    if not 0 <= args.seed < 2 ** 63:
+        raise ConfigError(f"--seed must be in 0..2**63-1, got {args.seed}")
+    if args.truncation is not None and not (math.isfinite(args.truncation) and args.truncation >= 0):
+        raise ConfigError(f"--truncation must be a number ≥ 0 (e.g. 0.5; leave it out for untruncated z), "
+                          f"got {args.truncation}")
+    fmt = IMAGE_FORMATS.get(Path(args.out).suffix.lower())
+    if fmt is None:
+        raise ConfigError(f"--out {args.out}: give a .png, .jpg or .webp file name")
+    codes = {}
+    for item in args.code:
+        name, sep, value = item.partition("=")
+        try:
+            codes[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise ConfigError(f"--code {item!r}: write NAME=VALUE, e.g. --code c1=0.5")
+        if not math.isfinite(codes[name.strip()]):
+            raise ConfigError(f"--code {item!r}: the value must be a finite number")
+    gen = load_generator(args.ckpt)
+    if gen.can("superres"):
+        return _upscale(gen, args, fmt)
+    if gen.translates:
+        return _translate(gen, args, fmt)
+    if args.input:
+        raise ConfigError(f"--input is for models that translate images (pix2pix); this one is "
+                          f"{gen.meta['model']['family']}")
+    latent = gen.latent(args.n, args.seed, args.label, codes, truncation=args.truncation)
+    pairs = gen.can("pair-samples")  # each z draws a pair: A next to B
+    if pairs:
+        import torch
+
+        with torch.no_grad():
+            a, b = gen.G.body.pair(gen.layout.flatten(latent, torch.float32).to(gen.device))
+        images = torch.stack([a.float().cpu(), b.float().cpu()], 1).flatten(0, 1)
+    else:
+        images = gen.render(latent)
+    if images.dim() == 4:
+        nrow = (args.nrow or max(1, int(round(args.n ** 0.5)))) * (2 if pairs else 1)
+        array = to_uint8_grid(images, nrow)
+    else:
+        array = scatter_image(images.numpy())
+    try:
+        path = save_png(array, args.out, fmt)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
+    print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {args.n} samples, step {gen.meta['step']})")
+    return 0
+
+
+def _translate(gen, args, fmt) -> int:
+    """``sample`` for a translating model: each input next to its translation (and, for held-out pairs, the
+    true target)."""
+
+    from ..metrics.translation import held_out
+
+    c, size = gen.layout.of_kind("image")[0].shape[:2]
+    if args.input:
+        x = _read_inputs(args.input, size, c)
+        parts, what = [x, gen.translate(x)], "input | output"
+    else:
+        x, y, _, _ = held_out(gen.meta, args.n)
+        parts, what = [x, gen.translate(x), y], "input | output | true target"
+    path, array = _save_strips(parts, args, fmt)
+    print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {len(x)} translations as {what}, "
+          f"step {gen.meta['step']})")
+    return 0
+
+
+def _save_strips(parts: list, args, fmt):
+    """Write each input's images (``parts``: one batch per column kind) side by side, about √N inputs to a row, to
+    ``--out``; (path, the uint8 grid), or a ConfigError when the file cannot be written."""
+    import torch
+
+    from ..errors import ConfigError
+    from ..images import save_png, to_uint8_grid
+
+    images = torch.stack(parts, 1).flatten(0, 1)
+    per_row = args.nrow or max(1, int(round(len(parts[0]) ** 0.5)))
+    array = to_uint8_grid(images, len(parts) * per_row)
+    try:
+        return save_png(array, args.out, fmt), array
+    except OSError as exc:
+        raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
+
+
+def _read_inputs(files: list[str], size: int, channels: int):
+    """``--input`` image files as a batch in model range (N, C, size, size), or a ConfigError naming the file."""
+    import numpy as np
+    import torch
+
+    from ..data.real import image_errors, read_image
+    from ..errors import ConfigError
+
+    arrays = []
+    for f in files:
+        try:
+            arrays.append(read_image(f, size, channels))
+        except FileNotFoundError:
+            raise ConfigError(f"--input {f}: no such file") from None
+        except image_errors() as exc:
+            raise ConfigError(f"--input {f}: not a readable image ({type(exc).__name__}); give a PNG or "
+                              "JPEG file") from None
+    return torch.from_numpy(np.stack(arrays)).float() / 127.5 - 1
+
+
+def _upscale(gen, args, fmt) -> int:
+    """``sample`` for a super-resolution model: each low-resolution input (shown ×f, nearest) | bicubic | SRGAN,
+    and for held-out images (no --input) also the run's SRResNet and the true high-resolution image."""
+    import torch.nn.functional as F
+
+    from ..metrics.superres import held_out, upscale_all
+    from ..images import bicubic
+
+    c, size = gen.layout.of_kind("image")[0].shape[:2]
+    scale = int(gen.meta["config"]["scale"])
+    if args.input:
+        low = _read_inputs(args.input, size, c)  # at the model's input size: this is what gets upscaled
+        parts, what = [F.interpolate(low, scale_factor=scale, mode="nearest"), bicubic(low, scale),
+                       gen.translate(low)], f"input ({size} px, shown ×{scale}) | bicubic | SRGAN"
+    else:
+        hr, _, _, _ = held_out(gen.meta, args.n)
+        low, outs = upscale_all(gen, hr)
+        parts = [F.interpolate(low, scale_factor=scale, mode="nearest"), outs["bicubic"]]
+        what = "input | bicubic | "
+        if "srresnet" in outs:
+            parts.append(outs["srresnet"])
+            what += "SRResNet | "
+        parts += [outs["srgan"], hr]
+        what += "SRGAN | true image"
+    path, array = _save_strips(parts, args, fmt)
+    print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {len(low)} upscales ×{scale} as {what}, "
+          f"step {gen.meta['step']})")
+    return 0
