@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QScrollArea, QSplitter, QStackedWidget, QTabBar,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QSplitter, QStackedWidget, QTabBar,
                                QToolButton, QVBoxLayout, QWidget)
 
 from .. import settings
-from ..panels.samples import to_qimage
 from ..workers.pairs import GAP as PAIR_GAP
-from ..workers.render import Output, RenderRequest, RenderThread, file_stamp
+from ..workers.render import RenderThread
 from .canvases import SampleCanvas
 from .common import MessageLine, Tool, WrapLabel, titled
-from .latent import ExplorerState, History, Space
+from .latent import ExplorerState, History
 from .model import Context, ExplorerModel
+from .panel_keys import TAB_KEYS, install_shortcuts
+from .panel_render import PanelRendering
 from .sources import SourceBox
+from .tool_pages import add_domain_note, controls_page, panel_style, show_domain_notes, view_page
 from .tools.arithmetic import ArithmeticTool
 from .tools.attention import AttentionTool
 from .tools.biggan import BigGanTool
@@ -42,11 +43,7 @@ from .tools.text import TextTool
 from .tools.translate import TranslateTool
 
 
-TAB_KEYS = "1234567890-=T"  # Alt+key shows the tool of that tab: the digit row, on past 0; Alt+T for Text
-OFF_COLOR = "#4d5564"  # a tool that does not apply: dimmer than the theme's muted unselected tabs
-
-
-class ExplorerPanel(QWidget):
+class ExplorerPanel(PanelRendering, QWidget):
     sig_state_changed = Signal()
     """The state or the model changed (undo availability, captions)."""
 
@@ -97,25 +94,10 @@ class ExplorerPanel(QWidget):
         for i, tool in enumerate(self.tools):
             self.tabbar.addTab(tool.title)
             self.tabbar.setTabToolTip(i, f"{tool.title} (Alt+{TAB_KEYS[i]})")
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            holder = QWidget()  # the tool at its natural height, spare room below
-            hl = QVBoxLayout(holder)
-            hl.setContentsMargins(0, 0, 2, 0)
-            hl.addWidget(tool)
-            hl.addStretch(1)
-            scroll.setWidget(holder)
+            scroll = controls_page(tool)
             self.controls.addWidget(scroll)
-            # a view larger than the room left (BigGAN's mode bar, the attention maps side by side) scrolls instead
-            # of raising the whole window's minimum size
-            view_scroll = QScrollArea()
-            view_scroll.setWidgetResizable(True)
-            view_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            view_scroll.setWidget(tool.view)
-            self.views.addWidget(view_scroll)
-            self._domain_notes[tool.name] = self._add_domain_note(tool)
+            self.views.addWidget(view_page(tool))
+            self._domain_notes[tool.name] = add_domain_note(tool)
             tool.sig_refresh.connect(self.render)
             tool.sig_message.connect(self.show_message)
             tool.sig_main.connect(self._on_tool_main)
@@ -164,7 +146,7 @@ class ExplorerPanel(QWidget):
 
         self.export_menu: QMenu = build_export_menu(self)
         self.export_btn.setMenu(self.export_menu)
-        self._shortcuts()
+        install_shortcuts(self)
         self.source.currentIndexChanged.connect(self._on_source)
         self.refresh_btn.clicked.connect(self.reload_checkpoints)
         self.tabbar.currentChanged.connect(self._on_tab)
@@ -181,12 +163,7 @@ class ExplorerPanel(QWidget):
         self.text_tool.link(self.tool("styles"), self.set_tool)  # edits start from Styles' sample; results open there
         self.enhance_tool.recent = lambda: self.recent_render
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        from .. import theme
-
-        self.setStyleSheet(f"QPushButton:checked {{ background: {theme.ACCENT}; color: white; "
-                           f"border: 1px solid {theme.ACCENT}; border-radius: 3px; }}"
-                           f"QTabBar::tab:disabled {{ color: {OFF_COLOR}; }}"
-                           "QTabBar::tab { padding: 6px 7px; }")  # thirteen tools fit a 1280 px window
+        self.setStyleSheet(panel_style())
         self._sync_history(self.model.can_undo, self.model.can_redo)
         self._filled = False  # sources are listed (and a generator loaded) only once someone looks
 
@@ -254,20 +231,6 @@ class ExplorerPanel(QWidget):
     def current_image(self):
         return self.canvas.image()
 
-    def grid_image(self) -> np.ndarray | None:
-        tool = self.current_tool
-        composed = tool.composed_picture()
-        if composed is not None:
-            return composed
-        names = [n for n, t in self._owner.items() if t is tool and n in self.images and n not in tool.thumbnails]
-        if not names:
-            return None
-        if names[0] == "frames":
-            from .tools.interpolate import _strip
-
-            return _strip(self.images["frames"])
-        return tool.picture(names[0], self.images[names[0]])
-
     def shutdown(self) -> None:
         from .invert import stop as stop_inversion
 
@@ -320,38 +283,7 @@ class ExplorerPanel(QWidget):
         own = self._shown_tool().main_caption(self.state) if self.ctx is not None else ""
         self.sample_caption.setText(own or self.model.caption())
 
-    # -- rendering -----------------------------------------------------------------------------------------
-    def render(self) -> None:
-        path = self.source.currentData()
-        if not path:
-            return
-        outputs: list[Output] = []
-        self._owner = {}
-        if self.ctx is not None and self.ctx.checkpoint == path:
-            tool = self._shown_tool()
-            if self.ctx.translates:  # G's input is the Translate (or Enhance) tool's image, not a latent vector
-                image_tool = self.enhance_tool if self.ctx.superres else self.translate_tool
-                outputs.append(image_tool.main_output(self.state))
-            elif not tool.draws_main:  # a pair generator (CoGAN) draws both of its domains for the current z: A | B
-                outputs.append(Output.of("main", self.state.vector(self.ctx.space, self.ctx.directions), cols=1,
-                                         pad=0, kind="pair" if self.ctx.pairs else "grid"))
-            for out in tool.outputs(self.state):
-                outputs.append(out)
-                self._owner[out.name] = tool
-        if self._thread is None:
-            self._thread = RenderThread(self)
-            self._thread.sig_model.connect(self._on_model)
-            self._thread.sig_rendered.connect(self._on_rendered)
-            self._thread.sig_failed.connect(self._on_failed)
-            self._thread.sig_done.connect(self._on_done)
-        self._latest_id = self._thread.request(RenderRequest(path, file_stamp(path), tuple(outputs)))
-
-    def _on_model(self, rid: int, info: dict) -> None:
-        if info.get("checkpoint") != self.source.currentData():
-            return
-        self.message.setText("")
-        self.model.open(Context(info, Space.from_info(info), info["checkpoint"], file_stamp(info["checkpoint"])))
-
+    # -- the open model (rendering: panel_render.py) --------------------------------------------------------
     def _on_context(self, ctx: Context) -> None:
         """A generator is open and every tool knows it (they subscribed first): which tools apply, the
         header, the scores, then the pixels."""
@@ -379,41 +311,6 @@ class ExplorerPanel(QWidget):
         self.render()
         self.sig_state_changed.emit()
 
-    def _on_rendered(self, rid: int, name: str, image, info: dict) -> None:
-        if self.ctx is None or info.get("checkpoint") != self.ctx.checkpoint:
-            return  # drawn for a model no longer shown
-        if name == "main":
-            self._rendered_main = (image, info.get("checkpoint"))
-            if self._shown_tool().draws_main:
-                return  # the tool draws the current sample itself; this one waits for the next tool
-        self.images[name] = image
-        if name == "main":
-            self.canvas.set_image(to_qimage(image))
-            self.shown_id = rid
-            if self.ctx.is_image and not self.ctx.superres:
-                self.recent_render = (image, self._render_words())
-            if self.message.objectName() == "error":
-                self.message.setText("")
-            return
-        tool = self._owner.get(name)
-        if tool is not None:
-            tool.take(name, image)
-
-    def _on_done(self, rid: int) -> None:
-        self.done_id = max(self.done_id, rid)
-
-    @property
-    def settled(self) -> bool:
-        """Nothing asked for is still on its way (tests and benchmarks wait on this)."""
-        return self._thread is not None and self.done_id >= self._latest_id
-
-    def _on_failed(self, rid: int, message: str) -> None:
-        if rid >= self.shown_id:
-            self.show_message("error", message)
-            if self.ctx is None:
-                self.canvas.set_image(None)
-                self.canvas.placeholder = "This checkpoint cannot be explored"
-
     def show_message(self, level: str, text: str) -> None:
         self.message.say(level, text)
 
@@ -428,44 +325,11 @@ class ExplorerPanel(QWidget):
             return self.current_tool
         return self.tools[self._first_on()]
 
-    def _on_tool_main(self, image) -> None:
-        """The current sample, drawn by a tool that ``draws_main`` (the Styles tool's edits in W)."""
-        tool = self.sender()
-        if self.ctx is None or tool is not self._shown_tool():
-            return
-        self.images["main"] = image
-        self.canvas.set_image(to_qimage(image))
-        if self.ctx.is_image and not self.ctx.superres:
-            self.recent_render = (image, self._render_words())
-        self._sync_caption()
-
-    def _restore_main(self) -> None:
-        """Another tool shows: the render thread's current sample is back on the canvas (it is drawn again if
-        the state moved on meanwhile)."""
-        kept = getattr(self, "_rendered_main", None)
-        if self._shown_tool().draws_main or kept is None or self.ctx is None or kept[1] != self.ctx.checkpoint:
-            return
-        self.images["main"] = kept[0]
-        self.canvas.set_image(to_qimage(kept[0]))
-
-    def _add_domain_note(self, tool: Tool) -> QLabel:
-        """A muted line under the heading of ``tool``'s view (every view starts with its heading), shown while a
-        pair model is open: the tools' grids draw G's first domain only."""
-        note = WrapLabel("")
-        note.setVisible(False)
-        lay = tool.view.layout()
-        if isinstance(lay, QVBoxLayout):
-            lay.insertWidget(1, note)
-        return note
-
     def _show_domains(self, ctx: Context) -> None:
         """A pair model (CoGAN): label the current sample's halves and say which domain the tools' grids show."""
         a, b = ctx.domains
         self.canvas.set_parts((f"A · {a}", f"B · {b}") if ctx.pairs else (), PAIR_GAP)
-        for name, note in self._domain_notes.items():
-            note.setVisible(ctx.pairs and not self._off.get(name))
-            note.setText(f"Domain A ({a}) only: each z here is drawn by G's first head. The current sample shows "
-                         f"its pair, A | B ({b})." if ctx.pairs else "")
+        show_domain_notes(self._domain_notes, self._off, ctx)
 
     def _fill_sources(self, prefer_run: bool = False) -> None:
         keep = self.source.fill(self._run_dir, prefer_run)
@@ -517,11 +381,6 @@ class ExplorerPanel(QWidget):
             self.split.setSizes(self._split_saved)
             self._split_saved = None
 
-    def _render_words(self) -> str:
-        """The current sample in words, for the Enhance tool's "Use the explorer's image"."""
-        info = self.ctx.info
-        return f"the {info.get('family', 'model')} sample ({self.model.caption()}) of step {info.get('step', 0):,}"
-
     def _export_strip(self) -> None:
         from .export import save_image_interactive
 
@@ -531,39 +390,6 @@ class ExplorerPanel(QWidget):
         from .export import export_animation_interactive
 
         export_animation_interactive(self, kind)
-
-    def _shortcuts(self) -> None:
-        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
-
-        def sc(keys: str, slot) -> None:
-            s = QShortcut(QKeySequence(keys), self)
-            s.setContext(ctx)
-            s.activated.connect(slot)
-
-        def key(keys: str, owner: str = "", slot=None) -> None:
-            """A one-key shortcut: the current tool's, if it takes the key, else ``slot`` of tool ``owner``
-            while that tool applies (R on a Pix2Pix model is a new real input, not a new seed)."""
-
-            def fire() -> None:
-                if not self.current_tool.on_key(keys) and slot is not None and not self.off_reason(owner):
-                    slot()
-
-            sc(keys, fire)
-
-        sc("Ctrl+Z", self.undo)
-        sc("Ctrl+Shift+Z", self.redo)
-        sc("Ctrl+Y", self.redo)
-        key("R", "latent", self.latent_tool.randomize)
-        key("B", "arithmetic", lambda: self.tool("arithmetic").bookmark_current())
-        key("K", "interpolate", self.interpolate_tool.add_current)
-        key("P", "interpolate", self.interpolate_tool.toggle_play)
-        for k in ("E", "O", "I", "Delete", "[", "]"):  # the Translate tool's pen, file, invert, clear, pen size
-            key(k)
-        for k in ("N", "U", "M", "H"):  # the Enhance tool's next image, explorer's image, magnifier, difference map
-            key(k)
-        sc("Ctrl+M", self.scores.evaluate)
-        for i in range(min(len(self.tools), len(TAB_KEYS))):  # the tenth: Alt+0, then Alt+- and Alt+=
-            sc(f"Alt+{TAB_KEYS[i]}", lambda i=i: self.set_tool(self.tools[i].name))
 
     def restore(self) -> None:
         name = settings.get("explorer/tool", "latent", str)
