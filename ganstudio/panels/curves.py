@@ -9,14 +9,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QMenu, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QMenu, QPushButton,
                                QSplitter, QToolButton, QVBoxLayout, QWidget)
 from superqt import QLabeledDoubleSlider
 
 from .. import theme
 from ..rundata import RunData
-from .curve_parts import (X_LABELS, X_MODES, Curve, PlotBox, is_sparse, legend_html, nice_ceiling, set_stepped,
-                          x_values)
+from .curve_drawing import draw_curve, new_curve, new_plot, set_bottom_axis
+from .curve_parts import X_LABELS, X_MODES, Curve, PlotBox, is_sparse, legend_html, nice_ceiling
 
 __all__ = ["CurvesPanel", "nice_ceiling"]
 
@@ -108,7 +108,8 @@ class CurvesPanel(QWidget):
         self.canvas.setChildrenCollapsible(False)
         self.canvas.setHandleWidth(5)
         for name in theme.PLOTS:  # built now (a few ms each), shown when their first curve arrives
-            box = self._boxes[name] = PlotBox(self._new_plot(name))
+            box = self._boxes[name] = PlotBox(new_plot(name, self.log_y.isChecked(), self.x_mode,
+                                                       self._on_manual_range, self._on_plot_resized))
             box.hide()
             self.canvas.addWidget(box)
         self.empty = QLabel("Curves appear here as the run trains.")
@@ -176,7 +177,7 @@ class CurvesPanel(QWidget):
         self.x_mode = mode
         self.x_actions[mode].setChecked(True)
         for plot in self._boxes.values():
-            self._set_bottom_axis(plot.plotItem)
+            set_bottom_axis(plot.plotItem, self.x_mode)
         for c in self._curves.values():
             c.drawn = ()
         self._relayout()
@@ -239,11 +240,6 @@ class CurvesPanel(QWidget):
         if master is not None and vb is not master.vb and vb.linkedView(pg.ViewBox.XAxis) is master.vb:
             vb.linkedViewChanged(master.vb, pg.ViewBox.XAxis)
 
-    def _set_bottom_axis(self, plot: pg.PlotItem) -> None:
-        axis = pg.DateAxisItem() if self.x_mode == "wall" else pg.AxisItem("bottom")
-        plot.setAxisItems({"bottom": axis})
-        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
     # -- drawing -------------------------------------------------------------------------------------------
     def _on_settings(self, *_):
         for plot in self._plots.values():
@@ -258,30 +254,6 @@ class CurvesPanel(QWidget):
             plot = self._plots[name] = self._boxes[name].plotItem
             plot.setLogMode(y=self.log_y.isChecked())
             self._relayout()
-        return plot
-
-    def _new_plot(self, name: str) -> pg.PlotItem:
-        plot = pg.PlotItem()
-        plot.showGrid(x=True, y=True, alpha=0.15)
-        plot.setDownsampling(auto=True, mode="peak")
-        plot.setClipToView(True)
-        plot.setLogMode(y=self.log_y.isChecked())
-        # x is never auto-ranged: the panel sets it for the whole stack. A plot left on auto would fit its own
-        # points, and through the link drag every plot to it (one evaluation point: a 1-step-wide axis).
-        plot.enableAutoRange(x=False, y=True)
-        plot.setMenuEnabled(True)
-        plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
-        plot.vb.sigResized.connect(self._on_plot_resized)
-        plot.getAxis("left").setWidth(48)
-        self._set_bottom_axis(plot)
-        # Axes and titles redraw only when their range or text change, not on every frame: replaying their
-        # text costs more than drawing the curves.
-        for item in (plot.getAxis("left"), plot.titleLabel):
-            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        plot.setTitle(f"<b style='color:{theme.TEXT}'>{name}</b>", size="9pt", justify="left")
-        help_text = theme.PLOT_HELP.get(name, "")
-        if help_text:
-            plot.setToolTip(help_text)
         return plot
 
     def _relayout(self) -> None:
@@ -328,25 +300,7 @@ class CurvesPanel(QWidget):
             return c
         style = theme.metric_style(key)
         plot = self._plot_for(style.plot)
-        color = pg.mkColor(style.color)
-        if overlay:
-            pen = pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine)
-        else:
-            pen = pg.mkPen(color, width=1.8)
-        faint = pg.mkColor(style.color)
-        faint.setAlpha(60 if not overlay else 35)
-        # The raw values are noisy and faint: drawn as plain 1-px segments (a noisy antialiased path costs
-        # Qt's raster engine 10-20× more, and the aliasing is invisible at this opacity).
-        raw = plot.plot(pen=pg.mkPen(faint, width=1), antialias=False)
-        raw.curve.setSegmentedLineMode("on")
-        item = plot.plot(pen=pen)
-        for it, method in ((raw, "peak"), (item, "mean")):  # raw keeps its spikes; the trend stays a clean line
-            it.opts["autoDownsampleFactor"] = 1.0  # one bin per pixel column (pyqtgraph's default: 5)
-            it.setDownsampling(auto=True, method=method)
-            it.setClipToView(True)
-        c = self._curves[(id(run), key)] = Curve(run, key, style.plot, item, raw, overlay)
-        if style.stepped:
-            set_stepped(c)
+        c = self._curves[(id(run), key)] = new_curve(plot, run, key, style, overlay)
         self._update_legends()
         return c
 
@@ -395,7 +349,7 @@ class CurvesPanel(QWidget):
                 if sparse != c.sparse:
                     c.set_sparse(sparse)
                     legends = True
-                self._draw(c, s, alpha)
+                draw_curve(c, s, alpha, self.x_mode)
         if legends:
             self._update_legends()
         self._follow_x()
@@ -403,36 +357,6 @@ class CurvesPanel(QWidget):
         self.canvas.setVisible(has)
         self.empty.setVisible(not has)
         self.points_label.setText(f"{total:,} points" if total else "")
-
-    def _draw(self, c: Curve, s, alpha: float) -> None:
-        x = x_values(c.run, s.x, self.x_mode)
-        if x.size != s.n:  # no clock for this axis (an old run without wall times): nothing to place
-            c.x = c.y = np.empty(0)
-            c.item.setData([], [])
-            c.raw.setData([], [])
-            return
-        c.x = x
-        if c.stepped:  # a setting of the run, as logged: each value held over its window
-            c.y = s.y
-            c.item.setData(x, c.y, stepMode="left")
-            return
-        if c.sparse:  # measured values as they are, joined by a thin line
-            c.y = s.y
-            c.item.setData(x, c.y)
-            return
-        if alpha > 0:
-            c.raw.setData(x, s.y)
-            c.raw.show()
-            c.y = c.smoothed(s, alpha)
-        else:
-            c.raw.hide()
-            c.y = s.y
-        noisy = alpha == 0  # unsmoothed: the cheap way to draw, as for the raw curves
-        if c.item.curve.opts["antialias"] == noisy:
-            c.item.curve.opts["antialias"] = not noisy
-            c.item.curve.setSegmentedLineMode("on" if noisy else "auto")
-            c.item.setDownsampling(auto=True, method="peak" if noisy else "mean")
-        c.item.setData(x, c.y)
 
     def _runs(self) -> list[RunData]:
         return ([self._primary] if self._primary else []) + self._overlays
