@@ -357,7 +357,7 @@ def test_the_enhance_thread_upscales_only_the_latest_input(qtbot, sr_ckpt):
     hr = held(sr_ckpt, 0)[0].numpy()
     inputs = [downsample(torch.from_numpy(hr)[None] * (1 - k / 10), F_)[0].numpy() for k in range(5)]
     try:
-        with thread._cond:  # the thread cannot take a request until all five are in: it sees the last only
+        with thread._slot.cond:  # the thread cannot take a request until all five are in: it sees the last only
             ids = [thread.request(EnhanceRequest(str(sr_ckpt), file_stamp(str(sr_ckpt)), x)) for x in inputs]
         qtbot.waitUntil(lambda: bool(results), timeout=20_000)
         thread.stop()  # joined: anything else it sent is in the event queue now

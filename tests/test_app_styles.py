@@ -388,7 +388,7 @@ def test_the_styles_thread_draws_only_the_latest_request(qtbot, sg_ckpt):
     thread.sig_result.connect(lambda rid, r: results.append((rid, r)))
     z = np.zeros(8, np.float32)
     try:
-        with thread._cond:  # the thread cannot take a request until all five are in: it sees the last only
+        with thread._slot.cond:  # the thread cannot take a request until all five are in: it sees the last only
             ids = [thread.request(StyleRequest(str(sg_ckpt), file_stamp(str(sg_ckpt)), z, z, psi=k / 4,
                                                mix=(False,) * 6, noise=("const",) * 5)) for k in range(5)]
         qtbot.waitUntil(lambda: bool(results), timeout=20_000)

@@ -322,7 +322,7 @@ def test_the_thread_works_on_the_latest_request_only(qtbot, sg_ckpt):
     thread.sig_result.connect(lambda rid, r: results.append((rid, r)))
     text = str(td.text_model_path(sg_ckpt))
     try:
-        with thread._cond:  # the thread cannot take a request until all five are in: it sees the last only
+        with thread._slot.cond:  # the thread cannot take a request until all five are in: it sees the last only
             ids = [thread.request(TextRequest(str(sg_ckpt), file_stamp(str(sg_ckpt)), text, file_stamp(text),
                                               f"a {k}", n=2, steps=2)) for k in range(5)]
         qtbot.waitUntil(lambda: bool(results), timeout=20_000)

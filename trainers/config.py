@@ -198,7 +198,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     from .models import MODELS
 
     if cfg.model not in MODELS:
-        raise ConfigError(f"unknown model {cfg.model!r}: choose one of {', '.join(MODELS)}")
+        raise ConfigError(f"unknown model {cfg.model!r}: choose one of {', '.join(MODELS)}", field='model')
     spec = MODELS[cfg.model]
     r = dataclasses.replace(cfg)
     if r.data is None:  # the family's own data (and, for a two-domain family, its second domain)
@@ -209,7 +209,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     try:
         info = native_shape(r.data)
     except DataError as exc:
-        raise ConfigError(str(exc)) from None
+        raise ConfigError(str(exc), field='data') from None
     for key, value in spec.recipe_for(r.data).items():
         if getattr(r, key) is None:
             setattr(r, key, value)
@@ -231,26 +231,27 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
                        ("mapping_depth", "StyleGAN's"), ("mixing", "StyleGAN's"), ("r1_gamma", "StyleGAN's"),
                        ("pl_weight", "StyleGAN's")):
         if getattr(cfg, key) is not None and key not in spec.defaults:
-            raise ConfigError(f"--{key.replace('_', '-')} is {whose}; {cfg.model} does not use it: leave it out")
+            raise ConfigError(f"--{key.replace('_', '-')} is {whose}; {cfg.model} does not use it: leave it out",
+                              field=key)
     if spec.settle is not None:  # what a family derives from other settings (SRGAN: its lr drop)
         spec.settle(r)
     if r.lr_decay == "linear" and r.decay_start is None and isinstance(r.steps, int):
         r.decay_start = r.steps // 2  # stored: a resumed run with more --steps keeps it
     if cfg.decay_start is not None and r.lr_decay != "linear" and spec.settle is None:
         raise ConfigError(f"--decay-start is where a learning-rate decay starts; {cfg.model} has none here: add "
-                          "--lr-decay linear, or leave --decay-start out")
+                          "--lr-decay linear, or leave --decay-start out", field='decay_start')
     if not spec.options.get("superres"):
         given = [k for k in ("scale", "pretrain_steps", "adv_weight", "content") if getattr(cfg, k) is not None]
         if given:
             flags = ", ".join("--" + k.replace("_", "-") for k in given)
             raise ConfigError(f"{flags}: super-resolution settings (srgan's); {cfg.model} does not use them, leave "
-                              f"{'it' if len(given) == 1 else 'them'} out")
+                              f"{'it' if len(given) == 1 else 'them'} out", field=given[0])
     is_image = info.kind == "image"
     # (a resolved points config stores 0: no image side)
     if is_image and cfg.image_size is not None and (isinstance(cfg.image_size, bool)
                                                     or not isinstance(cfg.image_size, int) or cfg.image_size < 1):
         raise ConfigError(f"--image-size must be a positive number of pixels, got {cfg.image_size}; leave it "
-                          "out for the dataset's own size")
+                          "out for the dataset's own size", field='image_size')
     if is_image:
         r.image_size = r.image_size or spec.size_for(r.data) or info.size
         r.channels = r.channels or info.channels
@@ -260,31 +261,32 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             r.arch = spec.points_arch
         if "points" not in spec.data_kinds:
             points_ok = ", ".join(n for n, f in MODELS.items() if "points" in f.data_kinds and not f.needs_labels)
-            raise ConfigError(f"{cfg.model} makes images; the 2D set {cfg.data!r} needs {points_ok}")
+            raise ConfigError(f"{cfg.model} makes images; the 2D set {cfg.data!r} needs {points_ok}", field='data')
     if spec.needs_labels and info.classes == 0 and info.kind == "points":
-        raise ConfigError(f"{cfg.model} is conditional and needs class labels; {cfg.data!r} has none")
+        raise ConfigError(f"{cfg.model} is conditional and needs class labels; {cfg.data!r} has none", field='data')
     if spec.needs_labels and info.kind == "image" and cfg.data not in _labelled():
-        raise ConfigError(f"{cfg.model} is conditional and needs class labels; a folder of images has none")
+        raise ConfigError(f"{cfg.model} is conditional and needs class labels; a folder of images has none",
+                          field='data')
     if spec.batches == "unpaired":
         if not r.data_b:
-            raise ConfigError(f"{cfg.model} learns from two domains: pass the second with --data-b")
+            raise ConfigError(f"{cfg.model} learns from two domains: pass the second with --data-b", field='data_b')
         try:
             info_b = native_shape(r.data_b)
         except DataError as exc:
-            raise ConfigError(f"--data-b: {exc}") from None
+            raise ConfigError(f"--data-b: {exc}", field='data_b') from None
         if info_b.kind != info.kind:
             what = {"image": "images", "points": "a 2D set"}
             raise ConfigError(f"--data-b: the first domain is {what[info.kind]}, {r.data_b!r} is {what[info_b.kind]}: "
-                              f"give a second domain of the same kind")
+                              f"give a second domain of the same kind", field='data_b')
         if r.data_b == r.data:
             raise ConfigError(f"--data-b: the second domain is the first one ({r.data!r}); {cfg.model} learns between "
-                              "two different domains, e.g. --data digits-plain --data-b digits-bold")
+                              "two different domains, e.g. --data digits-plain --data-b digits-bold", field='data_b')
     elif r.data_b and spec.batches == "pairs" and cfg.data not in NAMED_DATASETS:
         pass  # a folder of inputs and a folder of targets, paired by file name (the family's check says more)
     elif r.data_b:
         two = ", ".join(n for n, f in MODELS.items() if f.batches == "unpaired")
         raise ConfigError(f"--data-b is the second domain of the two-domain families ({two}); {cfg.model} learns from "
-                          "one dataset: leave --data-b out")
+                          "one dataset: leave --data-b out", field='data_b')
 
     labelled_images = is_image and (cfg.data in _labelled())
     # image-to-image and two-domain families are scored by `ganstudio eval` on their own terms, not in training
@@ -297,10 +299,11 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     _check_int(r, "eval_samples", 50, 100_000)
     if r.eval_every and translates:
         raise ConfigError(f"--eval-every: {cfg.model} is scored after training (`ganstudio eval RUN`: against the "
-                          f"true translations, or the class agreement of its pairs); use --eval-every 0")
+                          f"true translations, or the class agreement of its pairs); use --eval-every 0",
+                          field='eval_every')
     if r.eval_every and not labelled_images:
         raise ConfigError(f"--eval-every: domain scores need a labelled image dataset (digits, mnist, ...), "
-                          f"not {cfg.data!r}; use --eval-every 0")
+                          f"not {cfg.data!r}; use --eval-every 0", field='eval_every')
     _check_int(r, "steps", 1)
     if r.decay_start is not None:
         _check_int(r, "decay_start", 0)
@@ -311,7 +314,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             _check_int(r, key, lo, hi)
     if r.n_critic not in (None, 1) and not spec.repeats_d:
         raise ConfigError(f"--n-critic {r.n_critic}: {cfg.model} updates D once per G update and has no such setting; "
-                          "leave it out (or 1)")
+                          "leave it out (or 1)", field='n_critic')
     _check_int(r, "width", 4, 1024)
     _check_int(r, "sample_every", 1)
     _check_int(r, "checkpoint_every", 1)
@@ -323,57 +326,59 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         if v is None and key not in spec.defaults:
             continue
         if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 < v <= 1):
-            raise ConfigError(f"--{key.replace('_', '-')} must be a learning rate in (0, 1], got {v}")
+            raise ConfigError(f"--{key.replace('_', '-')} must be a learning rate in (0, 1], got {v}", field=key)
     for key in ("beta1", "beta2"):
         v = getattr(r, key)
         if v is None and key not in spec.defaults:
             continue
         if not (isinstance(v, (int, float)) and 0 <= v < 1):
-            raise ConfigError(f"--{key} must be in [0, 1), got {v}")
+            raise ConfigError(f"--{key} must be in [0, 1), got {v}", field=key)
     for key in ("clip", "gp_weight", "info_weight", "cont_weight", "ortho_weight", "l1_weight", "cycle_weight"):
         v = getattr(r, key)
         if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 <= v <= 1e4):
-            raise ConfigError(f"--{key.replace('_', '-')} must be a non-negative number, got {v}")
+            raise ConfigError(f"--{key.replace('_', '-')} must be a non-negative number, got {v}", field=key)
     if not (isinstance(r.log_window_s, (int, float)) and 0 <= r.log_window_s <= 60):
         raise ConfigError(f"log_window_s must be in [0, 60] seconds, got {r.log_window_s}")
     if r.g_loss not in ("nonsaturating", "minimax"):
-        raise ConfigError(f"--g-loss must be nonsaturating or minimax, got {r.g_loss!r}")
+        raise ConfigError(f"--g-loss must be nonsaturating or minimax, got {r.g_loss!r}", field='g_loss')
     if spec.info:
         _check_int(r, "cat_codes", 0, 1000)
         _check_int(r, "cont_codes", 0, 64)
         if not (isinstance(r.lr_q, (int, float)) and math.isfinite(r.lr_q) and 0 < r.lr_q <= 1):
-            raise ConfigError(f"--lr-q must be a learning rate in (0, 1], got {r.lr_q}")
+            raise ConfigError(f"--lr-q must be a learning rate in (0, 1], got {r.lr_q}", field='lr_q')
     elif cfg.lr_q:
-        raise ConfigError(f"--lr-q is InfoGAN's (the step size of its Q head); {cfg.model} has no Q: leave it out")
+        raise ConfigError(f"--lr-q is InfoGAN's (the step size of its Q head); {cfg.model} has no Q: leave it out",
+                          field='lr_q')
     if not (isinstance(r.ema, (int, float)) and 0 <= r.ema < 1):
-        raise ConfigError(f"--ema must be a decay in [0, 1) (e.g. 0.999; 0 turns it off), got {r.ema}")
+        raise ConfigError(f"--ema must be a decay in [0, 1) (e.g. 0.999; 0 turns it off), got {r.ema}", field='ema')
     if r.lr_decay not in ("none", "linear"):
-        raise ConfigError(f"--lr-decay must be none or linear, got {r.lr_decay!r}")
+        raise ConfigError(f"--lr-decay must be none or linear, got {r.lr_decay!r}", field='lr_decay')
     if spec.variants:
         if r.arch not in spec.variants:
-            raise ConfigError(f"--arch must be one of {', '.join(spec.variants)} for {cfg.model}, got {r.arch!r}")
+            raise ConfigError(f"--arch must be one of {', '.join(spec.variants)} for {cfg.model}, got {r.arch!r}",
+                              field='arch')
     elif r.arch is not None:
-        raise ConfigError(f"--arch: {cfg.model} has one network design; leave --arch out")
+        raise ConfigError(f"--arch: {cfg.model} has one network design; leave --arch out", field='arch')
     if spec.check is not None:
         spec.check(r)
     if is_image:
         if r.channels not in (1, 3):
-            raise ConfigError(f"--channels must be 1 or 3, got {r.channels}")
+            raise ConfigError(f"--channels must be 1 or 3, got {r.channels}", field='channels')
         sizes = spec.image_sizes
         if r.image_size not in sizes:
             if isinstance(sizes, range):
                 raise ConfigError(f"{cfg.model} (an MLP) makes images of {sizes.start} to {sizes.stop - 1} px, "
-                                  f"not {r.image_size}")
+                                  f"not {r.image_size}", field='image_size')
             raise ConfigError(f"{cfg.model} makes {', '.join(map(str, sizes))} px images, not "
-                              f"{r.image_size}: pass --image-size with one of those")
+                              f"{r.image_size}: pass --image-size with one of those", field='image_size')
     if r.precision not in ("auto", "fp32", "bf16"):
-        raise ConfigError(f"--precision must be auto, fp32 or bf16, got {r.precision!r}")
+        raise ConfigError(f"--precision must be auto, fp32 or bf16, got {r.precision!r}", field='precision')
     if r.compile not in ("auto", "on", "off"):
-        raise ConfigError(f"--compile must be auto, on or off, got {r.compile!r}")
+        raise ConfigError(f"--compile must be auto, on or off, got {r.compile!r}", field='compile')
     if r.cuda_graph not in ("auto", "off"):
-        raise ConfigError(f"--cuda-graph must be auto or off, got {r.cuda_graph!r}")
+        raise ConfigError(f"--cuda-graph must be auto or off, got {r.cuda_graph!r}", field='cuda_graph')
     if r.device not in ("auto", "cpu", "cuda", "mps") and not r.device.startswith("cuda:"):
-        raise ConfigError(f"--device must be auto, cpu, cuda, cuda:N or mps, got {r.device!r}")
+        raise ConfigError(f"--device must be auto, cpu, cuda, cuda:N or mps, got {r.device!r}", field='device')
     return r
 
 
@@ -387,4 +392,4 @@ def _check_int(r: TrainConfig, key: str, lo: int, hi: int | None = None) -> None
     v = getattr(r, key)
     if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
         rng = f"≥ {lo}" if hi is None else f"in [{lo}, {hi}]"
-        raise ConfigError(f"--{key.replace('_', '-')} must be an integer {rng}, got {v}")
+        raise ConfigError(f"--{key.replace('_', '-')} must be an integer {rng}, got {v}", field=key)

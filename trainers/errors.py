@@ -6,7 +6,13 @@ class GanStudioError(Exception):
 
 
 class ConfigError(GanStudioError, ValueError):
-    """An invalid training setting (batch 0, negative learning rate, unknown model, ...)."""
+    """An invalid training setting (batch 0, negative learning rate, unknown model, ...). ``field`` names the
+    TrainConfig field it is about (None: the model, the data or their combination), so a form can mark that field
+    without reading the message."""
+
+    def __init__(self, message: str = "", field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class DataError(GanStudioError):

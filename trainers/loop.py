@@ -12,7 +12,6 @@ yields averaged Stats; every yield is where pause / stop / step-D / step-G take 
 from __future__ import annotations
 
 import collections
-import dataclasses
 import math
 import shutil
 import time
@@ -25,14 +24,15 @@ import torch
 from . import checkpoints as ck
 from . import distributed as ddp
 from .algos import build_algorithm
-from .config import ARCH_FIELDS, RECIPE_FIELDS, RESUME_SETTABLE, TrainConfig, resolve
+from .config import TrainConfig
 from .data import load_dataset, real_stats
 from .data.samplers import LazyBatch, build_sampler, reference_batch
 from .errors import ConfigError, GanStudioError
 from .events import Command, Event, Finished, Idle, Message, Paused, Resumed, RunStarted, SampleGrid, Stats
 from .images import save_png, scatter_image, to_uint8_grid
 from .models import MODELS
-from .runfolder import RunWriteError, RunWriter, checkpoint_path, read_metrics
+from .runfolder import RunWriteError, RunWriter, read_metrics
+from .resume import settle_start
 from .runtime import device_label, pick_device, seed_everything
 from .saving import Saving, pixel_stat_distance
 from .schedule import apply_lr, lr_schedule, schedule_notes
@@ -70,42 +70,9 @@ class TrainingRun(Saving, Iterator[Event]):
 
     def _setup(self, config: TrainConfig, resume: bool) -> None:
         run_dir = Path(config.out).expanduser()
-        last = checkpoint_path(run_dir)
-        self._resume_notes: list[str] = []
-        self._steps_before: int | None = None  # a resumed run's --steps before this start
-        ckpt = None
-        if resume:
-            if not last.exists():
-                raise ConfigError(f"--resume: {run_dir} holds no checkpoint (checkpoints/last.safetensors); "
-                                  "start without --resume")
-            ckpt = ck.read_checkpoint(last)
-            if ckpt.meta.get("generator_only"):
-                raise ConfigError(f"--resume: {last} is a generator-only export (no D or optimizer state); it can "
-                                  "be sampled and explored, not trained further")
-            saved = TrainConfig.from_stored(ckpt.meta["config"])
-            for key in ARCH_FIELDS + RECIPE_FIELDS:  # None = "as the run was"
-                given, was = getattr(config, key), getattr(saved, key)
-                if given is not None and given != was:
-                    raise ConfigError(f"--resume: the run in {run_dir} was trained with {key}={was!r}, not "
-                                      f"{given!r}; drop that option or use another --out")
-            changed = {k: getattr(config, k) for k in RESUME_SETTABLE
-                       if getattr(config, k) is not None and getattr(config, k) != getattr(saved, k)}
-            self._resume_notes = [f"--{k.replace('_', '-')} {v} from here on (the run had {getattr(saved, k)})"
-                                  for k, v in changed.items()]
-            self._steps_before = saved.steps
-            cfg = resolve(dataclasses.replace(saved, **changed, steps=config.steps, device=config.device, out=config.out,
-                                              precision=config.precision, compile=config.compile,
-                                              cuda_graph=config.cuda_graph,
-                                              log_window_s=config.log_window_s, tensorboard=config.tensorboard,
-                                              eval_every=config.eval_every if config.eval_every is not None
-                                              else saved.eval_every,
-                                              eval_samples=config.eval_samples or saved.eval_samples))
-            if cfg.steps <= ckpt.step:
-                raise ConfigError(f"--resume: the run is already at step {ckpt.step}; pass --steps above that")
-        else:
-            cfg = resolve(config)
-            if last.exists():
-                raise ConfigError(f"{run_dir} already holds a run: add --resume to continue it, or choose another --out")
+        start = settle_start(config, run_dir, resume)
+        cfg, ckpt = start.config, start.checkpoint
+        self._resume_notes, self._steps_before = start.notes, start.steps_before
         self.config = cfg
         self.run_dir = run_dir
         seed_everything(cfg.seed, cfg.deterministic)

@@ -101,3 +101,9 @@ def info_loss(cat_logits: list[torch.Tensor], cat_target: torch.Tensor | None,
     if cont_mean is not None and cont_target is not None and cont_target.shape[1] > 0:
         total = total + cont_weight * 0.5 * ((cont_target - cont_mean) ** 2).sum(1).mean()
     return total
+
+
+def r1_penalty(d_out: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """R1 (Mescheder et al. 2018): E‖∇_x D(x)‖² on real images (``real`` must require grad)."""
+    (grad,) = torch.autograd.grad(d_out.sum(), real, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()

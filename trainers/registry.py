@@ -62,6 +62,7 @@ class Family:
     recipes: dict = field(default_factory=dict)  # dataset name → recipe tuned there, on top of ``defaults``
     capabilities: frozenset = frozenset()  # declared; ``can()`` adds the ones batches and options imply
     probes: dict = field(default_factory=dict)  # name → callable its tool and scorer use ("way_back": gen → B → A)
+    fields: dict = field(default_factory=dict)  # its own TrainConfig fields → their labels (New Run's row for it)
 
     # -- what the front doors ask -------------------------------------------------------------------------
     def recipe_for(self, data: str | None) -> dict:

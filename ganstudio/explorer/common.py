@@ -21,6 +21,10 @@ TRANSLATES = "this model translates images (it has no noise to explore): use the
 UPSCALES = "this model upscales images (it has no noise to explore): use the Enhance tool"
 GROUP_COLORS = ("#f47067", "#4c9aff", "#57ab5a", "#e5a50a", "#c297ff", "#39c5cf", "#e275ad", "#8ddb8c")
 
+TOOL_TYPES: list[type["Tool"]] = []
+"""Every explorer tool class, in the order its module was imported: a ``Tool`` subclass with a ``name`` adds
+itself (``Tool.__init_subclass__``), so a tool is one file and the panel builds whatever is here."""
+
 
 class Tool(QWidget):
     """One explorer tool: controls (this widget) and a view shown beside the current sample.
@@ -32,6 +36,7 @@ class Tool(QWidget):
 
     name = ""
     title = ""
+    needs = ""  # the capability a model's family must have for this tool (``trainers.registry.CAPABILITIES``)
     resync = False  # True: the controls list things the tool's own edits change (groups, keyframes)
     thumbnails: tuple[str, ...] = ()  # outputs drawn in the controls, not the tool's grid (Save grid skips them)
     takes_images = False  # True: the tool works on a generator that translates a given image (Pix2Pix)
@@ -46,6 +51,11 @@ class Tool(QWidget):
     sig_message = Signal(str, str)
     """(level, text) for the explorer's message line."""
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name and cls not in TOOL_TYPES:
+            TOOL_TYPES.append(cls)
+
     def __init__(self, model: ExplorerModel):
         super().__init__()
         self.model = model
@@ -58,7 +68,12 @@ class Tool(QWidget):
         return self.model.state
 
     def unavailable(self, ctx: Context) -> str:
-        """Why this tool does not apply to the model ("" when it does)."""
+        """Why this tool does not apply to the model ("" when it does): by default, the capability it ``needs``."""
+        if self.needs and not ctx.can(self.needs):
+            from trainers.registry import CAPABILITIES
+
+            what = CAPABILITIES.get(self.needs, self.needs)
+            return f"this tool is for models whose family {what.split(' (')[0]}; this one's does not"
         return ""
 
     def why_off(self, ctx: Context) -> str:

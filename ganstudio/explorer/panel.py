@@ -24,21 +24,22 @@ from .canvases import SampleCanvas
 from .common import MessageLine, Tool, WrapLabel, titled
 from .latent import ExplorerState, History
 from .model import Context, ExplorerModel
-from .panel_keys import TAB_KEYS, install_shortcuts
+from .panel_keys import install_shortcuts, tab_tip
 from .panel_render import PanelRendering
 from .sources import SourceBox
-from .tool_pages import add_domain_note, controls_page, panel_style, show_domain_notes, view_page
-from .tools.arithmetic import ArithmeticTool
-from .tools.attention import AttentionTool
-from .tools.biggan import BigGanTool
-from .tools.cgan import CganTool
+from .tool_pages import add_domain_note, controls_page, panel_style, show_domain_notes, tool_types, view_page
+# the composition root of the explorer: importing a tool's module registers the tool (common.TOOL_TYPES)
+from .tools.arithmetic import ArithmeticTool  # noqa: F401
+from .tools.attention import AttentionTool  # noqa: F401
+from .tools.biggan import BigGanTool  # noqa: F401
+from .tools.cgan import CganTool  # noqa: F401
 from .tools.checkpoints import CheckpointTool
-from .tools.infogan import InfoGanTool
-from .tools.interpolate import InterpolateTool
 from .tools.enhance import EnhanceTool
+from .tools.infogan import InfoGanTool  # noqa: F401
+from .tools.interpolate import InterpolateTool
 from .tools.latent import LatentTool
-from .tools.resolution import ResolutionTool
-from .tools.styles import StylesTool
+from .tools.resolution import ResolutionTool  # noqa: F401
+from .tools.styles import StylesTool  # noqa: F401
 from .tools.text import TextTool
 from .tools.translate import TranslateTool
 
@@ -81,11 +82,7 @@ class ExplorerPanel(PanelRendering, QWidget):
 
         # the tools subscribe to the model first, so they know a new generator (or show a new state) before
         # the panel renders
-        self.tools: list[Tool] = [LatentTool(self.model), InfoGanTool(self.model), CganTool(self.model),
-                                  ArithmeticTool(self.model), InterpolateTool(self.model), CheckpointTool(self.model),
-                                  AttentionTool(self.model), BigGanTool(self.model), TranslateTool(self.model),
-                                  EnhanceTool(self.model), ResolutionTool(self.model), StylesTool(self.model),
-                                  TextTool(self.model)]
+        self.tools: list[Tool] = [cls(self.model) for cls in tool_types()]
         self.tabbar = QTabBar()
         self.tabbar.setExpanding(False)
         self.tabbar.setDrawBase(False)
@@ -93,7 +90,7 @@ class ExplorerPanel(PanelRendering, QWidget):
         self.views = QStackedWidget()
         for i, tool in enumerate(self.tools):
             self.tabbar.addTab(tool.title)
-            self.tabbar.setTabToolTip(i, f"{tool.title} (Alt+{TAB_KEYS[i]})")
+            self.tabbar.setTabToolTip(i, tab_tip(tool, i))
             scroll = controls_page(tool)
             self.controls.addWidget(scroll)
             self.views.addWidget(view_page(tool))
@@ -294,7 +291,7 @@ class ExplorerPanel(PanelRendering, QWidget):
         for i, tool in enumerate(self.tools):
             why = self._off[tool.name]
             self.tabbar.setTabEnabled(i, not why)  # greyed out (the style below), the tooltip says why
-            self.tabbar.setTabToolTip(i, f"{tool.title}: off, {why}" if why else f"{tool.title} (Alt+{TAB_KEYS[i]})")
+            self.tabbar.setTabToolTip(i, f"{tool.title}: off, {why}" if why else tab_tip(tool, i))
         self.tabbar.setCurrentIndex(was if self.tabbar.isTabEnabled(was) else self._first_on())
         self.tabbar.blockSignals(False)
         self.controls.setCurrentIndex(self.tabbar.currentIndex())

@@ -10,6 +10,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 TAB_KEYS = "1234567890-=T"  # Alt+key shows the tool of that tab: the digit row, on past 0; Alt+T for Text
 
 
+def tab_tip(tool, i: int) -> str:
+    """A tool tab's tooltip: its title and Alt key (tabs past the last key have none)."""
+    return f"{tool.title} (Alt+{TAB_KEYS[i]})" if i < len(TAB_KEYS) else tool.title
+
+
 def install_shortcuts(panel) -> None:
     """The explorer panel ``panel``'s shortcuts, live while the focus is inside it."""
     ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut

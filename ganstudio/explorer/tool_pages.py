@@ -1,6 +1,7 @@
 """How each tool sits in the explorer panel: its controls in a scroll area at their natural height, its view in
 another, a "domain A only" note under the view's heading for pair models, and the panel's style for tabs of tools
-that do not apply. Kept apart from panel.py so the panel reads as wiring, not widget plumbing."""
+that do not apply; and the tabs' order (a tool registers itself, ``common.TOOL_TYPES``; a plug-in's comes last).
+Kept apart from panel.py so the panel reads as wiring, not widget plumbing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from .. import theme
-from .common import Tool, WrapLabel
+from .common import TOOL_TYPES, Tool, WrapLabel
 from .model import Context
 
 OFF_COLOR = "#4d5564"  # a tool that does not apply: dimmer than the theme's muted unselected tabs
@@ -66,3 +67,14 @@ def panel_style() -> str:
             f"border: 1px solid {theme.ACCENT}; border-radius: 3px; }}"
             f"QTabBar::tab:disabled {{ color: {OFF_COLOR}; }}"
             "QTabBar::tab { padding: 6px 7px; }")  # thirteen tools fit a 1280 px window
+
+
+TOOL_ORDER = ("latent", "infogan", "cgan", "arithmetic", "interpolate", "checkpoints", "attention", "biggan",
+              "translate", "enhance", "resolution", "styles", "text")  # the tabs' order; a plug-in tool comes after
+
+
+def tool_types() -> list[type[Tool]]:
+    """The registered tool classes (``common.TOOL_TYPES``: the imports above register the built-in ones), in the
+    tabs' order."""
+    rank = {name: i for i, name in enumerate(TOOL_ORDER)}
+    return sorted(TOOL_TYPES, key=lambda cls: rank.get(cls.name, len(rank)))

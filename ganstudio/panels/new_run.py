@@ -16,8 +16,8 @@ from trainers.runfolder import checkpoint_path, metrics_path
 
 from .. import settings
 from .new_run_data import DataChoices, devices
-from .new_run_parts import (FAMILY_LABELS, FAMILY_ROWS, REAL_SETS, SUPERRES_LABELS, FamilyFields, Note, SuperresFields,
-                            check_real_sets, chosen, superres, two_domain, two_domain_note)
+from .new_run_parts import (REAL_SETS, SUPERRES_LABELS, FamilyFields, Note, SuperresFields, check_real_sets, chosen,
+                            family_labels, family_rows, superres, two_domain, two_domain_note)
 from .run_form import DEFAULTS, NUMERIC, RECIPE_KEYS, SCHEDULE_KEYS, FieldError, field_tip, fmt, parse_number
 
 
@@ -74,7 +74,7 @@ class NewRunDialog(DataChoices, QDialog):
         self.data_b_about = Note(two_domain_note(MODELS))
         self.superres = SuperresFields()  # SRGAN's own settings, shown while a super-resolution family is chosen
         # other families' own numbers (ProGAN, StyleGAN), each row shown while the family's recipe has its keys
-        self.family = {row: FamilyFields(labels) for row, labels in FAMILY_ROWS.items()}
+        self.family = {row: FamilyFields(labels, name) for row, (name, labels) in family_rows(MODELS).items()}
         self.progan, self.stylegan = self.family["ProGAN"], self.family["StyleGAN"]
         self.data_root = QLineEdit(data_root or settings.get("paths/data_root", "", str) or "")
         self.data_root.setPlaceholderText("folder holding MNIST/, FashionMNIST/, cifar-10-batches-bin/")
@@ -245,11 +245,9 @@ class NewRunDialog(DataChoices, QDialog):
         except FieldError as exc:
             bad_key, message = exc.key, str(exc)
         except ConfigError as exc:
-            message = str(exc)
-            m = re.search(r"--([a-z0-9-]+)", message)
-            bad_key = m.group(1).replace("-", "_") if m else ("model" if "model" in message else "dataset")
-            bad_key = {"data": "dataset"}.get(bad_key, bad_key)
-            message = self._friendly(message)
+            # the engine names the field it refuses (None: the model, or the model and data together)
+            bad_key = {"data": "dataset", None: "model"}.get(exc.field, exc.field)
+            message = self._friendly(str(exc))
         self._show_error(bad_key, message)
         self.where.setText(f"→ {self.run_dir()}" if name else "")
         return not message
@@ -259,7 +257,7 @@ class NewRunDialog(DataChoices, QDialog):
         """Name the form's fields rather than command-line flags."""
         for key, (label, _k, _t) in NUMERIC.items():
             message = message.replace(f"--{key.replace('_', '-')}", label)
-        for key, label in {**SUPERRES_LABELS, **FAMILY_LABELS}.items():
+        for key, label in {**SUPERRES_LABELS, **family_labels(self._models)}.items():
             message = message.replace(f"--{key.replace('_', '-')}", label)
         message = message.replace("pass the second with --data-b", "choose the second domain")
         message = message.replace("--data-b", "Second domain").replace("use --data ", "choose the dataset ")

@@ -6,8 +6,8 @@ changed with the model. Which data a family needs, and the size it makes, the fa
 
 Fields of one family: SRGAN's upscaling factor, SRResNet phase, adversarial weight and content loss
 (``SuperresFields``), shown only while a super-resolution family is chosen; and the plain number fields of other
-families (``FamilyFields``, one row per ``FAMILY_ROWS`` entry: ProGAN's phase length, StyleGAN's mapping depth,
-mixing, R1 γ and path-length weight), each shown while the chosen family's recipe has its key."""
+families (``FamilyFields``, one row per family that declares fields of its own, ``Family.fields``: ProGAN's phase
+length, StyleGAN's mapping depth, mixing, R1 γ and path-length weight), each shown while that family is chosen."""
 
 from __future__ import annotations
 
@@ -257,14 +257,19 @@ class SuperresFields(QWidget):
         self.content.setCurrentIndex(self._content_kept)
 
 
-FAMILY_ROWS = {
-    "ProGAN": {"phase_images": "Images per phase", "phase_ratio": "Lower sides ×"},
-    "StyleGAN": {"mapping_depth": "Mapping layers", "mixing": "Style mixing", "r1_gamma": "R1 γ",
-                 "pl_weight": "Path length weight"},
-}
-"""Row label → (TrainConfig field → field label). A field shows while the chosen family's ``defaults`` has its key,
-a row while one of its fields does: a new family with these keys in its recipe gets them with no change here."""
-FAMILY_LABELS = {k: label for row in FAMILY_ROWS.values() for k, label in row.items()}
+def family_rows(models) -> dict[str, tuple[str, dict[str, str]]]:
+    """Row label (the family's short title) → (family name, its own fields: TrainConfig field → label), for each
+    family that declares fields (``Family.fields``: ProGAN's phases, StyleGAN's mapping, mixing, R1, path length). A
+    new family with fields of its own gets its row with no change here."""
+    return {spec.title.split(":")[0].split(" (")[0]: (name, dict(spec.fields)) for name, spec in models.items()
+            if spec.fields}
+
+
+def family_labels(models) -> dict[str, str]:
+    """Every family field's label (the dialog names fields, not flags, in its messages)."""
+    return {k: label for _, labels in family_rows(models).values() for k, label in labels.items()}
+
+
 OFF_AT_ZERO = ("r1_gamma", "pl_weight")  # 0 turns these off: the placeholder says so
 
 
@@ -275,10 +280,11 @@ class FamilyFields(QWidget):
     sig_changed = Signal()
     """A value changed (the dialog validates again)."""
 
-    def __init__(self, labels: dict[str, str]):
+    def __init__(self, labels: dict[str, str], family: str = ""):
         super().__init__()
         from trainers.config import TrainConfig
 
+        self.family = family  # the row shows while this family is chosen ("": while its recipe has the keys)
         self.labels = dict(labels)
         self._kinds: dict[str, type] = {}
         self._edits: dict[str, QLineEdit] = {}
@@ -303,10 +309,10 @@ class FamilyFields(QWidget):
         grid.setColumnStretch(3, 1)
 
     def shown_for(self, spec) -> bool:
-        """Show the fields ``spec``'s recipe has (placeholders: its values); True when any is shown."""
+        """Show the fields while their family is chosen (placeholders: its recipe's values); True when any is."""
         shown = False
         for key, e in self._edits.items():
-            has = key in spec.defaults
+            has = (spec.name == self.family or not self.family) and key in spec.defaults
             e.setVisible(has)
             self._captions[key].setVisible(has)
             if has:

@@ -13,7 +13,6 @@ The scores are those of ``ganstudio eval`` (``trainers.metrics.superres``) on th
 
 from __future__ import annotations
 
-import threading
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from .latest import pixels
+from .latest import LatestSlot, pixels
 
 PANELS = ("lr", "bicubic", "srresnet", "srgan", "hr")
 SCORED = ("lr", "bicubic", "srresnet", "srgan")  # "lr": the input enlarged ×f, nearest (what its panel shows)
@@ -152,36 +151,27 @@ class EnhanceThread(QThread):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._cond = threading.Condition()
-        self._pending: tuple[int, EnhanceRequest] | None = None
-        self._pool_wanted: str | None = None
-        self._stop = False
-        self._next_id = 0
+        self._slot = LatestSlot()
+        self._pool_wanted: str | None = None  # a second reason to wake: held-out images asked for (kept apart)
         self._models: OrderedDict[tuple[str, float], tuple[object, object]] = OrderedDict()
         self.computed = 0  # how many requests were upscaled (coalescing shows here)
 
     # -- GUI side -------------------------------------------------------------------------------------------
     def request(self, req: EnhanceRequest) -> int:
         """Queue ``req`` (replacing any request still waiting); returns its id."""
-        with self._cond:
-            self._next_id += 1
-            self._pending = (self._next_id, req)
-            self._cond.notify()
-            rid = self._next_id
+        rid = self._slot.put(req)
         self._ensure_running()
         return rid
 
     def load_pool(self, checkpoint: str) -> None:
         """Load the held-out images of ``checkpoint``'s dataset; ``sig_pool`` brings them."""
-        with self._cond:
+        with self._slot.cond:
             self._pool_wanted = checkpoint
-            self._cond.notify()
+            self._slot.wake()
         self._ensure_running()
 
     def stop(self) -> None:
-        with self._cond:
-            self._stop = True
-            self._cond.notify()
+        self._slot.stop()
         self.wait()
 
     def _ensure_running(self) -> None:
@@ -191,15 +181,11 @@ class EnhanceThread(QThread):
     # -- worker side ----------------------------------------------------------------------------------------
     def run(self) -> None:  # noqa: D401 - QThread API
         while True:
-            with self._cond:
-                while self._pending is None and self._pool_wanted is None and not self._stop:
-                    self._cond.wait()
-                if self._stop:
+            with self._slot.cond:
+                if not self._slot.wait(also=lambda: self._pool_wanted is not None):
                     return
                 pool, self._pool_wanted = self._pool_wanted, None
-                job = None if pool is not None else self._pending
-                if pool is None:
-                    self._pending = None
+                job = self._slot.pop() if pool is None else None
             if pool is not None:
                 self._serve_pool(pool)
             elif job is not None:

@@ -16,6 +16,59 @@ from collections import OrderedDict
 from PySide6.QtCore import QThread, Signal
 
 
+class LatestSlot:
+    """The one request a latest-request thread has waiting (thread-safe). ``put`` from the GUI overwrites it and
+    returns the new request's id; the worker ``take``s it, or, with a reason of its own to wake (the Enhance
+    tool's held-out pool), waits on ``cond`` with ``wait(also)`` and ``pop``s. The render thread, Enhance and the
+    tools' own threads (``LatestThread``: Resolution, Styles) all keep their requests here: written once."""
+
+    def __init__(self):
+        self.cond = threading.Condition()  # an RLock inside: ``waiting`` may be asked while holding it
+        self._pending: tuple[int, object] | None = None
+        self._next_id = 0
+        self.stopped = False
+
+    def put(self, req) -> int:
+        """Make ``req`` the waiting request (replacing any); its id."""
+        with self.cond:
+            self._next_id += 1
+            self._pending = (self._next_id, req)
+            self.cond.notify()
+            return self._next_id
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.cond.notify()
+
+    def wake(self) -> None:
+        """Wake the worker for a reason of its own (its ``also`` in ``wait`` now holds)."""
+        with self.cond:
+            self.cond.notify()
+
+    def wait(self, also=lambda: False) -> bool:
+        """Inside ``with slot.cond``: block until a request waits, ``also()`` holds or the slot stops; False on
+        stop."""
+        self.cond.wait_for(lambda: self._pending is not None or self.stopped or also())
+        return not self.stopped
+
+    def pop(self) -> tuple[int, object] | None:
+        """Inside ``with slot.cond``: the waiting (id, request), now taken; None when there is none."""
+        pending, self._pending = self._pending, None
+        return pending
+
+    def take(self) -> tuple[int, object] | None:
+        """Block until a request waits and take it; None once the slot is stopped."""
+        with self.cond:
+            return self.pop() if self.wait() else None
+
+    @property
+    def waiting(self) -> bool:
+        """A newer request waits, or the slot stopped: a long job may give up early."""
+        with self.cond:
+            return self._pending is not None or self.stopped
+
+
 class LatestThread(QThread):
     """Subclasses implement ``compute(request)``; requests have ``checkpoint`` and ``stamp`` attributes."""
 
@@ -29,41 +82,26 @@ class LatestThread(QThread):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._cond = threading.Condition()
-        self._pending: tuple[int, object] | None = None
-        self._stop = False
-        self._next_id = 0
+        self._slot = LatestSlot()
         self._models: OrderedDict[tuple[str, float], object] = OrderedDict()
         self.computed = 0  # how many requests were carried out (coalescing shows here)
 
     # -- GUI side -------------------------------------------------------------------------------------------
     def request(self, req) -> int:
         """Queue ``req`` (replacing any request still waiting); returns its id."""
-        with self._cond:
-            self._next_id += 1
-            self._pending = (self._next_id, req)
-            self._cond.notify()
-            rid = self._next_id
+        rid = self._slot.put(req)
         if not self.isRunning():
             self.start()
         return rid
 
     def stop(self) -> None:
-        with self._cond:
-            self._stop = True
-            self._cond.notify()
+        self._slot.stop()
         self.wait()
 
     # -- worker side ----------------------------------------------------------------------------------------
     def run(self) -> None:  # noqa: D401 - QThread API
-        while True:
-            with self._cond:
-                while self._pending is None and not self._stop:
-                    self._cond.wait()
-                if self._stop:
-                    return
-                rid, req = self._pending
-                self._pending = None
+        while (taken := self._slot.take()) is not None:
+            rid, req = taken
             try:
                 result = self.compute(req)
             except Exception as exc:  # a message, never an exception into the GUI
@@ -74,8 +112,7 @@ class LatestThread(QThread):
 
     def superseded(self) -> bool:
         """A newer request is waiting (a long ``compute`` may give up early)."""
-        with self._cond:
-            return self._pending is not None or self._stop
+        return self._slot.waiting
 
     def compute(self, req):
         raise NotImplementedError

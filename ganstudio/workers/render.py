@@ -11,13 +11,14 @@ checkpoint strip) and reloaded when the file changes on disk (a run still traini
 from __future__ import annotations
 
 import os
-import threading
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QThread, Signal
+
+from .latest import LatestSlot
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,7 @@ class RenderThread(QThread):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._cond = threading.Condition()
-        self._pending: tuple[int, RenderRequest] | None = None
-        self._stop = False
-        self._next_id = 0
+        self._slot = LatestSlot()
         self._cache: OrderedDict[str, tuple[float, object]] = OrderedDict()
         self._announced: tuple | None = None
         self._done: dict[str, tuple] = {}
@@ -96,42 +94,29 @@ class RenderThread(QThread):
     # -- GUI side -------------------------------------------------------------------------------------------
     def request(self, req: RenderRequest) -> int:
         """Queue ``req`` (replacing any request still waiting); returns its id."""
-        with self._cond:
-            self._next_id += 1
-            self._pending = (self._next_id, req)
-            self._cond.notify()
-            rid = self._next_id
+        rid = self._slot.put(req)
         if not self.isRunning():
             self.start()
         return rid
 
     def forget(self) -> None:
         """Send everything again (the view was reset): the next request announces its model and renders all."""
-        with self._cond:
+        with self._slot.cond:
             self._announced = None
             self._done = {}
 
     @property
     def busy(self) -> bool:
-        with self._cond:
-            return self._pending is not None
+        return self._slot.waiting and not self._slot.stopped
 
     def stop(self) -> None:
-        with self._cond:
-            self._stop = True
-            self._cond.notify()
+        self._slot.stop()
         self.wait()
 
     # -- render side ----------------------------------------------------------------------------------------
     def run(self) -> None:  # noqa: D401 - QThread API
-        while True:
-            with self._cond:
-                while self._pending is None and not self._stop:
-                    self._cond.wait()
-                if self._stop:
-                    return
-                rid, req = self._pending
-                self._pending = None
+        while (taken := self._slot.take()) is not None:
+            rid, req = taken
             if self._carry_out(rid, req):
                 self.sig_done.emit(rid)
 
@@ -150,9 +135,8 @@ class RenderThread(QThread):
             self._done = {}
             self.sig_model.emit(rid, info)
         for out in req.outputs:
-            with self._cond:
-                if self._pending is not None or self._stop:
-                    return False  # a newer request is waiting: it decides what is still worth drawing
+            if self._slot.waiting:
+                return False  # a newer request is waiting: it decides what is still worth drawing
             done_key = (key, out)
             if self._done.get(out.name) == done_key:
                 continue
@@ -184,9 +168,8 @@ class RenderThread(QThread):
         return out.dim == gen.layout.in_dim and not getattr(gen, "translates", False)
 
     def _check_superseded(self) -> None:
-        with self._cond:
-            if self._pending is not None or self._stop:
-                raise _Superseded
+        if self._slot.waiting:
+            raise _Superseded
 
     @staticmethod
     def _message(exc: Exception) -> str:

@@ -15,8 +15,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     from ..catalog import DATASETS, FAMILY_TITLES, default_data_root  # no torch: this answers at once
 
+    from ..registry import FAMILIES  # the families registered so far: plug-ins imported by a script or test
+
     print("models:")
-    for name, title in FAMILY_TITLES.items():
+    for name, title in {**FAMILY_TITLES, **{n: f.title for n, f in FAMILIES.items()}}.items():
         print(f"  {name:<10} {title}")
     print("on a trained model:")
     print(f"  {'text':<10} TediGAN on a stylegan checkpoint of digits: draw and edit digits from words "

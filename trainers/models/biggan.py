@@ -194,10 +194,12 @@ class BigGANAlgorithm(AdversarialGAN):
 
 def check(cfg) -> None:
     if cfg.image_size not in CONV_SIZES:
-        raise ConfigError(f"biggan makes 28, 32 or 64 px images, not {cfg.image_size}: pass --image-size 28, 32 or 64")
+        raise ConfigError(f"biggan makes 28, 32 or 64 px images, not {cfg.image_size}: pass --image-size 28, 32 or 64",
+                          field='image_size')
     n = _blocks(cfg.image_size) + 1
     if cfg.z_dim < n:
-        raise ConfigError(f"biggan splits z into {n} chunks at {cfg.image_size} px: --z-dim must be at least {n}")
+        raise ConfigError(f"biggan splits z into {n} chunks at {cfg.image_size} px: --z-dim must be at least {n}",
+                          field='z_dim')
 
 
 register(Family(

@@ -3,10 +3,13 @@ input, the discriminator head (real/fake score, class conditioning) and the DCGA
 
 The networks themselves live in one file per family (``dcgan.py``, ``gan.py``, ...); these wrappers only
 attach what sits around a *body* (which maps a flat vector to a sample) and a *trunk* (which maps a sample to
-a feature vector).
+a feature vector). Below them, the layers of ProGAN that StyleGAN reuses (equalised learning rate, pixel norm,
+minibatch standard deviation).
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -108,3 +111,52 @@ def dcgan_init(m: nn.Module) -> None:
     elif isinstance(m, nn.BatchNorm2d):
         nn.init.normal_(m.weight, 1.0, 0.02)
         nn.init.zeros_(m.bias)
+
+
+# -- the layers of ProGAN (Karras et al. 2017) that StyleGAN reuses ---------------------------------------------
+MBSTD_GROUP = 4
+
+
+class EqConv2d(nn.Module):
+    """A conv with an equalised learning rate: w ~ N(0, 1), used as w · gain/√fan_in; bias from 0."""
+
+    def __init__(self, cin: int, cout: int, k: int, padding: int = 0, gain: float = math.sqrt(2)):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin, k, k))
+        self.bias = nn.Parameter(torch.zeros(cout))
+        self.scale = gain / math.sqrt(cin * k * k)
+        self.padding = padding
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight * self.scale, self.bias, padding=self.padding)
+
+
+class EqLinear(nn.Module):
+    """A dense layer with an equalised learning rate (as ``EqConv2d``)."""
+
+    def __init__(self, cin: int, cout: int, gain: float = math.sqrt(2)):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin))
+        self.bias = nn.Parameter(torch.zeros(cout))
+        self.scale = gain / math.sqrt(cin)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight * self.scale, self.bias)
+
+
+def pixel_norm(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Each position's feature vector divided by its RMS over channels: x / √(mean_c x² + ε)."""
+    return x * torch.rsqrt(x.pow(2).mean(1, keepdim=True) + eps)
+
+
+def minibatch_stddev(x: torch.Tensor, group: int = MBSTD_GROUP) -> torch.Tensor:
+    """x (N, C, H, W) with one channel more: for each group of ``group`` samples (sample i in group i mod N/g),
+    the standard deviation of every feature over the group, averaged over features and positions."""
+    n, c, h, w = x.shape
+    g = min(group, n)
+    if n % g:
+        g = n  # a batch the group does not divide: one group of all
+    y = x.float().view(g, -1, c, h, w)
+    y = (y - y.mean(0)).pow(2).mean(0).add(1e-8).sqrt()  # (N/g, C, H, W)
+    y = y.mean((1, 2, 3)).view(-1, 1, 1, 1).to(x.dtype)  # (N/g, 1, 1, 1)
+    return torch.cat([x, y.repeat(g, 1, h, w)], 1)

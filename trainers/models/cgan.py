@@ -33,9 +33,9 @@ def with_label(cfg, class_names=()) -> InputSpec:
 def check(cfg) -> None:
     if cfg.arch == "conv" and cfg.image_size and cfg.image_size not in CONV_SIZES:
         raise ConfigError(f"cgan's conv nets make 28, 32 or 64 px images, not {cfg.image_size}: pass --image-size "
-                          "28, 32 or 64, or --arch mlp for the paper's MLPs")
+                          "28, 32 or 64, or --arch mlp for the paper's MLPs", field='image_size')
     if cfg.arch == "conv" and not cfg.image_size:
-        raise ConfigError("cgan's conv nets make images; 2D points need --arch mlp (or leave --arch out)")
+        raise ConfigError("cgan's conv nets make images; 2D points need --arch mlp (or leave --arch out)", field='arch')
 
 
 conv_cgan = partial(conv_networks, conditioning="concat")

@@ -178,7 +178,7 @@ def mnist_networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dic
 def check(cfg) -> None:
     if cfg.arch == "mnist" and cfg.image_size not in (28, 32, 64):
         raise ConfigError(f"dcgan's MNIST nets make 28, 32 or 64 px images, not {cfg.image_size}: pass --image-size "
-                          "28, 32 or 64, or leave --arch out for the conv nets")
+                          "28, 32 or 64, or leave --arch out for the conv nets", field='image_size')
 
 
 def z_only(cfg, class_names=()) -> InputSpec:

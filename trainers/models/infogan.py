@@ -74,7 +74,8 @@ def dcgan_networks(cfg, sample_shape, inputs: InputSpec) -> dict[str, nn.Module]
 
 def check(cfg) -> None:
     if cfg.cat_codes == 1 or cfg.cat_codes + cfg.cont_codes == 0:
-        raise ConfigError("infogan needs a categorical code of 2+ values and/or at least one continuous code")
+        raise ConfigError("infogan needs a categorical code of 2+ values and/or at least one continuous code",
+                          field='cat_codes')
 
 
 register(Family(

@@ -156,17 +156,19 @@ def check(cfg) -> None:
     folder = info.about == "folder of images"
     if folder and not cfg.data_b:
         raise ConfigError(f"pix2pix learns from image pairs: with the folder of inputs {cfg.data!r}, give the folder "
-                          "of their targets with --data-b (an input and its target share a file name)")
+                          "of their targets with --data-b (an input and its target share a file name)", field='data_b')
     if folder:
         other = native_shape(cfg.data_b)
         if other.about != "folder of images":
             raise ConfigError(f"--data-b {cfg.data_b!r}: pix2pix's targets are a folder of images named like the "
-                              "inputs, not a dataset name")
+                              "inputs, not a dataset name", field='data_b')
     elif not info.paired:
         raise ConfigError(f"pix2pix learns from image pairs; {cfg.data!r} has none: use --data digits-edges, "
-                          "digits-thick or digits-hole, or a folder of inputs with --data-b a folder of targets")
+                          "digits-thick or digits-hole, or a folder of inputs with --data-b a folder of targets",
+                          field='data')
     if cfg.image_size not in SIZES:
-        raise ConfigError(f"pix2pix's U-Net takes 32 or 64 px images, not {cfg.image_size}: pass --image-size 32")
+        raise ConfigError(f"pix2pix's U-Net takes 32 or 64 px images, not {cfg.image_size}: pass --image-size 32",
+                          field='image_size')
 
 
 class ReferenceInputs:

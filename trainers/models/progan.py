@@ -60,60 +60,14 @@ from ..catalog import FAMILY_TITLES
 from ..errors import ConfigError
 from ..inputs import InputSpec, Part
 from ..losses import gradient_penalty
-from .blocks import Generator
+from .blocks import MBSTD_GROUP, EqConv2d, EqLinear, Generator, minibatch_stddev, pixel_norm  # noqa: F401
 from ..registry import Family, register
 
 SIZES = (16, 32, 64)
 DRIFT = 1e-3
-MBSTD_GROUP = 4
 
 
-# -- the paper's building blocks ------------------------------------------------------------------------------
-class EqConv2d(nn.Module):
-    """A conv with an equalised learning rate: w ~ N(0, 1), used as w · gain/√fan_in; bias from 0."""
-
-    def __init__(self, cin: int, cout: int, k: int, padding: int = 0, gain: float = math.sqrt(2)):
-        super().__init__()
-        self.weight = nn.Parameter(torch.randn(cout, cin, k, k))
-        self.bias = nn.Parameter(torch.zeros(cout))
-        self.scale = gain / math.sqrt(cin * k * k)
-        self.padding = padding
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.weight * self.scale, self.bias, padding=self.padding)
-
-
-class EqLinear(nn.Module):
-    """A dense layer with an equalised learning rate (as ``EqConv2d``)."""
-
-    def __init__(self, cin: int, cout: int, gain: float = math.sqrt(2)):
-        super().__init__()
-        self.weight = nn.Parameter(torch.randn(cout, cin))
-        self.bias = nn.Parameter(torch.zeros(cout))
-        self.scale = gain / math.sqrt(cin)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.weight * self.scale, self.bias)
-
-
-def pixel_norm(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
-    """Each position's feature vector divided by its RMS over channels: x / √(mean_c x² + ε)."""
-    return x * torch.rsqrt(x.pow(2).mean(1, keepdim=True) + eps)
-
-
-def minibatch_stddev(x: torch.Tensor, group: int = MBSTD_GROUP) -> torch.Tensor:
-    """x (N, C, H, W) with one channel more: for each group of ``group`` samples (sample i in group i mod N/g),
-    the standard deviation of every feature over the group, averaged over features and positions."""
-    n, c, h, w = x.shape
-    g = min(group, n)
-    if n % g:
-        g = n  # a batch the group does not divide: one group of all
-    y = x.float().view(g, -1, c, h, w)
-    y = (y - y.mean(0)).pow(2).mean(0).add(1e-8).sqrt()  # (N/g, C, H, W)
-    y = y.mean((1, 2, 3)).view(-1, 1, 1, 1).to(x.dtype)  # (N/g, 1, 1, 1)
-    return torch.cat([x, y.repeat(g, 1, h, w)], 1)
-
-
+# -- the paper's building blocks (the layers StyleGAN reuses are in blocks.py) ---------------------------------
 def _act(x: torch.Tensor) -> torch.Tensor:
     return F.leaky_relu(x, 0.2)
 
@@ -284,14 +238,16 @@ def flat_networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict
 
 def check(cfg) -> None:
     if not (isinstance(cfg.phase_images, int) and 1 <= cfg.phase_images <= 10 ** 9):
-        raise ConfigError(f"--phase-images must be a positive number of images, got {cfg.phase_images}")
+        raise ConfigError(f"--phase-images must be a positive number of images, got {cfg.phase_images}",
+                          field='phase_images')
     per_step = cfg.batch_size * (cfg.n_critic or 1)
     if cfg.phase_images < per_step:
         raise ConfigError(f"--phase-images {cfg.phase_images} is less than one step's real images ({per_step}: "
-                          "batch × D steps per G step): a phase would last no step")
+                          "batch × D steps per G step): a phase would last no step", field='phase_images')
     ratio = cfg.phase_ratio
     if not (isinstance(ratio, (int, float)) and math.isfinite(ratio) and 0.25 <= ratio <= 16):
-        raise ConfigError(f"--phase-ratio must be a number from 0.25 to 16 (1: every phase as long), got {ratio}")
+        raise ConfigError(f"--phase-ratio must be a number from 0.25 to 16 (1: every phase as long), got {ratio}",
+                          field='phase_ratio')
 
 
 class ProGAN(GDAlgorithm):
@@ -416,6 +372,7 @@ register(Family(
                   gp_weight=10.0, ema=0.999, phase_images=16000, phase_ratio=1.0, arch="pyramid"),
     variants={"pyramid": networks, "flat": flat_networks}, legacy_arch="pyramid",
     image_sizes=SIZES, check=check, capabilities=frozenset({"growth", "swd"}), probes={"shown": shown},
+    fields={"phase_images": "Images per phase", "phase_ratio": "Lower sides ×"},
     stats=("loss_d", "loss_g", "wdist", "gp", "drift", "resolution", "alpha"),
     options={"loss": "wgan-gp"},
 ))

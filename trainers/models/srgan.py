@@ -44,18 +44,18 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..images import bicubic, downsample  # noqa: F401  (the baseline and the LR operator, shared)
 from ..algos.base import Batches, GDAlgorithm, Stats
 from ..catalog import FAMILY_TITLES
 from ..errors import ConfigError
+from ..images import bicubic, downsample  # noqa: F401  (the baseline and the LR operator, shared)
 from ..inputs import InputSpec, Part
 from ..losses import bce_d, nonsaturating_g
+from ..perceptual import FeatureContent, VGGContent, content_distance, content_kind, read_vgg19  # noqa: F401
 from .pix2pix import ReferenceInputs, Translator
 from ..registry import Family, register
 
@@ -63,7 +63,6 @@ BLOCKS = 8  # residual blocks of G (the paper: 16)
 SCALES = (2, 4)
 SIZES = (28, 32, 64)
 LR_DROP = 0.1  # the learning rates' factor for the second half of the adversarial phase
-VGG_LAYERS = 36  # torchvision vgg19().features[:36]: up to conv5_4's ReLU ("VGG54")
 
 
 # -- networks -----------------------------------------------------------------------------------------------
@@ -121,101 +120,6 @@ class SRDiscriminator(nn.Module):
         return self.head(self.features(x))
 
 
-# -- the content loss -----------------------------------------------------------------------------------------
-class FeatureContent(nn.Module):
-    """φ: a frozen feature network and the energy E‖φ(x_HR)‖² its distances are divided by.
-
-    ``features`` holds the conv layers of a ``FeatureNet`` trunk up to its deepest ReLU (grey: conv 32 → pool →
-    conv 64 → ReLU; RGB: three conv pairs to 128 channels); ``filled`` says whether the weights and the energy are
-    set (a fresh run copies them from the data's classifier on its first step; a resumed one loads them)."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        from ..metrics.features import FeatureNet
-
-        trunk = FeatureNet(channels, 1).trunk
-        self.features = trunk[:5] if channels == 1 else trunk[:20]
-        self.register_buffer("energy", torch.ones(()))
-        self.register_buffer("filled", torch.zeros(()))
-        self.requires_grad_(False).eval()
-
-    def train(self, mode: bool = True) -> "FeatureContent":
-        return super().train(False)  # BatchNorm of the RGB trunk stays in eval mode
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.features(x)
-
-    @torch.no_grad()
-    def fill(self, trunk: nn.Sequential, real: torch.Tensor) -> None:
-        """Copy the classifier trunk's weights and measure the energy on the real images ``real``."""
-        self.features.load_state_dict(trunk[:len(self.features)].state_dict())
-        self.set_energy(real)
-        self.filled.fill_(1.0)
-
-    @torch.no_grad()
-    def set_energy(self, real: torch.Tensor) -> None:
-        self.energy.copy_(self(real.float()).pow(2).mean().clamp_min(1e-8))
-
-
-class VGGContent(FeatureContent):
-    """φ = VGG19 up to conv5_4's ReLU, from a torchvision weights file the user gives (never downloaded). Grey images
-    are repeated to three channels; images go from [-1, 1] to ImageNet's normalisation."""
-
-    def __init__(self, path: str):  # noqa: D107 (no FeatureNet trunk here)
-        nn.Module.__init__(self)
-        from ..tvshim import import_torchvision
-
-        state = read_vgg19(path)
-        net = import_torchvision().models.vgg19(weights=None)
-        try:
-            net.load_state_dict(state)
-        except RuntimeError as exc:
-            raise ConfigError(f"--content {path}: not torchvision's VGG19 weights ({str(exc).splitlines()[0]})") from None
-        self.features = net.features[:VGG_LAYERS]
-        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
-        self.register_buffer("energy", torch.ones(()))
-        self.register_buffer("filled", torch.ones(()))
-        self.requires_grad_(False).eval()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[1] == 1:
-            x = x.expand(-1, 3, -1, -1)
-        return self.features(((x + 1) / 2 - self.mean) / self.std)
-
-
-def read_vgg19(path: str) -> dict[str, torch.Tensor]:
-    """A VGG19 state dict from ``path`` (``torch.load(weights_only=True)``: nothing is unpickled), or a ConfigError."""
-    p = os.path.expanduser(path)
-    if not os.path.isfile(p):
-        raise ConfigError(f"--content {path}: no such file. Give features, mse, or the path of a torchvision VGG19 "
-                          "weights file (vgg19-dcbb9e9d.pth)")
-    try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 (a pickle that needs code, a zip that is not one, ...)
-        raise ConfigError(f"--content {path}: not a weights file torch can read safely ({type(exc).__name__}); give a "
-                          "torchvision VGG19 state dict") from None
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ConfigError(f"--content {path}: holds no state dict of tensors; give a torchvision VGG19 weights file")
-    return state
-
-
-def content_kind(cfg) -> str:
-    """"features", "mse" or "vgg19" (a path)."""
-    return cfg.content if cfg.content in ("features", "mse") else "vgg19"
-
-
-def content_distance(phi: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-    """l_content: E‖φ(fake) − φ(real)‖² / E‖φ(real)‖² (``phi`` None: the pixel MSE E‖fake − real‖²)."""
-    if phi is None:
-        return (fake.float() - real.float()).pow(2).mean()
-    with torch.no_grad():
-        target = phi(real.float())
-    return (phi(fake.float()) - target).pow(2).mean() / phi.energy
-
-
 # -- the family ---------------------------------------------------------------------------------------------
 def low_input(cfg, class_names=()) -> InputSpec:
     """One input: the low-resolution image, (C, S/f, S/f)."""
@@ -236,18 +140,21 @@ def check(cfg) -> None:
 
     if native_shape(cfg.data).kind != "image":
         raise ConfigError(f"srgan upscales images; {cfg.data!r} is a 2D set: use --data digits, digits-rgb, cifar10 or "
-                          "a folder of images")
+                          "a folder of images", field='data')
     if cfg.scale not in SCALES:
-        raise ConfigError(f"--scale must be 2 or 4, got {cfg.scale}")
+        raise ConfigError(f"--scale must be 2 or 4, got {cfg.scale}", field='scale')
     if cfg.image_size % cfg.scale:
-        raise ConfigError(f"--image-size {cfg.image_size} is not a multiple of --scale {cfg.scale}")
+        raise ConfigError(f"--image-size {cfg.image_size} is not a multiple of --scale {cfg.scale}", field='image_size')
     if isinstance(cfg.pretrain_steps, bool) or not (isinstance(cfg.pretrain_steps, int) and cfg.pretrain_steps >= 0):
-        raise ConfigError(f"--pretrain-steps must be a number of steps ≥ 0, got {cfg.pretrain_steps}")
+        raise ConfigError(f"--pretrain-steps must be a number of steps ≥ 0, got {cfg.pretrain_steps}",
+                          field='pretrain_steps')
     if cfg.decay_start is not None and cfg.decay_start < cfg.pretrain_steps:
         raise ConfigError(f"--decay-start {cfg.decay_start} comes before the adversarial phase (after step "
-                          f"{cfg.pretrain_steps}, --pretrain-steps): give a later step, or leave it out")
+                          f"{cfg.pretrain_steps}, --pretrain-steps): give a later step, or leave it out",
+                          field='decay_start')
     if not (isinstance(cfg.adv_weight, (int, float)) and math.isfinite(cfg.adv_weight) and 0 <= cfg.adv_weight <= 10):
-        raise ConfigError(f"--adv-weight must be in [0, 10] (the paper's 1e-3), got {cfg.adv_weight}")
+        raise ConfigError(f"--adv-weight must be in [0, 10] (the paper's 1e-3), got {cfg.adv_weight}",
+                          field='adv_weight')
     if content_kind(cfg) == "vgg19":
         read_vgg19(cfg.content)  # a clear error now rather than at the first step
     elif content_kind(cfg) == "features":
@@ -255,10 +162,10 @@ def check(cfg) -> None:
         if not info.classes:
             raise ConfigError(f"--content features needs the classifier GAN Studio trains on a labelled dataset; "
                               f"{cfg.data!r} has no labels: use --content mse, or --content PATH of a VGG19 weights "
-                              "file")
+                              "file", field='content')
     if cfg.lr_decay == "linear":
-        raise ConfigError("srgan has the paper's schedule (the learning rates ×0.1 halfway through the adversarial "
-                          "phase): leave --lr-decay out")
+        raise ConfigError("srgan has the paper's schedule (the learning rates ×0.1 after --decay-start, in the adversarial "
+                          "phase): leave --lr-decay out", field='lr_decay')
 
 
 class SRGAN(ReferenceInputs, GDAlgorithm):

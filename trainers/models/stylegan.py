@@ -14,14 +14,12 @@ and LeakyReLU. Each side also has a 1×1 toRGB (modulated, not demodulated) whos
 (StyleGAN2's "skip" generator). Both upsamplings, of the features and of the summed image, are filtered
 (``--arch bilinear``, the default): StyleGAN2 zero-inserts and low-passes with the binomial [1, 3, 3, 1], which is
 bilinear interpolation, as here. The first version (``--arch nearest``, what runs without an arch were built with)
-repeated pixels, and the 4- and 8-px toRGB outputs showed through as blocks on smooth coloured grounds (on
-digits-rgb, one seed each: SWD 57.7 nearest, 52.4 filtered, the grounds smooth; the filtered run's digits came out
-blobbier, domain FID 879 against 439, which one seed does not separate from chance).
+repeated pixels: the 4- and 8-px toRGB outputs showed as blocks on smooth coloured grounds (figures: README).
 
-The w fed to the layers is one vector per layer (W+): the same w everywhere, except under *style mixing*
-(probability ``--mixing`` 0.9 while training): a second z's w takes over from a random layer on, so no layer may rely on its neighbours' style. Layers 0–1 act at 4 px, 2–3 at 8 px, ...: the
-coarse layers set pose and shape, the fine ones stroke and texture. The mapping network also keeps the running
-average w̄ of W; *truncation* moves w towards it: w̄ + ψ(w − w̄).
+The w fed to the layers is one per layer (W+): the same w everywhere, except under *style mixing* (``--mixing``
+0.9): a second z's w takes over from a random layer on, so no layer relies on its neighbours' style. Layers 0–1
+act at 4 px, 2–3 at 8 px, ...: the coarse layers set shape, the fine ones stroke. The mapping network keeps the
+running average w̄ of W; *truncation* moves w towards it: w̄ + ψ(w − w̄).
 
 D is ProGAN's (``progan.py``) at full size: fromRGB, conv blocks, minibatch stddev, dense layers; equalised
 learning rates everywhere. The loss is the non-saturating logistic one with a lazy R1 penalty on real images
@@ -30,10 +28,9 @@ learning rates everywhere. The loss is the non-saturating logistic one with a la
     (1) Update D: minimise softplus(D(G(z))) + softplus(−D(x))   [+ every 16 steps: 16 · γ/2 · E‖∇_x D(x)‖²]
     (2) Update G: minimise softplus(−D(G(z)))                     [+ optional path-length regulariser]
 
-Adam 2e-3, β (0, 0.99), EMA of G 0.999 for sampling. Small scale: z and w of 64 values (the paper: 512), a
-mapping network of 4 layers (the paper: 8), channels ``--width`` · 2^(levels − 1 − k) at level k, capped at
-8·width. Noise is drawn afresh while training and fixed (buffers kept in the checkpoint) when sampling, so a
-seed renders the same image every time; the explorer's Styles tool turns each layer's noise on, off or redraws it.
+Adam 2e-3, β (0, 0.99), EMA of G 0.999. Small scale: z and w of 64 (the paper: 512), 4 mapping layers (the
+paper: 8), ``--width`` · 2^(levels − 1 − k) channels at level k, at most 8·width. Noise is drawn afresh while
+training and fixed (kept in the checkpoint) when sampling: a seed renders the same image every time.
 """
 
 from __future__ import annotations
@@ -48,13 +45,13 @@ from ..algos.base import Batches, GDAlgorithm, Stats
 from ..catalog import FAMILY_TITLES
 from ..errors import ConfigError
 from ..inputs import InputSpec, Part
-from .blocks import Generator
-from .progan import ProDiscriminator, channels_at, pixel_norm
+from ..losses import r1_penalty  # noqa: F401  (zero-centred on reals; tests read it here)
+from .blocks import Generator, pixel_norm
+from .progan import ProDiscriminator, channels_at
 from ..registry import Family, register
 
 SIZES = (16, 32, 64)
-R1_EVERY = 16  # lazy regularisation interval (the paper's)
-PL_EVERY = 4
+R1_EVERY, PL_EVERY = 16, 4  # lazy regularisation intervals of R1 and the path-length term (the paper's)
 W_AVG_BETA = 0.995  # w̄ ← lerp(w̄, mean w, 1 − β) every step (the paper's)
 SQRT2 = math.sqrt(2)
 
@@ -246,12 +243,6 @@ def mix(ws: torch.Tensor, other: torch.Tensor, cutoff: torch.Tensor) -> torch.Te
     return torch.where(layer < cutoff[:, None, None], ws, other)
 
 
-def r1_penalty(d_out: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-    """R1 (Mescheder et al. 2018): E‖∇_x D(x)‖² on real images (``real`` must require grad)."""
-    (grad,) = torch.autograd.grad(d_out.sum(), real, create_graph=True)
-    return grad.pow(2).flatten(1).sum(1).mean()
-
-
 # -- the family ---------------------------------------------------------------------------------------------------
 def noise_input(cfg, class_names=()) -> InputSpec:
     return InputSpec((Part("z", "normal", cfg.z_dim),))
@@ -269,13 +260,15 @@ def nearest_networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> d
 
 def check(cfg) -> None:
     if not (isinstance(cfg.mapping_depth, int) and 1 <= cfg.mapping_depth <= 16):
-        raise ConfigError(f"--mapping-depth must be 1 to 16 layers (the paper's 8), got {cfg.mapping_depth}")
+        raise ConfigError(f"--mapping-depth must be 1 to 16 layers (the paper's 8), got {cfg.mapping_depth}",
+                          field='mapping_depth')
     if not (isinstance(cfg.mixing, (int, float)) and 0 <= cfg.mixing <= 1):
-        raise ConfigError(f"--mixing must be a probability in [0, 1] (the paper's 0.9), got {cfg.mixing}")
+        raise ConfigError(f"--mixing must be a probability in [0, 1] (the paper's 0.9), got {cfg.mixing}",
+                          field='mixing')
     for key in ("r1_gamma", "pl_weight"):
         v = getattr(cfg, key)
         if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 <= v <= 1e4):
-            raise ConfigError(f"--{key.replace('_', '-')} must be a non-negative number, got {v}")
+            raise ConfigError(f"--{key.replace('_', '-')} must be a non-negative number, got {v}", field=key)
 
 
 class StyleGAN(GDAlgorithm):
@@ -401,7 +394,7 @@ register(Family(
     defaults=dict(lr_g=2e-3, lr_d=2e-3, beta1=0.0, beta2=0.99, batch_size=32, n_critic=1, z_dim=64, width=16,
                   ema=0.999, mapping_depth=4, mixing=0.9, r1_gamma=1.0, pl_weight=0.0, arch="bilinear"),
     variants={"bilinear": networks, "nearest": nearest_networks}, legacy_arch="nearest",
-    image_sizes=SIZES, check=check, capabilities=frozenset({"styles", "text", "swd"}),
-    stats=("loss_d", "loss_g", "d_real", "d_fake", "r1", "pl"),
-    options={"loss": "logistic"},
+    capabilities=frozenset({"styles", "text", "swd"}), stats=("loss_d", "loss_g", "d_real", "d_fake", "r1", "pl"),
+    fields={"mapping_depth": "Mapping layers", "mixing": "Style mixing", "r1_gamma": "R1 γ",
+            "pl_weight": "Path length weight"}, options={"loss": "logistic"}, image_sizes=SIZES, check=check,
 ))
