@@ -1,16 +1,20 @@
-"""Benchmark (not a test): a family against its baseline, trained side by side on the same data for the same
-steps and scored by one ``ganstudio eval`` evaluator.
+"""Benchmark (not a test): a family against its baseline, trained side by side on the same data and scored by one
+``ganstudio eval`` evaluator.
 
-    python -m tests.benchmarks.bench_family sagan  [--steps 3000] [--width 32] [--samples 2000] [--work DIR]
+    python -m tests.benchmarks.bench_family sagan  [--steps 3000] [--samples 2000] [--work DIR]
+    python -m tests.benchmarks.bench_family sagan --equal-steps   # SAGAN for --steps too, not for DCGAN's seconds
     python -m tests.benchmarks.bench_family biggan [--steps 3000] ...
     python -m tests.benchmarks.bench_family sagan --tiny        # a few steps, to keep the benchmark working
 
-Baselines: ``sagan`` against DCGAN at the same width, batch and steps (does attention + SN + hinge beat the
-plain nets?), with SAGAN's G at 2e-4 as the bundled model trains it (``--lr-g 1e-4`` gives the paper's TTUR); ``biggan`` against the conv cGAN (``cgan``, label concatenated) at the same batch and steps.
-A run already finished in ``--work`` (same name, same steps) is scored without training again, so the bundled
-model's run can be reused. Prints training seconds, domain FID (and the real-vs-real floor), precision, recall,
-the smallest class share, label accuracy for conditional models, each attention layer's γ for SAGAN and the
-label accuracy at ψ = 0.5 for BigGAN. Asserts nothing.
+Baselines: ``sagan`` against the bundled DCGAN's recipe (the DCGAN authors' MNIST nets, width 32, batch 128, G at
+1e-3, seed 1), trained for ``--steps``; SAGAN then trains with the bundled sagan-digits recipe (its MNIST nets,
+width 32, batch 64, G 1e-3, D 4e-4, EMA 0.995) for **the same wall seconds** (stopped there, its last checkpoint
+written), since its attention makes a step dearer: equal CPU minutes, not equal steps. Run it on an otherwise idle
+machine: the budget is wall time. ``biggan`` against the conv cGAN (``cgan``, label concatenated) at the same
+batch and steps. A run already finished in ``--work`` (same name, same steps) is scored without training again.
+Prints training seconds and steps, domain FID (and the real-vs-real floor), precision, recall, the smallest class
+share, label accuracy for conditional models, each attention layer's γ for SAGAN and the label accuracy at ψ = 0.5
+for BigGAN. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -28,25 +32,46 @@ from tests.benchmarks.bench_speed import machine
 from trainers import train
 from trainers.checkpoints import read_meta
 from trainers.config import TrainConfig
+from trainers.events import Command
 from trainers.generator import load_generator
 from trainers.metrics.evaluate import Evaluator, Protocol, dataset_for, evaluate
 
 BASELINES = {"sagan": "dcgan", "biggan": "cgan"}
-FAMILY_LR_G = {"sagan": 2e-4}  # what assets/models/rebuild.py trains the bundled model with
+# the bundled models' recipes (assets/models/rebuild.py), each side's own
+RECIPES = {
+    "sagan": dict(arch="mnist", width=32, batch_size=64, lr_g=1e-3, ema=0.995, seed=0),
+    "dcgan": dict(arch="mnist", width=32, batch_size=128, lr_g=1e-3, seed=1),
+}
 
 
-def _run(model: str, args, work: Path, width: int | None, lr_g: float | None = None) -> tuple[Path, float | None]:
-    out = work / (f"{model}-{args.steps}" + (f"-lrg{lr_g:g}" if lr_g else ""))
+def _run(model: str, args, work: Path, recipe: dict, seconds: float | None = None) -> tuple[Path, float | None, int]:
+    """Train ``model`` for ``args.steps`` steps, or, with ``seconds``, until that much wall time has passed."""
+    out = work / (f"{model}-{args.steps}" + (f"-{seconds:.0f}s" if seconds else ""))
     last = out / "checkpoints" / "last.safetensors"
-    if last.exists() and int(read_meta(last)[1]["step"]) == args.steps:
-        return out, None  # trained earlier with these settings
-    cfg = TrainConfig(model=model, data=args.data, steps=args.steps, out=str(out), seed=args.seed, width=width,
-                      batch_size=args.batch_size, eval_every=0, checkpoint_every=args.steps,
-                      sample_every=max(args.steps, 1), data_limit=args.data_limit, lr_g=lr_g)
+    if last.exists() and (seconds or int(read_meta(last)[1]["step"]) == args.steps):
+        return out, None, int(read_meta(last)[1]["step"])  # trained earlier with these settings
+    recipe = {"seed": args.seed, "batch_size": args.batch_size, **recipe}
+    cfg = TrainConfig(model=model, data=args.data, steps=args.steps * (100 if seconds else 1), out=str(out),
+                      eval_every=0, checkpoint_every=10**9, sample_every=10**9, data_limit=args.data_limit, **recipe)
+    run = train(cfg)
     t = time.perf_counter()
-    for _ in train(cfg):
-        pass
-    return out, time.perf_counter() - t
+    ev = next(run)
+    while True:
+        if seconds and time.perf_counter() - t >= seconds:
+            run.send(Command.STOP)
+            seconds = None
+        try:
+            ev = next(run)
+        except StopIteration:
+            break
+    elapsed = time.perf_counter() - t
+    return out, elapsed, int(read_meta(last)[1]["step"])
+
+
+def _seconds(run: Path) -> float:
+    """A finished run's training seconds, from its metrics."""
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    return float(rows[-1]["time"]) if rows else 1.0
 
 
 def _gammas(run: Path) -> str:
@@ -61,12 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("family", choices=sorted(BASELINES))
     ap.add_argument("--data", default="digits")
     ap.add_argument("--steps", type=int, default=3000)
-    ap.add_argument("--width", type=int, help="both sides' width (default: sagan 32 for both; biggan its own "
-                                               "default, the cGAN's own)")
-    ap.add_argument("--batch-size", type=int, default=64, help="both sides (default 64)")
+    ap.add_argument("--width", type=int, help="both sides' width (default: each side's bundled recipe for sagan; "
+                                               "biggan its own default, the cGAN's own)")
+    ap.add_argument("--batch-size", type=int, default=64, help="both sides of biggan (sagan: each its recipe's)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--lr-g", type=float, help="the family's G learning rate (default: sagan 2e-4, as bundled; "
-                                                "biggan its own); the baseline keeps its own")
+    ap.add_argument("--lr-g", type=float, help="the family's G learning rate (default: its bundled recipe's)")
+    ap.add_argument("--equal-steps", action="store_true", help="sagan: train it for --steps, not DCGAN's seconds")
     ap.add_argument("--samples", type=int, default=2000, help="fakes and reals per evaluation")
     ap.add_argument("--data-limit", type=int)
     ap.add_argument("--work", help="where the runs go (default: a temp folder); finished runs are reused")
@@ -76,22 +101,26 @@ def main(argv: list[str] | None = None) -> int:
         args.steps, args.samples = 2, 100
     torch.manual_seed(0)
     work = Path(args.work or tempfile.mkdtemp(prefix="ganstudio-bench-family-"))
-    width = args.width if args.width is not None else (32 if args.family == "sagan" else None)
-    if args.tiny:
-        width = 8
+    recipes = {m: dict(RECIPES.get(m, {})) for m in (BASELINES[args.family], args.family)}
+    for model, recipe in recipes.items():
+        if args.width is not None or args.tiny:
+            recipe["width"] = 8 if args.tiny else args.width
+        if model == args.family and args.lr_g is not None:
+            recipe["lr_g"] = args.lr_g
+    equal_time = args.family == "sagan" and not args.equal_steps
     print(f"machine: {machine(torch.device('cpu'))}")
-    print(f"{args.family} vs {BASELINES[args.family]} on {args.data}: {args.steps} steps, batch {args.batch_size}, "
-          f"seed {args.seed}, width {width or 'each default'}; {args.samples} fakes per evaluation")
-    fam_lr = args.lr_g if args.lr_g is not None else FAMILY_LR_G.get(args.family)
-    if fam_lr:
-        print(f"{args.family}'s G learning rate: {fam_lr:g} (the baseline keeps its default)")
+    print(f"{args.family} vs {BASELINES[args.family]} on {args.data}: {args.steps} steps of the baseline, "
+          f"{args.family} for {'its seconds' if equal_time else 'as many steps'}; {args.samples} fakes per evaluation")
+    for model, recipe in recipes.items():
+        print(f"  {model}: " + (", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+                                          for k, v in recipe.items()) or "its defaults"))
     evaluator = None
     rows = []
+    budget = None
     for model in (BASELINES[args.family], args.family):
-        lr_g = None
-        if model == args.family:
-            lr_g = args.lr_g if args.lr_g is not None else FAMILY_LR_G.get(model)
-        run, seconds = _run(model, args, work, width, lr_g)
+        run, seconds, steps = _run(model, args, work, recipes[model], budget if model == args.family else None)
+        if model == BASELINES[args.family] and equal_time:
+            budget = seconds if seconds is not None else _seconds(run)
         gen = load_generator(run)
         if evaluator is None:
             evaluator = Evaluator(dataset_for(gen.meta), Protocol(samples=args.samples, kid_subsets=5))
@@ -105,15 +134,15 @@ def main(argv: list[str] | None = None) -> int:
                             Protocol(samples=args.samples, kid_subsets=5, truncation=0.5), evaluator.reference)
             extra = f"label acc at ψ 0.5: {half['metrics']['label_accuracy']['value']:.3f}"
         acc = m.get("label_accuracy", {}).get("value")
-        rows.append((model, seconds, m["fid"]["value"], m["fid"]["floor"], m["precision"]["value"],
+        rows.append((model, seconds, steps, m["fid"]["value"], m["fid"]["floor"], m["precision"]["value"],
                      m["recall"]["value"], min(hist), acc, extra))
     print(f"{'model':<8} {'train s':>8} {'FID':>7} {'floor':>6} {'prec':>5} {'recall':>6} {'min class':>9} "
           f"{'label acc':>9}  notes")
-    for model, seconds, fid, floor, prec, rec, lo, acc, extra in rows:
+    for model, seconds, steps, fid, floor, prec, rec, lo, acc, extra in rows:
         sec = "reused" if seconds is None else f"{seconds:.0f}"
         accs = "-" if acc is None else f"{acc:.3f}"
-        print(f"{model:<8} {sec:>8} {fid:>7.2f} {floor:>6.2f} {prec:>5.2f} {rec:>6.2f} {100 * lo:>8.1f}% {accs:>9}  "
-              f"{extra}".rstrip())
+        print(f"{model:<8} {sec:>8} {fid:>7.2f} {floor:>6.2f} {prec:>5.2f} {rec:>6.2f} {100 * lo:>8.1f}% "
+              f"{accs:>9}  {steps} steps; {extra}".rstrip())
     print(f"runs in {work}")
     return 0
 

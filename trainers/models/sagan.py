@@ -7,17 +7,23 @@ scaled by a learned γ that starts at 0: y = γ·o + x. At γ = 0 the network is
 during training is the network choosing to use attention (logged per layer as ``gamma_g1``, ``gamma_g2``,
 ``gamma_d``).
 
-Small-scale nets (one per image side 28, 32, 64; w = ``--width``):
+Two network designs (``--arch``; w = ``--width``), both with spectral norm on every layer of G and D:
 
-    G: in → (w·k)×s0×s0 → ... → [attention at S/4] → ... → [attention at S/2] → C×S×S, transposed convs with
-       BatchNorm + ReLU, a tanh output, spectral norm on every conv (the paper puts SN in G as well)
-    D: C×S×S → w×S/2×S/2 → [attention] → 2w×S/4×S/4 → ... → linear score; spectral norm, no BatchNorm
+    mnist (the default): the DCGAN authors' MNIST nets (``FCGenerator``/``FCTrunk`` in dcgan.py) with attention
+       G: in → fc 16w → fc 2w·(S/4)² → [attention at S/4] → deconv w → [attention at S/2] → deconv C → tanh
+          (BatchNorm + ReLU after each hidden layer)
+       D: C×S×S → conv w → [attention at S/2] → conv 2w → fc 16w → linear score; LeakyReLU(0.1), no BatchNorm
+    conv: DCGAN's LSUN-style conv nets (``ConvGenerator``), what every SAGAN before the variants was built with
+       (a stored config without ``arch`` still builds them)
+       G: in → (w·k)×s0×s0 → ... → [attention at S/4] → ... → [attention at S/2] → C×S×S, transposed convs
+       D: C×S×S → w×S/2×S/2 → [attention] → 2w×S/4×S/4 → ... → linear score
 
 The recipe is the paper's: hinge loss, Adam β = (0, 0.9), TTUR with G at 1e-4 and D at 4e-4, one D step per G
 step; ``--ema`` keeps an average of G for sampling as the paper's later runs do. On small data and a short CPU
-budget G at 1e-4 lags: on digits at width 32, 3,000 steps, ``--lr-g 2e-4`` reaches domain FID 47.8 against 61.5
-(the same-size DCGAN: 55.8), which is how the bundled model is trained. The attention blocks keep
-their last map when asked (``keep_maps``), which is what the explorer's Attention tool shows.
+budget G at 1e-4 lags (the paper trained a million steps): the bundled model trains the MNIST nets at width 32
+with G at 1e-3 (DCGAN's rate for these nets) and ``--ema 0.995``; the conv nets with G at 2e-4 reached domain FID
+47.8 in 3,000 steps (see assets/models/rebuild.py and the README's SAGAN-against-DCGAN table). The attention
+blocks keep their last map when asked (``keep_maps``), which is what the explorer's Attention tool shows.
 """
 
 from __future__ import annotations
@@ -238,7 +244,7 @@ class SelfAttentionGAN(AdversarialGAN):
 
 register(Family(
     "sagan", FAMILY_TITLES["sagan"], algorithm=SelfAttentionGAN, networks=networks, inputs=z_only,
-    defaults=dict(lr_g=1e-4, lr_d=4e-4, beta1=0.0, beta2=0.9, batch_size=64, n_critic=1, z_dim=128, arch="conv"),
+    defaults=dict(lr_g=1e-4, lr_d=4e-4, beta1=0.0, beta2=0.9, batch_size=64, n_critic=1, z_dim=128, arch="mnist"),
     stats=("loss_d", "loss_g", "d_real", "d_fake", "gamma_g1", "gamma_g2", "gamma_d"),
     options={"loss": "hinge", "arch": "conv", "d_norm": "none", "spectral": True, "attention": True},
     probes={"attention_maps": attention_maps},
