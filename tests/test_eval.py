@@ -237,3 +237,18 @@ def test_the_shipped_digits_classifier_loads_and_scores_held_out_digits():
     assert float((emb.pred == data.labels[held[:2000]].numpy()).mean()) >= 0.98
     # another dataset's content (here: fewer digits) does not pick it up
     assert features.load_extractor(features.bundled_path(data), load_dataset("digits", limit=1000)) is None
+
+
+def test_training_a_classifier_leaves_the_callers_random_state_alone():
+    """A run's first use of a dataset with no shipped or cached classifier trains one mid-run: that must not move
+    the run's own noise (it did: torch.manual_seed inside, so a run and its resumed twin drew different batches)."""
+    import torch
+
+    from trainers.data import load_dataset
+    from trainers.metrics.features import train_extractor
+
+    data = load_dataset("digits", limit=256)
+    torch.manual_seed(7)
+    before = torch.get_rng_state()
+    ex = train_extractor(data, steps=3)
+    assert torch.equal(torch.get_rng_state(), before) and ex.steps == 3

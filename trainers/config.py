@@ -226,12 +226,10 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if r.lr_q is None:
         r.lr_q = r.lr_g if spec.info else 0.0
 
-    for key, whose in (("phase_images", "ProGAN's (how long each resolution trains)"),
-                       ("phase_ratio", "ProGAN's (how long each resolution trains)"),
-                       ("mapping_depth", "StyleGAN's"), ("mixing", "StyleGAN's"), ("r1_gamma", "StyleGAN's"),
-                       ("pl_weight", "StyleGAN's")):
+    owners = {k: f.title.split(":")[0] for f in MODELS.values() for k in f.fields}  # a family's own settings
+    for key, whose in owners.items():
         if getattr(cfg, key) is not None and key not in spec.defaults:
-            raise ConfigError(f"--{key.replace('_', '-')} is {whose}; {cfg.model} does not use it: leave it out",
+            raise ConfigError(f"--{key.replace('_', '-')} is {whose}'s; {cfg.model} does not use it: leave it out",
                               field=key)
     if spec.settle is not None:  # what a family derives from other settings (SRGAN: its lr drop)
         spec.settle(r)

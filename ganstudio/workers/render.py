@@ -14,6 +14,7 @@ import os
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QThread, Signal
@@ -60,6 +61,26 @@ def file_stamp(path: str) -> float:
         return os.stat(path).st_mtime
     except OSError:
         return 0.0
+
+
+@dataclass(frozen=True)
+class RenderKind:
+    """An output kind drawn by a function of its own rather than G on flat latents: ``fits(gen, dim)`` says whether
+    an output built for another model still applies, ``render(gen, kind, inputs)`` draws it (plain data back)."""
+
+    fits: Callable
+    render: Callable
+
+
+def render_kinds() -> dict[str, RenderKind]:
+    """Output kind → how it is drawn: the table the render thread looks kinds up in (the rest: G on latents)."""
+    from . import attention, pairs, translate
+
+    table = {k: RenderKind(translate.fits, translate.render) for k in translate.KINDS}
+    table[pairs.KIND] = RenderKind(pairs.fits, lambda gen, kind, x: pairs.pair_image(gen, x))
+    table["attention"] = RenderKind(lambda gen, dim: dim == gen.layout.in_dim and not getattr(gen, "translates", False),
+                                    lambda gen, kind, x: attention.attention_result(gen, x))
+    return table
 
 
 class _Superseded(Exception):
@@ -158,13 +179,9 @@ class RenderThread(QThread):
 
     @staticmethod
     def _fits(gen, out: Output) -> bool:
-        from . import pairs
-        from .translate import KINDS, fits
-
-        if out.kind in KINDS:
-            return fits(gen, out.dim)
-        if out.kind == pairs.KIND:
-            return pairs.fits(gen, out.dim)
+        kind = render_kinds().get(out.kind)
+        if kind is not None:
+            return kind.fits(gen, out.dim)
         return out.dim == gen.layout.in_dim and not getattr(gen, "translates", False)
 
     def _check_superseded(self) -> None:
@@ -218,18 +235,9 @@ class RenderThread(QThread):
         from trainers.images import scatter_image, to_uint8_grid
 
         x = out.inputs()
-        if out.kind == "attention":
-            from .attention import attention_result
-
-            return attention_result(gen, x)
-        from .translate import KINDS, render as translate
-
-        if out.kind in KINDS:
-            return translate(gen, out.kind, x)
-        if out.kind == "pair":
-            from .pairs import pair_image
-
-            return pair_image(gen, x)
+        kind = render_kinds().get(out.kind)
+        if kind is not None:
+            return kind.render(gen, out.kind, x)
         parts = []
         if out.checkpoints:
             for path, _ in out.checkpoints:

@@ -16,6 +16,7 @@ progress) and cached.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -156,6 +157,19 @@ def require_labelled_images(data: ArrayData) -> None:
                         "Fashion-MNIST, CIFAR-10, ...); this one has no classes to train a feature classifier on")
 
 
+def _own_rng(fn):
+    """Run ``fn`` on a fork of the CPU random state: training a classifier in the middle of a run (the first use of
+    a dataset whose classifier is neither shipped nor cached) must not move the run's own noise, or that run would
+    not match the same run started once the classifier is cached."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with torch.random.fork_rng(devices=[]):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_own_rng
 def train_extractor(data: ArrayData, steps: int | None = None, batch_size: int = 64, seed: int = 0,
                     device: torch.device | str = "cpu", progress: Progress | None = None) -> FeatureExtractor:
     """Fit a FeatureNet on ``data`` (labels, and factors when the data has them); report held-out accuracy."""
