@@ -9,7 +9,10 @@ pytorch/examples' dcgan/main.py loop (``reference_dcgan.py``).
 Both sides train the same DCGAN nets (ours' recipe: batch, z, width, Adam 2e-4/β1 0.5) from one seed on the same
 data for the same number of steps. Every ``--probe-every`` steps each side's G draws 64 samples from one fixed
 noise, and the domain classifier (``trainers.metrics.features``; the digits one ships in assets/) reads them:
-the grid is *readable* when ≥ 80% of its digits are classified with confidence ≥ 0.9. The clock counts
+the grid is *readable* when ≥ 80% of its digits are classified with confidence ≥ 0.9, at least 9 of the 10 digits
+are among them and none is more than 30% of them (issue 37's bar for Quick start). Without recipe options our
+side trains the family's own recipe for the data (on digits: Quick start's, ``ganstudio train`` with no flags).
+The clock counts
 training only (from the first step; probes excluded). At the end both generators are scored by the same
 ``ganstudio eval`` evaluator: domain FID (and its real-vs-real floor), precision, recall, and the smallest class
 share (the bar: every class ≥ 5% of samples). Prints the figures; asserts nothing. ``--tiny`` runs a few steps.
@@ -38,7 +41,8 @@ from trainers.metrics.evaluate import Evaluator, Protocol
 from trainers.models import MODELS, build_networks
 from trainers.runfolder import checkpoint_path
 
-CONFIDENT, READABLE = 0.9, 0.8  # a grid is readable when ≥ 80% of its samples are classified with p ≥ 0.9
+CONFIDENT, READABLE = 0.9, 0.8  # a grid is readable when ≥ 80% of its samples are classified with p ≥ 0.9,
+DIGITS, MOST = 9, 0.3  # with at least 9 classes among them and none above 30% of them
 
 
 class Clock:
@@ -52,25 +56,32 @@ class Clock:
         return time.perf_counter() - self.t0 - self.excluded
 
 
-def probe(extractor, images: torch.Tensor) -> float:
-    """The share of ``images`` the classifier reads with confidence ≥ CONFIDENT."""
-    return float((extractor.embed(images).probs.max(1) >= CONFIDENT).mean())
+def probe(extractor, images: torch.Tensor) -> tuple[float, bool]:
+    """The share of ``images`` the classifier reads with confidence ≥ CONFIDENT, and whether those are diverse
+    (≥ ``DIGITS`` classes, none above ``MOST`` of them)."""
+    probs = extractor.embed(images).probs
+    sure = probs.max(1) >= CONFIDENT
+    counts = np.bincount(probs.argmax(1)[sure], minlength=probs.shape[1])
+    diverse = bool(sure.any()) and (counts > 0).sum() >= DIGITS and counts.max() <= MOST * counts.sum()
+    return float(sure.mean()), diverse
 
 
 class Probes:
     def __init__(self, extractor):
         self.extractor = extractor
         self.points: list[tuple[int, float, float]] = []  # (step, training seconds, readable share)
+        self.diverse: list[bool] = []  # whether the confident samples of each probe are diverse
         self.clock = Clock()
 
     def record(self, step: int, render) -> None:
         t = time.perf_counter()
-        share = probe(self.extractor, render())
+        share, diverse = probe(self.extractor, render())
         self.points.append((step, self.clock.seconds(), share))
+        self.diverse.append(diverse)
         self.clock.excluded += time.perf_counter() - t
 
     def first_readable(self) -> tuple[int, float] | None:
-        return next(((s, t) for s, t, share in self.points if share >= READABLE), None)
+        return next(((s, t) for (s, t, share), ok in zip(self.points, self.diverse) if share >= READABLE and ok), None)
 
 
 def ours(cfg: TrainConfig, extractor, probe_every: int) -> tuple[Path, Probes]:
@@ -157,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"DCGAN ({cfg.arch} nets) on {data_name} ({len(data):,} images), batch {cfg.batch_size}, "
               f"width {cfg.width}, z {cfg.z_dim}, seed {cfg.seed}, lr G {cfg.lr_g:g} / D {cfg.lr_d:g} "
               f"(reference {ref_lr:g}), "
-              f"{steps} steps each; readable = ≥{READABLE:.0%} of 64 fixed samples classified with p ≥ {CONFIDENT}")
+              f"{steps} steps each; readable = ≥{READABLE:.0%} of 64 fixed samples classified with p ≥ {CONFIDENT}, "
+              f"≥ {DIGITS} digits among them, none above {MOST:.0%}")
         path, mine = ours(cfg, evaluator.extractor, every)
         gen = load_generator(path, device)
         rows = [("GAN Studio (ganstudio train)", mine, scores(evaluator(gen)))]
