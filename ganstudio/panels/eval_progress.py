@@ -27,6 +27,7 @@ class EvalProgress(QProgressBar):
         super().__init__(parent)
         self.stage_text = stage_text
         self._thread: EvalThread | None = None
+        self._slots: tuple[Callable, Callable] | None = None
         self.setTextVisible(True)
         self.hide()
 
@@ -36,11 +37,13 @@ class EvalProgress(QProgressBar):
 
     def start(self, thread: EvalThread, on_result: Callable[[str, dict, str], None],
               on_failed: Callable[[str, str], None]) -> None:
-        """Run ``thread``; its sig_result goes to ``on_result``, its sig_failed to ``on_failed``."""
+        """Run ``thread``; its result goes to ``on_result(checkpoint, result, where it was stored)``, its failure
+        to ``on_failed(checkpoint, one line)``; a cancelled one reaches neither."""
         self._thread = thread
+        self._slots = (on_result, on_failed)
         thread.sig_progress.connect(self._on_progress)
-        thread.sig_result.connect(on_result)
-        thread.sig_failed.connect(on_failed)
+        thread.sig_result.connect(self._on_result)
+        thread.sig_failed.connect(self._on_failed)
         thread.finished.connect(self._on_finished)
         self.setRange(0, 0)
         self.setFormat("starting…")
@@ -53,6 +56,16 @@ class EvalProgress(QProgressBar):
             self._thread.cancel()
             self._thread.wait()
             self._on_finished()
+
+    def _on_result(self, payload: tuple[dict, str]) -> None:
+        t = self.sender()
+        if t is self._thread and t is not None:
+            self._slots[0](t.checkpoint, *payload)
+
+    def _on_failed(self, reason: str) -> None:
+        t = self.sender()
+        if t is self._thread and t is not None:
+            self._slots[1](t.checkpoint, reason)
 
     def _on_progress(self, stage: str, done: int, total: int) -> None:
         self.setRange(0, max(total, 1))

@@ -12,11 +12,13 @@ SWEEP_SAMPLES = 1000  # fakes per ψ the app starts with (the CLI's `eval --trun
 class SweepThread(EvalThread):
     """Sweeps ψ for one checkpoint; cancel() stops it at its next progress report."""
 
+    WHAT = "sweep the truncation"
+
     def __init__(self, checkpoint: str, samples: int = SWEEP_SAMPLES, parent=None):
         super().__init__(checkpoint, samples, parent)
 
     def compute(self):
         from trainers.metrics import evaluate
 
-        result = evaluate.sweep_checkpoint(self.checkpoint, samples=self.samples, progress=self._progress)
-        return result, evaluate.store_result(self.checkpoint, result, "truncation")
+        result = evaluate.sweep_checkpoint(self.checkpoint, samples=self.samples, progress=self.progress)
+        return result, str(evaluate.store_result(self.checkpoint, result, "truncation") or "")
