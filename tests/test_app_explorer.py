@@ -498,7 +498,7 @@ def test_inverting_an_image_makes_its_latent_the_current_sample(qtbot, explorer_
     Image.fromarray(to_uint8_grid(target, 1, padding=0)[:, :, 0]).save(png)
     before = ex.state
     thread = inv.start_inversion(ex, image=str(png), steps=80, show_progress=False)
-    with qtbot.waitSignal(thread.sig_done, timeout=60_000) as done:
+    with qtbot.waitSignal(thread.sig_result, timeout=60_000) as done:
         pass
     result = done.args[0]
     # (a 6-step model: whether it finds class 6 again is tests/test_invert.py's business, on a trained one)
@@ -516,6 +516,15 @@ def test_inverting_an_image_makes_its_latent_the_current_sample(qtbot, explorer_
         pass
     assert "not a readable image" in ex.message.text() and ex.state == before
     thread.wait()
+    # cancelled: it says so, and no latent arrives
+    thread = inv.start_inversion(ex, image=str(png), steps=80, show_progress=False)
+    got = []
+    thread.sig_result.connect(got.append)
+    with qtbot.waitSignal(thread.sig_cancelled, timeout=30_000):
+        thread.cancel()
+    thread.wait()
+    qtbot.wait(20)
+    assert not got and ex.state == before
 
 
 def test_infogan_code_buttons_say_which_digit_each_value_draws():

@@ -45,9 +45,9 @@ def start_inversion(panel, image: str | None = None, sample_seed: int = 0, steps
         dialog.setWindowTitle("Invert")
         dialog.setMinimumDuration(400)
         dialog.canceled.connect(thread.cancel)
-        thread.sig_progress.connect(dialog.setValue)
+        thread.sig_progress.connect(lambda _stage, done, _total: dialog.setValue(done))
         thread.finished.connect(dialog.close)
-    thread.sig_done.connect(lambda r: _apply(panel, ctx, r))
+    thread.sig_result.connect(lambda r: _apply(panel, ctx, r))
     thread.sig_failed.connect(lambda text: panel.show_message("error", f"Not inverted: {text}"))
     panel.show_message("info", "Inverting: optimising z" + (", class and codes" if ctx.space.in_dim > ctx.space.z_dim
                                                             else "") + " to reproduce the image…")
