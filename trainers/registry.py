@@ -15,8 +15,10 @@ A family is declared once, in its own file, with ``register(Family(...))``:
   of ``defaults`` (DCGAN on ``digits``: Quick start's); ``players``: the updates a user may step by hand while paused
   (the one named ``step_player`` counts as a training step); ``stats``: what it reports;
 - ``data`` / ``data_b``: what it trains on when no dataset is named (and its second domain);
-- ``capabilities``: what the explorer, evaluation and the app may ask of it ("classes", "codes", "pairs", ...:
-  ``Family.can``); the ones its batches and options imply are added by themselves.
+- ``capabilities``: what the explorer, evaluation and the app may ask of it ("classes", "codes", "styles", ...:
+  ``Family.can``, ``CAPABILITIES``); the ones its batches and options imply are added by themselves;
+- ``probes``: the functions its explorer tool and scorer call (SAGAN's attention maps, CycleGAN's way back);
+- ``fields``: its own TrainConfig settings with their labels (New Run's row for it; refused for other families).
 
 The command line and the New Run dialog both settle a run through the family (``recipe_for``, ``size_for``,
 ``fit_data``), so ``ganstudio train --model X`` and New Run with X chosen build the same run.
@@ -94,16 +96,6 @@ class Family:
         if info.size in sizes:
             return info.size
         return min((s for s in sizes if s >= info.size), default=max(sizes))
-
-    def size_note(self, data: str | None) -> str:
-        """One line when ``size_for`` is not the data's own size; "" otherwise."""
-        from .catalog import DATASETS
-
-        size, info = self.size_for(data), DATASETS.get(data or "")
-        if size is None or info is None or size == info.size:
-            return ""
-        return (f"{self.name} makes {', '.join(map(str, self.image_sizes))} px images: {data} ({info.size} px) is "
-                f"trained at {size} px")
 
     def fit_data(self, data: str | None, data_b: str | None = None) -> "DataSwitch | None":
         """The data to train on instead when this family cannot learn from ``data`` (and ``data_b``); None when
