@@ -110,3 +110,33 @@ def test_an_interrupted_error_not_asked_for_is_a_failure(qtbot, capsys):
     run_to_end(qtbot, t)
     assert seen["failed"] == ["could not count: InterruptedError: interrupted system call"]
     assert not seen["cancelled"]
+
+
+def test_a_projection_stopped_early_keeps_its_best_so_far_and_a_cancelled_one_nothing(qtbot, tmp_path):
+    """The Styles tool's Cancel button stops a projection early and keeps what it found (``stop_early``); closing
+    the tool cancels it, and then no result comes."""
+    import numpy as np
+    from PIL import Image
+
+    from ganstudio.workers.projection import ProjectThread
+    from trainers.loop import train
+
+    from .conftest import tiny_config
+
+    list(train(tiny_config(tmp_path, model="stylegan", image_size=16, width=4, z_dim=8, batch_size=8, steps=2,
+                           data_limit=64, checkpoint_every=2, sample_every=2)))
+    ckpt = tmp_path / "run" / "checkpoints" / "last.safetensors"
+    png = tmp_path / "target.png"
+    Image.fromarray(np.full((16, 16), 200, np.uint8)).save(png)
+    for how in ("stop_early", "cancel"):
+        t = ProjectThread(str(ckpt), str(png), steps=2000)
+        seen = record(t)
+        t.sig_step.connect(lambda *_, t=t, how=how: getattr(t, how)())  # after the first step that comes back
+        run_to_end(qtbot, t)
+        assert not seen["failed"] and seen["progress"][0] == ("project", 1, 2000)
+        if how == "stop_early":
+            assert len(seen["result"]) == 1 and not seen["cancelled"]
+            r = seen["result"][0]
+            assert r.cancelled and 1 <= len(r.losses) < 2000 and r.ws.ndim == 2
+        else:
+            assert seen["cancelled"] == [True] and not seen["result"]

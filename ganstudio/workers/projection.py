@@ -1,15 +1,17 @@
 """The projection thread: finds the styles a StyleGAN checkpoint draws an image from (``trainers.projection``),
-off the GUI thread, for the Styles tool. One job per thread; ``cancel()`` stops it at its next step (the best
-styles so far still come back). Only numpy data and strings cross back."""
+off the GUI thread, for the Styles tool. One job per thread (``oneshot.py``): ``stop_early()`` ends it at its next
+step and the best styles so far still come back (``cancelled`` set in the result); ``cancel()`` ends it with no
+result. Only numpy data and strings cross back."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 
 from .latest import pixels
+from .oneshot import OneShotThread
 
 TRAJECTORY = 6  # pictures of the optimisation's path, w̄ first
 
@@ -38,65 +40,61 @@ class ProjectionResult:
     cancelled: bool = False
 
 
-class ProjectThread(QThread):
-    """Loads the generator and the target (an image file, or a real image of the model's dataset), projects."""
+class ProjectThread(OneShotThread):
+    """Loads the generator and the target (an image file, or a real image of the model's dataset), projects.
+
+    ``sig_progress`` ("project", steps done, steps); ``sig_result`` a ``ProjectionResult``; ``sig_failed`` one line
+    saying why it could not project (a junk file, a model that is not a StyleGAN, ...)."""
 
     sig_target = Signal(object, str)
     """(H×W×3 uint8, where it came from): the image being projected, as the generator would draw it."""
-    sig_progress = Signal(int, int, float, float)
-    """(steps done, steps, loss, pixel MSE) while it optimises."""
-    sig_done = Signal(object)
-    """A ``ProjectionResult``."""
-    sig_failed = Signal(str)
-    """One line saying why it could not project (a junk file, a model that is not a StyleGAN, ...)."""
+    sig_step = Signal(int, int, float, float)
+    """(steps done, steps, loss, pixel MSE) after every step, for the loss curve."""
+
+    WHAT = "project"
 
     def __init__(self, checkpoint: str, image: str | None = None, sample_seed: int = 0, space: str = "w",
                  steps: int = 300, feature_weight: float = 0.0, parent=None):
         super().__init__(parent)
         self.checkpoint, self.image, self.sample_seed = checkpoint, image, sample_seed
         self.space, self.steps, self.feature_weight = space, steps, feature_weight
-        self._cancel = False
+        self._stop = False
 
-    def cancel(self) -> None:
-        self._cancel = True
+    def stop_early(self) -> None:
+        """End at the next step; the best styles so far come back as the result (``cancelled`` set)."""
+        self._stop = True
 
-    def run(self) -> None:
+    def _step(self, step: int, steps: int, loss: float, mse: float) -> None:
+        self.progress("project", step, steps)
+        self.sig_step.emit(step, steps, loss, mse)
+
+    def compute(self) -> ProjectionResult:
         from pathlib import Path
 
         import torch
 
-        from trainers.errors import GanStudioError
         from trainers.generator import load_generator
         from trainers.invert import load_target
         from trainers.projection import project, psnr_of, style_body
 
-        try:
-            gen = load_generator(self.checkpoint)
-            body = style_body(gen)
-            shape = tuple(gen.meta["data"]["shape"])
-            if self.image is not None:
-                target, source = load_target(self.image, shape), Path(self.image).name
-            else:
-                target, source = self._real_sample(gen, shape)
-            self.sig_target.emit(pixels(target[None]), source)
-            keep = max(1, self.steps // (TRAJECTORY - 1))
-            p = project(gen, target, self.space, self.steps, feature_weight=self.feature_weight,
-                        progress=lambda *a: self.sig_progress.emit(*a), cancelled=lambda: self._cancel,
-                        keep_every=keep)
-            with torch.no_grad():
-                trajectory = [(step, pixels(body.render(ws[None].to(gen.device), "const")))
-                              for step, ws in p.trajectory]
-        except GanStudioError as exc:
-            self.sig_failed.emit(str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - the window stays up; the reason is shown
-            self.sig_failed.emit(f"projection failed ({type(exc).__name__}: {exc})")
-            return
+        gen = load_generator(self.checkpoint)
+        body = style_body(gen)
+        shape = tuple(gen.meta["data"]["shape"])
+        if self.image is not None:
+            target, source = load_target(self.image, shape), Path(self.image).name
+        else:
+            target, source = self._real_sample(gen, shape)
+        self.sig_target.emit(pixels(target[None]), source)
+        keep = max(1, self.steps // (TRAJECTORY - 1))
+        p = project(gen, target, self.space, self.steps, feature_weight=self.feature_weight, progress=self._step,
+                    cancelled=lambda: self._stop or self.cancelled(), keep_every=keep)
+        with torch.no_grad():
+            trajectory = [(step, pixels(body.render(ws[None].to(gen.device), "const"))) for step, ws in p.trajectory]
         error = ((p.image - target).abs() / 2).mean(0).numpy().astype(np.float32)
-        self.sig_done.emit(ProjectionResult(
+        return ProjectionResult(
             str(gen.path), np.ascontiguousarray(p.ws.float().cpu().numpy()), p.space, p.losses, p.mse,
             pixels(target[None]), pixels(p.image[None]), error, p.start_mse, p.final_mse, p.psnr,
-            psnr_of(p.start_mse), trajectory, source, p.cancelled))
+            psnr_of(p.start_mse), trajectory, source, p.cancelled)
 
     def _real_sample(self, gen, shape):
         """A real image of the model's dataset, picked by ``sample_seed``."""

@@ -175,8 +175,8 @@ class ProjectionPage(QWidget):
         t = self.thread = ProjectThread(self.checkpoint, image, sample_seed, self.space, self.steps.value(),
                                         FEATURE_WEIGHT if self.features.isChecked() else 0.0, self)
         t.sig_target.connect(self._on_target)
-        t.sig_progress.connect(self._on_progress)
-        t.sig_done.connect(self._on_done)
+        t.sig_step.connect(self._on_progress)
+        t.sig_result.connect(self._on_done)
         t.sig_failed.connect(self._on_failed)
         t.finished.connect(self._sync_buttons)
         t.start()
@@ -195,8 +195,9 @@ class ProjectionPage(QWidget):
             self.start(*self.last)
 
     def cancel(self) -> None:
+        """Stop the projection at its next step; the best styles so far still come back."""
         if self.thread is not None:
-            self.thread.cancel()
+            self.thread.stop_early()
 
     def shutdown(self) -> None:
         """Stop and join a projection still running (its result is dropped)."""
