@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 
 from trainers.text.tedigan import W_WEIGHT
 
 from .latest import LatestThread, all_pixels
+from .oneshot import Cancelled, OneShotThread
 
 # seconds per training step of each part on a 2-core laptop-class CPU, for the bundled 32 px StyleGAN of the digits
 # (the full default training took 498 s there; the parts' shares measured over 30 steps each): the estimate the
@@ -169,48 +170,28 @@ class TextThread(LatestThread):
             return body.ws(z)[0].float().cpu()
 
 
-class TrainTextThread(QThread):
-    """Trains the text model of one StyleGAN checkpoint and stores it."""
+class TrainTextThread(OneShotThread):
+    """Trains the text model of one StyleGAN checkpoint and stores it.
 
-    sig_progress = Signal(str, int, int)
-    """(part: "clip", "inverter" or "mapper", steps done, steps of that part)."""
-    sig_done = Signal(str, str, object)
-    """(checkpoint, the stored text model's path, its training info dict)."""
-    sig_failed = Signal(str, str)
-    """(checkpoint, one line saying why it could not train)."""
-    sig_cancelled = Signal(str)
-    """(checkpoint): stopped by ``cancel()``; nothing was written."""
+    ``sig_progress`` (part: "clip", "inverter" or "mapper", steps done, steps of that part); ``sig_result``
+    (checkpoint, the stored text model's path, its training info dict); ``sig_failed`` one line saying why it
+    could not train; ``sig_cancelled`` when stopped by ``cancel()``: nothing was written."""
+
+    WHAT = "train the text model"
 
     def __init__(self, checkpoint: str, steps: dict[str, int] | None = None, parent=None):
         super().__init__(parent)
         self.checkpoint = checkpoint
         self.steps = steps
-        self._cancel = False
 
-    def cancel(self) -> None:
-        self._cancel = True
-
-    def run(self) -> None:  # noqa: D401 - QThread API
-        from trainers.errors import GanStudioError
+    def compute(self) -> tuple[str, str, dict]:
         from trainers.generator import load_generator
         from trainers.text import tedigan as td
 
-        try:
-            gen = load_generator(self.checkpoint)
-            data = td.training_data(gen)
-            model = td.train_text_model(gen, data, self.steps, progress=lambda *a: self.sig_progress.emit(*a),
-                                        cancelled=lambda: self._cancel)
-            path = td.store_text_model(model, gen)
-        except InterruptedError:
-            self.sig_cancelled.emit(self.checkpoint)
-            return
-        except GanStudioError as exc:
-            self.sig_failed.emit(self.checkpoint, str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - the window stays up; the reason is shown
-            import traceback
-
-            traceback.print_exc()
-            self.sig_failed.emit(self.checkpoint, f"training the text model failed ({type(exc).__name__}: {exc})")
-            return
-        self.sig_done.emit(self.checkpoint, str(Path(path)), dict(model.info))
+        gen = load_generator(self.checkpoint)
+        data = td.training_data(gen)
+        model = td.train_text_model(gen, data, self.steps, progress=self.progress, cancelled=self.cancelled)
+        if self.cancelled():  # cancelled after the last step: nothing is written
+            raise Cancelled
+        path = td.store_text_model(model, gen)
+        return self.checkpoint, str(Path(path)), dict(model.info)

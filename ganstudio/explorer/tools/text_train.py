@@ -107,7 +107,7 @@ class TextModelBox(QWidget):
             return False
         t = self._thread = TrainTextThread(self.checkpoint, parent=self)
         t.sig_progress.connect(self._on_progress)
-        t.sig_done.connect(self._on_done)
+        t.sig_result.connect(self._on_done)
         t.sig_failed.connect(self._on_failed)
         t.sig_cancelled.connect(self._on_cancelled)
         t.finished.connect(self._sync)
@@ -158,15 +158,16 @@ class TextModelBox(QWidget):
         if self.sender() is self._thread:
             self.show_progress(part, done, total)
 
-    def _on_done(self, checkpoint: str, path: str, info: dict) -> None:
+    def _on_done(self, result: tuple[str, str, dict]) -> None:
+        checkpoint, path, info = result
         self.sig_message.emit("info", f"Trained the text model in {info.get('seconds', 0):.0f} s; kept in {path}")
         if checkpoint == self.checkpoint:
             self.path, self.error = path, ""
             self._sync()
             self.sig_trained.emit(checkpoint, path)
 
-    def _on_failed(self, checkpoint: str, message: str) -> None:
+    def _on_failed(self, message: str) -> None:
         self.sig_message.emit("error", f"Text model not trained: {message}")
 
-    def _on_cancelled(self, checkpoint: str) -> None:
+    def _on_cancelled(self) -> None:
         self.sig_message.emit("info", "Training the text model was cancelled; nothing was written")
