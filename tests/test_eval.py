@@ -252,3 +252,19 @@ def test_training_a_classifier_leaves_the_callers_random_state_alone():
     before = torch.get_rng_state()
     ex = train_extractor(data, steps=3)
     assert torch.equal(torch.get_rng_state(), before) and ex.steps == 3
+
+
+def test_getting_a_classifier_trained_or_loaded_leaves_the_callers_random_state_alone(tmp_path, monkeypatch):
+    import torch
+
+    from trainers.data import load_dataset
+    from trainers.metrics import features
+
+    monkeypatch.setenv("GANSTUDIO_CACHE", str(tmp_path))
+    monkeypatch.setattr(features, "default_steps", lambda data: 3)
+    data = load_dataset("digits-plain", limit=128)  # no classifier ships for it: trained, then loaded
+    for _ in range(2):
+        torch.manual_seed(11)
+        before = torch.get_rng_state()
+        features.get_extractor(data)
+        assert torch.equal(torch.get_rng_state(), before)

@@ -158,9 +158,9 @@ def require_labelled_images(data: ArrayData) -> None:
 
 
 def _own_rng(fn):
-    """Run ``fn`` on a fork of the CPU random state: training a classifier in the middle of a run (the first use of
-    a dataset whose classifier is neither shipped nor cached) must not move the run's own noise, or that run would
-    not match the same run started once the classifier is cached."""
+    """Run ``fn`` on a fork of the CPU random state: getting a classifier in the middle of a run (trained on the first
+    use of a dataset whose classifier is neither shipped nor cached, loaded after that) must not move the run's own
+    noise, or that run would not match the same run started once the classifier is cached."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         with torch.random.fork_rng(devices=[]):
@@ -231,6 +231,7 @@ def bundled_path(data: ArrayData) -> Path:
     return bundled_dir() / file_name(data)
 
 
+@_own_rng  # loading builds a FeatureNet, whose initialisation would draw from the run's noise too
 def get_extractor(data: ArrayData, device: torch.device | str = "cpu", progress: Progress | None = None,
                   use_cache: bool = True) -> FeatureExtractor:
     """The dataset's feature classifier: the one shipped for it, or from the cache when there and intact, else
