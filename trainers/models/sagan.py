@@ -249,4 +249,6 @@ register(Family(
     options={"loss": "hinge", "arch": "conv", "d_norm": "none", "spectral": True, "attention": True},
     probes={"attention_maps": attention_maps},
     variants={"conv": networks, "mnist": mnist_networks}, legacy_arch="conv",
+    # the bundled sagan-digits' recipe (assets/models/rebuild.py): the paper's TTUR 1e-4 is for a million steps
+    recipes={"digits": dict(lr_g=1e-3, ema=0.995, width=32)},
 ))
