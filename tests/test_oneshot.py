@@ -140,3 +140,23 @@ def test_a_projection_stopped_early_keeps_its_best_so_far_and_a_cancelled_one_no
             assert r.cancelled and 1 <= len(r.losses) < 2000 and r.ws.ndim == 2
         else:
             assert seen["cancelled"] == [True] and not seen["result"]
+
+
+def test_a_cancelled_inversion_says_so_and_gives_no_latent(qtbot, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from ganstudio.workers.invert import InvertThread
+    from trainers.loop import train
+
+    from .conftest import tiny_config
+
+    list(train(tiny_config(tmp_path, steps=2, data_limit=64, checkpoint_every=2, sample_every=2)))
+    png = tmp_path / "target.png"
+    Image.fromarray(np.full((28, 28), 200, np.uint8)).save(png)
+    t = InvertThread(str(tmp_path / "run" / "checkpoints" / "last.safetensors"), str(png), steps=2000)
+    seen = record(t)
+    t.sig_progress.connect(lambda *_: t.cancel())  # after the first report that comes back
+    run_to_end(qtbot, t)
+    assert seen["cancelled"] == [True] and not seen["result"] and not seen["failed"]
+    assert seen["progress"][0][0] == "invert"
