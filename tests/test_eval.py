@@ -268,3 +268,17 @@ def test_getting_a_classifier_trained_or_loaded_leaves_the_callers_random_state_
         before = torch.get_rng_state()
         features.get_extractor(data)
         assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_readable_share_of_a_replaying_generator_is_the_real_one(extractor, digits):
+    """Real digits replayed read as real digits do; noise reads as nothing; the class shares sum to 1."""
+    from trainers.metrics.readable import line, readable_report
+
+    pool = torch.arange(len(digits))
+    rep = readable_report(_Replay(digits, pool), digits, extractor, n=300)
+    g, r = rep["generated"], rep["real"]
+    assert g["n"] == r["n"] == 300 and g["share"] > 0.8 and abs(g["share"] - r["share"]) < 0.1
+    assert abs(sum(g["classes"]) - 1) < 1e-3 and len(g["classes"]) == 10
+    assert "of the real share" in line(rep)
+    noise = readable_report(_Replay(digits, pool, noise=True), digits, extractor, n=200)["generated"]
+    assert noise["share"] < 0.2

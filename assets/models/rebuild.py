@@ -263,6 +263,11 @@ def check(names: list[str], samples: int = 5000) -> bool:
                 print(f"classifier for {key}: {evaluators[key].extractor.accuracy:.4f} on held-out images")
             evaluator = evaluators[key]
             result = evaluator(gen)
+            if evaluator.data.labels is not None:  # issue 37's measure: readable share and class spread, vs real
+                from trainers.metrics.readable import line, readable_report
+
+                result["readable"] = readable_report(gen, evaluator.data, evaluator.extractor)
+                print(f"[{name}] {line(result['readable'])}")
         result["checkpoint"]["path"] = f"assets/models/{name}/checkpoints/last.safetensors"
         if result.get("classifier"):
             result["classifier"]["cache"] = None  # a path on the machine that measured it
@@ -275,7 +280,7 @@ def check(names: list[str], samples: int = 5000) -> bool:
         print(f"[{name}] {summary(result)}")
         print(f"[{name}] bars: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in bars.items()))
         family = gen.meta["model"]["family"]
-        if family == "biggan":  # the truncation curve the explorer's BigGAN tool draws, without computing
+        if gen.can("truncation"):  # the truncation curve the explorer's BigGAN tool draws, without computing
             from trainers.metrics.evaluate import truncation_sweep
 
             sweep = truncation_sweep(gen, evaluator)
