@@ -160,3 +160,10 @@ def test_a_cancelled_inversion_says_so_and_gives_no_latent(qtbot, tmp_path):
     run_to_end(qtbot, t)
     assert seen["cancelled"] == [True] and not seen["result"] and not seen["failed"]
     assert seen["progress"][0][0] == "invert"
+
+
+def test_a_panel_says_could_not_once():
+    from ganstudio.workers.oneshot import failure_line
+
+    assert failure_line("evaluate", "the checkpoint is damaged") == "Could not evaluate: the checkpoint is damaged"
+    assert failure_line("evaluate", "could not evaluate: ValueError: bad") == "Could not evaluate: ValueError: bad"

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
 from superqt import QElidingLabel
 
 from ..workers.evaluate import EVAL_SAMPLES, EvalThread
+from ..workers.oneshot import failure_line
 from .eval_progress import EvalProgress
 
 class ScoresBar(QWidget):
@@ -195,7 +196,7 @@ class ScoresBar(QWidget):
         failure = self._failure
         if failure:
             self._failure = None
-            self.label.setText(f"Could not evaluate: {failure}")
+            self.label.setText(failure_line("evaluate", failure))
 
 
 def _can(checkpoint: str | None, capability: str) -> bool:

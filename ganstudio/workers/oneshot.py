@@ -101,3 +101,11 @@ class OneShotThread(QThread):
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def failure_line(what: str, failure: str) -> str:
+    """"Could not <what>: <failure>" for a panel's status line, without saying it twice when the job's own line
+    (an unexpected error: "could not <WHAT>: Type: message") already does."""
+    if failure.lower().startswith("could not "):
+        return failure[:1].upper() + failure[1:]
+    return f"Could not {what}: {failure}"

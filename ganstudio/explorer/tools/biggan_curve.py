@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, Q
 from ... import theme
 from ...panels.curve_parts import PlotBox
 from ...panels.eval_progress import EvalProgress
+from ...workers.oneshot import failure_line
 from ...workers.truncation import SWEEP_SAMPLES, SweepThread
 from ..common import WrapLabel
 
@@ -223,7 +224,7 @@ class TruncationCurve(QWidget):
         if busy:
             return
         if self._failure:
-            self.status.setText(f"Could not compute the curve: {self._failure}")
+            self.status.setText(failure_line("compute the curve", self._failure))
         elif self.result is not None:
             self.status.setText(self._describe(self.result))
         elif self.checkpoint:
