@@ -85,7 +85,9 @@ def test_infogan_generator_depends_on_codes():
 
 def test_sizes_the_model_cannot_make_are_refused():
     with pytest.raises(ConfigError, match="28, 32, 64"):
-        resolve(TrainConfig(model="dcgan", image_size=48))
+        resolve(TrainConfig(model="dcgan", arch="conv", image_size=48))
+    with pytest.raises(ConfigError, match="MNIST nets make 28, 32 or 64 px images, not 48"):
+        resolve(TrainConfig(model="dcgan", image_size=48))  # on digits its recipe's nets
     with pytest.raises(ConfigError, match="needs class labels"):
         resolve(TrainConfig(model="cgan", data="ring"))
     with pytest.raises(ConfigError, match="makes images"):
@@ -130,4 +132,5 @@ def test_dcgan_offers_its_authors_mnist_nets():
     x = G.generate(_latent(G, 3))
     assert x.shape == (3, 1, 28, 28) and D(x).shape == (3,)
     assert resolve(TrainConfig(model="dcgan", arch="mnist", width=32)).arch == "mnist"
-    assert resolve(TrainConfig(model="dcgan")).arch == "conv"
+    assert resolve(TrainConfig(model="dcgan")).arch == "mnist"  # its recipe on digits (Quick start's)
+    assert resolve(TrainConfig(model="dcgan", data="digits-rgb")).arch == "conv"  # the paper's nets elsewhere
