@@ -24,7 +24,7 @@ def test_dialog_defaults_are_valid_and_describe_the_run(dialog, tmp_path):
     cfg = dialog.config()
     assert cfg["model"] == "dcgan" and cfg["data"] == "digits" and cfg["batch_size"] is None
     assert cfg["steps"] == 5000 and cfg["out"] == str(tmp_path / "runs" / "dcgan-digits-1")
-    assert dialog.fields["lr_g"].placeholderText().startswith("0.001")  # DCGAN's recipe on digits
+    assert dialog.fields["lr_g"].placeholderText().startswith("0.002")  # DCGAN's recipe on digits
 
 
 @pytest.mark.parametrize("key, text, words", [

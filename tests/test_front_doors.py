@@ -47,11 +47,11 @@ def test_a_recipe_tuned_on_one_dataset_applies_there_only():
 
     on_digits = resolve(TrainConfig(model="dcgan", out="x"))
     assert (on_digits.arch, on_digits.width, on_digits.lr_g, on_digits.lr_d, on_digits.batch_size) == (
-        "mnist", 32, 1e-3, 2e-4, 64)
+        "mnist", 16, 2e-3, 2e-4, 64)
     elsewhere = resolve(TrainConfig(model="dcgan", data="digits-rgb", out="x"))
     assert (elsewhere.arch, elsewhere.width, elsewhere.lr_g, elsewhere.batch_size) == ("conv", 64, 2e-4, 128)
-    mine = resolve(TrainConfig(model="dcgan", width=16, arch="conv", out="x"))  # what the user gives wins
-    assert (mine.arch, mine.width, mine.lr_g) == ("conv", 16, 1e-3)
+    mine = resolve(TrainConfig(model="dcgan", width=8, arch="conv", out="x"))  # what the user gives wins
+    assert (mine.arch, mine.width, mine.lr_g) == ("conv", 8, 2e-3)
 
 
 def test_train_with_no_flags_is_quick_start(tmp_path, monkeypatch):
