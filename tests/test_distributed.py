@@ -24,8 +24,8 @@ D_TOLERANCE = 0.08
 G_TOLERANCE = 0.40
 # the conv nets (--arch conv): BatchNorm2d's statistics over 16 images of 14×14 positions per process stay close to
 # one process' over 32; the MNIST nets' BatchNorm1d (DCGAN's digits recipe) would not
-ARGS = ["--model", "dcgan", "--data", "digits", "--arch", "conv", "--data-limit", "1000", "--width", "16",
-        "--steps", "10",
+ARGS = ["--model", "dcgan", "--data", "digits", "--arch", "conv", "--lr-g", "2e-4", "--data-limit", "1000",
+        "--width", "16", "--steps", "10",
         "--batch-size", "32", "--eval-every", "0", "--sample-every", "5", "--checkpoint-every", "5", "--quiet"]
 
 
@@ -60,8 +60,8 @@ def test_two_processes_follow_one_process_with_the_same_global_batch_and_resume(
                             capture_output=True, text=True, timeout=300)
     assert single.returncode == 0, single.stderr[-3000:]
 
-    init_run = train(TrainConfig(model="dcgan", data="digits", arch="conv", data_limit=1000, width=16, steps=10,
-                                 batch_size=32, eval_every=0, out=str(tmp_path / "init")))
+    init_run = train(TrainConfig(model="dcgan", data="digits", arch="conv", lr_g=2e-4, data_limit=1000, width=16,
+                                 steps=10, batch_size=32, eval_every=0, out=str(tmp_path / "init")))
     init = {f"{n}/{k}": v.detach().float().clone() for n in ("G", "D")
             for k, v in init_run.algo.modules[n].state_dict().items() if "running" not in k and "num_batches" not in k}
     init_run.close()
