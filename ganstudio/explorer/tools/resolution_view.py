@@ -12,6 +12,7 @@ from ... import theme
 from ...panels.samples import to_qimage
 from ..canvases import SampleCanvas
 from .enhance_view import column_title, small_label
+from .widgets import paint_placeholder
 
 STEPS = 100  # the α slider's positions (α in steps of 0.01)
 MIN_SIDE = 72  # px per panel: four still fit the view beside the controls in a 1280 px window
@@ -49,12 +50,7 @@ class BlockCanvas(SampleCanvas):
         if self.image() is not None:
             super().paintEvent(event)
             return
-        p = QPainter(self)
-        p.fillRect(self.rect(), QColor(theme.BASE))
-        p.setPen(QColor(theme.MUTED))
-        p.drawText(self.rect().adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                   self.placeholder)
-        p.end()
+        paint_placeholder(self, 8)
 
 
 class MarkedSlider(QSlider):

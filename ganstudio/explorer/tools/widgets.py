@@ -49,6 +49,16 @@ def heading(text: str, tip: str = "") -> QLabel:
 
 
 
+def paint_placeholder(canvas: SampleCanvas, inset: int) -> None:
+    """A canvas with no picture yet: its placeholder, muted and wrapped onto several lines ``inset`` px in."""
+    p = QPainter(canvas)
+    p.fillRect(canvas.rect(), QColor(theme.BASE))
+    p.setPen(QColor(theme.MUTED))
+    p.drawText(canvas.rect().adjusted(inset, inset, -inset, -inset),
+               Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, canvas.placeholder)
+    p.end()
+
+
 class Square(SampleCanvas):
     """One picture of the view (kept square by ``TranslateView``), its placeholder wrapped onto several lines."""
 
@@ -58,12 +68,7 @@ class Square(SampleCanvas):
         if self.image() is not None:
             super().paintEvent(event)
             return
-        p = QPainter(self)
-        p.fillRect(self.rect(), QColor(theme.BASE))
-        p.setPen(QColor(theme.MUTED))
-        p.drawText(self.rect().adjusted(12, 12, -12, -12),
-                   Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
-        p.end()
+        paint_placeholder(self, 12)
 
 
 
