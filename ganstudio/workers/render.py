@@ -10,6 +10,7 @@ checkpoint strip) and reloaded when the file changes on disk (a run still traini
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from collections import OrderedDict
@@ -72,6 +73,7 @@ class RenderKind:
     render: Callable
 
 
+@functools.cache  # built once: the render thread looks a kind up for every output of every request
 def render_kinds() -> dict[str, RenderKind]:
     """Output kind → how it is drawn: the table the render thread looks kinds up in (the rest: G on latents)."""
     from . import attention, pairs, translate
