@@ -14,7 +14,7 @@ from trainers.config import TrainConfig, resolve
 from trainers.data import load_dataset
 from trainers.data.paired import HOLE, cut_holes, make_pairs
 from trainers.data.samplers import BatchSampler
-from trainers.errors import ConfigError
+from trainers.errors import ConfigError, DataError
 from trainers.generator import load_generator
 from trainers.loop import train
 from trainers.metrics.translation import digits_view, psnr, ssim
@@ -250,7 +250,10 @@ def test_pix2pix_trains_and_scores_on_two_folders(tmp_path):
     from trainers.metrics.checkpoint import evaluate_checkpoint
     from trainers.metrics.report import bar_values, table
 
-    result = evaluate_checkpoint(tmp_path / "run" / "checkpoints" / "last.safetensors", samples=8)
+    ckpt = tmp_path / "run" / "checkpoints" / "last.safetensors"
+    with pytest.raises(DataError, match="--data-root"):  # folders named only in the checkpoint are not opened
+        evaluate_checkpoint(ckpt, samples=8)
+    result = evaluate_checkpoint(ckpt, samples=8, data_root=str(tmp_path))  # the user names where they are
     m = result["metrics"]
     assert result["protocol"]["samples"] == 8 and "no held-out split" in result["protocol"]["inputs"]
     assert "label_preservation" not in m and set(bar_values(m)) == {"psnr_gain"}

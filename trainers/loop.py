@@ -32,6 +32,7 @@ from .events import Command, Event, Finished, Idle, Message, Paused, Resumed, Ru
 from .images import save_png, scatter_image, to_uint8_grid
 from .models import MODELS
 from .runfolder import RunWriteError, RunWriter, read_metrics
+from .runlock import RunLock
 from .resume import settle_start
 from .runtime import device_label, pick_device, seed_everything
 from .saving import Saving, pixel_stat_distance
@@ -62,9 +63,13 @@ class TrainingRun(Saving, Iterator[Event]):
         self._progress = progress
         self.dist = ddp.init_from_env(config.device)  # under torchrun: join the process group first
         self.is_main = self.dist is None or self.dist.is_main
+        # one writer per run folder, held before anything in it is read or written (rank 0 writes for all)
+        self._lock = RunLock(config.out, enabled=self.is_main)
         try:
+            self._lock.acquire()
             self._setup(config, resume)
         except BaseException:
+            self._lock.release()
             ddp.shutdown(self.dist)
             raise
 
@@ -133,6 +138,7 @@ class TrainingRun(Saving, Iterator[Event]):
     def close(self) -> None:
         self._gen.close()
         self.writer.close()
+        self._lock.release()
         ddp.shutdown(self.dist)
 
     # -- the loop ------------------------------------------------------------------------------------------
@@ -150,7 +156,7 @@ class TrainingRun(Saving, Iterator[Event]):
                 device += f" × {self.dist.world} processes ({self.dist.backend})"
             yield from self._emit(RunStarted(str(self.run_dir), self.step, cfg.steps, device,
                                              cfg.model, self.data.name, self._resumed, cfg.to_dict()))
-            for note in self.data.notes:
+            for note in self.data.notes + ([self._lock.note] if self._lock.note else []):
                 yield from self._emit(Message("warning", note, self.step))
             for note in self._resume_notes + schedule_notes(cfg, self.step, self._steps_before):
                 yield from self._emit(Message("info", note, self.step))
@@ -311,6 +317,7 @@ class TrainingRun(Saving, Iterator[Event]):
             if self._evaluator is not None:
                 self._evaluator.close()
             self.writer.close()
+            self._lock.release()
             ddp.shutdown(self.dist)
 
     # -- pieces --------------------------------------------------------------------------------------------

@@ -128,6 +128,19 @@ def refuse_links(run_dir: str | Path) -> None:
                           f"{'it' if len(bad) == 1 else 'them'} or choose another --out")
 
 
+def refuse_wrong_kinds(run_dir: str | Path) -> None:
+    """A run writes config.json and metrics.jsonl as files and samples/, checkpoints/, eval/ as folders: an entry
+    of the other kind in their place (a folder named metrics.jsonl) is named in one line and left as it is."""
+    run_dir = Path(run_dir)
+    files, folders = (CONFIG, METRICS), (SAMPLES, CHECKPOINTS, EVAL)
+    bad = [(n, "a folder") for n in files if (run_dir / n).is_dir()]
+    bad += [(n, "not a folder") for n in folders if (run_dir / n).exists() and not (run_dir / n).is_dir()]
+    if bad:
+        what = "; ".join(f"{run_dir / n} is {kind}" for n, kind in bad)
+        raise ConfigError(f"{what}: a run writes {', '.join(files)} as files and {', '.join(folders)} as folders. "
+                          "Move or rename what is there (GAN Studio leaves it as it is), or choose another --out")
+
+
 class RunWriteError(GanStudioError, OSError):
     """A run-folder write failed (full disk, permissions): the message says which file and what to do."""
 
@@ -156,6 +169,7 @@ class RunWriter:
         if not enabled:
             return
         refuse_links(self.dir)
+        refuse_wrong_kinds(self.dir)
         try:
             for sub in ("", SAMPLES, CHECKPOINTS):
                 (self.dir / sub).mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
                                QVBoxLayout, QWidget)
 from superqt import QElidingLabel
 
+from .. import settings
 from ..workers.evaluate import EVAL_SAMPLES, EvalThread
 from ..workers.oneshot import failure_line
 from .eval_progress import EvalProgress
@@ -83,7 +84,9 @@ class ScoresBar(QWidget):
         if not self.checkpoint or self.busy or not self._is_image:
             return
         self.label.setText("Evaluating: the first time per dataset trains a small classifier (then cached)…")
-        self.progress.start(EvalThread(self.checkpoint, parent=self), self._on_result, self._on_failed)
+        root = settings.get("paths/data_root", "", str)  # where the user keeps real datasets (New Run's Data root)
+        self.progress.start(EvalThread(self.checkpoint, parent=self, data_root=root), self._on_result,
+                            self._on_failed)
         self._sync_buttons()
 
     def cancel(self) -> None:

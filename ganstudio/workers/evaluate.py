@@ -16,15 +16,17 @@ class EvalThread(OneShotThread):
 
     WHAT = "evaluate"
 
-    def __init__(self, checkpoint: str, samples: int = EVAL_SAMPLES, parent=None):
+    def __init__(self, checkpoint: str, samples: int = EVAL_SAMPLES, parent=None, data_root: str | None = None):
         super().__init__(parent)
         self.checkpoint = checkpoint
         self.samples = int(samples)
+        self.data_root = data_root or None  # the user's data root (New Run's): paths in a checkpoint are not opened
 
     def compute(self):
         """(result, where it was stored or ""), in this thread; reports through ``self.progress``."""
         from trainers.metrics.checkpoint import evaluate_checkpoint
         from trainers.metrics.evaluate import store_result
 
-        result = evaluate_checkpoint(self.checkpoint, samples=self.samples, progress=self.progress)
+        result = evaluate_checkpoint(self.checkpoint, samples=self.samples, progress=self.progress,
+                                     data_root=self.data_root)
         return result, str(store_result(self.checkpoint, result) or "")

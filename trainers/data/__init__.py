@@ -50,6 +50,7 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
         return ArrayData(name, torch.from_numpy(pts))
     if name == "digits":
         d = digits_mod.load(limit or 60000, seed=seed, progress=progress)
+        notes.extend([d.note] if d.note else [])
         x = torch.from_numpy(d.images)[:, None]
         labels, classes = torch.from_numpy(d.labels), digits_mod.CLASS_NAMES
         factors, factor_names = torch.from_numpy(d.factors), digits_mod.FACTOR_NAMES

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -108,6 +109,7 @@ class DigitsArrays:
     labels: np.ndarray  # (N,) int64
     factors: np.ndarray  # (N, 6) float32, columns FACTOR_NAMES
     variants: np.ndarray  # (N,) int64: which skeleton of its class
+    note: str = ""  # what happened to the cache, when the user should hear it ("damaged: redrawn")
 
 
 _PATCH_Y, _PATCH_X = (t.flatten().float() for t in torch.meshgrid(torch.arange(-3, 5), torch.arange(-3, 5),
@@ -246,15 +248,17 @@ def load(n: int = 60000, seed: int = 0, use_cache: bool = True,
     if not use_cache:
         return generate(n, seed, progress=progress)
     path = cache_path(n, seed)
+    note = ""
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = DigitsArrays(z["images"], z["labels"], z["factors"], z["variants"])
             if arrays.images.shape == (n, SIZE, SIZE):
                 return arrays
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache is simply redrawn
-    arrays = generate(n, seed, progress=progress)
+            raise ValueError(f"it holds {arrays.images.shape} images, not ({n}, {SIZE}, {SIZE})")
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # truncated, foreign, ...
+            note = f"the digits cache {path} was damaged ({type(exc).__name__}: {exc}); it was drawn again"
+    arrays = replace(generate(n, seed, progress=progress), note=note)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
 

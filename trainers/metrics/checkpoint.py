@@ -12,9 +12,12 @@ def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_roo
                         progress: Progress | None = None) -> dict:
     """``ganstudio eval``: load the checkpoint, its dataset and the dataset's classifier, and score it (a
     translating model against the true translations of held-out inputs: ``translation.py``)."""
+    from ..data.stored import approved
     from ..generator import load_generator
 
     gen = load_generator(path, device)
+    # every scorer below reads the data through this config: stored paths only where the user allows them
+    gen.meta = {**gen.meta, "config": approved(gen.meta["config"], data_root)}
     pairs = gen.can("pair-samples")
     if gen.translates or pairs:
         scorer = (superres.evaluate_superres if gen.can("superres") else translation.evaluate_pairs if pairs

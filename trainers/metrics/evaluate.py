@@ -231,15 +231,16 @@ def _r(x: float, digits: int = 5) -> float:
 
 
 def dataset_for(meta: dict, data_root: str | None = None) -> ArrayData:
-    """The dataset a checkpoint was trained on, loaded the way its run loaded it (size, channels, limit)."""
+    """The dataset a checkpoint was trained on, loaded the way its run loaded it (size, channels, limit). Its
+    stored names are names: a stored path is opened only inside ``data_root`` (``trainers/data/stored.py``)."""
     from ..data import load_dataset
+    from ..data.stored import approved
     from ..errors import DataError
 
-    cfg = meta["config"]
+    cfg = approved(meta["config"], data_root)
     try:
-        return load_dataset(cfg["data"], root=data_root or cfg.get("data_root"),
-                            image_size=cfg.get("image_size") or None, channels=cfg.get("channels") or None,
-                            limit=cfg.get("data_limit"))
+        return load_dataset(cfg["data"], root=cfg["data_root"], image_size=cfg.get("image_size") or None,
+                            channels=cfg.get("channels") or None, limit=cfg.get("data_limit"))
     except DataError as exc:
         raise DataError(f"evaluating needs the data the model was trained on: {exc}") from None
 

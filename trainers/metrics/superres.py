@@ -44,7 +44,7 @@ def held_out(meta: dict, samples: int, progress: Progress | None = None):
                                 channels=cfg.get("channels") or None, limit=samples, seed=HELD_OUT_SEED, progress=prog)
             where = f"{len(data):,} held-out images of {cfg['data']} (seed {HELD_OUT_SEED}; training used seed 0)"
         else:
-            data = dataset_for(meta)
+            data = dataset_for(meta, cfg.get("data_root"))  # meta: already approved by evaluate_checkpoint
             where = f"the last {min(samples, len(data)):,} images of {data.name} (training saw them: no held-out split)"
     except DataError as exc:
         raise DataError(f"evaluating needs the images the model was trained on: {exc}") from None
