@@ -68,7 +68,13 @@ def main(argv: list[str] | None = None, warm: bool = True) -> int:
     """Open the app; returns its exit code. Paths given on the command line are opened as runs."""
     from PySide6.QtCore import QTimer
 
+    from . import qtlibs
+
     paths = [a for a in (argv or []) if not a.startswith("-")]
+    problem = qtlibs.check()  # Qt would abort with a misleading line: say which package is missing instead
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     app = create_app()
     from .main_window import MainWindow
 
