@@ -84,6 +84,7 @@ class MainWindow(WindowActions, QMainWindow):
         v.curves.sig_settings_changed.connect(self._on_plot_settings)
         v.curves.sig_view_changed.connect(self._on_plot_view)
         self.tabs.currentChanged.connect(self._on_tab)
+        self.playground.sig_state.connect(lambda _text: self._update_status())
 
     # -- the runs (kept by the switchboard) ---------------------------------------------------------------
     @property
@@ -198,8 +199,8 @@ class MainWindow(WindowActions, QMainWindow):
         elif self.current is not None:
             export_png_interactive(self, self.current.data, self.view.samples)
 
-    def show_shortcuts(self) -> None:
-        show_shortcuts(self)
+    def show_shortcuts(self):
+        return show_shortcuts(self)
 
     def show_about(self) -> None:
         show_about(self)
@@ -256,7 +257,11 @@ class MainWindow(WindowActions, QMainWindow):
         self._update_status()
 
     def _update_status(self) -> None:
-        self.status.show_session(self.current)
+        """Each tab its own status: the playground's game on its tab, the selected run on the others."""
+        if self.tabs.currentWidget() is self.playground:
+            self.status.show_text(self.playground.status.text() or "Playground")
+        else:
+            self.status.show_session(self.current)
 
     def _on_plot_settings(self, smoothing: float, log_y: bool) -> None:
         settings.put("plots/smoothing", smoothing)

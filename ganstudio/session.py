@@ -62,6 +62,7 @@ class RunSession(QObject):
         self.last_checkpoint: str | None = None
         self._rate: tuple[float, int, float] | None = None  # (time, step, steps/s) for the ETA
         self._asked: deque[str] = deque()  # the players of the single updates sent and not yet reported
+        self._save_asked = False  # a "save" was sent: its checkpoint is confirmed in the status bar and log
         self.started_at = 0.0
         self._tail: MetricsTail | None = None
         self._samples_mtime = 0.0
@@ -127,6 +128,9 @@ class RunSession(QObject):
             self.sig_changed.emit()
         if cmd in STEPS:
             self._asked.append(STEPS[cmd])
+        if cmd == "save":
+            self._save_asked = True  # the checkpoint it writes is confirmed aloud
+            self._note("info", "saving a checkpoint…", self.data.step)
         self.thread.command(cmd)
 
     def stop_and_wait(self, timeout_ms: int = 120_000) -> bool:
@@ -173,8 +177,9 @@ class RunSession(QObject):
             self.sig_changed.emit()
         elif isinstance(event, ev.CheckpointSaved):
             self.last_checkpoint = event.path
-            self._note("info", f"checkpoint at step {event.step} ({', '.join(event.kinds)})", event.step,
-                       quiet=True)
+            asked, self._save_asked = self._save_asked, False
+            self._note("info", f"checkpoint saved at step {event.step:,}: {event.path}" if asked else
+                       f"checkpoint at step {event.step} ({', '.join(event.kinds)})", event.step, quiet=not asked)
             self.sig_checkpoint.emit()
             self.sig_changed.emit()
         elif isinstance(event, ev.EvalScores):

@@ -142,3 +142,14 @@ QProgressBar {{ background: {BASE}; border: none; border-radius: 3px; height: 6p
 QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
 QSplitter::handle {{ background: #14161a; }}
 """
+
+
+def show_transport(button, playing: bool, play_text: str = "", pause_text: str = "") -> None:
+    """A play/pause button shows the style's media icon, not a symbol character (a font without ⏸ drew an empty
+    box), with optional words beside it; its accessible name says what a click does."""
+    from PySide6.QtWidgets import QStyle
+
+    icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+    button.setIcon(button.style().standardIcon(icon))
+    button.setText(pause_text if playing else play_text)
+    button.setAccessibleName("Pause" if playing else "Play")

@@ -143,6 +143,23 @@ def test_choosing_pix2pix_on_unpaired_data_switches_to_a_paired_set(dialog):
     assert "choose the dataset digits-edges, digits-thick or digits-hole" in dialog.error_text()
 
 
+def test_a_dataset_switched_for_one_model_goes_back_when_another_is_chosen(dialog):
+    """Issue 38 item 12: CycleGAN → digits-plain, then StyleGAN stayed on digits-plain (stylegan-digits-plain-1)."""
+    choose_model(dialog, "cyclegan")
+    assert (dialog.config()["data"], dialog.config()["data_b"]) == ("digits-plain", "digits-bold")
+    choose_model(dialog, "stylegan")
+    assert dialog.config()["data"] == "digits" and "switched" not in dialog.model_about.text()
+    assert dialog.name.text() == "stylegan-digits-1"
+    choose_model(dialog, "pix2pix")  # switched again from the user's digits, and back again
+    choose_model(dialog, "srgan")
+    assert dialog.config()["data"] == "digits"
+    # a dataset the user chose after a switch is theirs: it stays
+    choose_model(dialog, "cyclegan")
+    choose(dialog.dataset, "digits-negative")
+    choose_model(dialog, "dcgan")
+    assert dialog.config()["data"] == "digits-negative"
+
+
 def test_a_two_domain_model_keeps_domains_the_user_chose(dialog):
     choose(dialog.dataset, "digits-negative")
     choose_model(dialog, "unit")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLineEdit, QMessageBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 SHORTCUTS = (
     ("Space", "Pause / resume training"), ("D", "One discriminator update (while paused)"),
@@ -33,13 +35,55 @@ SHORTCUTS = (
 )
 
 
-def show_shortcuts(parent: QWidget) -> QMessageBox:
-    rows = "".join(f"<tr><td style='padding:2px 16px 2px 0'><b>{k}</b></td><td>{t}</td></tr>" for k, t in SHORTCUTS)
-    box = QMessageBox(parent)
-    box.setWindowTitle("Keyboard shortcuts")
-    box.setTextFormat(Qt.TextFormat.RichText)
-    box.setText(f"<table>{rows}</table>")
-    box.setModal(False)
+class ShortcutsDialog(QDialog):
+    """The shortcuts in a two-column table that scrolls: never taller than 85% of the screen it opens on, with a
+    filter box (type "explorer" or "Ctrl+S"); Escape or Close shuts it."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.setModal(False)
+        self.filter = QLineEdit(placeholderText="Filter: a key or a word (Escape closes)")
+        self.filter.setClearButtonEnabled(True)
+        self.table = QTableWidget(len(SHORTCUTS), 2)
+        self.table.setHorizontalHeaderLabels(["Keys", "Does"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setWordWrap(True)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for row, (keys, text) in enumerate(SHORTCUTS):
+            key_item, text_item = QTableWidgetItem(keys), QTableWidgetItem(text)
+            key_item.setFont(bold)
+            text_item.setToolTip(text)
+            self.table.setItem(row, 0, key_item)
+            self.table.setItem(row, 1, text_item)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.resizeRowsToContents()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.filter)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(buttons)
+        self.filter.textChanged.connect(self._filter)
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
+        self.resize(min(900, int(avail.width() * 0.9)), min(720, int(avail.height() * 0.85)))
+
+    def _filter(self, text: str) -> None:
+        words = text.lower().split()
+        for row, (keys, does) in enumerate(SHORTCUTS):
+            hay = f"{keys} {does}".lower()
+            self.table.setRowHidden(row, not all(w in hay for w in words))
+
+
+def show_shortcuts(parent: QWidget) -> ShortcutsDialog:
+    box = ShortcutsDialog(parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.show()
     return box
 

@@ -35,6 +35,9 @@ class NewRunDialog(DataChoices, QDialog):
         self._name_edited = False
         self._errors: dict[str, str] = {}
         self._switch_note = ""  # why the dataset changed with the model (shown under the model)
+        # (dataset, second domain) before the dialog switched them for a model: back when a later model does not
+        # need the switch; None once the user chooses data
+        self._switched_from: tuple[str | None, str | None] | None = None
         self._size_note = ""  # why the image size changed with the model or data (shown under the model)
         self._auto_size = False  # the image size is the dialog's pick, not the user's: undone when not needed
         # per data combo ("dataset", "data_b"): the folder of images picked, the last choice (for a cancelled picker)

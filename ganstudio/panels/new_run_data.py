@@ -62,6 +62,7 @@ class DataChoices:
         """The user chose in a data combo; "Folder of images…" asks for the folder. Either way a note about data
         switched with the model no longer applies."""
         self._switch_note = ""
+        self._switched_from = None  # the user's choice now: no switch to undo
         if combo.itemData(index) == FOLDER_ITEM:
             start = settings.get("paths/last_image_folder", str(Path.home()), str)
             folder = QFileDialog.getExistingDirectory(self, "Folder of images", start)
@@ -79,19 +80,27 @@ class DataChoices:
     def _on_model(self, *_) -> None:
         """A new model: if it cannot learn from the current data, select data it can and say so."""
         model = self.model.currentData()
-        data = self._data_name()
-        switch = self._models[model].fit_data(data, chosen(self.data_b))
+        before, self._switched_from = self._switched_from, None
+        if before is not None:  # data the dialog switched for the previous model: back to the user's first
+            self._select_data(*before)
+        data, data_b = self._data_name(), chosen(self.data_b)
+        switch = self._models[model].fit_data(data, data_b)
         if superres(self._models[model]) != self._images_only:
             self._fill_datasets(keep=switch.data if switch else None)  # a super-resolution family: image sets only
         self._switch_note = switch_note(switch, data) if switch else ""
         if switch:
-            for combo, data in ((self.dataset, switch.data), (self.data_b, switch.data_b)):
-                i = combo.findData(data) if data else -1
-                if i >= 0:
-                    combo.blockSignals(True)
-                    combo.setCurrentIndex(i)
-                    combo.blockSignals(False)
+            self._switched_from = (data, data_b)
+            self._select_data(switch.data, switch.data_b)
         self._on_choice()
+
+    def _select_data(self, data: str | None, data_b: str | None) -> None:
+        """Show ``data`` and ``data_b`` in their combos (when listed) without it counting as the user's choice."""
+        for combo, name in ((self.dataset, data), (self.data_b, data_b)):
+            i = combo.findData(name) if name else -1
+            if i >= 0:
+                combo.blockSignals(True)
+                combo.setCurrentIndex(i)
+                combo.blockSignals(False)
 
     def _fit_image_size(self, model: str, spec) -> None:
         """A family that cannot make images at the data's own size (ProGAN, StyleGAN: 16/32/64 px; digits: 28)

@@ -13,6 +13,7 @@ from superqt import QElidingLabel
 
 from .. import theme
 from ..rundata import RunData
+from ..theme import show_transport
 
 
 def grid_caption(model_info: dict) -> str:
@@ -95,7 +96,7 @@ class SamplesPanel(QWidget):
         self.slider.setRange(0, 0)
         self.slider.setToolTip("Scrub through every snapshot of the run (←/→, Home/End)")
         self.play_btn = QToolButton()
-        self.play_btn.setText("▶")
+        show_transport(self.play_btn, False)
         self.play_btn.setCheckable(True)
         self.play_btn.setToolTip("Play the run's progression")
         self.step_label = QLabel("")
@@ -221,7 +222,7 @@ class SamplesPanel(QWidget):
         self.png_btn.setEnabled(True)
 
     def _on_play(self, on: bool) -> None:
-        self.play_btn.setText("⏸" if on else "▶")
+        show_transport(self.play_btn, on)
         if on:
             if self.slider.value() >= self.slider.maximum():
                 self.slider.setValue(0)

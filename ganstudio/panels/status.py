@@ -57,6 +57,13 @@ class RunStatus:
         for w in (self.fid, self.step, self.rate, self.eta, self.device, self.memory):
             bar.addPermanentWidget(w)
 
+    def show_text(self, text: str) -> None:
+        """A tab of its own (the playground): its one line, and none of a training run's figures."""
+        for w in (self.step, self.rate, self.eta, self.device, self.fid):
+            w.setText("")
+        self.state.setText(text)
+        self.memory.setText(memory_text())
+
     def show_session(self, s) -> None:
         if s is None:
             for w in (self.state, self.step, self.rate, self.eta, self.device, self.fid):

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
                                QListWidgetItem, QPushButton, QSlider, QSpinBox, QToolButton, QWidget)
 
 from ...export import mp4_unavailable
+from ...theme import show_transport
 from ...panels.samples import ImageCanvas, to_qimage
 from ...workers.render import Output
 from ..canvases import grid_cells
@@ -101,7 +102,7 @@ class InterpolateTool(Tool):
         self.player.setMinimumSize(120, 120)
         self.player.placeholder = "Add two or more keyframes (K adds the current sample)"
         self.play_btn = QToolButton()
-        self.play_btn.setText("▶")
+        show_transport(self.play_btn, False)
         self.play_btn.setCheckable(True)
         self.play_btn.setToolTip("Play / pause (P)")
         self.scrub = QSlider(Qt.Orientation.Horizontal)
@@ -247,7 +248,7 @@ class InterpolateTool(Tool):
         on = bool(on) and self.frames is not None and self.frames.ndim == 4
         self.play_btn.blockSignals(True)
         self.play_btn.setChecked(on)
-        self.play_btn.setText("⏸" if on else "▶")
+        show_transport(self.play_btn, on)
         self.play_btn.blockSignals(False)
         self.timer.start() if on else self.timer.stop()
 

@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ...theme import show_transport
 from ...workers.growth import GrowthRequest, GrowthResult, GrowthThread
 from ...workers.render import Output, file_stamp
 from ..canvases import GRID_PAD, side_by_side
@@ -65,7 +66,8 @@ class ResolutionTool(Tool):
                                   "below it")
         self.trained_btn = QPushButton("α as trained")
         self.trained_btn.setToolTip("Put the scrubber at the α this checkpoint was trained at (the orange marker)")
-        self.play_btn = QPushButton("▶ Play the fade-in")
+        self.play_btn = QPushButton()
+        show_transport(self.play_btn, False, "Play the fade-in", "Pause")
         self.play_btn.setCheckable(True)
         self.play_btn.setToolTip("Sweep α from 0 to 1 over and over, as the network saw the new level arrive")
         form = QFormLayout()
@@ -206,7 +208,7 @@ class ResolutionTool(Tool):
         if self.play_btn.isChecked() != on:
             self.play_btn.setChecked(on)
             return
-        self.play_btn.setText("⏸ Pause" if on else "▶ Play the fade-in")
+        show_transport(self.play_btn, on, "Play the fade-in", "Pause")
         self._timer.start() if on and self._on() else self._timer.stop()
 
     def new_seed(self) -> None:

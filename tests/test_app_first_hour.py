@@ -1,0 +1,73 @@
+"""Issue 38's window faults: the shortcuts list fits a small screen and closes on Escape; a dataset New Run
+switched for one model goes back when another is chosen."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+
+def test_the_shortcuts_list_fits_the_screen_scrolls_and_closes_on_escape(window, qtbot):
+    from ganstudio.panels.help import SHORTCUTS
+
+    box = window.show_shortcuts()
+    qtbot.waitExposed(box)
+    avail = QGuiApplication.primaryScreen().availableGeometry()
+    assert box.frameGeometry().height() <= avail.height() and box.height() <= 0.86 * avail.height()
+    assert box.table.rowCount() == len(SHORTCUTS)
+    box.table.scrollToBottom()  # the last rows are reachable: the table scrolls instead of growing
+    assert box.table.verticalScrollBar().maximum() > 0 or box.table.viewport().height() >= \
+        sum(box.table.rowHeight(r) for r in range(box.table.rowCount()))
+    box.filter.setText("ctrl+s")
+    shown = [r for r in range(box.table.rowCount()) if not box.table.isRowHidden(r)]
+    assert shown and all("ctrl+s" in (SHORTCUTS[r][0] + SHORTCUTS[r][1]).lower() for r in shown)
+    qtbot.keyClick(box.filter, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=2000)
+
+
+def test_transport_buttons_use_icons_not_symbol_characters(qtbot):
+    """Item 11: the Interpolation pause button showed an empty box where the font had no ⏸."""
+    import ast
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QToolButton
+
+    from ganstudio.theme import show_transport
+
+    symbols = set("▶⏸⏹⏮⏭⏯")  # transport symbols (legend swatches like ■ are in every font)
+    root = Path(__file__).resolve().parents[1] / "ganstudio"
+    found = [f"{p.relative_to(root)}:{n.lineno}" for p in root.rglob("*.py")
+             for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+             and symbols & set(n.value) and not n.value.lstrip().startswith("A play")]  # but docstrings
+    assert [f for f in found if "theme.py" not in f] == []
+    b = QToolButton()
+    qtbot.addWidget(b)
+    show_transport(b, False)
+    play = b.icon().cacheKey()
+    assert not b.icon().isNull() and b.text() == "" and b.accessibleName() == "Play"
+    show_transport(b, True, "Play", "Pause")
+    assert b.icon().cacheKey() != play and b.text() == "Pause" and b.accessibleName() == "Pause"
+
+
+def test_save_while_paused_confirms_itself_and_the_playground_tab_shows_its_own_status(window, qtbot, tmp_path):
+    """Item 15: the Playground tab showed the last run's "step 9 / 5,000"; Ctrl+S while paused said nothing."""
+    from tests.conftest import app_config
+
+    cfg = app_config(tmp_path, steps=100_000, sample_every=1000, checkpoint_every=100_000)
+    session = window.start_run(cfg, cfg["out"])
+    qtbot.waitUntil(lambda: session.data.step >= 3, timeout=60_000)
+    window.toggle_pause()
+    qtbot.waitUntil(lambda: session.state == "paused", timeout=10_000)
+    window.actions_["save"].trigger()
+    qtbot.waitUntil(lambda: "checkpoint saved at step" in window.statusBar().currentMessage(), timeout=20_000)
+    assert str(tmp_path) in window.statusBar().currentMessage()
+    assert session.log[-1].text.startswith("checkpoint saved at step")
+    assert window.status.step.text().startswith("step ")
+    window.tabs.setCurrentWidget(window.playground)
+    qtbot.waitUntil(lambda: window.status.step.text() == "", timeout=5_000)
+    assert "/ 100,000" not in window.status.state.text()
+    window.playground.say("step 12 · D(x) 0.61")
+    assert window.status.state.text() == "step 12 · D(x) 0.61"
+    window.tabs.setCurrentIndex(0)
+    assert window.status.step.text().startswith("step ")
+    window.stop_run()
+    with qtbot.waitSignal(session.sig_finished, timeout=60_000):
+        pass
