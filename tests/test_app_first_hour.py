@@ -71,3 +71,35 @@ def test_save_while_paused_confirms_itself_and_the_playground_tab_shows_its_own_
     window.stop_run()
     with qtbot.waitSignal(session.sig_finished, timeout=60_000):
         pass
+
+
+def test_the_heatmap_covers_what_the_playground_plane_shows(window, qtbot):
+    """Item 14: D's heatmap covered ±2.5 while a wide window's axes ran to ±4.3: dark bands at the sides."""
+    window.tabs.setCurrentWidget(window.playground)
+    window.resize(1600, 700)  # wider than tall: the locked aspect shows more x than the data's square
+    pg_panel = window.playground
+    qtbot.waitUntil(lambda: pg_panel.game is not None, timeout=10_000)
+    pg_panel.driver.redraw()
+    canvas = pg_panel.canvas
+    (vx0, vx1), (vy0, vy1) = canvas.box.viewRange()
+    qtbot.waitUntil(lambda: abs(canvas.heat.mapRectToParent(canvas.heat.boundingRect()).left() -
+                                canvas.box.viewRange()[0][0]) < 1e-3, timeout=5_000)
+    rect = canvas.heat.mapRectToParent(canvas.heat.boundingRect())
+    (vx0, vx1), (vy0, vy1) = canvas.box.viewRange()
+    assert vx1 - vx0 > 5.5  # wider than the data's ±2.5 square
+    assert abs(rect.left() - vx0) < 1e-3 and abs(rect.right() - vx1) < 1e-3
+    assert abs(rect.top() - vy0) < 1e-3 and abs(rect.bottom() - vy1) < 1e-3
+
+
+def test_the_engine_heatmap_is_d_over_the_view_it_is_given():
+    import torch
+
+    from trainers.playconfig import PlayConfig
+    from trainers.playground import Playground
+
+    g = Playground(PlayConfig(dist="ring", seed=0))
+    s = g.snapshot(res=16, view=(-4.0, 4.0, -3.0, 3.0))
+    assert s.heat_extent == (-4.0, 4.0, -3.0, 3.0) and s.extent == (-2.5, 2.5, -2.5, 2.5)
+    with torch.no_grad():
+        corner = float(g._d_out(torch.tensor([[-4.0, -3.0], [4.0, 3.0]]))[0])
+    assert abs(float(s.heat[0, 0]) - corner) < 1e-5

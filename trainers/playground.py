@@ -53,6 +53,7 @@ class Snapshot:
     manifold: np.ndarray | None  # 2D: (k, k, 2) G over a noise grid; 1D: (k, 2) pairs (z, G(z))
     real_density: np.ndarray | None = None  # 1D only: on the same grid as heat
     fake_density: np.ndarray | None = None
+    heat_extent: tuple[float, float, float, float] | None = None  # 2D: where heat lies when not ``extent`` (the view)
 
 
 class Playground:
@@ -187,8 +188,11 @@ class Playground:
     def generate(self, z: torch.Tensor) -> np.ndarray:
         return self.G(z).cpu().numpy()
 
-    def snapshot(self, res: int = 64, manifold: int = 15) -> Snapshot:
-        """The current state for drawing; ``res``: heatmap cells per axis; ``manifold``: noise-grid lines."""
+    def snapshot(self, res: int = 64, manifold: int = 15,
+                 view: tuple[float, float, float, float] | None = None) -> Snapshot:
+        """The current state for drawing; ``res``: heatmap cells per axis; ``manifold``: noise-grid lines; ``view``
+        (2D): the x0, x1, y0, y1 the screen shows, which D's heatmap then covers (a wide window shows more than the
+        data's square)."""
         z = self.z_show
         fake_t = self.G(z).detach().requires_grad_(True)
         self.D.requires_grad_(False)
@@ -203,8 +207,9 @@ class Playground:
         with torch.no_grad():
             if self.dim == 2:
                 e = EXTENT_2D
-                axis = torch.linspace(-e, e, res, device=self.device)
-                yy, xx = torch.meshgrid(axis, axis, indexing="ij")
+                hx0, hx1, hy0, hy1 = view if view is not None else (-e, e, -e, e)
+                yy, xx = torch.meshgrid(torch.linspace(hy0, hy1, res, device=self.device),
+                                        torch.linspace(hx0, hx1, res, device=self.device), indexing="ij")
                 heat = self._d_out(torch.stack([xx.flatten(), yy.flatten()], 1)).view(res, res).cpu().numpy()
                 man = None
                 if manifold:
@@ -216,7 +221,7 @@ class Playground:
                         zg[:, 1] = zb.flatten()
                     man = self.G(zg).view(manifold, manifold, 2).cpu().numpy()
                 return Snapshot(self.step_count, self.d_updates, 2, self.real_show, fake, grad, heat, label,
-                                (-e, e, -e, e), man)
+                                (-e, e, -e, e), man, heat_extent=(hx0, hx1, hy0, hy1))
             x0, x1 = EXTENT_1D
             xs = torch.linspace(x0, x1, res, device=self.device)
             heat = self._d_out(xs[:, None]).cpu().numpy()

@@ -52,6 +52,10 @@ class GameDriver(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._frame)
+        # a resized or zoomed plane gets D's heatmap over what it now shows, also while paused
+        self._reheat = QTimer(self, singleShot=True, interval=60)
+        self._reheat.timeout.connect(lambda: None if self.playing else self.redraw())
+        canvas.box.sigRangeChanged.connect(lambda *_: self._reheat.start())
 
     # -- starting and playing --------------------------------------------------------------------------------
     def start(self, config: PlayConfig) -> bool:
@@ -156,7 +160,7 @@ class GameDriver(QObject):
             if not self._js_steps or self._js_steps[-1] != g.step_count:
                 self._js_steps.append(g.step_count)
                 self._js_values.append(self._scores["js"])
-        self.canvas.show_snapshot(g.snapshot(), g.history, (self._js_steps, self._js_values))
+        self.canvas.show_snapshot(g.snapshot(view=self.canvas.visible_extent()), g.history, (self._js_steps, self._js_values))
         self.frames_drawn += 1
         if self.recording is not None:
             self._record_frame()

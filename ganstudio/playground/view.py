@@ -157,6 +157,13 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
             self.loss_g.setData([], [])
         self.js_curve.setData(*js)
 
+    def visible_extent(self) -> tuple[float, float, float, float] | None:
+        """x0, x1, y0, y1 of what the plane shows (2D; None in 1D): where D's heatmap is computed."""
+        if self._dim != 2:
+            return None
+        (x0, x1), (y0, y1) = self.box.viewRange()
+        return float(x0), float(x1), float(y0), float(y1)
+
     def _set_dim(self, dim: int, extent) -> None:
         self._dim = dim
         x0, x1, y0, y1 = extent
@@ -189,7 +196,7 @@ class PlaygroundCanvas(pg.GraphicsLayoutWidget):
             self.fake_density.setVisible(self.layers["fake"])
 
     def _show_2d(self, s) -> None:
-        x0, x1, y0, y1 = s.extent
+        x0, x1, y0, y1 = s.heat_extent or s.extent
         levels = (0.0, 1.0) if s.heat_label == "D(x)" else _centred_levels(s.heat)
         self.heat.setImage(s.heat.T, levels=levels, autoLevels=False)  # ImageItem takes [x, y]
         self.heat.setRect(x0, y0, x1 - x0, y1 - y0)
