@@ -41,9 +41,10 @@ def test_quality_benchmark_tiny_mode(capsys):
 
 
 def test_family_benchmark_tiny_mode(capsys, tmp_path):
-    """SAGAN and BigGAN each train beside their baseline and are scored by one evaluator."""
+    """SAGAN, BigGAN and StyleGAN each train beside their baseline and are scored by one evaluator."""
     for family, baseline, note in (("sagan", "dcgan", r"gamma_d [+-][\d.]+, gamma_g1"),
-                                   ("biggan", "cgan", r"label acc at ψ 0\.5: [\d.]+")):
+                                   ("biggan", "cgan", r"label acc at ψ 0\.5: [\d.]+"),
+                                   ("stylegan", "dcgan", r"\d+ steps")):
         assert bench_family.main([family, "--tiny", "--work", str(tmp_path / family)]) == 0
         out = capsys.readouterr().out
         rows = re.findall(r"^(\w+) +(\d+|reused) +([\d.]+) +([\d.]+) +[\d.]+ +[\d.]+ +[\d.]+% +(\S+) *(.*)$",

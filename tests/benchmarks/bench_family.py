@@ -4,13 +4,16 @@
     python -m tests.benchmarks.bench_family sagan  [--steps 3000] [--samples 2000] [--work DIR]
     python -m tests.benchmarks.bench_family sagan --equal-steps   # SAGAN for --steps too, not for DCGAN's seconds
     python -m tests.benchmarks.bench_family biggan [--steps 3000] ...
+    python -m tests.benchmarks.bench_family stylegan --steps 6000  # against DCGAN at 32 px, equal seconds
     python -m tests.benchmarks.bench_family sagan --tiny        # a few steps, to keep the benchmark working
 
 Baselines: ``sagan`` against the bundled DCGAN's recipe (the DCGAN authors' MNIST nets, width 32, batch 128, G at
 1e-3, seed 1), trained for ``--steps``; SAGAN then trains with the bundled sagan-digits recipe (its MNIST nets,
 width 32, batch 64, G 1e-3, D 4e-4, EMA 0.995) for **the same wall seconds** (stopped there, its last checkpoint
 written), since its attention makes a step dearer: equal CPU minutes, not equal steps. Run it on an otherwise idle
-machine: the budget is wall time. ``biggan`` against the conv cGAN (``cgan``, label concatenated) at the same
+machine: the budget is wall time. ``stylegan`` likewise, both at 32 px: DCGAN with Quick start's recipe (its
+MNIST nets at width 16, G 2e-3, batch 64) for ``--steps``, then StyleGAN with the bundled stylegan-digits recipe
+(width 16, batch 32, filtered upsampling) for the same seconds. ``biggan`` against the conv cGAN (``cgan``, label concatenated) at the same
 batch and steps. A run already finished in ``--work`` (same name, same steps) is scored without training again.
 Prints training seconds and steps, domain FID (and the real-vs-real floor), precision, recall, the smallest class
 share, label accuracy for conditional models, each attention layer's γ for SAGAN and the label accuracy at ψ = 0.5
@@ -36,17 +39,21 @@ from trainers.events import Command
 from trainers.generator import load_generator
 from trainers.metrics.evaluate import Evaluator, Protocol, dataset_for, evaluate
 
-BASELINES = {"sagan": "dcgan", "biggan": "cgan"}
-# the bundled models' recipes (assets/models/rebuild.py), each side's own
+BASELINES = {"sagan": "dcgan", "biggan": "cgan", "stylegan": "dcgan"}
+EQUAL_TIME = {"sagan", "stylegan"}  # a dearer step: compared at the baseline's wall seconds
+# the bundled models' recipes (assets/models/rebuild.py), each side's own; the baseline's per family compared
 RECIPES = {
     "sagan": dict(arch="mnist", width=32, batch_size=64, lr_g=1e-3, ema=0.995, seed=0),
     "dcgan": dict(arch="mnist", width=32, batch_size=128, lr_g=1e-3, seed=1),
+    "stylegan": dict(image_size=32, width=16, batch_size=32, seed=0),
 }
+BASELINE_RECIPES = {"stylegan": dict(arch="mnist", image_size=32, width=16, batch_size=64, lr_g=2e-3, seed=0)}
 
 
 def _run(model: str, args, work: Path, recipe: dict, seconds: float | None = None) -> tuple[Path, float | None, int]:
     """Train ``model`` for ``args.steps`` steps, or, with ``seconds``, until that much wall time has passed."""
-    out = work / (f"{model}-{args.steps}" + (f"-{seconds:.0f}s" if seconds else ""))
+    out = work / (f"{model}-{args.steps}" + (f"-{seconds:.0f}s" if seconds else "")
+                  + (f"-{recipe['image_size']}px" if recipe.get("image_size") else ""))
     last = out / "checkpoints" / "last.safetensors"
     if last.exists() and (seconds or int(read_meta(last)[1]["step"]) == args.steps):
         return out, None, int(read_meta(last)[1]["step"])  # trained earlier with these settings
@@ -92,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=64, help="both sides of biggan (sagan: each its recipe's)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lr-g", type=float, help="the family's G learning rate (default: its bundled recipe's)")
-    ap.add_argument("--equal-steps", action="store_true", help="sagan: train it for --steps, not DCGAN's seconds")
+    ap.add_argument("--equal-steps", action="store_true", help="sagan, stylegan: train it for --steps, not DCGAN's seconds")
     ap.add_argument("--samples", type=int, default=2000, help="fakes and reals per evaluation")
     ap.add_argument("--data-limit", type=int)
     ap.add_argument("--work", help="where the runs go (default: a temp folder); finished runs are reused")
@@ -102,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         args.steps, args.samples = 2, 100
     torch.manual_seed(0)
     work = Path(args.work or tempfile.mkdtemp(prefix="ganstudio-bench-family-"))
-    recipes = {m: dict(RECIPES.get(m, {})) for m in (BASELINES[args.family], args.family)}
+    base = BASELINES[args.family]
+    recipes = {base: dict(BASELINE_RECIPES.get(args.family, RECIPES.get(base, {}))),
+               args.family: dict(RECIPES.get(args.family, {}))}
     for model, recipe in recipes.items():
         if args.width is not None or args.tiny:
             recipe["width"] = 8 if args.tiny else args.width
@@ -110,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             recipe["lr_g"] = args.lr_g
     # --tiny keeps the benchmark working: its baseline trains in well under the loop's first logging window, so SAGAN
     # would be stopped before its first step; it takes as many steps instead
-    equal_time = args.family == "sagan" and not args.equal_steps and not args.tiny
+    equal_time = args.family in EQUAL_TIME and not args.equal_steps and not args.tiny
     print(f"machine: {machine(torch.device('cpu'))}")
     print(f"{args.family} vs {BASELINES[args.family]} on {args.data}: {args.steps} steps of the baseline, "
           f"{args.family} for {'its seconds' if equal_time else 'as many steps'}; {args.samples} fakes per evaluation")
