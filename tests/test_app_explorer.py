@@ -483,6 +483,20 @@ def test_switching_to_a_model_without_the_current_tool_falls_back_to_latent(qtbo
     assert len(ex.state.base_z) == 8 and np.array_equal(shown, direct(ex.ctx.checkpoint, ex.state.vector(ex.ctx.space)))
 
 
+def test_the_old_models_pictures_are_covered_while_the_next_one_loads(qtbot, explorer_panel, cgan_run, info_run):
+    """Issue 38 item 8: switching models left the previous model's grids on screen with no mark."""
+    ex = explorer_panel
+    open_run(qtbot, ex, cgan_run)
+    settle(qtbot, ex)
+    ex.set_run(str(info_run))
+    cover = ex._stale
+    assert cover.isVisible() and cover.text().startswith(f"Loading {info_run.name}")
+    assert cover.geometry() == ex.views.rect()
+    settle(qtbot, ex)
+    qtbot.waitUntil(lambda: not cover.isVisible(), timeout=10_000)
+    assert ex.ctx.checkpoint.startswith(str(info_run))
+
+
 def test_inverting_an_image_makes_its_latent_the_current_sample(qtbot, explorer_panel, cgan_run, tmp_path):
     """Invert: the latent found for a PNG becomes the current sample as one undo step, and the message gives
     the reconstruction error; a junk file gets a message and changes nothing."""

@@ -285,6 +285,7 @@ class ExplorerPanel(PanelRendering, QWidget):
         """A generator is open and every tool knows it (they subscribed first): which tools apply, the
         header, the scores, then the pixels."""
         info = ctx.info
+        self.uncover()
         was = self.tabbar.currentIndex()
         self.tabbar.blockSignals(True)
         self._off = {t.name: t.why_off(ctx) for t in self.tools}
@@ -347,6 +348,7 @@ class ExplorerPanel(PanelRendering, QWidget):
             return
         if self.ctx is not None and self.ctx.checkpoint != path:
             self.model.detach()  # keep the layout, wait for sig_model
+            self.cover_stale(path)
         if self._thread is not None:
             self._thread.forget()
         settings.put("explorer/source", path)

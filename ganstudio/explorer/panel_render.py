@@ -75,7 +75,24 @@ class PanelRendering:
         """Nothing asked for is still on its way (tests and benchmarks wait on this)."""
         return self._thread is not None and self.done_id >= self._latest_id
 
+    def cover_stale(self, path: str) -> None:
+        """Another checkpoint was chosen: the tools' pictures are the old model's until the new one is open."""
+        from pathlib import Path
+
+        from .tools.widgets import StaleCover
+
+        if getattr(self, "_stale", None) is None:
+            self._stale = StaleCover(self.views)
+        p = Path(path)
+        name = p.parent.parent.name if p.parent.name == "checkpoints" else p.parent.name
+        self._stale.cover(f"Loading {name} ({p.stem})…")
+
+    def uncover(self) -> None:
+        if getattr(self, "_stale", None) is not None:
+            self._stale.hide()
+
     def _on_failed(self, rid: int, message: str) -> None:
+        self.uncover()
         if rid >= self.shown_id:
             self.show_message("error", message)
             if self.ctx is None:

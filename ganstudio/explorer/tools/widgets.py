@@ -96,3 +96,32 @@ class ColorBar(QWidget):
         p.drawText(QRectF(bar.right() + 6, 0, self.width(), 20), Qt.AlignmentFlag.AlignVCenter, right)
         p.end()
 
+
+
+class StaleCover(QLabel):
+    """A translucent cover with one line ("Loading sagan-digits…") over a view whose pictures belong to the model
+    being replaced: a stale view never looks current. It follows its parent's size; ``hide()`` lifts it."""
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setObjectName("staleCover")
+        self.setStyleSheet("QLabel#staleCover { background: rgba(20, 22, 26, 190); color: #e8eaed; "
+                           "font-size: 15px; }")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)  # no clicks on stale pictures
+        parent.installEventFilter(self)
+        self.hide()
+
+    def cover(self, text: str) -> None:
+        self.setText(text)
+        self.setGeometry(self.parentWidget().rect())
+        self.raise_()
+        self.show()
+
+    def eventFilter(self, obj, event) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if obj is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self.setGeometry(obj.rect())
+        return False
