@@ -1,6 +1,7 @@
 """Issue 38's window faults: the shortcuts list fits a small screen and closes on Escape; a dataset New Run
 switched for one model goes back when another is chosen."""
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
@@ -103,3 +104,65 @@ def test_the_engine_heatmap_is_d_over_the_view_it_is_given():
     with torch.no_grad():
         corner = float(g._d_out(torch.tensor([[-4.0, -3.0], [4.0, 3.0]]))[0])
     assert abs(float(s.heat[0, 0]) - corner) < 1e-5
+
+
+def _clipped(root) -> list[tuple[str, str, int, int]]:
+    """Visible one-line labels, combos and buttons whose text does not fit their width (Qt elides or cuts it)."""
+    from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
+
+    out = []
+    for lab in root.findChildren(QLabel):
+        t = lab.text()
+        if (not lab.isVisible() or lab.wordWrap() or not t or "<" in t or "\n" in t
+                or lab.textFormat() == Qt.TextFormat.RichText or type(lab).__name__ == "QElidingLabel"):
+            continue
+        need, have = lab.fontMetrics().horizontalAdvance(t), lab.contentsRect().width() - 2 * lab.margin()
+        if need > have + 1:
+            out.append(("label", t, need, have))
+    for cb in root.findChildren(QComboBox):
+        if cb.isVisible() and not cb.isEditable() and cb.fontMetrics().horizontalAdvance(cb.currentText()) + 30 > cb.width():
+            out.append(("combo", cb.currentText(), cb.fontMetrics().horizontalAdvance(cb.currentText()) + 30,
+                        cb.width()))
+    for b in root.findChildren(QPushButton):
+        text = b.text().replace("&", "")
+        icon = b.iconSize().width() + 4 if not b.icon().isNull() else 0
+        if b.isVisible() and text and b.fontMetrics().horizontalAdvance(text) + icon + 12 > b.width():
+            out.append(("button", text, b.fontMetrics().horizontalAdvance(text) + icon + 12, b.width()))
+    return out
+
+
+def test_no_text_is_cut_at_1280_by_800(window, qtbot, dialog):
+    """Item 10: at 1280×800 the playground's preset box read "Mode collapse: minin"; every tab, every preset and
+    New Run are checked for a one-line text wider than its widget."""
+    window.resize(1280, 800)
+    for i in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(i)
+        qtbot.wait(200)
+        assert _clipped(window) == [], window.tabs.tabText(i)
+    window.tabs.setCurrentWidget(window.playground)
+    presets = window.playground.preset
+    for j in range(presets.count()):
+        presets.setCurrentIndex(j)
+        qtbot.wait(50)
+        assert _clipped(window.playground) == [], presets.itemText(j)
+    dialog.resize(min(dialog.width(), 1280), min(dialog.height(), 800))
+    qtbot.wait(100)
+    assert _clipped(dialog) == []
+
+
+@pytest.mark.parametrize("bundle", ["dcgan-digits", "cyclegan-bold", "stylegan-digits", "progan-digits"])
+def test_no_text_is_cut_in_any_explorer_tool_at_1280_by_800(window, qtbot, bundle):
+    from pathlib import Path
+
+    from tests.test_app_explorer import open_run, settle
+
+    window.resize(1280, 800)
+    window.tabs.setCurrentWidget(window.explorer)
+    ex = window.explorer
+    open_run(qtbot, ex, Path(__file__).resolve().parents[1] / "assets" / "models" / bundle)
+    for i, tool in enumerate(ex.tools):
+        if ex.tabbar.isTabEnabled(i):
+            ex.tabbar.setCurrentIndex(i)
+            settle(qtbot, ex)
+            qtbot.wait(100)
+            assert _clipped(ex) == [], tool.name

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
+from superqt import QElidingLabel
 
 from trainers.runfolder import checkpoint_path, metrics_path
 
@@ -50,7 +51,8 @@ class NewRunDialog(DataChoices, QDialog):
         self.runs_root = QLineEdit(runs_root or settings.runs_root())
         root_btn = QPushButton("Browse…")
         root_btn.clicked.connect(self._browse_root)
-        self.where = QLabel("")
+        self.where = QElidingLabel("")
+        self.where.setElideMode(Qt.TextElideMode.ElideMiddle)  # a long path keeps both its ends
         self.where.setObjectName("muted")
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         run_box = QGroupBox("Run")
@@ -253,6 +255,7 @@ class NewRunDialog(DataChoices, QDialog):
             message = self._friendly(str(exc))
         self._show_error(bad_key, message)
         self.where.setText(f"→ {self.run_dir()}" if name else "")
+        self.where.setToolTip(str(self.run_dir()) if name else "")
         return not message
 
     # -- internals -----------------------------------------------------------------------------------------

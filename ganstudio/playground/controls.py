@@ -59,14 +59,14 @@ class PlaygroundControls:
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.preset = QComboBox()
-        self.preset.setMinimumContentsLength(12)
-        self.preset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        # its own full-width row and as wide as its longest title: at 1280×800 the form's field cut it to
+        # "Mode collapse: minin"
+        self.preset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.preset.addItem("— choose a preset —")
         for title, p in PRESETS.items():
             self.preset.addItem(title)
             self.preset.setItemData(self.preset.count() - 1, p.about, Qt.ItemDataRole.ToolTipRole)
         self.preset.activated.connect(self._on_preset)
-        form.addRow("Preset", self.preset)
         self.dist = QComboBox()
         for d in DISTS_2D + DISTS_1D:
             self.dist.addItem(DIST_LABELS[d], d)
@@ -122,6 +122,8 @@ class PlaygroundControls:
         self.preset_about.setWordWrap(True)
         self.preset_about.setStyleSheet("color: palette(mid);")
         col = QVBoxLayout()
+        col.addWidget(QLabel("<b>Preset</b>"))
+        col.addWidget(self.preset)
         col.addLayout(form)
         col.addWidget(self.preset_about)
         col.addWidget(self.draw_hint)
