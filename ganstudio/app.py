@@ -22,6 +22,9 @@ def _warm_torch() -> None:
     except Exception:
         return  # the error surfaces, with a message, when a run starts
     gc.freeze()  # long-lived: keep them out of full GC sweeps, which would stall the window
+    from .workers.prefetch import prefetch_digits
+
+    prefetch_digits()  # the first Quick start then finds the embedded digits drawn
 
 
 def collect_on_gui_thread(app):

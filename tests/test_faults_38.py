@@ -140,3 +140,45 @@ def test_a_truncated_digits_cache_is_redrawn_with_a_note(tmp_path):
     data = load_dataset("digits", limit=300, seed=5)
     assert any("digits cache" in n and "damaged" in n for n in data.notes)
     assert len(data) == 300
+
+
+# -- 6: the first Quick start's wait for the digits ---------------------------------------------------------------
+def test_digits_drawn_by_one_thread_are_waited_for_by_another_with_its_progress(monkeypatch):
+    import threading
+    import time
+
+    from trainers.data import digits
+
+    calls = []
+    real_generate = digits.generate
+
+    def counted(n, seed=0, chunk=4096, progress=None):
+        calls.append(n)
+        return real_generate(n, seed, chunk=256, progress=lambda d, t: (time.sleep(0.05), progress(d, t)))
+
+    monkeypatch.setattr(digits, "generate", counted)
+    heard = []
+    first = threading.Thread(target=digits.load, args=(3000, 11))
+    first.start()
+    time.sleep(0.1)
+    second = digits.load(3000, 11, progress=lambda d, t: heard.append((d, t)))
+    first.join()
+    assert calls == [3000]  # drawn once, then read from the cache
+    assert len(second.images) == 3000 and heard and all(t == 3000 for _, t in heard)
+
+
+def test_the_app_draws_the_digits_in_the_background_when_they_are_not_cached():
+    from ganstudio.workers.prefetch import prefetch_digits
+    from trainers.data import digits
+
+    thread = prefetch_digits(1500)
+    assert thread is not None
+    thread.join(60)
+    assert digits.cache_path(1500).exists() and prefetch_digits(1500) is None  # cached: nothing to do
+
+
+def test_a_busy_cpu_is_named_in_the_status_line():
+    from ganstudio.workers.training import busy_note
+
+    assert busy_note(5.2, 2) == " · slower now: other programs keep the CPU busy (load 5.2 on 2 cores)"
+    assert busy_note(1.9, 2) == ""

@@ -32,6 +32,17 @@ def _yield_to_the_gui() -> None:
             pass
 
 
+def busy_note(load: float | None = None, cores: int | None = None) -> str:
+    """" · slower now: other programs keep the CPU busy (load 3.1 on 2 cores)" when they do, else ""."""
+    try:
+        load = os.getloadavg()[0] if load is None else load
+    except (OSError, AttributeError):
+        return ""
+    cores = cores or os.cpu_count() or 1
+    return f" · slower now: other programs keep the CPU busy (load {load:.1f} on {cores} cores)" \
+        if load > cores + 1 else ""
+
+
 def preparing_text(config: dict) -> str:
     """What the app says until the first event. The embedded digits are drawn once (tens of seconds on a busy
     laptop) and cached on disk by the engine, keyed by their drawing version; later starts read the cache."""
@@ -74,7 +85,7 @@ class TrainingThread(QThread):
         """The engine's progress while it prepares the data (drawing the digits, reading a folder)."""
         verb = "Drawing" if what == "digits" else "Reading"  # only the embedded digits are drawn
         self.sig_status.emit(f"{verb} {what}: {done:,} of {total:,} ({100 * done // max(total, 1)}%)"
-                             + (", cached for later runs…" if verb == "Drawing" else "…"))
+                             + (", cached for later runs…" if verb == "Drawing" else "…") + busy_note())
 
     def run(self) -> None:  # noqa: D401 - QThread API
         _yield_to_the_gui()

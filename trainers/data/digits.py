@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -241,12 +242,34 @@ def cache_path(n: int = 60000, seed: int = 0) -> Path:
     return cache_dir() / f"digits-{key}.npz"
 
 
+# One drawer at a time per process: the app draws the digits in the background at launch, and a Quick start
+# clicked meanwhile waits for that drawing (hearing its progress) instead of drawing them a second time.
+_LOAD_LOCK = threading.Lock()
+_DRAWING: dict[tuple[int, int], tuple[int, int]] = {}  # (n, seed) being drawn → (done, n)
+
+
 def load(n: int = 60000, seed: int = 0, use_cache: bool = True,
          progress: Callable[[int, int], None] | None = None) -> DigitsArrays:
     """Return ``n`` digits for ``seed``, from the on-disk cache when it is there and intact (``progress`` hears
-    how the drawing goes when they are not)."""
+    how the drawing goes when they are not, also while another thread of this process draws them)."""
     if not use_cache:
         return generate(n, seed, progress=progress)
+    while not _LOAD_LOCK.acquire(timeout=0.2):
+        if progress is not None and (n, seed) in _DRAWING:
+            progress(*_DRAWING[(n, seed)])
+    try:
+        def relay(done: int, total: int) -> None:
+            _DRAWING[(n, seed)] = (done, total)
+            if progress is not None:
+                progress(done, total)
+
+        return _load(n, seed, relay)
+    finally:
+        _DRAWING.pop((n, seed), None)
+        _LOAD_LOCK.release()
+
+
+def _load(n: int, seed: int, progress: Callable[[int, int], None]) -> DigitsArrays:
     path = cache_path(n, seed)
     note = ""
     if path.exists():
