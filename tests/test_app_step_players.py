@@ -67,10 +67,10 @@ def test_a_paused_cyclegan_steps_each_discriminator_alone(window, qtbot, tmp_pat
 
     before = saved(qtbot, window, session)
     step(qtbot, window, session, "step_d_a", "D_A")
-    after_a = saved(qtbot, window, session)
+    assert f"Stepped D_A at step {frozen:,}: loss_d" in window.statusBar().currentMessage()
+    after_a = saved(qtbot, window, session)  # the save then confirms itself there
     assert not same(before["D_A"], after_a["D_A"])  # D_A learned
     assert same(before["D_B"], after_a["D_B"]) and same(before["G"], after_a["G"])  # nothing else did
-    assert f"Stepped D_A at step {frozen:,}: loss_d" in window.statusBar().currentMessage()
 
     step(qtbot, window, session, "step_d_b", "D_B")
     after_b = saved(qtbot, window, session)

@@ -309,6 +309,7 @@ class TrainingRun(Saving, Iterator[Event]):
             yield from self._finish_evals(wait=reason == "completed")
             if self._sync is not None:  # rank 0 may still be writing: leave the process group together
                 self._sync.barrier()
+            self._lock.release()  # every write is done: the folder is free even before the caller closes the run
             yield Finished(self.step, reason, str(saved) if saved else (str(self.last_good) if self.last_good else None))
         except RunWriteError as exc:  # a full disk or lost permissions: one last save, then a clear message
             yield from self._after_write_error(exc, corrupted)
