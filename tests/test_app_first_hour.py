@@ -166,3 +166,19 @@ def test_no_text_is_cut_in_any_explorer_tool_at_1280_by_800(window, qtbot, bundl
             settle(qtbot, ex)
             qtbot.wait(100)
             assert _clipped(ex) == [], tool.name
+
+
+def test_the_window_opens_without_loading_torch_or_scipy():
+    """Item 7: the window took 2.5-5 s to appear because the Text tool's constants and the scores line pulled in
+    PyTorch (1.2 s) and SciPy (0.4 s) on the way up; they load behind the window now."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport ganstudio.app as a\napp = a.create_app()\nfrom ganstudio.main_window import MainWindow\n"
+            "w = MainWindow(); w.show(); app.processEvents()\n"
+            "print(sorted(m for m in ('torch', 'scipy', 'torchvision') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -128,8 +128,6 @@ class ScoresBar(QWidget):
             return checkpoint, 0.0
 
     def _sync(self) -> None:
-        from trainers.metrics.report import summary
-
         if self.busy:
             return
         if not self.checkpoint:
@@ -137,6 +135,8 @@ class ScoresBar(QWidget):
         elif not self._is_image:
             self.label.setText("Domain scores are measured on labelled image datasets; this model draws 2D points.")
         elif self.result is not None:
+            from trainers.metrics.report import summary  # scipy: only once there are scores to show
+
             self.label.setText(summary(self.result))
             self.label.setToolTip(self.result.get("note", ""))
         else:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Signal
 
-from trainers.text.tedigan import W_WEIGHT
+from trainers.text import W_WEIGHT
 
 from .latest import LatestThread, all_pixels
 from .oneshot import Cancelled, OneShotThread
@@ -30,9 +30,9 @@ SECONDS_PER_STEP = {"clip": 0.17, "inverter": 0.14, "mapper": 0.155}
 
 def training_minutes(steps: dict[str, int] | None = None) -> int:
     """About how many minutes training a text model takes on a laptop CPU (``steps``: ``td.STEPS`` by default)."""
-    from trainers.text import tedigan as td
+    from trainers.text import STEPS
 
-    steps = {**td.STEPS, **(steps or {})}
+    steps = {**STEPS, **(steps or {})}
     seconds = sum(SECONDS_PER_STEP.get(part, 0.1) * n for part, n in steps.items())
     return max(1, round(seconds / 60))
 

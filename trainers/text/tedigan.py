@@ -43,6 +43,7 @@ import torch.nn.functional as F
 
 from ..errors import ConfigError
 from ..projection import style_body, w_spread
+from . import STEPS, W_WEIGHT  # noqa: F401  (torch-free for the app; read here too)
 from . import captions as cap
 from .encoders import Clip, ImageEncoder, TextMapper, contrastive_loss
 from .textfile import (DIM, SCHEMA, TextModel, cached_text_model_path, find_text_model,  # noqa: F401
@@ -50,12 +51,10 @@ from .textfile import (DIM, SCHEMA, TextModel, cached_text_model_path, find_text
                        training_data)
 
 PSI = 0.7  # truncation of the random start of a generation
-STEPS = {"clip": 1200, "inverter": 1200, "mapper": 800}  # default training steps of each part
 BATCH = {"clip": 128, "inverter": 64, "mapper": 256}
 TARGET_QUANTILE = 0.75  # of real digits' similarity to their own captions: where optimisation stops pulling
 VIEWS = 4  # shifted copies of each image the optimisation's similarity is averaged over
 TEXT_BLEND = 0.5  # how far a generation's start moves the named layers from the random w to the text's
-W_WEIGHT = 0.5  # λ_w: how strongly the styles are kept near the start
 COARSE_ATTRS = ("class", "slant", "scale", "aspect")  # the attributes whose styles sit in the coarse layers
 Progress = Callable[[str, int, int], None]  # (part, step done, steps)
 
