@@ -92,7 +92,9 @@ class Preset:
 PRESETS: dict[str, Preset] = {p.title: p for p in (
     Preset("Mode collapse: minimax on the ring",
            "The original minimax loss against a discriminator that learns 10× faster: G's points pile onto one "
-           "to three of the 8 modes and stay there (seeds 0-4 all do).",
+           "to three of the 8 modes and stay there (seeds 0-4, measured every 250 steps to step 4,000: 3, 1, 1, "
+           "1 and 2 modes throughout; this preset is seed 3). Changing a setting or stepping one player by hand "
+           "changes the course of the game.",
            PlayConfig(dist="ring", loss="minimax", lr_g=2e-4, lr_d=2e-3, g_hidden=64, d_hidden=128, layers=3,
                       batch=128, seed=3),
            1500),
