@@ -182,3 +182,27 @@ def test_the_window_opens_without_loading_torch_or_scipy():
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_app_refuses_to_train_in_a_folder_another_process_trains_in(window, qtbot, tmp_path):
+    """Item 2 in the app: Continue training / a new run in a folder in use fails with the holder named."""
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    from tests.conftest import app_config
+
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        cfg = app_config(tmp_path, steps=50)
+        run = tmp_path / "run"
+        run.mkdir(parents=True, exist_ok=True)
+        (run / "run.lock").write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(), "started": 0}))
+        session = window.start_run(cfg, str(run))
+        qtbot.waitUntil(lambda: session.state == "failed", timeout=30_000)
+        assert any(f"process {holder.pid}" in e.text and "is in use" in e.text for e in session.log)
+        assert not (run / "metrics.jsonl").exists()
+    finally:
+        holder.kill()
+        holder.wait()
