@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from trainers import runfolder
+from trainers import runfolder, runlock
 
 from .rundata import MetricsTail, RunData, last_step, list_samples, read_run_config
 from .workers import TrainingThread
@@ -337,6 +337,9 @@ class RunSession(QObject):
             live = time.time() - os.stat(self._tail.path).st_mtime < LIVE_WINDOW_S
         except OSError:
             live = False
+        # a run that holds the folder's lock is live even while it writes nothing (drawing data, a slow step):
+        # watched, and Continue training stays off for it
+        live = live or runlock.in_use(self.run_dir) is not None
         d = self.data
         state = "watching" if live else ("completed" if d.total_steps and d.step >= d.total_steps else "idle")
         if self._tail.pending():  # a big file: read the next chunk soon, keep the UI responsive meanwhile

@@ -3,9 +3,11 @@ another process appends to, overlays, settings that persist, shortcuts, exports 
 test_app_curves.py)."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from PIL import Image
@@ -265,6 +267,27 @@ def test_an_open_run_folder_grows_live_while_another_process_writes_it(window, q
     assert list(x) == [0] + list(range(10, 310, 10))
     assert window.view.samples.current_step() == 300  # followed the newest snapshot
     assert str(run.resolve()) in settings.recent_runs()
+
+
+def test_an_open_run_whose_lock_is_held_is_watched_and_cannot_be_continued(window, qtbot, tmp_path):
+    """Issue 38 item 2: a folder another process holds (drawing its data, nothing written yet) is live."""
+    import socket
+
+    run = tmp_path / "held"
+    make_run_folder(run)
+    old = time.time() - 3600
+    for p in run.rglob("*"):
+        os.utime(p, (old, old))  # nothing written for an hour
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (run / "run.lock").write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(), "started": 0}))
+        session = window.open_run(str(run))
+        qtbot.waitUntil(lambda: session.state == "watching", timeout=10_000)
+        assert not window.actions_["continue"].isEnabled()
+    finally:
+        holder.kill()
+        holder.wait()
+    qtbot.waitUntil(lambda: session.state != "watching", timeout=10_000)  # the holder gone: a stopped run
 
 
 def test_opening_a_folder_that_is_not_a_run_says_so(window, tmp_path):
