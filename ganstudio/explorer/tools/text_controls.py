@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCompleter, QFormLayout, QHBoxLayou
 from superqt import QLabeledSlider
 
 from ... import settings, theme
-from trainers.text.tedigan import W_WEIGHT
+from trainers.text import W_WEIGHT
 
 from ..common import DragSlider, WrapLabel, muted_label
 
