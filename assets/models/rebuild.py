@@ -163,7 +163,7 @@ MODELS = {
         "title": "StyleGAN · digits, 32 px",
         # the recipe of trainers/models/stylegan.py (mapping depth 4 at lr ×0.01, modulated convs, noise, mixing 0.9,
         # lazy R1 γ 1, EMA 0.999 warmed up, Adam 2e-3 β (0, 0.99), filtered upsampling) at width 16 and batch 32:
-        # 10,000 steps, 38 min on an idle 2-core CPU (trained as 6,000 steps, then --resume to 10,000: bit-exact).
+        # 10,000 steps, 34 min on an idle 2-core CPU (trained as 6,000 steps, then --resume to 10,000: bit-exact).
         # Read by an independent LeNet (real MNIST test split) with p >= 0.9, 1,000 samples: 0.31, 0.51, 0.60, 0.65,
         # 0.69, 0.73, 0.76, 0.77, 0.79, 0.80 at steps 1,000 … 10,000 (real digits 0.883); the bundle before (width 8,
         # 3,000 steps, nearest upsampling) 0.57. --check: readable 0.832 against real 0.916 (0.91 of it), every
