@@ -150,7 +150,8 @@ def test_no_text_is_cut_at_1280_by_800(window, qtbot, dialog):
     assert _clipped(dialog) == []
 
 
-@pytest.mark.parametrize("bundle", ["dcgan-digits", "cyclegan-bold", "stylegan-digits", "progan-digits"])
+@pytest.mark.parametrize("bundle", ["dcgan-digits", "infogan-digits", "cgan-digits", "sagan-digits", "biggan-digits",
+                                    "cyclegan-bold", "srgan-digits", "stylegan-digits", "progan-digits"])
 def test_no_text_is_cut_in_any_explorer_tool_at_1280_by_800(window, qtbot, bundle):
     from pathlib import Path
 
