@@ -5,7 +5,7 @@ colour bar, and the image pixel under the mouse."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QLinearGradient, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -119,9 +119,7 @@ class StaleCover(QLabel):
         self.raise_()
         self.show()
 
-    def eventFilter(self, obj, event) -> bool:
-        from PySide6.QtCore import QEvent
-
+    def eventFilter(self, obj, event) -> bool:  # every event of the covered view passes here: keep it cheap
         if obj is self.parentWidget() and event.type() == QEvent.Type.Resize:
             self.setGeometry(obj.rect())
         return False
