@@ -207,3 +207,50 @@ def test_the_app_refuses_to_train_in_a_folder_another_process_trains_in(window, 
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_dataset_switched_for_one_model_goes_back_when_another_is_chosen(dialog):
+    from tests.test_app_views import choose, choose_model
+
+    """Issue 38 item 12: CycleGAN → digits-plain, then StyleGAN stayed on digits-plain (stylegan-digits-plain-1)."""
+    choose_model(dialog, "cyclegan")
+    assert (dialog.config()["data"], dialog.config()["data_b"]) == ("digits-plain", "digits-bold")
+    choose_model(dialog, "stylegan")
+    assert dialog.config()["data"] == "digits" and "switched" not in dialog.model_about.text()
+    assert dialog.name.text() == "stylegan-digits-1"
+    choose_model(dialog, "pix2pix")  # switched again from the user's digits, and back again
+    choose_model(dialog, "srgan")
+    assert dialog.config()["data"] == "digits"
+    # a dataset the user chose after a switch is theirs: it stays
+    choose_model(dialog, "cyclegan")
+    choose(dialog.dataset, "digits-negative")
+    choose_model(dialog, "dcgan")
+    assert dialog.config()["data"] == "digits-negative"
+
+
+def test_an_open_run_whose_lock_is_held_is_watched_and_cannot_be_continued(window, qtbot, tmp_path):
+    """Issue 38 item 2: a folder another process holds (drawing its data, nothing written yet) is live."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_app_views import make_run_folder
+
+    run = tmp_path / "held"
+    make_run_folder(run)
+    old = time.time() - 3600
+    for p in run.rglob("*"):
+        os.utime(p, (old, old))  # nothing written for an hour
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (run / "run.lock").write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(), "started": 0}))
+        session = window.open_run(str(run))
+        qtbot.waitUntil(lambda: session.state == "watching", timeout=10_000)
+        assert not window.actions_["continue"].isEnabled()
+    finally:
+        holder.kill()
+        holder.wait()
+    qtbot.waitUntil(lambda: session.state != "watching", timeout=10_000)  # the holder gone: a stopped run

@@ -3,11 +3,9 @@ another process appends to, overlays, settings that persist, shortcuts, exports 
 test_app_curves.py)."""
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from PIL import Image
@@ -145,23 +143,6 @@ def test_choosing_pix2pix_on_unpaired_data_switches_to_a_paired_set(dialog):
     assert "choose the dataset digits-edges, digits-thick or digits-hole" in dialog.error_text()
 
 
-def test_a_dataset_switched_for_one_model_goes_back_when_another_is_chosen(dialog):
-    """Issue 38 item 12: CycleGAN → digits-plain, then StyleGAN stayed on digits-plain (stylegan-digits-plain-1)."""
-    choose_model(dialog, "cyclegan")
-    assert (dialog.config()["data"], dialog.config()["data_b"]) == ("digits-plain", "digits-bold")
-    choose_model(dialog, "stylegan")
-    assert dialog.config()["data"] == "digits" and "switched" not in dialog.model_about.text()
-    assert dialog.name.text() == "stylegan-digits-1"
-    choose_model(dialog, "pix2pix")  # switched again from the user's digits, and back again
-    choose_model(dialog, "srgan")
-    assert dialog.config()["data"] == "digits"
-    # a dataset the user chose after a switch is theirs: it stays
-    choose_model(dialog, "cyclegan")
-    choose(dialog.dataset, "digits-negative")
-    choose_model(dialog, "dcgan")
-    assert dialog.config()["data"] == "digits-negative"
-
-
 def test_a_two_domain_model_keeps_domains_the_user_chose(dialog):
     choose(dialog.dataset, "digits-negative")
     choose_model(dialog, "unit")
@@ -267,27 +248,6 @@ def test_an_open_run_folder_grows_live_while_another_process_writes_it(window, q
     assert list(x) == [0] + list(range(10, 310, 10))
     assert window.view.samples.current_step() == 300  # followed the newest snapshot
     assert str(run.resolve()) in settings.recent_runs()
-
-
-def test_an_open_run_whose_lock_is_held_is_watched_and_cannot_be_continued(window, qtbot, tmp_path):
-    """Issue 38 item 2: a folder another process holds (drawing its data, nothing written yet) is live."""
-    import socket
-
-    run = tmp_path / "held"
-    make_run_folder(run)
-    old = time.time() - 3600
-    for p in run.rglob("*"):
-        os.utime(p, (old, old))  # nothing written for an hour
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        (run / "run.lock").write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(), "started": 0}))
-        session = window.open_run(str(run))
-        qtbot.waitUntil(lambda: session.state == "watching", timeout=10_000)
-        assert not window.actions_["continue"].isEnabled()
-    finally:
-        holder.kill()
-        holder.wait()
-    qtbot.waitUntil(lambda: session.state != "watching", timeout=10_000)  # the holder gone: a stopped run
 
 
 def test_opening_a_folder_that_is_not_a_run_says_so(window, tmp_path):
