@@ -1,17 +1,20 @@
 """The explorer's exports: the current sample or the tool's grid as a crisp enlarged PNG, the clipboard,
-latent files (save and load back, refusing another model's), and the interpolation as GIF or MP4.
+latent files (save and load back, refusing another model's), the interpolation as GIF or MP4, and N samples as
+files for FID tools (a folder of PNGs or a .npz, written by a worker thread: ``ganstudio sample --out DIR/``).
 
 Each export is a plain function on the panel (what tests call) plus an ``..._interactive`` wrapper that asks
 where to write. Problems are messages in the explorer, never exceptions: the app stays up."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QMenu,
-                               QProgressDialog, QPushButton, QSpinBox)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QMenu, QProgressDialog, QPushButton, QSpinBox)
 
 from .. import settings
 from ..export import ExportError, frames_to_gif, frames_to_mp4, mp4_unavailable, save_image as write_png
@@ -238,11 +241,10 @@ def build_export_menu(panel) -> QMenu:
         ("Invert an image…", "Ctrl+I", lambda: invert_file_interactive(panel)),
         ("Invert a real sample", "", lambda: invert_real_sample(panel)),
         None,
+        ("Samples as files…", "", lambda: export_samples_interactive(panel)),
         ("Export interpolation as GIF…", "", lambda: export_animation_interactive(panel, "gif")),
         ("Export interpolation as MP4…", "", lambda: export_animation_interactive(panel, "mp4")),
     )
-    from PySide6.QtCore import Qt
-
     for e in entries:
         if e is None:
             menu.addSeparator()
@@ -262,3 +264,136 @@ def build_export_menu(panel) -> QMenu:
         menu.actions()[-1].setToolTip(mp4_unavailable())
         menu.setToolTipsVisible(True)
     return menu
+
+
+# -- samples as files (a worker thread) ----------------------------------------------------------------------
+def export_samples(panel, out: str | Path, n: int, seed: int | None = None, show_progress: bool = True):
+    """Write ``n`` samples of the open model to ``out`` (a folder of PNGs, or a .npz) off the GUI thread; the
+    message line says where they went or why not. Returns the thread (None when nothing was started)."""
+    from ..workers.samplefiles import SampleFilesThread
+
+    if not _samples_ready(panel):
+        return None
+    job = getattr(panel, "_sample_files", None)
+    if job is not None and job.thread.isRunning():
+        panel.show_message("warning", "Still writing samples: wait for them, or cancel, first")
+        return None
+    seed = panel.state.seed if seed is None else seed
+    panel._sample_files = job = SampleFilesJob(panel, SampleFilesThread(panel.ctx.checkpoint, str(out), n, seed),
+                                               show_progress)
+    return job.thread
+
+
+class SampleFilesJob(QObject):
+    """The panel's side of one samples-as-files thread: progress dialog and messages. A child of the panel, so
+    its slots are dropped with it; the thread itself outlives both until it ends (``workers/samplefiles.py``)."""
+
+    def __init__(self, panel, thread, show_progress: bool):
+        super().__init__(panel)
+        self.panel, self.thread, self.bar = panel, thread, None
+        if show_progress:
+            self.bar = QProgressDialog(f"Writing {thread.n:,} samples…", "Cancel", 0, thread.n, panel)
+            self.bar.setWindowTitle("Samples as files")
+            self.bar.setWindowModality(Qt.WindowModality.NonModal)  # the explorer stays usable meanwhile
+            self.bar.setMinimumDuration(300)
+            self.bar.canceled.connect(thread.cancel)
+        thread.sig_progress.connect(self._progress)
+        thread.sig_result.connect(self._done)
+        thread.sig_failed.connect(self._failed)
+        thread.sig_cancelled.connect(self._cancelled)
+        thread.finished.connect(self._close)
+        panel.show_message("info", f"Writing {thread.n:,} samples to {thread.out}…")
+        thread.start()
+
+    def _progress(self, _stage: str, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.setValue(done)  # total is thread.n, the bar's maximum
+
+    def _done(self, result) -> None:
+        settings.put("paths/last_export", str(Path(result.path).parent))
+        self.panel.show_message("info", f"Wrote {result.describe()}")
+
+    def _failed(self, text: str) -> None:
+        from ..workers.oneshot import failure_line
+
+        self.panel.show_message("error", failure_line("write the samples", text))
+
+    def _cancelled(self) -> None:
+        from trainers.samplefiles import output_kind
+
+        kept = ("it holds the samples written so far: empty it, or choose another folder, before writing again"
+                if output_kind(self.thread.out) == "folder" else "nothing was written")
+        self.panel.show_message("warning", f"Stopped writing samples to {self.thread.out}: {kept}")
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.reset()  # hides it and stops its show-later timer (close() would also emit canceled)
+            self.bar.deleteLater()
+            self.bar = None
+
+
+class SampleFilesDialog(QDialog):
+    """Where to write the samples (a folder of PNGs or a .npz), how many, and from which seed."""
+
+    def __init__(self, parent, default: str, seed: int):
+        from trainers.samplefiles import MAX_SAMPLES
+
+        super().__init__(parent)
+        self.setWindowTitle("Samples as files")
+        self.path = QLineEdit(default)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        for text, slot in (("Folder…", self._folder), (".npz…", self._npz)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+        self.n = QSpinBox()
+        self.n.setRange(1, MAX_SAMPLES)
+        self.n.setGroupSeparatorShown(True)
+        self.n.setValue(settings.get("explorer/sample_files_n", 10_000, int))
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2 ** 31 - 1)
+        self.seed.setValue(int(seed))
+        note = QLabel("A folder (empty or new) gets one PNG per sample, 000000.png …, as torch-fidelity, clean-fid "
+                      "and pytorch-fid read them; a .npz one uint8 array (N, H, W, 3) under arr_0, for the TF "
+                      "evaluator. Classes and codes are random, as `ganstudio sample --seed` draws them.")
+        note.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("Write to", row)
+        form.addRow("Samples", self.n)
+        form.addRow("Seed", self.seed)
+        form.addRow(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder for the samples", str(Path(self.path.text()).parent))
+        if path:
+            self.path.setText(path.rstrip(os.sep) + os.sep)
+
+    def _npz(self) -> None:
+        start = self.path.text().rstrip(os.sep) + ".npz"
+        path, _ = QFileDialog.getSaveFileName(self, "Samples as .npz", start, "NumPy arrays (*.npz)")
+        if path:
+            self.path.setText(path)
+
+    def accept(self) -> None:
+        settings.put("explorer/sample_files_n", self.n.value())
+        super().accept()
+
+
+def _samples_ready(panel) -> bool:
+    if panel.ctx is None or not panel.ctx.is_image:
+        panel.show_message("warning", "Open an image model first: samples as files are images")
+        return False
+    return not _no_latent(panel, "Samples as files")
+
+
+def export_samples_interactive(panel) -> None:
+    if not _samples_ready(panel):
+        return
+    dlg = SampleFilesDialog(panel, str(_folder() / f"{_stem(panel)}-samples") + os.sep, panel.state.seed)
+    if dlg.exec():
+        export_samples(panel, dlg.path.text(), dlg.n.value(), dlg.seed.value())

@@ -1,4 +1,5 @@
-"""`ganstudio sample`: a grid from a checkpoint; translating models show input | output | target, upscaling ones LR | bicubic | SRGAN (| SRResNet | HR)."""
+"""`ganstudio sample`: a grid from a checkpoint; translating models show input | output | target, upscaling ones LR | bicubic | SRGAN (| SRResNet | HR).
+`--out DIR/` or `--out x.npz` writes the samples as files instead, for FID tools (``trainers/samplefiles.py``)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,20 @@ import argparse
 from pathlib import Path
 
 NAME = "sample"
-HELP = "render a grid of samples from a checkpoint"
+HELP = "render a grid of samples from a checkpoint, or write them as files (a folder of PNGs, a .npz)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("ckpt", help="a .safetensors checkpoint or a run folder")
-    p.add_argument("--n", type=int, default=64)
-    p.add_argument("--out", default="samples.png", help="image to write: .png (default samples.png), .jpg or .webp")
+    p.add_argument("--n", type=int, default=64, help="how many samples (a grid: up to 4096; files: up to 1,000,000)")
+    p.add_argument("--out", default="samples.png",
+                   help="a grid image: .png (default samples.png), .jpg or .webp. Samples as files, for FID tools "
+                        "(torch-fidelity, clean-fid, pytorch-fid, the TF evaluator): a folder (DIR/, an existing "
+                        "folder, or a name with no suffix) gets one PNG per sample, 000000.png ... (grey models "
+                        "stay grey), into an empty or new folder; x.npz gets one uint8 array (N, H, W, 3) under "
+                        "arr_0 (grey repeated into 3 channels). Up to 4096, file i is tile i of the grid of the "
+                        "same --n and --seed")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (samples as files)")
     p.add_argument("--label", help="class index or name (conditional models)")
     p.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix an InfoGAN code")
     p.add_argument("--seed", type=int, default=0)
@@ -32,11 +40,16 @@ def run(args) -> int:
     from ..errors import ConfigError
     from ..generator import load_generator
     from ..images import save_png, scatter_image, to_uint8_grid
+    from ..samplefiles import MAX_SAMPLES, output_kind
 
     import math
 
-    if not 1 <= args.n <= 4096:
-        raise ConfigError(f"--n must be in 1..4096, got {args.n}")
+    files = output_kind(args.out)
+    if files is not None and not 1 <= args.n <= MAX_SAMPLES:
+        raise ConfigError(f"--n must be in 1..{MAX_SAMPLES} for samples as files, got {args.n}")
+    if files is None and not 1 <= args.n <= 4096:
+        raise ConfigError(f"--n must be in 1..4096 for a grid, got {args.n} (for more, write files: --out DIR/ "
+                          "or --out samples.npz)")
     if args.nrow is not None and not 1 <= args.nrow <= 4096:
         raise ConfigError(f"--nrow must be in 1..4096, got {args.nrow}")
     if not 0 <= args.seed < 2 ** 63:
@@ -45,8 +58,9 @@ def run(args) -> int:
         raise ConfigError(f"--truncation must be a number ≥ 0 (e.g. 0.5; leave it out for untruncated z), "
                           f"got {args.truncation}")
     fmt = IMAGE_FORMATS.get(Path(args.out).suffix.lower())
-    if fmt is None:
-        raise ConfigError(f"--out {args.out}: give a .png, .jpg or .webp file name")
+    if fmt is None and files is None:
+        raise ConfigError(f"--out {args.out}: give a .png, .jpg or .webp file name (a grid), or a folder (end it "
+                          "with /) or a .npz file name (samples as files)")
     codes = {}
     for item in args.code:
         name, sep, value = item.partition("=")
@@ -59,6 +73,11 @@ def run(args) -> int:
         if not math.isfinite(codes[name.strip()]):
             raise ConfigError(f"--code {item!r}: the value must be a finite number")
     gen = load_generator(args.ckpt)
+    if files is not None:
+        if args.input:
+            raise ConfigError("--input translates your own images into a grid: give --out FILE.png with it (a "
+                              "folder or .npz is for models that draw from noise)")
+        return _files(gen, args, codes)
     if gen.can("superres"):
         return _upscale(gen, args, fmt)
     if gen.translates:
@@ -86,6 +105,33 @@ def run(args) -> int:
     except OSError as exc:
         raise ConfigError(f"cannot write {args.out} ({exc.strerror or exc}); choose another --out") from None
     print(f"wrote {path} ({array.shape[1]}x{array.shape[0]} px, {args.n} samples, step {gen.meta['step']})")
+    return 0
+
+
+def _files(gen, args, codes: dict) -> int:
+    """``sample --out DIR/`` or ``--out x.npz``: every sample as a file, a tqdm bar on stderr unless --quiet."""
+    import sys
+
+    from ..samplefiles import write_samples
+
+    bar = None
+
+    def progress(_stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:  # made at the first report: after the checks, so that an error line stands alone
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="img", desc="writing samples", file=sys.stderr, dynamic_ncols=True,
+                       leave=False)
+        bar.update(done - bar.n)
+
+    try:
+        done = write_samples(gen, args.out, args.n, args.seed, args.label, codes, truncation=args.truncation,
+                             progress=None if args.quiet else progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(f"wrote {done.describe()}, step {gen.meta['step']}")
     return 0
 
 
