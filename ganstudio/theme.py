@@ -41,6 +41,9 @@ PLOT_HELP = {
                  "1 between fade-ins, while a level trains on its own",
     "Attention": "SAGAN: γ of each self-attention layer (output = γ·attention + input). It starts at 0; leaving 0 "
                  "means the network uses attention",
+    "Augmentation": "ADA (--augment ada): p, the probability of each augmentation step, and r_t = E[sign(D(real))], "
+                    "how sure D is of the reals. p rises while r_t is above its target (0.6: D overfits) and falls "
+                    "below it",
     "Quality": "pixel-statistics distance between fakes and real data (a cheap proxy; lower is better)",
     "Domain FID": "Fréchet distance of fakes to real images in the features of GAN Studio's own classifier for "
                   "this dataset (lower is better), next to the real-vs-real floor: how close two real samples get. "
@@ -73,6 +76,8 @@ METRICS: dict[str, MetricStyle] = {
     "gamma_g1": MetricStyle("γ G layer 1", "Attention", "#6cb6ff", "G's first (coarser) attention layer"),
     "gamma_g2": MetricStyle("γ G layer 2", "Attention", "#b083f0", "G's second (finer) attention layer"),
     "gamma_d": MetricStyle("γ D", "Attention", "#e5a50a", "D's attention layer"),
+    "ada_p": MetricStyle("augmentation p", "Augmentation", "#e275ad", "ADA: each step's probability"),
+    "ada_rt": MetricStyle("overfitting r_t", "Augmentation", "#768390", "ADA: E[sign(D(real))], target 0.6"),
     "pix_dist": MetricStyle("pixel-stat distance", "Quality", "#dcbdfb", "lower is better"),
     "eval_fid": MetricStyle("domain FID", "Domain FID", "#f69d50", "lower is better", True),
     "eval_fid_floor": MetricStyle("real-vs-real floor", "Domain FID", "#768390", "two real halves", True),

@@ -7,9 +7,10 @@ A resolved config holds no ``None`` that matters and is what ``config.json`` and
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 
+from .checks import MAX_DATA_LIMIT, check_values  # noqa: F401 (MAX_DATA_LIMIT: where readers look)
+from .checks import check_int as _check_int
 from .errors import ConfigError
 
 
@@ -40,9 +41,13 @@ class TrainConfig:
     download: bool = option(False, "download a missing torchvision dataset (needs internet)")
     data_limit: int | None = option(None, "use N samples (embedded sets are drawn at that size)", int)
     batch_size: int | None = option(None, "samples per D update (default: the model's recipe)", int)
-    image_size: int | None = option(None, "image side; 28, 32 or 64 for conv models (default: the dataset's)",
-                                    int)
-    channels: int | None = option(None, "1 (grey) or 3 (RGB) (default: the dataset's)", int, choices=(1, 3))
+    image_size: int | None = option(None, "image side; 28, 32 or 64 for conv models (default: the dataset's own, "
+                                    "or the nearest side the model makes)", int)
+    channels: int | None = option(None, "1 (grey) or 3 (RGB) (default: the dataset's; a folder's: 1 when every "
+                                  "image is grey)", int, choices=(1, 3))
+    crop: str | None = option(None, "how a folder's images that are not square become square: centre (cut the middle "
+                       "square, default), pad (borders of the edge colour) or stretch", str,
+                       choices=("centre", "pad", "stretch"))
     z_dim: int | None = option(None, "length of the noise vector z", int)
     width: int | None = option(None, "base channels (conv) / hidden width (MLP)", int)
     arch: str | None = option(None, "the family's network design, where it has several (infogan: infogan, the "
@@ -88,6 +93,12 @@ class TrainConfig:
                                     "(default 1; 0: off)", float)
     pl_weight: float | None = option(None, "StyleGAN: weight of the path-length regulariser (StyleGAN2's 2; "
                                      "default 0: off, it doubles G's step on a CPU)", float)
+    augment: str | None = option(None, "augment what D sees, reals and fakes alike, for small sets: none (default), "
+                                 "diffaugment (Zhao et al. 2020: colour, translation, cutout on every image) or ada "
+                                 "(Karras et al. 2020: flips, rotations, scaling, colour, each with a probability p "
+                                 "that rises while D overfits)", str, choices=("none", "diffaugment", "ada"))
+    ada_target: float | None = option(None, "ADA: the target of the overfitting signal r_t = E[sign(D(real))] "
+                                      "(the paper's 0.6); p rises while r_t is above it", float)
     ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
                                "and sample from it; 0: off", float)
     lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant until --decay-start, then "
@@ -175,7 +186,6 @@ def cli_options() -> list[tuple[str, dataclasses.Field]]:
 
 
 EVAL_EVERY = 1000  # default evaluation interval on labelled image datasets
-MAX_DATA_LIMIT = 10_000_000  # --data-limit beyond this would only ask the embedded sets for terabytes
 EVAL_SAMPLES = 2000
 
 # Fields that define the networks: a resumed run or a loaded checkpoint must agree on these.
@@ -185,7 +195,7 @@ ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
                  "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "l1_weight", "cycle_weight",
                  "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content", "phase_images", "phase_ratio",
-                 "mixing", "r1_gamma", "pl_weight", "decay_start")
+                 "mixing", "r1_gamma", "pl_weight", "decay_start", "crop", "augment", "ada_target")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 
@@ -219,6 +229,10 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         r.g_loss = "nonsaturating"
     if r.lr_decay is None:
         r.lr_decay = "none"
+    r.crop = r.crop or "centre"
+    r.augment = r.augment or "none"
+    if r.augment == "ada" and r.ada_target is None:
+        r.ada_target = 0.6
     for key in ("clip", "gp_weight", "cat_codes", "cont_codes", "info_weight", "cont_weight", "ortho_weight",
                 "l1_weight", "cycle_weight", "ema"):
         if getattr(r, key) is None:
@@ -251,7 +265,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"--image-size must be a positive number of pixels, got {cfg.image_size}; leave it "
                           "out for the dataset's own size", field='image_size')
     if is_image:
-        r.image_size = r.image_size or spec.size_for(r.data) or info.size
+        r.image_size = r.image_size or spec.size_for(r.data, info) or info.size
         r.channels = r.channels or info.channels
     else:
         r.image_size, r.channels = 0, 0
@@ -262,9 +276,9 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
             raise ConfigError(f"{cfg.model} makes images; the 2D set {cfg.data!r} needs {points_ok}", field='data')
     if spec.needs_labels and info.classes == 0 and info.kind == "points":
         raise ConfigError(f"{cfg.model} is conditional and needs class labels; {cfg.data!r} has none", field='data')
-    if spec.needs_labels and info.kind == "image" and cfg.data not in _labelled():
-        raise ConfigError(f"{cfg.model} is conditional and needs class labels; a folder of images has none",
-                          field='data')
+    if spec.needs_labels and info.kind == "image" and info.classes == 0:
+        raise ConfigError(f"{cfg.model} is conditional and needs class labels; this folder of images has none: put "
+                          "each class's images in a sub-folder named after it (root/<class>/*.png)", field='data')
     if spec.batches == "unpaired":
         if not r.data_b:
             raise ConfigError(f"{cfg.model} learns from two domains: pass the second with --data-b", field='data_b')
@@ -286,7 +300,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"--data-b is the second domain of the two-domain families ({two}); {cfg.model} learns from "
                           "one dataset: leave --data-b out", field='data_b')
 
-    labelled_images = is_image and (cfg.data in _labelled())
+    labelled_images = is_image and info.classes > 0
     # image-to-image and two-domain families are scored by `ganstudio eval` on their own terms, not in training
     translates = bool(spec.options.get("translation")) or spec.batches == "unpaired"
     if r.eval_every is None:
@@ -302,92 +316,5 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     if r.eval_every and not labelled_images:
         raise ConfigError(f"--eval-every: domain scores need a labelled image dataset (digits, mnist, ...), "
                           f"not {cfg.data!r}; use --eval-every 0", field='eval_every')
-    _check_int(r, "steps", 1)
-    if r.decay_start is not None:
-        _check_int(r, "decay_start", 0)
-    _check_int(r, "batch_size", 1, 65536)
-    # recipe fields a family does not use (it declares no default for them) may stay None
-    for key, lo, hi in (("n_critic", 1, 100), ("z_dim", 1, 4096)):
-        if getattr(r, key) is not None or key in spec.defaults:
-            _check_int(r, key, lo, hi)
-    if r.n_critic not in (None, 1) and not spec.repeats_d:
-        raise ConfigError(f"--n-critic {r.n_critic}: {cfg.model} updates D once per G update and has no such setting; "
-                          "leave it out (or 1)", field='n_critic')
-    _check_int(r, "width", 4, 1024)
-    _check_int(r, "sample_every", 1)
-    _check_int(r, "checkpoint_every", 1)
-    _check_int(r, "seed", 0, 2 ** 63 - 1)
-    if r.data_limit is not None:
-        _check_int(r, "data_limit", 1, MAX_DATA_LIMIT)
-    for key in ("lr_g", "lr_d"):
-        v = getattr(r, key)
-        if v is None and key not in spec.defaults:
-            continue
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 < v <= 1):
-            raise ConfigError(f"--{key.replace('_', '-')} must be a learning rate in (0, 1], got {v}", field=key)
-    for key in ("beta1", "beta2"):
-        v = getattr(r, key)
-        if v is None and key not in spec.defaults:
-            continue
-        if not (isinstance(v, (int, float)) and 0 <= v < 1):
-            raise ConfigError(f"--{key} must be in [0, 1), got {v}", field=key)
-    for key in ("clip", "gp_weight", "info_weight", "cont_weight", "ortho_weight", "l1_weight", "cycle_weight"):
-        v = getattr(r, key)
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 <= v <= 1e4):
-            raise ConfigError(f"--{key.replace('_', '-')} must be a non-negative number, got {v}", field=key)
-    if not (isinstance(r.log_window_s, (int, float)) and 0 <= r.log_window_s <= 60):
-        raise ConfigError(f"log_window_s must be in [0, 60] seconds, got {r.log_window_s}")
-    if r.g_loss not in ("nonsaturating", "minimax"):
-        raise ConfigError(f"--g-loss must be nonsaturating or minimax, got {r.g_loss!r}", field='g_loss')
-    if spec.info:
-        _check_int(r, "cat_codes", 0, 1000)
-        _check_int(r, "cont_codes", 0, 64)
-        if not (isinstance(r.lr_q, (int, float)) and math.isfinite(r.lr_q) and 0 < r.lr_q <= 1):
-            raise ConfigError(f"--lr-q must be a learning rate in (0, 1], got {r.lr_q}", field='lr_q')
-    elif cfg.lr_q:
-        raise ConfigError(f"--lr-q is InfoGAN's (the step size of its Q head); {cfg.model} has no Q: leave it out",
-                          field='lr_q')
-    if not (isinstance(r.ema, (int, float)) and 0 <= r.ema < 1):
-        raise ConfigError(f"--ema must be a decay in [0, 1) (e.g. 0.999; 0 turns it off), got {r.ema}", field='ema')
-    if r.lr_decay not in ("none", "linear"):
-        raise ConfigError(f"--lr-decay must be none or linear, got {r.lr_decay!r}", field='lr_decay')
-    if spec.variants:
-        if r.arch not in spec.variants:
-            raise ConfigError(f"--arch must be one of {', '.join(spec.variants)} for {cfg.model}, got {r.arch!r}",
-                              field='arch')
-    elif r.arch is not None:
-        raise ConfigError(f"--arch: {cfg.model} has one network design; leave --arch out", field='arch')
-    if spec.check is not None:
-        spec.check(r)
-    if is_image:
-        if r.channels not in (1, 3):
-            raise ConfigError(f"--channels must be 1 or 3, got {r.channels}", field='channels')
-        sizes = spec.image_sizes
-        if r.image_size not in sizes:
-            if isinstance(sizes, range):
-                raise ConfigError(f"{cfg.model} (an MLP) makes images of {sizes.start} to {sizes.stop - 1} px, "
-                                  f"not {r.image_size}", field='image_size')
-            raise ConfigError(f"{cfg.model} makes {', '.join(map(str, sizes))} px images, not "
-                              f"{r.image_size}: pass --image-size with one of those", field='image_size')
-    if r.precision not in ("auto", "fp32", "bf16"):
-        raise ConfigError(f"--precision must be auto, fp32 or bf16, got {r.precision!r}", field='precision')
-    if r.compile not in ("auto", "on", "off"):
-        raise ConfigError(f"--compile must be auto, on or off, got {r.compile!r}", field='compile')
-    if r.cuda_graph not in ("auto", "off"):
-        raise ConfigError(f"--cuda-graph must be auto or off, got {r.cuda_graph!r}", field='cuda_graph')
-    if r.device not in ("auto", "cpu", "cuda", "mps") and not r.device.startswith("cuda:"):
-        raise ConfigError(f"--device must be auto, cpu, cuda, cuda:N or mps, got {r.device!r}", field='device')
+    check_values(r, cfg, spec, is_image)
     return r
-
-
-def _labelled() -> set[str]:
-    from .data import DATASETS
-
-    return {n for n, d in DATASETS.items() if d.classes > 0}
-
-
-def _check_int(r: TrainConfig, key: str, lo: int, hi: int | None = None) -> None:
-    v = getattr(r, key)
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
-        rng = f"≥ {lo}" if hi is None else f"in [{lo}, {hi}]"
-        raise ConfigError(f"--{key.replace('_', '-')} must be an integer {rng}, got {v}", field=key)

@@ -158,7 +158,8 @@ class TrainingRun(Saving, Iterator[Event]):
                                              cfg.model, self.data.name, self._resumed, cfg.to_dict()))
             for note in self.data.notes + ([self._lock.note] if self._lock.note else []):
                 yield from self._emit(Message("warning", note, self.step))
-            for note in self._resume_notes + schedule_notes(cfg, self.step, self._steps_before):
+            for note in [self.data.about] * bool(self.data.about) + self._resume_notes + schedule_notes(
+                    cfg, self.step, self._steps_before):
                 yield from self._emit(Message("info", note, self.step))
             if self._cleared:
                 yield from self._emit(Message("warning", f"{self.run_dir} held a run that ended before its first "
@@ -349,10 +350,10 @@ class TrainingRun(Saving, Iterator[Event]):
             return self._datasets[name]
         hear = self._progress
         paired_folders = MODELS[cfg.model].batches == "pairs" and cfg.data_b and name == cfg.data
-        data = load_dataset(name, root=cfg.data_root, image_size=cfg.image_size or None,
-                            channels=cfg.channels or None, download=cfg.download, limit=cfg.data_limit,
+        data = load_dataset(name, root=cfg.data_root, image_size=cfg.image_size or None, channels=cfg.channels or None,
+                            download=cfg.download, limit=cfg.data_limit,
                             progress=(lambda done, total: hear(name, done, total)) if hear else None,
-                            targets=cfg.data_b if paired_folders else None)
+                            targets=cfg.data_b if paired_folders else None, crop=cfg.crop or "centre")
         if len(data) < cfg.batch_size:
             raise ConfigError(f"--batch-size {cfg.batch_size} is larger than the dataset {name!r} "
                               f"({len(data)} samples)")

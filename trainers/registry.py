@@ -81,20 +81,25 @@ class Family:
                    "two-domains": self.batches == "unpaired", "superres": bool(self.options.get("superres")),
                    "translation": bool(self.options.get("translation")),
                    "attention": bool(self.options.get("attention")), "points": "points" in self.data_kinds,
-                   "truncation": "truncation" in self.options, "repeats-d": self.repeats_d}
+                   "truncation": "truncation" in self.options, "repeats-d": self.repeats_d,
+                   "augment": bool(getattr(self.algorithm_class, "augments", False))}
         return frozenset(self.capabilities) | {k for k, v in implied.items() if v}
 
-    def size_for(self, data: str | None) -> int | None:
-        """The image side it makes for ``data`` (a dataset name): the data's own when it can make that, else the
-        smallest side it makes above it (else its largest). None for 2D sets and unknown names (folders)."""
+    def size_for(self, data: str | None, info=None) -> int | None:
+        """The image side it makes for ``data``: the data's own when it can make that, else the smallest side it
+        makes above it (else its largest); for a folder (``info``: its ``DatasetInfo`` from the survey) the nearest
+        side to the images' own. None for 2D sets and for a folder not surveyed."""
         from .catalog import DATASETS
 
-        info = DATASETS.get(data or "")
+        named = DATASETS.get(data or "")
+        info = named or info
         if info is None or info.kind != "image":
             return None
         sizes = self.image_sizes
         if info.size in sizes:
             return info.size
+        if named is None:  # a folder: the nearest side (the larger one on a tie)
+            return min(sizes, key=lambda s: (abs(s - info.size), -s))
         return min((s for s in sizes if s >= info.size), default=max(sizes))
 
     def fit_data(self, data: str | None, data_b: str | None = None) -> "DataSwitch | None":
@@ -196,6 +201,7 @@ CAPABILITIES = {
     "swd": "scored with the sliced Wasserstein distance at each scale",
     "points": "learns 2D point sets as well as images",
     "repeats-d": "updates D several times per G update",
+    "augment": "can augment what D sees (--augment diffaugment or ada) for small sets",
 }
 """What a family can declare it can do (``Family.capabilities``), with what each means to the rest of the project."""
 

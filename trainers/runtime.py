@@ -83,7 +83,9 @@ class Speed:
             amp = None
         compile_pref = getattr(cfg, "compile", "auto") or "auto"
         # double backward (gradient penalty) does not compile, nor do spectral-norm hooks reliably: eager there
-        compilable = not (cfg.gp_weight > 0) and not _uses_spectral_norm(cfg)
+        # nor does augmentation (its draws come from the run's own generator, ADA's p changes between steps)
+        compilable = (not (cfg.gp_weight > 0) and not _uses_spectral_norm(cfg)
+                      and (getattr(cfg, "augment", None) or "none") == "none")
         # the same steps can be captured whole as a CUDA graph, in one process (DDP's gradient hooks and NCCL
         # calls stay outside a graph)
         # (a learning-rate schedule changes lr between steps, which a captured optimizer step would not see)

@@ -31,11 +31,14 @@ class Critic(nn.Module):
     only when asked (on fakes), as in InfoGAN.
     """
 
-    def __init__(self, D: nn.Module, Q: nn.Module | None):
+    def __init__(self, D: nn.Module, Q: nn.Module | None, augment=None):
         super().__init__()
         self.D, self.Q = D, Q
+        self.augment = augment  # what D sees of every batch (``trainers/augment.py``), reals and fakes alike
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, with_q: bool = False):
+        if self.augment is not None:
+            x = self.augment(x)
         h = self.D.features(x, y)
         score = self.D.score(h, y)
         if with_q and self.Q is not None:
@@ -48,6 +51,7 @@ class AdversarialGAN(AlgorithmBase):
     players = ("D", "G")
     step_player = "G"
     repeats_d = True
+    augments = True
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist: ddp.DistInfo | None = None, speed=None):
@@ -56,7 +60,7 @@ class AdversarialGAN(AlgorithmBase):
         self.G = run.prepare(nets["G"])
         self.D = run.prepare(nets["D"])
         self.Q = run.prepare(nets["Q"], channels_last=False) if "Q" in nets else None
-        self.critic = Critic(self.D, self.Q)
+        self.critic = Critic(self.D, self.Q, self.aug)
         self.batches_per_step = cfg.n_critic
         loss_key = "bce-minimax" if family.loss == "bce" and cfg.g_loss == "minimax" else family.loss
         self.loss = LOSSES[loss_key]
@@ -201,6 +205,7 @@ class AdversarialGAN(AlgorithmBase):
                 torch._foreach_clamp_min_(list(self.D.parameters()), -self.cfg.clip)
                 torch._foreach_clamp_max_(list(self.D.parameters()), self.cfg.clip)
         r, f = r.detach(), f.detach()
+        stats.update(self.aug.seen(r))
         stats["loss_d"] = loss.detach()
         if self.loss.probabilistic:
             stats["d_real"], stats["d_fake"] = torch.sigmoid(r).mean(), torch.sigmoid(f).mean()

@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 import torch
 from torch import nn
 
+from .. import augment
 from .. import distributed as ddp
 from ..ema import EMA
 from ..inputs import InputSpec
@@ -87,6 +88,8 @@ class AlgorithmBase:
         self.runner = StepRunner(speed or Speed(), device, dist)
         self.noise = torch.Generator(device=device).manual_seed(cfg.seed + 1)
         self.ema: EMA | None = None
+        # what D sees (``--augment``; the identity by default): algorithms that declare ``augments`` call it
+        self.aug = augment.build(cfg, self.noise)
 
     # -- the speed runner's state, as the loop and tests read it -------------------------------------------
     @property
@@ -129,10 +132,11 @@ class AlgorithmBase:
 
     # -- randomness ----------------------------------------------------------------------------------------
     def rng_state(self) -> dict[str, torch.Tensor]:
-        return {"noise": self.noise.get_state()}
+        return {"noise": self.noise.get_state(), **self.aug.state()}
 
     def load_rng_state(self, tensors: dict[str, torch.Tensor]) -> None:
         self.noise.set_state(tensors["noise"])
+        self.aug.load(tensors)
 
     @property
     def layout(self) -> InputSpec:  # the name earlier code uses

@@ -11,7 +11,7 @@ import torch
 from ..catalog import DATASETS, DatasetInfo, default_data_root
 from ..errors import DataError
 from . import digits as digits_mod
-from . import domains, paired, real, synthetic
+from . import domains, folder, paired, real, synthetic
 from .base import ArrayData, fit_images, real_stats
 from .samplers import BatchSampler
 
@@ -21,25 +21,30 @@ __all__ = ["ArrayData", "BatchSampler", "DATASETS", "DatasetInfo", "load_dataset
 
 
 def native_shape(name: str) -> DatasetInfo:
-    """Info for a dataset name, or for a folder of images (RGB, 64 px by default)."""
+    """Info for a dataset name, or for a folder of images as its survey finds it (``folder.survey``: grey or
+    colour, the most common size, classes from sub-folders)."""
     if name in DATASETS:
         return DATASETS[name]
     if os.path.isdir(os.path.expanduser(name)):
-        return DatasetInfo(name, "image", 3, 64, 0, False, "folder of images")
+        found = folder.survey(name)
+        return DatasetInfo(name, "image", found.channels, found.side, len(found.classes), False, found.line())
     raise DataError(f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or an existing folder of images")
 
 
 def load_dataset(name: str, *, root: str | None = None, image_size: int | None = None, channels: int | None = None,
                  download: bool = False, limit: int | None = None, seed: int = 0,
-                 progress: Callable[[int, int], None] | None = None, targets: str | None = None) -> ArrayData:
+                 progress: Callable[[int, int], None] | None = None, targets: str | None = None,
+                 crop: str = "centre") -> ArrayData:
     """Load ``name`` into memory, resized to ``image_size`` with ``channels`` (defaults: the data's own).
 
     ``targets``: a folder of target images when ``name`` is a folder of inputs (Pix2Pix on the user's own pairs,
-    matched by file name); they come back as ``extras["target"]``."""
+    matched by file name); they come back as ``extras["target"]``. ``crop``: how a folder's images that are not
+    square become square (``folder.CROPS``)."""
     info = native_shape(name)
     size = image_size or info.size
     ch = channels or info.channels or 0
     notes: list[str] = []
+    about = ""
     factors = None
     factor_names: tuple[str, ...] = ()
     labels = None
@@ -74,12 +79,15 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
         x, extras = torch.from_numpy(src), {"target": torch.from_numpy(dst)}
         notes.extend(pair_notes)
     else:
-        imgs, _, skipped = real.load_folder(name, size, ch or 3, progress)
+        imgs, labs, classes, skipped = real.load_folder(name, size, ch or 3, progress, crop)
         x = torch.from_numpy(imgs)
+        labels = torch.from_numpy(labs) if labs is not None else None
         if isinstance(imgs, np.memmap):
             notes.append(f"{len(imgs)} images at {size} px are read from the cache file {imgs.filename} "
                          f"({imgs.nbytes / 2**30:.1f} GiB) rather than held in memory")
-        if skipped:
+        found = folder.survey(name)
+        about = found.fit_line(x.shape[1], size, crop)
+        if skipped > found.unreadable:  # files whose header read but whose pixels did not
             notes.append(f"skipped {skipped} unreadable or non-image file{'s' if skipped != 1 else ''} in {name}")
     if limit is not None and len(x) > limit:
         x = x[:limit]
@@ -89,4 +97,4 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
     x = fit_images(x, size, ch or x.shape[1])
     extras = {k: fit_images(v, size, ch or v.shape[1]) for k, v in extras.items()}
     return ArrayData(os.path.basename(os.path.normpath(name)) if name not in DATASETS else name, x, labels,
-                     tuple(classes), factors, tuple(factor_names), notes, extras)
+                     tuple(classes), factors, tuple(factor_names), notes, extras, about)

@@ -32,6 +32,7 @@ class ArrayData:
     notes: list[str] = field(default_factory=list)  # e.g. "skipped 3 unreadable files"
     # per-sample tensors aligned with x, served with each batch under their names (e.g. "target" for pairs)
     extras: dict[str, torch.Tensor] = field(default_factory=dict)
+    about: str = ""  # what a folder was read as: "10,000 images · grey · 28 × 28 → 1 channel, 28 px"
 
     @property
     def is_image(self) -> bool:

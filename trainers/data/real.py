@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ..errors import DataError
+from .folder import class_layout, decode_into, decode_one, image_errors, list_files, read_image  # noqa: F401
 
 MNIST_LIKE = {
     "mnist": ("MNIST", tuple(str(d) for d in range(10))),
@@ -23,7 +24,6 @@ MNIST_LIKE = {
                                        "Shirt", "Sneaker", "Bag", "Ankle boot")),
 }
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 
 
 def _read_idx(path: Path) -> np.ndarray:
@@ -128,31 +128,32 @@ def _download(fetch: Callable, name: str) -> None:
 STREAM_OVER_BYTES = 1 << 30
 
 
-def load_folder(path: str, size: int, channels: int, progress: Callable[[int, int], None] | None = None
-                ) -> tuple[np.ndarray, list[str], int]:
-    """Every readable image under ``path`` (recursively), centre-cropped and resized to ``size``.
+def load_folder(path: str, size: int, channels: int, progress: Callable[[int, int], None] | None = None,
+                crop: str = "centre") -> tuple[np.ndarray, np.ndarray | None, tuple[str, ...], int]:
+    """Every readable image under ``path`` (recursively), made square as ``crop`` says and resized to ``size``.
 
-    Returns (images (N, C, size, size) uint8, class names from first-level sub-folders (or []), number of
-    files skipped as unreadable). Labels are not used for folders. Large folders come back as a read-only
+    Returns (images (N, C, size, size) uint8, labels (N,) or None, class names, number of files skipped as
+    unreadable). A folder laid out as ``root/<class>/*.png`` (every file in a first-level sub-folder, at least two
+    of them) is labelled by its sub-folder names (``folder.class_layout``). Large folders come back as a read-only
     view of a memory-mapped cache file (an ``np.memmap``) rather than an array in RAM.
     """
     root = Path(path).expanduser()
     if not root.is_dir():
         raise DataError(f"{root}: not a folder. Give a dataset name (see `ganstudio list`) or a folder of images")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = list_files(root)
     if not files:
         raise DataError(f"{root}: the folder is empty; put .png/.jpg images in it")
-    classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    classes, labels, _ = class_layout(root, files)
     shape = (len(files), channels, size, size)
     if int(np.prod(shape)) > STREAM_OVER_BYTES:
-        images, skipped = _mapped_folder(root, files, shape, progress)
+        images, kept = _mapped_folder(root, files, shape, crop, progress)
     else:
         out = np.empty(shape, dtype=np.uint8)
-        n = _decode_into(out, files, progress)
-        images, skipped = out[:n], len(files) - n
+        kept = decode_into(out, files, crop, progress)
+        images = out[:int(kept.sum())]
     if len(images) == 0:
         raise DataError(f"{root}: none of its {len(files)} files is a readable image")
-    return images, classes, skipped
+    return images, (labels[kept] if labels is not None else None), classes, len(files) - len(images)
 
 
 def load_folder_pairs(inputs: str, targets: str, size: int, channels: int,
@@ -183,8 +184,8 @@ def load_folder_pairs(inputs: str, targets: str, size: int, channels: int,
     dst = np.empty_like(src)
     keep = np.zeros(len(common), dtype=bool)
     with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:
-        for i, pair in enumerate(pool.map(lambda k: (_decode_one(a[k], size, channels),
-                                                      _decode_one(b[k], size, channels)), common)):
+        for i, pair in enumerate(pool.map(lambda k: (decode_one(a[k], size, channels),
+                                                      decode_one(b[k], size, channels)), common)):
             if pair[0] is not None and pair[1] is not None:
                 src[i], dst[i], keep[i] = pair[0], pair[1], True
             if progress is not None and i % 256 == 0:
@@ -202,57 +203,10 @@ def load_folder_pairs(inputs: str, targets: str, size: int, channels: int,
     return src[keep], dst[keep], notes
 
 
-def read_image(f: str | Path, size: int, channels: int) -> np.ndarray:
-    """One image file as (C, size, size) uint8: grey or RGB, centre-cropped to a square, resized (Lanczos).
-    Raises what Pillow raises for a file that is not a readable image (``IMAGE_ERRORS``)."""
-    from PIL import Image
-
-    with Image.open(f) as im:
-        im = im.convert("L" if channels == 1 else "RGB")
-        w, h = im.size
-        side = min(w, h)
-        im = im.crop(((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side))
-        im = im.resize((size, size), Image.Resampling.LANCZOS)
-        arr = np.asarray(im, dtype=np.uint8)
-    return arr[None] if channels == 1 else arr.transpose(2, 0, 1)
-
-
-def image_errors() -> tuple[type[BaseException], ...]:
-    from PIL import Image, UnidentifiedImageError
-
-    return (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError)
-
-
-def _decode_one(f: Path, size: int, channels: int) -> np.ndarray | None:
-    try:
-        return read_image(f, size, channels)
-    except image_errors():
-        return None
-
-
-def _decode_into(out: np.ndarray, files: list[Path], progress: Callable[[int, int], None] | None) -> int:
-    """Decode ``files`` into the first rows of ``out`` in order, skipping unreadable ones; the count written.
-    Pillow releases the GIL while it decodes and resizes, so a thread per core runs in parallel."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    _, channels, size, _ = out.shape
-    n = 0
-    chunk = 256
-    with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:
-        for start in range(0, len(files), chunk):
-            if progress is not None:
-                progress(start, len(files))
-            for arr in pool.map(lambda f: _decode_one(f, size, channels), files[start:start + chunk]):
-                if arr is not None:
-                    out[n] = arr
-                    n += 1
-    if progress is not None:
-        progress(len(files), len(files))
-    return n
-
-
-def _mapped_folder(root: Path, files: list[Path], shape: tuple[int, ...], progress) -> tuple[np.ndarray, int]:
-    """The folder's images from their cache file, decoding them into it first when it is missing or stale.
+def _mapped_folder(root: Path, files: list[Path], shape: tuple[int, ...], crop: str, progress
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The folder's images from their cache file, decoding them into it first when it is missing or stale, and
+    which files they are (a mask over ``files``).
 
     The file's name holds a hash of every file's path, size and modification time, so adding, removing or
     changing an image makes a fresh cache (and the stale one of the same folder and size is removed)."""
@@ -268,15 +222,17 @@ def _mapped_folder(root: Path, files: list[Path], shape: tuple[int, ...], progre
         st = f.stat()
         listing.update(f"{f.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     n_files, channels, size, _ = shape
-    stem = f"{hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:12]}-{size}px-{channels}ch"
+    stem = f"{hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:12]}-{size}px-{channels}ch-{crop}"
     folder = cache_dir() / "folders"
     path = folder / f"{stem}-{listing.hexdigest()[:12]}.npy"
     sidecar = path.with_suffix(".json")
     try:
         info = json.loads(sidecar.read_text())
         images = np.load(path, mmap_mode="c")  # copy-on-write: the file is never changed
-        if images.shape == shape and 0 <= info["count"] <= n_files:
-            return images[:info["count"]], n_files - info["count"]
+        kept = np.ones(n_files, dtype=bool)
+        kept[info["skipped"]] = False
+        if images.shape == shape and info["count"] == int(kept.sum()):
+            return images[:info["count"]], kept
     except (OSError, ValueError, KeyError, TypeError):
         pass  # missing, stale or damaged: decode again
     need = int(np.prod(shape)) + 4096
@@ -293,18 +249,19 @@ def _mapped_folder(root: Path, files: list[Path], shape: tuple[int, ...], progre
                         "another disk, or choose a smaller --image-size")
     for old in folder.glob(f"{stem}-*"):
         old.unlink(missing_ok=True)
-    count = 0
+    kept = np.zeros(n_files, dtype=bool)
 
     def write(tmp: Path) -> None:
-        nonlocal count
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
-        count = _decode_into(out, files, progress)
+        kept[:] = decode_into(out, files, crop, progress)
         out.flush()
         del out
 
     atomic_write(path, write)
-    atomic_write_text(sidecar, json.dumps({"folder": str(root), "count": count, "files": n_files}))
-    return np.load(path, mmap_mode="c")[:count], n_files - count
+    count = int(kept.sum())
+    atomic_write_text(sidecar, json.dumps({"folder": str(root), "count": count, "files": n_files,
+                                           "skipped": np.flatnonzero(~kept).tolist()}))
+    return np.load(path, mmap_mode="c")[:count], kept
 
 
 def find_local(name: str, root: str | None) -> bool:

@@ -240,7 +240,8 @@ def dataset_for(meta: dict, data_root: str | None = None) -> ArrayData:
     cfg = approved(meta["config"], data_root)
     try:
         return load_dataset(cfg["data"], root=cfg["data_root"], image_size=cfg.get("image_size") or None,
-                            channels=cfg.get("channels") or None, limit=cfg.get("data_limit"))
+                            channels=cfg.get("channels") or None, limit=cfg.get("data_limit"),
+                            crop=cfg.get("crop") or "centre")
     except DataError as exc:
         raise DataError(f"evaluating needs the data the model was trained on: {exc}") from None
 

@@ -255,6 +255,7 @@ class ProGAN(GDAlgorithm):
 
     players = ("D", "G")
     step_player = "G"
+    augments = True
     repeats_d = True
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
@@ -348,7 +349,9 @@ class ProGAN(GDAlgorithm):
         raise ValueError(f"unknown player {player!r}: this algorithm has {', '.join(self.players)}")
 
     def _d_update(self, real, fake, eps, level: int, alpha, fading: bool) -> Stats:
-        """(1) Update D: minimise E[D(G(z))] − E[D(x)] + λ·GP + 0.001·E[D(x)²]."""
+        """(1) Update D: minimise E[D(G(z))] − E[D(x)] + λ·GP + 0.001·E[D(x)²] (on what ``--augment`` makes of the
+        batches)."""
+        real, fake = self.aug(real), self.aug(fake)
         r = self._d_train(real, level, alpha, fading).float()
         f = self._d_train(fake, level, alpha, fading).float()
         gp = gradient_penalty(lambda x: self.D(x, level, alpha, fading), real.float(), fake.float(), eps=eps)
@@ -356,12 +359,12 @@ class ProGAN(GDAlgorithm):
         loss = f.mean() - r.mean() + self.cfg.gp_weight * gp + DRIFT * drift
         self.update(self.opt_d, loss)
         return {"loss_d": loss.detach(), "wdist": (r.mean() - f.mean()).detach(), "gp": gp.detach(),
-                "drift": drift.detach()}
+                "drift": drift.detach(), **self.aug.seen(r)}
 
     def _g_update(self, fake, level: int, alpha, fading: bool) -> Stats:
         """(2) Update G: minimise −E[D(G(z))], D frozen."""
         with self.frozen(self.D):
-            loss = -self._d_frozen(fake, level, alpha, fading).float().mean()
+            loss = -self._d_frozen(self.aug(fake), level, alpha, fading).float().mean()
             self.update(self.opt_g, loss)
         return {"loss_g": loss.detach()}
 

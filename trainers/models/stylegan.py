@@ -274,8 +274,7 @@ def check(cfg) -> None:
 class StyleGAN(GDAlgorithm):
     """Mapping + modulated synthesis against ProGAN's D, logistic loss, lazy R1, style mixing (module docstring)."""
 
-    players = ("D", "G")
-    step_player = "G"
+    augments = True  # --augment: D sees reals (R1 through it) and fakes augmented (players: D and G, as the base)
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist=None, speed=None):
@@ -351,10 +350,11 @@ class StyleGAN(GDAlgorithm):
             fake = self._fake(t)
             self.body.mapping.w_avg.lerp_(self.body.mapping(t["z"]).mean(0).float(), 1 - W_AVG_BETA)
         real = t["x"].detach().requires_grad_(r1)
-        r = self._d_train(real, self.top).float()
-        f = self._d_train(fake, self.top).float()
+        r = self._d_train(self.aug(real), self.top).float()
+        f = self._d_train(self.aug(fake), self.top).float()
         loss = F.softplus(f).mean() + F.softplus(-r).mean()
-        stats = {"d_real": torch.sigmoid(r).mean().detach(), "d_fake": torch.sigmoid(f).mean().detach()}
+        stats = {"d_real": torch.sigmoid(r).mean().detach(), "d_fake": torch.sigmoid(f).mean().detach(),
+                 **self.aug.seen(r)}
         if r1:
             penalty = r1_penalty(r, real)
             loss = loss + self.cfg.r1_gamma / 2 * penalty * R1_EVERY
@@ -367,7 +367,7 @@ class StyleGAN(GDAlgorithm):
         """(2) Update G: minimise softplus(−D(G(z))) [+ path length every 4 steps]."""
         with self.frozen(self.D):
             fake = self._fake(t)
-            loss = F.softplus(-self._d_frozen(fake, self.top).float()).mean()
+            loss = F.softplus(-self._d_frozen(self.aug(fake), self.top).float()).mean()
             stats = {"loss_g": loss.detach()}
             if pl:
                 loss = loss + self._path_length(t, stats) * self.cfg.pl_weight * PL_EVERY
@@ -383,8 +383,7 @@ class StyleGAN(GDAlgorithm):
         y = torch.randn(img.shape, generator=self.noise, device=img.device) / math.sqrt(img.shape[2] * img.shape[3])
         (grad,) = torch.autograd.grad((img * y).sum(), ws, create_graph=True)
         lengths = grad.pow(2).sum(2).mean(1).sqrt()
-        self.register_pl = self.register_pl.to(lengths.device)
-        self.register_pl = (self.register_pl + 0.01 * (lengths.mean().detach() - self.register_pl)).detach()
+        self.register_pl = self.register_pl.to(lengths.device).lerp(lengths.mean().detach(), 0.01).detach()
         stats["pl"] = lengths.mean().detach()
         return (lengths - self.register_pl).pow(2).mean()
 
