@@ -31,7 +31,7 @@ def test_every_family_settles_its_own_data_size_and_recipe():
         assert r.data == family.data and DATASETS[r.data].kind == "image", name
         assert r.image_size in family.image_sizes, name  # never "progan makes 16, 32, 64 px images, not 28"
         assert r.data_b == (family.data_b if family.can("two-domains") else None), name
-        for key, value in family.recipe_for(r.data).items():
+        for key, value in family.recipe_for(r.data, DATASETS[r.data]).items():
             assert getattr(r, key) == value, (name, key)
     assert resolve(TrainConfig(model="progan", out="x")).image_size == 32
     assert resolve(TrainConfig(model="pix2pix", out="x")).data == "digits-edges"
@@ -107,9 +107,9 @@ def test_families_declare_known_data_and_capabilities():
     """Every family declares its data as dataset names the catalog knows, and capabilities from the known list."""
     from trainers.catalog import DATASETS
     from trainers.models import MODELS
-    from trainers.registry import CAPABILITIES
+    from trainers.registry import CAPABILITIES, LOOKS
 
     for name, family in MODELS.items():
         assert family.data in DATASETS and (family.data_b is None or family.data_b in DATASETS), name
         assert set(family.all_capabilities) <= set(CAPABILITIES), (name, family.all_capabilities)
-        assert set(family.recipes) <= set(DATASETS), name
+        assert set(family.recipes) <= set(DATASETS) | set(LOOKS), name

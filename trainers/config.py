@@ -220,7 +220,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         info = native_shape(r.data)
     except DataError as exc:
         raise ConfigError(str(exc), field='data') from None
-    for key, value in spec.recipe_for(r.data).items():
+    for key, value in spec.recipe_for(r.data, info).items():
         if getattr(r, key) is None:
             setattr(r, key, value)
     if r.width is None:

@@ -67,9 +67,14 @@ class Family:
     fields: dict = field(default_factory=dict)  # its own TrainConfig fields → their labels (New Run's row for it)
 
     # -- what the front doors ask -------------------------------------------------------------------------
-    def recipe_for(self, data: str | None) -> dict:
-        """The recipe for ``data``: ``defaults`` with what was tuned on that dataset on top."""
-        return {**self.defaults, **self.recipes.get(data or self.data, {})}
+    def recipe_for(self, data: str | None, info=None) -> dict:
+        """The recipe for ``data``: ``defaults`` with what was tuned on that dataset on top; a dataset with no recipe
+        of its own (a folder) takes the one tuned on data of its look, when ``info`` (its ``DatasetInfo``) says it
+        has one (``look``: "small-grey" for grey images of 32 px or less)."""
+        own = self.recipes.get(data or self.data)
+        if own is None and info is not None:
+            own = self.recipes.get(look(info))
+        return {**self.defaults, **(own or {})}
 
     def can(self, capability: str) -> bool:
         """Whether the family has ``capability`` (``CAPABILITIES`` lists the known ones)."""
@@ -171,6 +176,16 @@ class Family:
     def repeats_d(self) -> bool:
         """Whether the family's algorithm updates D ``--n-critic`` times per G update (the others update it once)."""
         return bool(getattr(self.algorithm_class, "repeats_d", False))
+
+
+LOOKS = ("small-grey",)  # the looks of data a recipe may be tuned on (``look``)
+
+
+def look(info) -> str | None:
+    """What kind of data a ``DatasetInfo`` describes, for recipes tuned on a look rather than one dataset."""
+    if info.kind == "image" and info.channels == 1 and info.size <= 32:
+        return "small-grey"
+    return None
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,14 @@ from trainers.runfolder import checkpoint_path, metrics_path
 
 from .. import settings
 from .new_run_data import DataChoices, devices
+from .new_run_images import ImageFields
+from .new_run_memory import RememberedSetup
 from .new_run_parts import (REAL_SETS, SUPERRES_LABELS, FamilyFields, Note, SuperresFields, check_real_sets, chosen,
                             family_labels, family_rows, superres, two_domain, two_domain_note)
 from .run_form import DEFAULTS, NUMERIC, RECIPE_KEYS, SCHEDULE_KEYS, FieldError, field_tip, fmt, parse_number
 
 
-class NewRunDialog(DataChoices, QDialog):
+class NewRunDialog(DataChoices, RememberedSetup, QDialog):
     """Returns ``config()`` (TrainConfig fields) and ``run_dir()`` when accepted."""
 
     def __init__(self, parent: QWidget | None = None, runs_root: str | None = None, data_root: str | None = None):
@@ -110,6 +112,8 @@ class NewRunDialog(DataChoices, QDialog):
         row.addWidget(data_root_btn)
         f.addRow("Data root", row)
         f.addRow("Image size", self.image_size)
+        self.images = ImageFields()  # a folder: what it was read as, a preview, grey/colour, crop; augmentation
+        f.addRow("Images", self.images)
         f.addRow("Device", self.device)
 
         # -- recipe and schedule -------------------------------------------------------------------------
@@ -173,6 +177,7 @@ class NewRunDialog(DataChoices, QDialog):
         for w in (self.image_size, self.device):
             w.currentIndexChanged.connect(self._schedule_validate)
         self.superres.sig_changed.connect(self._schedule_validate)
+        self.images.sig_changed.connect(self._on_choice)  # a folder's survey: the recipe of its look, its size
         for fields in self.family.values():
             fields.sig_changed.connect(self._schedule_validate)
         self.image_size.activated.connect(self._on_image_size_activated)
@@ -191,6 +196,7 @@ class NewRunDialog(DataChoices, QDialog):
                      "image_size": self.image_size.currentData(), "out": self.run_dir()}
         if superres(self._models[model]):
             cfg.update(self.superres.values())
+        cfg.update(self.images.values())
         for fields in self.family.values():
             cfg.update(fields.values(self._models[model]))
         root = self.data_root.text().strip()
@@ -237,7 +243,9 @@ class NewRunDialog(DataChoices, QDialog):
             if cfg["data_b"] is None and two_domain(self._models[cfg["model"]]):
                 raise FieldError("data_b", "Choose the second domain")
             check_real_sets((cfg["data"], cfg["data_b"]), cfg.get("data_root"))
-            resolve(TrainConfig(**cfg))
+            if not self.images.ready(cfg["data"]):  # a folder's first look runs in a thread; then this again
+                raise FieldError("dataset", "Reading the folder of images…")
+            self.images.follow(cfg["data"], resolve(TrainConfig(**cfg)))
             run = Path(cfg["out"])
             if checkpoint_path(run).exists() or metrics_path(run).exists():
                 raise FieldError("name", f"{run} already holds a run: choose another name (or open that run and "
@@ -272,7 +280,7 @@ class NewRunDialog(DataChoices, QDialog):
     def _show_error(self, key: str | None, message: str) -> None:
         widgets = {**self.fields, "name": self.name, "runs_root": self.runs_root, "data_root": self.data_root,
                    "model": self.model, "dataset": self.dataset, "data_b": self.data_b, "image_size": self.image_size,
-                   "device": self.device, **self.superres.widgets(),
+                   "device": self.device, **self.superres.widgets(), **self.images.widgets(),
                    **{k: w for fields in self.family.values() for k, w in fields.widgets().items()}}
         for k, w in widgets.items():
             flag = "true" if k == key and message else "false"
@@ -299,6 +307,7 @@ class NewRunDialog(DataChoices, QDialog):
         self._md_form.setRowVisible(self.data_b, two)
         self._md_form.setRowVisible(self.data_b_about, two)
         self._md_form.setRowVisible(self.superres, superres(spec))
+        self._md_form.setRowVisible(self.images, self.images.shown_for(spec, self._data_name() or spec.data))
         for fields in self.family.values():
             self._md_form.setRowVisible(fields, fields.shown_for(spec))
         self._fit_image_size(model, spec)
@@ -313,7 +322,7 @@ class NewRunDialog(DataChoices, QDialog):
         if not self._name_edited:
             self.name.setText(self._suggest_name(model, data, data_b))
         # placeholders show the recipe the blank fields will get (the family's, as tuned on this dataset)
-        recipe = spec.recipe_for(data)
+        recipe = spec.recipe_for(data, self.images.info(data))
         if superres(spec):
             self.superres.show_recipe(recipe)
         for key in RECIPE_KEYS:
@@ -351,50 +360,3 @@ class NewRunDialog(DataChoices, QDialog):
         folder = QFileDialog.getExistingDirectory(self, "Runs folder", self.runs_root.text())
         if folder:
             self.runs_root.setText(folder)
-
-    def _restore(self) -> None:
-        """The last setup the user started (fields as typed), so a second run is one tweak away."""
-        last = settings.get_json("new_run/last", {})
-        if not isinstance(last, dict):
-            return
-        i = self.model.findData(last.get("model"))
-        if i >= 0:
-            self.model.setCurrentIndex(i)
-        for key, e in self.fields.items():
-            if isinstance(last.get(key), str):
-                e.setText(last[key])
-        self._restore_data = {}
-        for key, which in (("data", "dataset"), ("data_b", "data_b")):
-            if isinstance(last.get(key), str):
-                if os.path.isdir(last[key]):
-                    self._folders[which] = last[key]
-                self._restore_data[which] = last[key]
-        for combo, key in ((self.image_size, "image_size"), (self.device, "device")):
-            i = combo.findData(last.get(key))
-            if i >= 0:
-                combo.setCurrentIndex(i)
-        self.superres.restore(last.get("superres"))
-        for fields in self.family.values():
-            fields.restore(last.get("family"))
-
-    def showEvent(self, event) -> None:
-        data = getattr(self, "_restore_data", None)
-        if data:
-            self._fill_datasets(keep=data.get("dataset"), keep_b=data.get("data_b"))
-            self._restore_data = None
-            self._on_choice()
-        super().showEvent(event)
-
-    def _accept(self) -> None:
-        if not self.validate():
-            return
-        settings.put_json("new_run/last", {
-            "model": self.model.currentData(), "data": self._data_name(), "data_b": chosen(self.data_b),
-            "image_size": self.image_size.currentData(), "device": self.device.currentData(),
-            "superres": self.superres.texts(),
-            "family": {k: t for fields in self.family.values() for k, t in fields.texts().items()},
-            **{k: e.text() for k, e in self.fields.items()}})
-        settings.put("paths/runs_root", self.runs_root.text().strip())
-        if self.data_root.text().strip():
-            settings.put("paths/data_root", self.data_root.text().strip())
-        self.accept()

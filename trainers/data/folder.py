@@ -299,3 +299,27 @@ def decode_into(out: np.ndarray, files: list[Path], crop: str, progress: Callabl
     if progress is not None:
         progress(len(files), len(files))
     return kept
+
+
+def preview(path: str | os.PathLike, n: int, size: int, channels: int, crop: str = "centre") -> np.ndarray:
+    """Up to ``n`` of the folder's images as a run would see them (``read_image`` at ``size``, ``channels`` and
+    ``crop``), picked evenly over its sorted files so that each class of a class layout shows: (k, C, size, size)."""
+    files = list_files(Path(path).expanduser())
+    step = max(1, len(files) // max(n, 1))
+    out = []
+    for f in files[::step]:
+        arr = decode_one(f, size, channels, crop)
+        if arr is not None:
+            out.append(arr)
+        if len(out) == n:
+            break
+    return np.stack(out) if out else np.zeros((0, channels, size, size), np.uint8)
+
+
+def surveyed(path: str | os.PathLike) -> bool:
+    """Whether ``survey(path)`` would answer at once (from memory); True for a path it would refuse at once."""
+    root = Path(path).expanduser()
+    try:
+        return not root.is_dir() or _memo_key(root) in _MEMO
+    except OSError:
+        return True
