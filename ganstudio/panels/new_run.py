@@ -308,6 +308,7 @@ class NewRunDialog(DataChoices, RememberedSetup, QDialog):
         self._md_form.setRowVisible(self.data_b_about, two)
         self._md_form.setRowVisible(self.superres, superres(spec))
         self._md_form.setRowVisible(self.images, self.images.shown_for(spec, self._data_name() or spec.data))
+        self._md_form.labelForField(self.images).setText(self.images.row_label)
         for fields in self.family.values():
             self._md_form.setRowVisible(fields, fields.shown_for(spec))
         self._fit_image_size(model, spec)

@@ -89,6 +89,7 @@ class ImageFields(QWidget):
         self._failed: set[str] = set()  # folders whose survey failed: resolve says why, no second try
         self._survey = None
         self._can_augment = False
+        self.row_label = "Images"
 
     def _combo(self, items, tip: str) -> QComboBox:
         box = QComboBox()
@@ -108,7 +109,8 @@ class ImageFields(QWidget):
                   self._captions["crop"]):
             w.setVisible(folder)
         self.augment.setVisible(self._can_augment)
-        self._captions["augment"].setVisible(self._can_augment)
+        self._captions["augment"].setVisible(self._can_augment and folder)
+        self.row_label = "Images" if folder else "Augment"  # the form's label: the row is only Augment then
         if folder != (self._folder is not None) or (folder and data != self._folder):
             self._folder = data if folder else None
             self._survey, self._shown = None, None
