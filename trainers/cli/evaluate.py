@@ -7,7 +7,8 @@ import json
 import sys
 
 NAME = "eval"
-HELP = "domain FID, KID, precision/recall, IS, class coverage, label and code " "accuracy of a checkpoint, next to the real-vs-real floor"
+HELP = ("domain FID, KID, precision/recall, IS, class coverage, label and code accuracy of a checkpoint, next to "
+        "the real-vs-real floor; against a folder of images (--real) or in Inception features (--features)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -16,6 +17,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n", type=int, help="fakes and real images per set (default 5000, 2000 per ψ with "
                    "--truncation-sweep; capped at half the dataset)")
     p.add_argument("--data-root", help="where the model's dataset lives, if not where it was trained")
+    p.add_argument("--real", metavar="DIR", help="score against this folder of images instead of the model's own "
+                   "data (resized to the model's side and channels; class sub-folders give labels, otherwise the "
+                   "features are learnt on the folder without labels, once, then cached)")
+    p.add_argument("--features", metavar="SPEC", default="auto",
+                   help="the feature space: auto (the dataset's classifier on labelled images, else features learnt "
+                        "on the images without labels), classifier, selfsup, or inception:FILE for the standard "
+                        "FID/KID on Inception-v3 pool features of a torchvision weights file you have (.pth or "
+                        ".safetensors state dict; nothing is downloaded)")
     p.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--truncation-sweep", action="store_true",
@@ -26,6 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     from ..errors import ConfigError
     from ..metrics.checkpoint import evaluate_checkpoint
+    from ..metrics.extractors import parse_features
     from ..metrics.report import table
     from ..runtime import pick_device
 
@@ -33,6 +43,9 @@ def run(args) -> int:
         args.n = 2000 if args.truncation_sweep else 5000
     if not 50 <= args.n <= 100_000:
         raise ConfigError(f"--n must be in 50..100000, got {args.n}")
+    spec = parse_features(args.features)  # a wrong spec or a missing weights file: said before any work
+    # a result against other images or in other features is kept beside the run's own, not over it
+    tag = "-".join(t for t in ("real" if args.real else "", spec.tag) if t)
     bars: dict = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -54,10 +67,10 @@ def run(args) -> int:
             from ..metrics.evaluate import sweep_checkpoint
 
             result = sweep_checkpoint(args.ckpt, samples=args.n, device=device, data_root=args.data_root,
-                                      progress=progress)
+                                      progress=progress, real=args.real, features=args.features)
         else:
             result = evaluate_checkpoint(args.ckpt, samples=args.n, device=device, data_root=args.data_root,
-                                         progress=progress)
+                                         progress=progress, real=args.real, features=args.features)
     finally:
         for bar in bars.values():
             bar.close()
@@ -67,14 +80,14 @@ def run(args) -> int:
     if args.truncation_sweep:
         from ..metrics.report import sweep_table
 
-        stored = store_result(resolve_checkpoint_path(args.ckpt), result, "truncation")
+        stored = store_result(resolve_checkpoint_path(args.ckpt), result, "-".join(t for t in (tag, "truncation") if t))
         print(json.dumps(result, indent=1) if args.json else sweep_table(result))
         if stored is not None and not args.quiet:
             print(f"stored in {stored}", file=sys.stderr)
         return 0
 
     # beside its run (eval/step_XXXXXXX.json), where the app's scores line and `best` read evaluations
-    stored = store_result(resolve_checkpoint_path(args.ckpt), result)
+    stored = store_result(resolve_checkpoint_path(args.ckpt), result, tag)
     if args.json:
         print(json.dumps(result, indent=1))
     else:

@@ -9,16 +9,29 @@ from .evaluate import Evaluator, Progress, Protocol, dataset_for
 
 
 def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_root: str | None = None,
-                        progress: Progress | None = None) -> dict:
+                        progress: Progress | None = None, real: str | None = None, features: str | None = None) -> dict:
     """``ganstudio eval``: load the checkpoint, its dataset and the dataset's classifier, and score it (a
-    translating model against the true translations of held-out inputs: ``translation.py``)."""
-    from ..data.stored import approved
-    from ..generator import load_generator
+    translating model against the true translations of held-out inputs: ``translation.py``).
 
+    ``real``: a folder of images to score against instead of the model's own data (``--real DIR``);
+    ``features``: the feature space (``--features``, ``extractors.parse_features``)."""
+    from ..data.stored import approved
+    from ..errors import ConfigError
+    from ..generator import load_generator
+    from .extractors import parse_features, real_folder
+
+    spec = parse_features(features)  # a wrong spec or a missing weights file fails before any work
+    if spec.kind == "inception":
+        from .inception import get_inception
+
+        get_inception(spec.path)  # and a file that is not Inception's, before the data is read
     gen = load_generator(path, device)
     # every scorer below reads the data through this config: stored paths only where the user allows them
     gen.meta = {**gen.meta, "config": approved(gen.meta["config"], data_root)}
     pairs = gen.can("pair-samples")
+    if (gen.translates or pairs) and (real or spec.kind != "auto"):
+        raise ConfigError("--real and --features score samples drawn from noise; this model translates or draws "
+                          "pairs, and is scored against its true outputs: leave them out")
     if gen.translates or pairs:
         scorer = (superres.evaluate_superres if gen.can("superres") else translation.evaluate_pairs if pairs
                   else translation.evaluate_translation)
@@ -27,8 +40,17 @@ def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_roo
                                 "family": gen.meta.get("model", {}).get("family"),
                                 "dataset": gen.meta.get("data", {}).get("name")}
         return result
-    data = dataset_for(gen.meta, data_root)
-    return Evaluator(data, Protocol(samples=samples), device, progress)(gen)
+    data = real_folder(real, gen.meta) if real else dataset_for(gen.meta, data_root)
+    result = Evaluator(data, Protocol(samples=samples), device, progress, spec)(gen)
+    if real:  # not the model's data by design: say what it was scored against instead of warning
+        result.pop("warning", None)
+        result["real"] = {"folder": str(real), "images": len(data), "labelled": data.labels is not None}
+        m = result["metrics"]
+        if "label_accuracy" in m and tuple(gen.class_names) != tuple(data.class_names):
+            del m["label_accuracy"]  # class k of the model is not class k of the folder: the figure would mean nothing
+            result.setdefault("skipped", {})["label_accuracy"] = (f"the folder's classes ({', '.join(data.class_names)}) "
+                                                                  f"are not the model's ({', '.join(gen.class_names)})")
+    return result
 
 
 def headline(result: dict) -> dict[str, float]:
@@ -39,9 +61,8 @@ def headline(result: dict) -> dict[str, float]:
         return translation.headline(result)
     m = result["metrics"]
     out = {"eval_fid": m["fid"]["value"], "eval_fid_floor": m["fid"]["floor"], "eval_kid": m["kid"]["value"],
-           "eval_precision": m["precision"]["value"], "eval_recall": m["recall"]["value"],
-           "eval_is": m["is"]["value"], "eval_coverage": m["coverage"]["value"]}
-    for key in ("label_accuracy", "code_accuracy", "code_correlation"):
+           "eval_precision": m["precision"]["value"], "eval_recall": m["recall"]["value"]}
+    for key in ("is", "coverage", "label_accuracy", "code_accuracy", "code_correlation"):  # with classes only
         if key in m:
             out[f"eval_{key}"] = m[key]["value"]
     return out

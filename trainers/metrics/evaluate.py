@@ -3,7 +3,8 @@
 Protocol (stated in every result): ``n`` fakes from a fixed seed are compared with ``n`` real images (half
 A of a fixed split); the *floor* of each score is the same comparison with another ``n`` real images (half
 B, disjoint from A) in place of the fakes: the best a perfect generator could expect at this sample size.
-Features: the dataset's own feature classifier (``features.py``), so these are domain scores.
+Features: the dataset's own feature classifier (``features.py``), so these are domain scores; on images without
+labels an encoder learnt on them (``selfsup.py``); or Inception-v3 from a weights file (``extractors.py``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ import torch
 from ..data.base import ArrayData
 from ..registry import capabilities_of
 from . import colour, scores
+from .extractors import NOTES, note, skipped
 from .features import Embedding, FeatureExtractor
 
 SCHEMA = "ganstudio-eval/1"
-NOTE = ("domain scores: distances in the feature space of a classifier GAN Studio trained on this dataset; "
-        "comparable between models on the same dataset and protocol, not with Inception FID/IS")
+NOTE = NOTES["classifier"]
 # Which way is better, per score (used by tables, plots and the `best` checkpoint).
 LOWER_IS_BETTER = {"fid", "kid"}
 
@@ -64,10 +65,13 @@ def set_scores(real: Embedding, other: Embedding, p: Protocol) -> dict[str, floa
     """Every two-set score of ``other`` (fakes, or real half B) against ``real`` (half A)."""
     kid_mean, kid_std = scores.kid(real.features, other.features, p.kid_subsets, p.kid_subset_size, p.seed)
     precision, recall = scores.precision_recall(real.features, other.features, p.k)
-    hist = scores.class_histogram(other.pred, real.probs.shape[1])
-    return {"fid": scores.fid(real.features, other.features), "kid": kid_mean, "kid_std": kid_std,
-            "precision": precision, "recall": recall, "is": scores.inception_score(other.probs),
-            "coverage": scores.covered_classes(hist), "histogram": [round(float(h), 4) for h in hist]}
+    out = {"fid": scores.fid(real.features, other.features), "kid": kid_mean, "kid_std": kid_std,
+           "precision": precision, "recall": recall}
+    if real.probs.shape[1]:  # class probabilities: features without classes (no labels, Inception) have none
+        hist = scores.class_histogram(other.pred, real.probs.shape[1])
+        out.update({"is": scores.inception_score(other.probs), "coverage": scores.covered_classes(hist),
+                    "histogram": [round(float(h), 4) for h in hist]})
+    return out
 
 
 class RealReference:
@@ -131,18 +135,19 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
     floor = reference.floor
     k = len(extractor.class_names)
     metrics: dict[str, dict] = {}
-    for key in ("fid", "kid", "precision", "recall", "is", "coverage"):
+    for key in ("fid", "kid", "precision", "recall", "is", "coverage")[:6 if k else 4]:
         metrics[key] = {"value": _r(model[key]), "floor": _r(floor[key])}
     metrics["kid"].update(std=_r(model["kid_std"]), floor_std=_r(floor["kid_std"]))
-    metrics["coverage"].update(value=int(model["coverage"]), floor=int(floor["coverage"]), of=k,
-                               histogram=model["histogram"], floor_histogram=floor["histogram"])
-    if layout.num_classes:
+    if k:
+        metrics["coverage"].update(value=int(model["coverage"]), floor=int(floor["coverage"]), of=k,
+                                   histogram=model["histogram"], floor_histogram=floor["histogram"])
+    if layout.num_classes and k:
         want = latent["label"].cpu().numpy()
         per = [float((fake.pred[want == c] == c).mean()) if (want == c).any() else 0.0 for c in range(k)]
         metrics["label_accuracy"] = {"value": _r(float((fake.pred == want).mean())), "per_class": [_r(x) for x in per],
                                      "reference": _r(extractor.accuracy)}
     cat_names = [c["name"] for c in gen.codes if c["kind"] == "categorical"]
-    for i, n_values in enumerate(layout.cat_dims):
+    for i, n_values in enumerate(layout.cat_dims if k else ()):
         vals = latent["cat"][:, i].cpu().numpy()
         confusion = np.zeros((n_values, k))
         np.add.at(confusion, (vals, fake.pred), 1)
@@ -167,14 +172,15 @@ def evaluate(gen, data: ArrayData, extractor: FeatureExtractor, protocol: Protoc
         metrics["swd"] = swd_scores(kept, data, progress)
     if kept is not None and data.name in colour.DATASETS:
         metrics["ink_spread"] = colour.ink_scores(kept, real_images(data, len(kept)))
-    if "styles" in can and hasattr(gen, "G"):
+    if "styles" in can and hasattr(gen, "G") and k:
         from .styles import style_separation
 
         if progress:
             progress("style mixing by layer group", 0, 1)
         metrics["style_separation"] = style_separation(gen, extractor, n=min(1000, p.samples))
-    return {"schema": SCHEMA, "note": NOTE, "protocol": p.describe(data), "classifier": extractor.describe(),
-            "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
+    out = {"schema": SCHEMA, "note": note(extractor), "protocol": p.describe(data), "classifier": extractor.describe(),
+           "metrics": metrics, "seconds": round(time.perf_counter() - t0, 2)}
+    return {**out, "skipped": skipped(extractor, gen)} if not k else out
 
 
 SWD_IMAGES = 2048
@@ -247,19 +253,19 @@ def dataset_for(meta: dict, data_root: str | None = None) -> ArrayData:
 
 
 class Evaluator:
-    """Evaluates checkpoints of one dataset, keeping its classifier and real reference between calls."""
+    """Evaluates checkpoints of one dataset, keeping its feature extractor and real reference between calls.
+    ``features``: ``extractors.parse_features``'s spec (default: the classifier on labelled images, else an encoder
+    learnt on the images without labels)."""
 
     def __init__(self, data: ArrayData, protocol: Protocol = Protocol(), device: torch.device | str = "cpu",
-                 progress: Progress | None = None):
-        from .features import get_extractor, require_labelled_images
+                 progress: Progress | None = None, features=None):
+        from .extractors import extractor_for
 
-        require_labelled_images(data)
         self.data = data
         self.protocol = protocol
         self.device = torch.device(device)
         self.progress = progress
-        stage = "training the feature classifier (once per dataset, then cached)"
-        self.extractor = get_extractor(data, self.device, (lambda d, t: progress(stage, d, t)) if progress else None)
+        self.extractor = extractor_for(data, features, self.device, progress)
         self._reference: RealReference | None = None
 
     @property
@@ -282,13 +288,15 @@ class Evaluator:
 
 
 def sweep_checkpoint(path, samples: int = 2000, device: str = "cpu", data_root: str | None = None,
-                     progress: Progress | None = None, psis=SWEEP_PSIS) -> dict:
+                     progress: Progress | None = None, psis=SWEEP_PSIS, real=None, features=None) -> dict:
     """``ganstudio eval --truncation-sweep``: the truncation curve of a checkpoint (``truncation_sweep``)."""
     from ..generator import load_generator
+    from .extractors import parse_features, real_folder
 
+    spec = parse_features(features)
     gen = load_generator(path, device)
-    data = dataset_for(gen.meta, data_root)
-    result = truncation_sweep(gen, Evaluator(data, Protocol(samples=samples), device, progress), psis, progress)
+    data = real_folder(real, gen.meta) if real else dataset_for(gen.meta, data_root)
+    result = truncation_sweep(gen, Evaluator(data, Protocol(samples=samples), device, progress, spec), psis, progress)
     result["checkpoint"] = {"path": str(gen.path), "step": gen.meta.get("step"),
                             "family": gen.meta.get("model", {}).get("family")}
     return result

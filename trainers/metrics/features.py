@@ -104,6 +104,7 @@ class FeatureExtractor:
     steps: int = 0
     path: Path | None = None  # the cache file, when there is one
     cached: bool = False  # loaded from the cache rather than trained now
+    kind = "classifier"  # which feature space (``extractors.py``): a classifier trained on the labels
 
     @property
     def arch(self) -> str:
@@ -134,7 +135,7 @@ class FeatureExtractor:
         return Embedding(torch.cat(feats).numpy(), torch.cat(probs).numpy(), factors)
 
     def describe(self) -> dict:
-        return {"arch": self.arch, "features": FEATURES, "accuracy": round(self.accuracy, 4),
+        return {"arch": self.arch, "kind": self.kind, "features": FEATURES, "accuracy": round(self.accuracy, 4),
                 "held_out": self.held_out, "train_steps": self.steps, "fingerprint": self.fingerprint,
                 "factor_r": {n: round(r, 4) for n, r in zip(self.factor_names, self.factor_r)},
                 "cache": str(self.path) if self.path else None}
@@ -155,7 +156,9 @@ def require_labelled_images(data: ArrayData) -> None:
     """Domain scores need classes to train the feature classifier on; say so before any work starts."""
     if data.labels is None or not data.is_image or data.num_classes < 2:
         raise DataError(f"{data.name}: domain scores need a labelled image dataset (digits, MNIST, "
-                        "Fashion-MNIST, CIFAR-10, ...); this one has no classes to train a feature classifier on")
+                        "Fashion-MNIST, CIFAR-10, a folder with class sub-folders, ...) for a feature classifier; "
+                        "this one has no classes" + (": use --features selfsup (features learnt without labels)"
+                                                     if data.is_image else ""))
 
 
 def _own_rng(fn):

@@ -65,20 +65,30 @@ def table(result: dict) -> str:
     ck = result.get("checkpoint", {})
     p = result["protocol"]
     clf = result["classifier"]
+    kind = clf.get("kind", "classifier")
+    real = result.get("real")
     lines = [f"{ck.get('path', '')}",
-             f"  {ck.get('family', '?')} at step {ck.get('step', '?')} · dataset {p['dataset']} "
-             f"({p['dataset_size']:,} images)",
-             f"  features: GAN Studio's {clf['arch']} classifier for this dataset, {clf['accuracy']:.1%} on "
-             f"{clf['held_out']:,} held-out images",
+             f"  {ck.get('family', '?')} at step {ck.get('step', '?')} · "
+             + (f"against the folder {real['folder']}" if real else f"dataset {p['dataset']}")
+             + f" ({p['dataset_size']:,} images)",
+             f"  features: {_features_line(clf)}",
              f"  fakes:    {p['fake']}",
              f"  real:     {p['real']}",
              f"  floor:    {p['floor']}",
-             "  (domain scores: not comparable to Inception FID/IS)", ""]
+             "  (Inception FID/KID: comparable with papers' clean-fid figures on the same real set and sample count)"
+             if kind == "inception" else "  (domain scores: not comparable to Inception FID/IS)", ""]
     if result.get("warning"):
         lines.insert(1, f"  warning: {result['warning']}")
     head = f"  {'score':<22}{'model':>10}{'real floor':>12}   note"
     lines += [head, "  " + "─" * (len(head) + 20)]
+    skipped = result.get("skipped", {})
     for key, label, note, scale in ROWS:
+        if key not in m:
+            if key in skipped:
+                lines.append(f"  {label:<22}{'–':>10}{'–':>12}   skipped: {skipped[key]}")
+            continue
+        if key == "fid" and kind == "inception":
+            label = "FID (Inception)"
         s = m[key]
         if key == "coverage":
             model, floor = f"{s['value']}/{s['of']}", f"{s['floor']}/{s['of']}"
@@ -111,14 +121,29 @@ def table(result: dict) -> str:
         from .styles import table as styles_table
 
         lines += styles_table(m["style_separation"])
-    hist = m["coverage"]["histogram"]
-    lines += ["", "  class shares  " + " ".join(f"{h:.2f}" for h in hist)]
+    for key, label in (("label_accuracy", "label accuracy"), ("code_accuracy", "code accuracy")):
+        if key in skipped:
+            lines.append(f"  {label:<22}{'–':>10}{'–':>12}   skipped: {skipped[key]}")
+    if "coverage" in m:
+        lines += ["", "  class shares  " + " ".join(f"{h:.2f}" for h in m["coverage"]["histogram"])]
     if "code_accuracy" in m:
         for name, c in m["code_accuracy"]["codes"].items():
             lines.append(f"  {name} values → classes: {', '.join(str(v) for v in c['value_to_class'])}")
     if "label_accuracy" in m:
         lines.append("  per class     " + " ".join(f"{v:.2f}" for v in m["label_accuracy"]["per_class"]))
     return "\n".join(lines)
+
+
+def _features_line(clf: dict) -> str:
+    """Which feature space the distances are measured in, in a few words."""
+    kind = clf.get("kind", "classifier")
+    if kind == "inception":
+        return f"Inception-v3 pool ({clf['features']:,}) of {clf['weights']}, {clf['input']}"
+    if kind == "self-supervised":
+        return (f"an encoder GAN Studio learnt on these images without labels (SimCLR, {clf['train_steps']:,} steps; "
+                f"{clf['view_match']:.1%} of {clf['held_out']:,} held-out images matched to their other view)")
+    return (f"GAN Studio's {clf['arch']} classifier for this dataset, {clf['accuracy']:.1%} on "
+            f"{clf['held_out']:,} held-out images")
 
 
 def summary(result: dict) -> str:
@@ -128,9 +153,11 @@ def summary(result: dict) -> str:
     if translation.is_translation(result):
         return translation.summary(result)
     m = result["metrics"]
-    parts = [f"domain FID {m['fid']['value']:.2f} (real floor {m['fid']['floor']:.2f})",
-             f"precision {m['precision']['value']:.2f}", f"recall {m['recall']['value']:.2f}",
-             f"classes {m['coverage']['value']}/{m['coverage']['of']}"]
+    fid = "Inception FID" if result.get("classifier", {}).get("kind") == "inception" else "domain FID"
+    parts = [f"{fid} {m['fid']['value']:.2f} (real floor {m['fid']['floor']:.2f})",
+             f"precision {m['precision']['value']:.2f}", f"recall {m['recall']['value']:.2f}"]
+    if "coverage" in m:
+        parts.append(f"classes {m['coverage']['value']}/{m['coverage']['of']}")
     if "label_accuracy" in m:
         parts.append(f"label accuracy {m['label_accuracy']['value']:.1%}")
     if "code_accuracy" in m:
