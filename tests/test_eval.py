@@ -183,16 +183,21 @@ def test_eval_cli_errors_are_one_line(tmp_path):
     assert proc.returncode == 2 and "--n must be" in proc.stderr
 
 
-def test_eval_every_needs_labelled_images(tmp_path):
+def test_eval_every_is_for_images(tmp_path):
+    from PIL import Image
+
     from trainers.config import resolve
     from trainers.errors import ConfigError
 
     assert resolve(tiny_config(tmp_path)).eval_every == 1000  # default on labelled images
     assert resolve(tiny_config(tmp_path, data="ring")).eval_every == 0  # off on 2D points
+    with pytest.raises(ConfigError, match="domain scores are for images, not the 2D set 'ring'"):
+        resolve(tiny_config(tmp_path, data="ring", eval_every=100))
     folder = tmp_path / "imgs"
     folder.mkdir()
-    with pytest.raises(ConfigError, match="labelled image dataset"):
-        resolve(tiny_config(tmp_path, data=str(folder), eval_every=100))
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(folder / "a.png")
+    # an unlabelled folder: scored in features learnt on its own images (trainers/metrics/selfsup.py)
+    assert resolve(tiny_config(tmp_path, data=str(folder))).eval_every == 1000
 
 
 def test_mnist_classifier_reaches_97_percent_held_out(mnist_root):

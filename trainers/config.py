@@ -125,7 +125,8 @@ class TrainConfig:
                                  cli=False)
     eval_every: int | None = option(None, "steps between domain scores (FID, precision/recall, label/code "
                                     "accuracy), computed in the background; they pick the `best` checkpoint "
-                                    "(0: off; default 1000 on labelled image data, off otherwise)", int)
+                                    "(0: off; default 1000 on image data, off on 2D sets; a folder without classes is scored in features "
+                                    "learnt on its own images)", int)
     eval_samples: int | None = option(None, "fakes and real images per evaluation (default 2000)", int)
     tensorboard: bool = option(False, "also write TensorBoard events (needs tensorboard)")
 
@@ -300,11 +301,12 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"--data-b is the second domain of the two-domain families ({two}); {cfg.model} learns from "
                           "one dataset: leave --data-b out", field='data_b')
 
-    labelled_images = is_image and info.classes > 0
+    # image sets are scored in features of a classifier of their labels, or (a folder without classes) of an encoder
+    # learnt on the images themselves (trainers/metrics/selfsup.py)
     # image-to-image and two-domain families are scored by `ganstudio eval` on their own terms, not in training
     translates = bool(spec.options.get("translation")) or spec.batches == "unpaired"
     if r.eval_every is None:
-        r.eval_every = EVAL_EVERY if labelled_images and not translates else 0
+        r.eval_every = EVAL_EVERY if is_image and not translates else 0
     if r.eval_samples is None:
         r.eval_samples = EVAL_SAMPLES
     _check_int(r, "eval_every", 0)
@@ -313,8 +315,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"--eval-every: {cfg.model} is scored after training (`ganstudio eval RUN`: against the "
                           f"true translations, or the class agreement of its pairs); use --eval-every 0",
                           field='eval_every')
-    if r.eval_every and not labelled_images:
-        raise ConfigError(f"--eval-every: domain scores need a labelled image dataset (digits, mnist, ...), "
-                          f"not {cfg.data!r}; use --eval-every 0", field='eval_every')
+    if r.eval_every and not is_image:
+        raise ConfigError(f"--eval-every: domain scores are for images, not the 2D set {cfg.data!r}; use "
+                          "--eval-every 0", field='eval_every')
     check_values(r, cfg, spec, is_image)
     return r
