@@ -181,6 +181,15 @@ def check(cfg) -> None:
                           "28, 32 or 64, or leave --arch out for the conv nets", field='image_size')
 
 
+def sefa_weight(G: Generator) -> torch.Tensor:
+    """SeFa's A (``trainers/directions_sefa.py``): G's first layer as (outputs, inputs), the linear map of its input
+    that the rest reads (the MNIST nets' first dense layer; the conv nets' first transposed conv, one row per output
+    channel and position). Under spectral norm, the raw weight: A's scale does not change SeFa's directions."""
+    first = G.body.fc[0] if hasattr(G.body, "fc") else G.body.net[0]
+    w = getattr(first, "weight_orig", first.weight).detach()
+    return w.flatten(1).T if isinstance(first, nn.ConvTranspose2d) else w
+
+
 def z_only(cfg, class_names=()) -> InputSpec:
     """z ~ N(0, I) of ``z_dim`` values: the input of every unconditional family."""
     return latent_layout(cfg.z_dim)
@@ -202,5 +211,5 @@ register(Family(
     recipes={"digits": dict(arch="mnist", width=16, lr_g=2e-3, batch_size=64),
              "small-grey": dict(arch="mnist", width=16, lr_g=2e-3, batch_size=64)},
     variants={"conv": networks, "mnist": mnist_networks}, legacy_arch="conv", check=check,
-    options={"loss": "bce", "arch": "conv"},
+    options={"loss": "bce", "arch": "conv"}, probes={"sefa_weight": sefa_weight},
 ))

@@ -374,7 +374,8 @@ register(Family(
     defaults=dict(lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, batch_size=64, n_critic=1, z_dim=128, width=16,
                   gp_weight=10.0, ema=0.999, phase_images=16000, phase_ratio=1.0, arch="pyramid"),
     variants={"pyramid": networks, "flat": flat_networks}, legacy_arch="pyramid",
-    image_sizes=SIZES, check=check, capabilities=frozenset({"growth", "swd"}), probes={"shown": shown},
+    image_sizes=SIZES, check=check, capabilities=frozenset({"growth", "swd"}),
+    probes={"shown": shown, "sefa_weight": lambda G: G.body.first.weight.detach()},  # SeFa's A: the dense 4×4 layer
     fields={"phase_images": "Images per phase", "phase_ratio": "Lower sides ×"},
     stats=("loss_d", "loss_g", "wdist", "gp", "drift", "resolution", "alpha"),
     options={"loss": "wgan-gp"},

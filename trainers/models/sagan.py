@@ -37,7 +37,7 @@ from torch import nn
 from ..algos.adversarial import AdversarialGAN
 from ..catalog import FAMILY_TITLES
 from .blocks import Discriminator, Generator, dcgan_init
-from .dcgan import ConvGenerator, _start_side, z_only
+from .dcgan import ConvGenerator, _start_side, sefa_weight, z_only
 from .registry import CONV_SIZES, Family, register
 
 
@@ -247,7 +247,7 @@ register(Family(
     defaults=dict(lr_g=1e-4, lr_d=4e-4, beta1=0.0, beta2=0.9, batch_size=64, n_critic=1, z_dim=128, arch="mnist"),
     stats=("loss_d", "loss_g", "d_real", "d_fake", "gamma_g1", "gamma_g2", "gamma_d"),
     options={"loss": "hinge", "arch": "conv", "d_norm": "none", "spectral": True, "attention": True},
-    probes={"attention_maps": attention_maps},
+    probes={"attention_maps": attention_maps, "sefa_weight": sefa_weight},
     variants={"conv": networks, "mnist": mnist_networks}, legacy_arch="conv",
     # the bundled sagan-digits' recipe (assets/models/rebuild.py): the paper's TTUR 1e-4 is for a million steps
     recipes={"digits": dict(lr_g=1e-3, ema=0.995, width=32)},

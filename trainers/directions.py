@@ -1,0 +1,217 @@
+"""Named directions in a generator's latent space: "thicker", "more slanted", "bigger" as sliders (issue 41).
+
+Two ways to find them, both measured the same way (``directions_measure.py``):
+
+- **InterFaceGAN** (Shen et al. 2020), from the data's own factors. Draw n latents (z; W = f(z) for a family with
+  styles, where the paper finds StyleGAN's attributes better separated), render them, read each image's class and
+  factors with the dataset's classifier (``metrics/features.py``), and fit one linear direction per factor: the
+  ridge-regression normal  n_f = (XᵀX + λI)⁻¹ Xᵀ y_f  over the centred latents X and the standardised factor y_f
+  (the paper fits a linear SVM on the extremes; a regression on all samples is the same hyperplane's normal for a
+  continuous factor). Then *conditional* (the paper's projection, §2.2): n_f is projected onto the orthogonal
+  complement of the other factors' normals and of the class normals (one-vs-rest regressions on the class read),
+  n_f ← (I − B(BᵀB)⁻¹Bᵀ) n_f, so that moving along it leaves their linear read unchanged; unit length, signed so
+  that + increases the factor.
+- **SeFa** (Shen & Zhou 2021), from the weights alone: for the first layer that reads the latent, y = A·z + b, the
+  directions that change y the most are the top eigenvectors of AᵀA (rows of A normalised, as the paper's code);
+  for a family with styles, A stacks every style affine (W → styles). The family says what A is (its
+  ``sefa_weight`` probe) or, with styles, the affines are read from the style body. Each SeFa direction is then
+  labelled with the factor it moves most (measured with the classifier), so unsupervised directions get names.
+
+A step of 1 along a direction is one σ: the standard deviation of the latents' projection on it (1 in z; W's own
+spread in W). Kept beside the checkpoint (``directions_file.py``) and bound to the generator's weights hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .errors import ConfigError
+
+Progress = Callable[[str, int, int], None]
+MIN_FACTOR_R = 0.7  # a factor the classifier reads worse than this on held-out data (jitter: 0.11) gets no direction
+RIDGE = 1e-2  # λ of the regressions, relative to the latents' mean variance
+
+
+@dataclass
+class Direction:
+    """One direction: ``vector`` a unit vector in ``space``; ``sigma`` the latents' spread along it (a step of a
+    moves a latent by a·σ·vector); ``z_step`` the same step carried back to z (what the explorer adds to z; equal to
+    σ·vector in z); ``factor`` the factor it moves (fitted for, or measured most); ``measures`` from
+    ``directions_measure.measure``."""
+
+    name: str
+    method: str  # "interfacegan" | "sefa" | "ganspace"
+    vector: np.ndarray
+    sigma: float
+    z_step: np.ndarray
+    factor: str | None = None
+    measures: dict = field(default_factory=dict)
+    note: str = ""
+    space: str = "z"
+
+    def describe(self) -> str:
+        """One line on its measured effect (the explorer's tooltip)."""
+        m = self.measures
+        how = {"interfacegan": "InterFaceGAN (fitted on the classifier's reading)", "sefa": "SeFa (from the weights)",
+               "ganspace": "GANSpace (principal direction)"}.get(self.method, self.method)
+        if not m:
+            return f"{self.name}: {how}; not measured yet"
+        bits = [f"{self.name}: {how}"]
+        if "per_sigma" in m:
+            bits.append(f"moves {m.get('factor', self.factor)} by {m['per_sigma']:+.2f} data σ per step")
+        if "rho" in m:
+            bits.append(f"ρ {m['rho']:+.2f} with the measured {m.get('measured_as', 'factor')} over −2…+2")
+        if "kept" in m:
+            bits.append(f"digit kept {m['kept'] * 100:.0f}%")
+        if "leakage" in m:
+            bits.append(f"leakage {m['leakage']:.2f} ({m.get('leaks_most', '')})")
+        return "; ".join(bits)
+
+
+# -- the space directions move in ----------------------------------------------------------------------------
+class LatentWalk:
+    """Where directions live and how a point there becomes an image: z (every input part but z held at the
+    starting latent's), or W = f(z) for a family with styles (rendered as W+ with the same w at every layer,
+    the checkpoint's fixed noise)."""
+
+    def __init__(self, gen, space: str | None = None):
+        self.gen = gen
+        self.space = space or ("w" if gen.can("styles") else "z")
+        if not gen.layout.z_dim:
+            raise ConfigError(f"{gen.path.name}: this generator takes no z (it translates images): it has no latent "
+                              "directions")
+        self._z = gen.layout.slices().get("z", slice(0, gen.layout.z_dim))
+        self.body = None
+        if self.space == "w":
+            from .projection import style_body
+
+            self.body = style_body(gen)
+
+    @property
+    def dim(self) -> int:
+        return int(self.body.mapping.w_avg.shape[0]) if self.body is not None else self.gen.layout.z_dim
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """(points (n, dim) in this space, the flat inputs (n, in_dim) they came from), as ``latent(n, seed)``."""
+        flat = torch.from_numpy(self.gen.inputs(self.gen.latent(n, seed=seed)))
+        z = flat[:, self._z]
+        if self.body is None:
+            return z.clone(), flat
+        return torch.cat([self.body.mapping(z[s:s + 1000].to(self.gen.device)).float().cpu()
+                          for s in range(0, n, 1000)]), flat
+
+    def z_of(self, flat: torch.Tensor) -> torch.Tensor:
+        return flat[:, self._z]
+
+    @torch.no_grad()
+    def render(self, points: torch.Tensor, flat: torch.Tensor, batch: int = 500) -> torch.Tensor:
+        """Images (N, C, S, S) in [-1, 1] for ``points`` in this space (``flat``: the inputs they started from)."""
+        out = []
+        for s in range(0, len(points), batch):
+            p = points[s:s + batch].float()
+            if self.body is None:
+                h = flat[s:s + batch].clone().float()
+                h[:, self._z] = p
+                out.append(self.gen.render_inputs(h.numpy()))
+            else:
+                ws = p.to(self.gen.device)[:, None].expand(-1, self.body.num_ws, -1)
+                out.append(self.body.render(ws, "const").float().cpu())
+        return torch.cat(out) if out else torch.zeros(0)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float64)
+
+
+def ridge_normals(X: np.ndarray, Y: np.ndarray, ridge: float = RIDGE) -> np.ndarray:
+    """Regression normals (k, d) of the standardised targets ``Y`` (n, k) on the centred latents ``X`` (n, d):
+    (XᵀX + λ·tr(XᵀX)/d·I)⁻¹ XᵀY, one column per target."""
+    Xc = X - X.mean(0)
+    Yc = (Y - Y.mean(0)) / np.maximum(Y.std(0), 1e-12)
+    G = Xc.T @ Xc
+    lam = ridge * np.trace(G) / G.shape[0]
+    return np.linalg.solve(G + lam * np.eye(G.shape[0]), Xc.T @ Yc).T
+
+
+def condition(n: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """InterFaceGAN's conditional direction: ``n`` with its component in the span of ``others`` (m, d) removed."""
+    if not len(others):
+        return n
+    Q, _ = np.linalg.qr(others.T)  # an orthonormal basis of their span (d, m)
+    return n - Q @ (Q.T @ n)
+
+
+def factors_of(extractor) -> list[str]:
+    """The factors a direction is fitted for: those the classifier reads well on held-out data."""
+    names = list(extractor.factor_names or ())
+    rs = list(extractor.factor_r or ()) + [1.0] * len(names)
+    return [f for f, r in zip(names, rs) if r >= MIN_FACTOR_R]
+
+
+def z_steps(walk: LatentWalk, points: torch.Tensor, flat: torch.Tensor, vectors: np.ndarray) -> np.ndarray:
+    """Each direction's one-σ step carried back to z: σ·v in z; in W, the least-squares z step that goes with one
+    σ of the projection (GANSpace's way back: regress z on the standardised scores)."""
+    X = points.double().numpy()
+    scores = (X - X.mean(0)) @ vectors.T  # (n, k)
+    sig = scores.std(0)
+    if walk.space == "z":
+        return (vectors * sig[:, None]).astype(np.float32)
+    z = walk.z_of(flat).double().numpy()
+    s = scores / np.maximum(sig, 1e-12)
+    return np.linalg.lstsq(s, z - z.mean(0), rcond=None)[0].astype(np.float32)  # (k, z_dim)
+
+
+def read_samples(walk: LatentWalk, extractor, n: int, seed: int, progress: Progress | None = None,
+                 cancelled: Callable[[], bool] | None = None, stage: str = "reading samples"):
+    """n latents in the walk's space, their flat inputs, and the classifier's reading of their images (class
+    probabilities (n, classes), factors (n, F))."""
+    points, flat = walk.sample(n, seed)
+    preds, facs = [], []
+    step = 250
+    for s in range(0, n, step):
+        if cancelled is not None and cancelled():
+            raise InterruptedError("cancelled")
+        emb = extractor.embed(walk.render(points[s:s + step], flat[s:s + step]))
+        preds.append(emb.probs)
+        facs.append(emb.factors if emb.factors is not None else np.zeros((len(emb.pred), 0)))
+        if progress is not None:
+            progress(stage, min(n, s + step), n)
+    return points, flat, np.concatenate(preds), np.concatenate(facs)
+
+
+def find_interfacegan(walk: LatentWalk, extractor, n: int = 3000, seed: int = 0,
+                      progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
+                      ) -> list[Direction]:
+    """One conditional direction per factor the classifier reads (module docstring)."""
+    names = factors_of(extractor)
+    if not names:
+        raise ConfigError("this dataset's classifier reads no factors, so directions cannot be named from the data; "
+                          "use SeFa's (from the weights)")
+    points, flat, probs, facs = read_samples(walk, extractor, n, seed, progress, cancelled)
+    pred = probs.argmax(1)
+    X = points.double().numpy()
+    cols = [list(extractor.factor_names).index(f) for f in names]
+    normals = ridge_normals(X, facs[:, cols])
+    classes = [k for k in range(len(extractor.class_names)) if 20 <= (pred == k).sum() <= len(pred) - 20]
+    # each class's boundary normal: the regression of its log-probability (smoother than the 0/1 read)
+    cls_normals = (ridge_normals(X, np.log(np.maximum(probs[:, classes], 1e-6)))
+                   if len(classes) >= 2 else np.zeros((0, X.shape[1])))
+    vecs = []
+    for i, f in enumerate(names):
+        others = np.concatenate([np.delete(normals, i, 0), cls_normals])
+        others = others[:max(0, min(len(others), X.shape[1] - 1))]  # leave it room: at most d − 1 conditions
+        v = _unit(condition(normals[i], others))
+        if np.corrcoef((X - X.mean(0)) @ v, facs[:, cols[i]])[0, 1] < 0:
+            v = -v
+        vecs.append(v)
+    vecs = np.stack(vecs)
+    sig = ((X - X.mean(0)) @ vecs.T).std(0)
+    steps = z_steps(walk, points, flat, vecs)
+    return [Direction(f, "interfacegan", vecs[i].astype(np.float32), float(sig[i]), steps[i], f, space=walk.space,
+                      note=f"conditioned on {len(names) - 1} other factors and {len(classes)} classes")
+            for i, f in enumerate(names)]
