@@ -99,11 +99,16 @@ class LatentWalk:
     def sample(self, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """(points (n, dim) in this space, the flat inputs (n, in_dim) they came from), as ``latent(n, seed)``."""
         flat = torch.from_numpy(self.gen.inputs(self.gen.latent(n, seed=seed)))
+        return self.points(flat), flat
+
+    @torch.no_grad()
+    def points(self, flat: torch.Tensor) -> torch.Tensor:
+        """Flat generator inputs (N, in_dim) as points in this space: their z, or w = f(z)."""
         z = flat[:, self._z]
         if self.body is None:
-            return z.clone(), flat
+            return z.clone()
         return torch.cat([self.body.mapping(z[s:s + 1000].to(self.gen.device)).float().cpu()
-                          for s in range(0, n, 1000)]), flat
+                          for s in range(0, len(z), 1000)])
 
     def z_of(self, flat: torch.Tensor) -> torch.Tensor:
         return flat[:, self._z]

@@ -144,6 +144,37 @@ def stored_directions(gen) -> DirectionSet | None:
     return load_directions(path, gen) if path is not None else None
 
 
+def parse_moves(ds: DirectionSet, items: list[str]) -> list[tuple[Direction, float]]:
+    """``NAME=VALUE`` items (``sample --direction width=2``) as (direction, steps in σ)."""
+    import math
+
+    moves = []
+    for item in items:
+        name, sep, value = item.rpartition("=")
+        try:
+            a = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip() or not math.isfinite(a):
+            raise ConfigError(f"--direction {item!r}: write NAME=STEPS, e.g. --direction width=2 (steps in σ)")
+        moves.append((ds.named(name.strip()), a))
+    if len({d.space for d, _ in moves}) > 1:
+        raise ConfigError("--direction: these directions live in different spaces (z and W); move along one kind")
+    return moves
+
+
+def render_moved(gen, latent: dict, moves: list[tuple[Direction, float]]) -> torch.Tensor:
+    """The images of ``latent`` (``gen.latent(...)``) moved by a·σ along each (direction, a)."""
+    flat = torch.from_numpy(gen.inputs(latent))
+    if not moves:
+        return gen.render(latent)
+    walk = LatentWalk(gen, moves[0][0].space)
+    points = walk.points(flat)
+    for d, a in moves:
+        points = points + float(a) * float(d.sigma) * torch.as_tensor(d.vector, dtype=torch.float32)
+    return walk.render(points, flat)
+
+
 # -- finding and measuring -----------------------------------------------------------------------------------
 def reader_for(gen):
     """(data, classifier, ink-measure calibration) for a generator's dataset, or (data, None, {}) when the data has no

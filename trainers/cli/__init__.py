@@ -1,4 +1,4 @@
-"""Command line: ``ganstudio train|sample|info|eval|invert|text|list`` and ``python -m trainers ...``. Never imports
+"""Command line: ``ganstudio train|sample|info|eval|invert|text|directions|list`` and ``python -m trainers ...``. Never imports
 Qt. One module per subcommand, each declaring ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args)``; this
 file only assembles them."""
 
@@ -9,11 +9,11 @@ import os
 import sys
 
 from ..errors import GanStudioError
-from . import evaluate, info, invert, listing, sample, text, train
+from . import directions, evaluate, info, invert, listing, sample, text, train
 from .train import default_out, drive, train_config  # noqa: F401  (what scripts and tests drive a run with)
 
 EXIT_USAGE = 2
-SUBCOMMANDS = (train, sample, info, evaluate, invert, text, listing)
+SUBCOMMANDS = (train, sample, info, evaluate, invert, text, directions, listing)
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:

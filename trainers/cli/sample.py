@@ -23,6 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar (samples as files)")
     p.add_argument("--label", help="class index or name (conditional models)")
     p.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix an InfoGAN code")
+    p.add_argument("--direction", action="append", default=[], metavar="NAME=STEPS",
+                   help="move every sample STEPS σ along a named direction stored beside the checkpoint (`ganstudio "
+                        "directions CKPT` finds them), e.g. --direction width=2; repeatable (a grid only)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--nrow", type=int, help="images per row (default: square)")
     p.add_argument("--truncation", type=float, metavar="PSI",
@@ -73,6 +76,9 @@ def run(args) -> int:
         if not math.isfinite(codes[name.strip()]):
             raise ConfigError(f"--code {item!r}: the value must be a finite number")
     gen = load_generator(args.ckpt)
+    if args.direction and (files is not None or gen.translates or gen.can("pair-samples")):
+        raise ConfigError("--direction moves the samples of a grid drawn from noise: give --out FILE.png, with a "
+                          "model that draws one image per z")
     if files is not None:
         if args.input:
             raise ConfigError("--input translates your own images into a grid: give --out FILE.png with it (a "
@@ -93,6 +99,14 @@ def run(args) -> int:
         with torch.no_grad():
             a, b = gen.G.body.pair(gen.layout.flatten(latent, torch.float32).to(gen.device))
         images = torch.stack([a.float().cpu(), b.float().cpu()], 1).flatten(0, 1)
+    elif args.direction:
+        from ..directions_file import parse_moves, render_moved, stored_directions
+
+        ds = stored_directions(gen)
+        if ds is None:
+            raise ConfigError(f"{gen.path.name}: no directions stored yet; find them first with `ganstudio directions "
+                              f"{args.ckpt}`")
+        images = render_moved(gen, latent, parse_moves(ds, args.direction))
     else:
         images = gen.render(latent)
     if images.dim() == 4:
