@@ -35,6 +35,8 @@ def latent_document(state: ExplorerState, space: Space, model: dict, directions:
         doc["psi"] = state.psi  # BigGAN's truncation to ±ψ (null: off); "truncation" (the ψ·z scale) stays 1
     if state.styles is not None:  # a StyleGAN: the Styles tool's settings make the sample too
         doc["styles"] = state.styles.document(state.seed)
+    if state.named:  # the named-direction sliders (their moves are in z already): {name: σ}
+        doc["named"] = {name: float(v) for name, v in state.named}
     return doc
 
 
@@ -72,7 +74,19 @@ def load_latent(path: str | Path, space: Space, model: dict, current: ExplorerSt
                 f"{path.name} belongs to another model ({saved.get('family', '?')}, step {saved.get('step', '?')}, "
                 f"hash {saved.get('hash', '?')}); the open one is {model.get('family')} (hash {model.get('hash')}). "
                 "The same z means something else in another generator: open the checkpoint it was saved from")
-    return _fit(path.name, doc, space, current), note
+    return replace(_fit(path.name, doc, space, current), named=_named(path)), note
+
+
+def _named(path: Path) -> tuple[tuple[str, float], ...]:
+    """The named-direction sliders a file saved ({name: σ}); anything else there is ignored (z holds the moves)."""
+    try:
+        saved = json.loads(path.read_text()).get("named")
+    except (OSError, ValueError, AttributeError):
+        return ()
+    if not isinstance(saved, dict):
+        return ()
+    return tuple((str(k)[:100], float(v)) for k, v in saved.items()
+                 if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and abs(v) <= 100)
 
 
 def _fit(name: str, doc: dict, space: Space, current: ExplorerState) -> ExplorerState:

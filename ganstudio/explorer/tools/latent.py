@@ -1,5 +1,6 @@
 """The Latent tool: seed, truncation ψ, and sliders on the first values of z or on GANSpace principal
-directions; its view sweeps each slider's direction from −3 to +3 around the current sample."""
+directions; named directions ("slant", "stroke width", ...: ``directions.py``) below them; its view sweeps each
+slider's direction (or each named direction) from −3 to +3 around the current sample."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..canvases import GridCanvas
 from ..common import DragSlider, PsiControl, Tool, caption_label, muted_label, titled
 from ..latent import ExplorerState
 from ..model import Context, ExplorerModel
+from .directions import NamedDirections, row_name
 
 N_SLIDERS = 8
 SWEEP = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
@@ -39,7 +41,10 @@ class LatentTool(Tool):
         self.mode_z = QRadioButton("z dimensions")
         self.mode_pc = QRadioButton("Principal directions")
         self.mode_pc.setToolTip("GANSpace: PCA of the first layer's activations, carried back to z")
+        self.mode_named = QRadioButton("Named")
+        self.mode_named.setToolTip("The view sweeps each named direction from −3σ to +3σ")
         self.mode_z.setChecked(True)
+        self.named = NamedDirections()
         self.sliders: list[DragSlider] = []
         self.slider_names: list[QLabel] = []
         self.reset = QPushButton("Reset")
@@ -57,6 +62,7 @@ class LatentTool(Tool):
         modes = QHBoxLayout()
         modes.addWidget(self.mode_z)
         modes.addWidget(self.mode_pc)
+        modes.addWidget(self.mode_named)
         form.addRow(modes)
         for i in range(N_SLIDERS):
             s = DragSlider(-3.0, 3.0)
@@ -69,6 +75,7 @@ class LatentTool(Tool):
         self.note = muted_label("")
         form.addRow(self.note)
         form.addRow(self.reset)
+        form.addRow(titled("Named directions", None, self.named))
 
         self.grid = GridCanvas()
         self.grid.placeholder = "Rendering…"
@@ -82,7 +89,11 @@ class LatentTool(Tool):
         self.psi.sig_changed.connect(lambda v: self.edit("psi", psi=v))
         self.psi.sig_released.connect(self.model.break_merge)
         self.mode_pc.toggled.connect(self._on_mode)
+        self.mode_named.toggled.connect(self._on_mode)
         self.reset.clicked.connect(self._on_reset)
+        self.named.sig_moved.connect(self._on_named)
+        self.named.sig_released.connect(self.model.break_merge)
+        self.named.sig_method.connect(self._on_named_method)
 
     @property
     def pc_mode(self) -> bool:
@@ -99,7 +110,8 @@ class LatentTool(Tool):
                                 "Off: this model has no principal directions (they are found for image models)")
         if not has_pc:
             self.mode_z.setChecked(True)
-        self._label_sliders()
+        self.named.set_checkpoint(ctx.checkpoint if ctx.is_image else "", str(ctx.info.get("hash", "")))
+        self._on_named_method()
 
     def _label_sliders(self) -> None:
         if self.ctx is None:
@@ -135,6 +147,7 @@ class LatentTool(Tool):
         is left alone: the slider being dragged already shows its value)."""
         self.trunc.set_quietly(st.truncation)
         self.psi.set_quietly(st.psi)
+        self.named.show_values(dict(st.named))
         for i, s in enumerate(self.sliders):
             if self.pc_mode:
                 s.set_quietly(st.offsets[i] if i < len(st.offsets) else 0.0)
@@ -148,7 +161,7 @@ class LatentTool(Tool):
         if self.ctx is None:
             return
         z = self.ctx.seed_z(seed)[0]
-        self.edit("", seed=int(seed), base_z=tuple(float(v) for v in z))
+        self.edit("", seed=int(seed), base_z=tuple(float(v) for v in z), named=())
         self._show_values(self.state())
 
     def _on_slider(self, i: int, value: float) -> None:
@@ -162,6 +175,31 @@ class LatentTool(Tool):
             z[i] = round(float(value), 4)
             self.edit(f"z{i}", base_z=tuple(z))
 
+    def _on_named(self, name: str, value: float) -> None:
+        """A named slider moved: z moves by (value − where it was)·(its z step); one undo step per drag."""
+        d = next((d for d in self.named.directions() if d.name == name), None)
+        st = self.state()
+        if d is None or len(d.z_step) != len(st.base_z):
+            return
+        named = dict(st.named)
+        z = np.asarray(st.base_z, np.float64) + (value - named.get(name, 0.0)) * np.asarray(d.z_step, np.float64)
+        named[name] = value
+        self.edit(f"named:{name}", base_z=tuple(float(v) for v in z),
+                  named=tuple((k, v) for k, v in named.items() if v != 0.0))
+
+    def _on_named_method(self) -> None:
+        has = bool(self.named.directions())
+        self.mode_named.setEnabled(has)
+        if not has and self.mode_named.isChecked():
+            self.mode_z.setChecked(True)
+        self._label_sliders()
+        if self.ctx is not None:
+            self.show_state(self.state())
+            self.sig_refresh.emit()
+
+    def shutdown(self) -> None:
+        self.named.shutdown()
+
     def _on_mode(self, _on: bool) -> None:
         self._label_sliders()
         self.show_state(self.state())
@@ -170,7 +208,7 @@ class LatentTool(Tool):
     def _on_reset(self) -> None:
         if self.ctx is not None:
             z = self.ctx.seed_z(self.state().seed)[0]
-            self.edit("", base_z=tuple(float(v) for v in z), truncation=1.0, psi=None, offsets=())
+            self.edit("", base_z=tuple(float(v) for v in z), truncation=1.0, psi=None, offsets=(), named=())
             self._show_values(self.state())
 
     def outputs(self, st: ExplorerState) -> list[Output]:
@@ -178,7 +216,18 @@ class LatentTool(Tool):
         rows = []
         base = self.vector(st)
         zd = ctx.space.z_dim
-        if self.pc_mode and ctx.directions is not None:
+        named = self.named.directions() if self.mode_named.isChecked() else []
+        if named:
+            labels = [row_name(d) for d in named]
+            at = dict(st.named)
+            for d in named:
+                step = np.asarray(d.z_step, np.float32)
+                for a in SWEEP:
+                    v = base.copy()
+                    if len(step) == zd:
+                        v[ctx.space._z()] += np.float32(st.truncation) * (a - at.get(d.name, 0.0)) * step
+                    rows.append(v)
+        elif self.pc_mode and ctx.directions is not None:
             dirs, sigma = ctx.directions["dirs"], ctx.directions["sigma"]
             n = min(N_SLIDERS, len(dirs))  # one row per slider
             labels = [f"PC{i + 1}" for i in range(n)]
@@ -197,8 +246,9 @@ class LatentTool(Tool):
                     rows.append(v)
         self.grid.set_layout(len(SWEEP), ctx.side or 1)
         self.grid.row_labels = labels if ctx.is_image else []
-        self.caption.setText("each row sweeps one " + ("principal direction" if self.pc_mode else "z value")
-                             + " from −3 to +3, the rest of the sample held fixed")
+        what = "named direction" if named else "principal direction" if self.pc_mode else "z value"
+        self.caption.setText(f"each row sweeps one {what} from −3 to +3" + (" σ" if named else "")
+                             + ", the rest of the sample held fixed")
         return [Output.of("directions", np.stack(rows), cols=len(SWEEP))]
 
     def take(self, name: str, image) -> None:
