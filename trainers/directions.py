@@ -9,8 +9,9 @@ Two ways to find them, both measured the same way (``directions_measure.py``):
   (the paper fits a linear SVM on the extremes; a regression on all samples is the same hyperplane's normal for a
   continuous factor). Then *conditional* (the paper's projection, §2.2): n_f is projected onto the orthogonal
   complement of the other factors' normals and of the class normals (one-vs-rest regressions on the class read),
-  n_f ← (I − B(BᵀB)⁻¹Bᵀ) n_f, so that moving along it leaves their linear read unchanged; unit length, signed so
-  that + increases the factor.
+  n_f ← (I − B(BᵀB)⁻¹Bᵀ) n_f, so that moving along it leaves their linear read unchanged ("as far as the data
+  allows": a condition whose new part lies within |cos| 0.5 of what is left of n_f, a factor the classifier reads
+  together with this one, is left out, or the projection would remove the factor itself); unit length, signed so that + increases the factor.
 - **SeFa** (Shen & Zhou 2021), from the weights alone: for the first layer that reads the latent, y = A·z + b, the
   directions that change y the most are the top eigenvectors of AᵀA (rows of A normalised, as the paper's code);
   for a family with styles, A stacks every style affine (W → styles). The family says what A is (its
@@ -34,6 +35,7 @@ from .errors import ConfigError
 Progress = Callable[[str, int, int], None]
 MIN_FACTOR_R = 0.7  # a factor the classifier reads worse than this on held-out data (jitter: 0.11) gets no direction
 RIDGE = 1e-2  # λ of the regressions, relative to the latents' mean variance
+MAX_COS = 0.5  # a condition closer than this (|cos|) to what is left of the factor's normal is not projected out
 
 
 @dataclass
@@ -151,6 +153,26 @@ def condition(n: np.ndarray, others: np.ndarray) -> np.ndarray:
     return n - Q @ (Q.T @ n)
 
 
+def conditioned(n: np.ndarray, others: list[tuple[str, np.ndarray]]) -> tuple[np.ndarray, list[str]]:
+    """``n`` made independent of the ``others`` (name, normal), class normals ("class ...") first and always,
+    then the other factors "as far as the data allows": each one's part not yet covered (its residual against those
+    already taken) is projected out unless it lies within |cos| ``MAX_COS`` of what is left of ``n`` (a factor the classifier reads together with this one
+    there: projecting it out would take the factor itself away). Returns (the direction, the names left out)."""
+    basis: list[np.ndarray] = []
+    apart = []
+    for name, c in others:
+        r = c - sum((b @ c) * b for b in basis) if basis else c.copy()
+        if np.linalg.norm(r) <= 1e-6 * max(np.linalg.norm(c), 1e-12) or len(basis) >= len(n) - 1:
+            continue
+        r = r / np.linalg.norm(r)
+        left = n - sum((b @ n) * b for b in basis) if basis else n
+        if not name.startswith("class ") and abs(r @ left) > MAX_COS * max(np.linalg.norm(left), 1e-12):
+            apart.append(name)
+            continue
+        basis.append(r)
+    return (n - sum((b @ n) * b for b in basis) if basis else n), apart
+
+
 def factors_of(extractor) -> list[str]:
     """The factors a direction is fitted for: those the classifier reads well on held-out data."""
     names = list(extractor.factor_names or ())
@@ -206,11 +228,13 @@ def find_interfacegan(walk: LatentWalk, extractor, n: int = 3000, seed: int = 0,
     # each class's boundary normal: the regression of its log-probability (smoother than the 0/1 read)
     cls_normals = (ridge_normals(X, np.log(np.maximum(probs[:, classes], 1e-6)))
                    if len(classes) >= 2 else np.zeros((0, X.shape[1])))
-    vecs = []
+    vecs, kept_apart = [], []
     for i, f in enumerate(names):
-        others = np.concatenate([np.delete(normals, i, 0), cls_normals])
-        others = others[:max(0, min(len(others), X.shape[1] - 1))]  # leave it room: at most d − 1 conditions
-        v = _unit(condition(normals[i], others))
+        others = [(f"class {extractor.class_names[k]}", c) for k, c in zip(classes, cls_normals)]
+        others += [(g, normals[j]) for j, g in enumerate(names) if g != f]
+        v, apart = conditioned(normals[i], others)
+        kept_apart.append([g for g in apart if not g.startswith("class ")])
+        v = _unit(v)
         if np.corrcoef((X - X.mean(0)) @ v, facs[:, cols[i]])[0, 1] < 0:
             v = -v
         vecs.append(v)
@@ -218,5 +242,7 @@ def find_interfacegan(walk: LatentWalk, extractor, n: int = 3000, seed: int = 0,
     sig = ((X - X.mean(0)) @ vecs.T).std(0)
     steps = z_steps(walk, points, flat, vecs)
     return [Direction(f, "interfacegan", vecs[i].astype(np.float32), float(sig[i]), steps[i], f, space=walk.space,
-                      note=f"conditioned on {len(names) - 1} other factors and {len(classes)} classes")
+                      note=f"conditioned on {len(names) - 1 - len(kept_apart[i])} other factors and {len(classes)} "
+                           "classes" + (f"; not on {', '.join(kept_apart[i])} (read together with it)"
+                                        if kept_apart[i] else ""))
             for i, f in enumerate(names)]
