@@ -50,6 +50,10 @@ PLOT_HELP = {
                   "Not comparable to Inception FID.",
     "Scores": "From the same evaluations: precision (fakes that look real), recall (data the fakes cover), and "
               "for cGAN / InfoGAN the accuracy of the asked-for label or the matched categorical code",
+    "Modes": "Stacked digits (three digits as R, G, B): how many of the 1,000 numbers 000-999 the evaluation's fakes "
+             "show, each channel read by the digit classifier, next to as many real stacked images (the floor)",
+    "Modes KL": "KL(generated ‖ uniform) over the 1,000 numbers: 0 when every number is drawn as often; a collapsed "
+                "generator's is large. The floor is real stacked images' (sampling noise alone)",
     "Other": "",
 }
 METRICS: dict[str, MetricStyle] = {
@@ -87,6 +91,13 @@ METRICS: dict[str, MetricStyle] = {
     "eval_code_accuracy": MetricStyle("code accuracy", "Scores", "#c297ff", "InfoGAN: matched code → class", True),
     "eval_code_correlation": MetricStyle("best code |r|", "Scores", "#e5a50a", "InfoGAN: continuous code vs factor",
                                          True),
+    "eval_modes": MetricStyle("modes covered", "Modes", "#57ab5a", "stacked digits: numbers 000-999 drawn", True),
+    "eval_modes_floor": MetricStyle("real floor", "Modes", "#768390", "real stacked images, as many", True),
+    "eval_modes_kl": MetricStyle("KL to uniform", "Modes KL", "#f69d50", "stacked digits: lower is better", True),
+    "eval_modes_kl_floor": MetricStyle("real floor", "Modes KL", "#768390", "real stacked images, as many", True),
+    "r1": MetricStyle("R1 penalty", "Losses", "#96d0ff", "E‖∇D(x)‖² on reals (before γ/2)"),
+    "r2": MetricStyle("R2 penalty", "Losses", "#dcbdfb", "E‖∇D(G(z))‖² on fakes (before γ/2)"),
+    "feature_matching": MetricStyle("feature matching", "Loss terms", "#39c5cf", "‖E f(x) − E f(G(z))‖² (before λ)"),
 }
 # Shown in the status bar or the scores details, not as curves.
 HIDDEN = frozenset({"img_per_s", "eval_kid", "eval_is", "eval_coverage", "eval_seconds"})

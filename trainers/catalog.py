@@ -60,12 +60,16 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in (
     DatasetInfo("digits-plain", "image", 1, 32, 10, True, "a domain: half of the digits, as drawn (32 px)"),
     DatasetInfo("digits-bold", "image", 1, 32, 10, True, "a domain: the other half, thick strokes (32 px)"),
     DatasetInfo("digits-negative", "image", 1, 32, 10, True, "a domain: the other half, dark on light (32 px)"),
+    DatasetInfo("digits-stacked", "image", 3, 28, 1000, True, "three procedural digits as R, G and B (28 px): "
+                "1,000 modes (000-999) to count mode collapse on"),
     DatasetInfo("ring", "points", 0, 0, 0, True, "2D: ring of 8 Gaussians"),
     DatasetInfo("grid", "points", 0, 0, 0, True, "2D: 5x5 grid of Gaussians"),
     DatasetInfo("spiral", "points", 0, 0, 0, True, "2D: noisy spiral"),
     DatasetInfo("moons", "points", 0, 0, 0, True, "2D: two interleaved half moons"),
     DatasetInfo("mnist", "image", 1, 28, 10, False, "MNIST from --data-root (torchvision layout)"),
     DatasetInfo("fashion-mnist", "image", 1, 28, 10, False, "Fashion-MNIST from --data-root (torchvision layout)"),
+    DatasetInfo("mnist-stacked", "image", 3, 28, 1000, False, "Stacked MNIST: three MNIST digits from --data-root as "
+                "R, G and B, 1,000 modes"),
     DatasetInfo("cifar10", "image", 3, 32, 10, False, "CIFAR-10 binary version from --data-root"),
 )}
 

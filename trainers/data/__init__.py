@@ -11,7 +11,7 @@ import torch
 from ..catalog import DATASETS, DatasetInfo, default_data_root
 from ..errors import DataError
 from . import digits as digits_mod
-from . import domains, folder, paired, real, synthetic
+from . import domains, folder, paired, real, stacked, synthetic
 from .base import ArrayData, fit_images, real_stats
 from .samplers import BatchSampler
 
@@ -53,6 +53,9 @@ def load_dataset(name: str, *, root: str | None = None, image_size: int | None =
     if info.kind == "points":
         pts = synthetic.toy_points(name, n=limit or 50000, seed=seed)
         return ArrayData(name, torch.from_numpy(pts))
+    if name in stacked.STACKED:  # three digits as R, G, B: 1,000 modes to count (``stacked.py``)
+        return stacked.load(name, root=root or default_data_root(), download=download, limit=limit, seed=seed,
+                            progress=progress, size=image_size, channels=channels)
     if name == "digits":
         d = digits_mod.load(limit or 60000, seed=seed, progress=progress)
         notes.extend([d.note] if d.note else [])

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from . import superres, translation
 from .evaluate import Evaluator, Progress, Protocol, dataset_for
+from .modes import SAMPLES as MODE_SAMPLES
 
 
 def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_root: str | None = None,
-                        progress: Progress | None = None, real: str | None = None, features: str | None = None) -> dict:
+                        progress: Progress | None = None, real: str | None = None, features: str | None = None,
+                        modes_samples: int = MODE_SAMPLES) -> dict:
     """``ganstudio eval``: load the checkpoint, its dataset and the dataset's classifier, and score it (a
     translating model against the true translations of held-out inputs: ``translation.py``).
 
     ``real``: a folder of images to score against instead of the model's own data (``--real DIR``);
-    ``features``: the feature space (``--features``, ``extractors.parse_features``)."""
+    ``features``: the feature space (``--features``, ``extractors.parse_features``); ``modes_samples``: the fakes
+    (and real images) of a stacked set's mode count (``modes.py``, the papers' 26,000)."""
     from ..data.stored import approved
     from ..errors import ConfigError
     from ..generator import load_generator
@@ -41,7 +44,7 @@ def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_roo
                                 "dataset": gen.meta.get("data", {}).get("name")}
         return result
     data = real_folder(real, gen.meta) if real else dataset_for(gen.meta, data_root)
-    result = Evaluator(data, Protocol(samples=samples), device, progress, spec)(gen)
+    result = Evaluator(data, Protocol(samples=samples, modes_samples=modes_samples), device, progress, spec)(gen)
     if real:  # not the model's data by design: say what it was scored against instead of warning
         result.pop("warning", None)
         result["real"] = {"folder": str(real), "images": len(data), "labelled": data.labels is not None}
@@ -65,4 +68,7 @@ def headline(result: dict) -> dict[str, float]:
     for key in ("is", "coverage", "label_accuracy", "code_accuracy", "code_correlation"):  # with classes only
         if key in m:
             out[f"eval_{key}"] = m[key]["value"]
+    for key in ("modes", "modes_kl"):  # a stacked set's mode count, and its real floor
+        if key in m:
+            out[f"eval_{key}"], out[f"eval_{key}_floor"] = m[key]["value"], m[key]["floor"]
     return out

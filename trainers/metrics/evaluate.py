@@ -40,6 +40,7 @@ class Protocol:
     kid_subsets: int = 50
     kid_subset_size: int = 1000
     truncation: float | None = None  # ψ: fakes from z truncated to ±ψ (BigGAN's trick); None: untruncated
+    modes_samples: int = 0  # a stacked set's mode count (``modes.py``) over this many fakes; 0: ``samples``
 
     def effective(self, data: ArrayData) -> "Protocol":
         """Capped so that two disjoint real halves fit in the dataset."""
@@ -259,13 +260,18 @@ class Evaluator:
 
     def __init__(self, data: ArrayData, protocol: Protocol = Protocol(), device: torch.device | str = "cpu",
                  progress: Progress | None = None, features=None):
-        from .extractors import extractor_for
+        from .extractors import extractor_for, parse_features
+        from .modes import counter_for
 
         self.data = data
         self.protocol = protocol
         self.device = torch.device(device)
         self.progress = progress
-        self.extractor = extractor_for(data, features, self.device, progress)
+        # a stacked set (three digits as R, G, B) also gets its 1,000 modes counted, read by its digit classifier
+        self.modes = counter_for(data, protocol, self.device, progress)
+        kind = getattr(features, "kind", None) or parse_features(features).kind
+        own = self.modes is not None and kind in ("auto", "classifier")
+        self.extractor = self.modes.features() if own else extractor_for(data, features, self.device, progress)
         self._reference: RealReference | None = None
 
     @property
@@ -276,6 +282,8 @@ class Evaluator:
 
     def __call__(self, gen) -> dict:
         result = evaluate(gen, self.data, self.extractor, self.protocol, self.reference, self.progress)
+        if self.modes is not None:
+            result["metrics"].update(self.modes(gen))
         meta = getattr(gen, "meta", {}) or {}
         trained_on = meta.get("data", {}).get("fingerprint")
         result["checkpoint"] = {"path": str(getattr(gen, "path", "")), "step": meta.get("step"),

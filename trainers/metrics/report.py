@@ -12,6 +12,8 @@ ROWS = (
     ("recall", "recall (k-NN)", "share of the data the fakes cover", 1.0),
     ("is", "IS-like score", "higher: confident, varied classes", 1.0),
     ("coverage", "classes covered", "a class counts from 1/10 of its fair share", 1.0),
+    ("modes", "modes covered", "numbers 000-999 shown at least once (stacked)", 1.0),
+    ("modes_kl", "KL to uniform", "KL(generated ‖ uniform) over the modes; lower", 1.0),
 )
 
 
@@ -90,11 +92,12 @@ def table(result: dict) -> str:
         if key == "fid" and kind == "inception":
             label = "FID (Inception)"
         s = m[key]
-        if key == "coverage":
+        if key in ("coverage", "modes"):
             model, floor = f"{s['value']}/{s['of']}", f"{s['floor']}/{s['of']}"
         else:
             model, floor = _num(s["value"], scale), _num(s["floor"], scale)
-        lines.append(f"  {label:<22}{model:>10}{floor:>12}   {note}")
+        count = f" ({s['samples']:,} samples)" if key.startswith("modes") else ""
+        lines.append(f"  {label:<22}{model:>10}{floor:>12}   {note}{count}")
     if "swd" in m:
         sw = m["swd"]
         lines.append(f"  {'SWD ×1000 (mean)':<22}{sw['value']:>10.2f}{sw['floor']:>12.2f}   sliced Wasserstein distance of "
@@ -124,7 +127,7 @@ def table(result: dict) -> str:
     for key, label in (("label_accuracy", "label accuracy"), ("code_accuracy", "code accuracy")):
         if key in skipped:
             lines.append(f"  {label:<22}{'–':>10}{'–':>12}   skipped: {skipped[key]}")
-    if "coverage" in m:
+    if "coverage" in m and "modes" not in m:  # a stacked set's 1,000 shares are the Modes view's, not a line
         lines += ["", "  class shares  " + " ".join(f"{h:.2f}" for h in m["coverage"]["histogram"])]
     if "code_accuracy" in m:
         for name, c in m["code_accuracy"]["codes"].items():
@@ -156,7 +159,10 @@ def summary(result: dict) -> str:
     fid = "Inception FID" if result.get("classifier", {}).get("kind") == "inception" else "domain FID"
     parts = [f"{fid} {m['fid']['value']:.2f} (real floor {m['fid']['floor']:.2f})",
              f"precision {m['precision']['value']:.2f}", f"recall {m['recall']['value']:.2f}"]
-    if "coverage" in m:
+    if "modes" in m:
+        parts.append(f"modes {m['modes']['value']}/{m['modes']['of']} (real {m['modes']['floor']}), "
+                     f"KL {m['modes_kl']['value']:.3f} (real {m['modes_kl']['floor']:.3f})")
+    elif "coverage" in m:
         parts.append(f"classes {m['coverage']['value']}/{m['coverage']['of']}")
     if "label_accuracy" in m:
         parts.append(f"label accuracy {m['label_accuracy']['value']:.1%}")
@@ -176,6 +182,8 @@ def eval_line(v: dict[str, float]) -> str:
                        ("eval_code_correlation", "best code |r|")):
         if key in v:
             parts.append(f"{label} {v[key]:.3f}")
+    if "eval_modes" in v:
+        parts.append(f"modes {v['eval_modes']:.0f} · KL {v['eval_modes_kl']:.3f}")
     return " · ".join(parts)
 
 
