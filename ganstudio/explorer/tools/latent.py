@@ -111,7 +111,7 @@ class LatentTool(Tool):
         if not has_pc:
             self.mode_z.setChecked(True)
         self.named.set_checkpoint(ctx.checkpoint if ctx.is_image else "", str(ctx.info.get("hash", "")))
-        self._on_named_method()
+        self._on_named_method(refresh=False)  # the panel renders once every tool has the new model
 
     def _label_sliders(self) -> None:
         if self.ctx is None:
@@ -187,13 +187,17 @@ class LatentTool(Tool):
         self.edit(f"named:{name}", base_z=tuple(float(v) for v in z),
                   named=tuple((k, v) for k, v in named.items() if v != 0.0))
 
-    def _on_named_method(self) -> None:
+    def _on_named_method(self, refresh: bool = True) -> None:
         has = bool(self.named.directions())
         self.mode_named.setEnabled(has)
         if not has and self.mode_named.isChecked():
+            for b in (self.mode_z, self.mode_named):
+                b.blockSignals(True)
             self.mode_z.setChecked(True)
+            for b in (self.mode_z, self.mode_named):
+                b.blockSignals(False)
         self._label_sliders()
-        if self.ctx is not None:
+        if self.ctx is not None and refresh:
             self.show_state(self.state())
             self.sig_refresh.emit()
 
