@@ -7,6 +7,7 @@ import math
 
 from .errors import ConfigError
 
+LOSS_CHOICES = ("family", "bce", "ls", "hinge", "rpgan")  # --loss: the family's own, or one of ``losses.LOSSES``
 MAX_DATA_LIMIT = 10_000_000  # --data-limit beyond this would only ask the embedded sets for terabytes
 
 
@@ -96,6 +97,7 @@ def check_values(r, cfg, spec, is_image: bool) -> None:
         if not (isinstance(r.ada_target, (int, float)) and 0 < r.ada_target < 1):
             raise ConfigError(f"--ada-target must be in (0, 1) (the paper's 0.6), got {r.ada_target}",
                               field='ada_target')
+    check_remedies(r, cfg, spec)
     if r.precision not in ("auto", "fp32", "bf16"):
         raise ConfigError(f"--precision must be auto, fp32 or bf16, got {r.precision!r}", field='precision')
     if r.compile not in ("auto", "on", "off"):
@@ -104,6 +106,32 @@ def check_values(r, cfg, spec, is_image: bool) -> None:
         raise ConfigError(f"--cuda-graph must be auto or off, got {r.cuda_graph!r}", field='cuda_graph')
     if r.device not in ("auto", "cpu", "cuda", "mps") and not r.device.startswith("cuda:"):
         raise ConfigError(f"--device must be auto, cpu, cuda, cuda:N or mps, got {r.device!r}", field='device')
+
+
+def check_remedies(r, cfg, spec) -> None:
+    """--pack, --mbstd, --r1, --r2, --loss, --feature-matching (``remedies.py``): for the families whose algorithm
+    takes them (one G against one D), each within its range."""
+    check_int(r, "pack", 1, 16)
+    for key in ("r1", "r2", "feature_matching"):
+        v = getattr(r, key)
+        if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v) and 0 <= v <= 1e4):
+            raise ConfigError(f"--{key.replace('_', '-')} must be a non-negative number, got {v}", field=key)
+    if r.loss not in LOSS_CHOICES:
+        raise ConfigError(f"--loss must be family, bce, ls, hinge or rpgan, got {r.loss!r}", field='loss')
+    used = [k for k, on in (("pack", r.pack > 1), ("mbstd", r.mbstd), ("r1", (r.r1 or 0) > 0 and "r1" not in
+            spec.defaults), ("r2", (r.r2 or 0) > 0 and "r2" not in spec.defaults), ("loss", r.loss != "family"),
+            ("feature_matching", r.feature_matching > 0)) if on]
+    if used and not getattr(spec.algorithm_class, "remedies", False):
+        raise ConfigError(f"--{used[0].replace('_', '-')}: {cfg.model} trains its own way and takes none of the "
+                          "remedies (--pack, --mbstd, --r1, --r2, --loss, --feature-matching); they are for the families "
+                          "one G trains against one D with (see `ganstudio list`)", field=used[0])
+    if r.pack > 1:
+        if spec.needs_labels or spec.can("codes"):
+            raise ConfigError(f"--pack {r.pack}: {cfg.model}'s D reads a class or code of each sample; packing is for "
+                              "unconditional families", field='pack')
+        if r.batch_size % r.pack:
+            raise ConfigError(f"--pack {r.pack}: the batch ({r.batch_size}) must be a multiple of it, as D judges "
+                              f"{r.pack} samples at once", field='pack')
 
 
 def check_int(r, key: str, lo: int, hi: int | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from .checks import MAX_DATA_LIMIT, check_values  # noqa: F401 (MAX_DATA_LIMIT: where readers look)
+from .checks import LOSS_CHOICES, MAX_DATA_LIMIT, check_values  # noqa: F401 (MAX_DATA_LIMIT: where readers look)
 from .checks import check_int as _check_int
 from .errors import ConfigError
 
@@ -99,6 +99,20 @@ class TrainConfig:
                                  "that rises while D overfits)", str, choices=("none", "diffaugment", "ada"))
     ada_target: float | None = option(None, "ADA: the target of the overfitting signal r_t = E[sign(D(real))] "
                                       "(the paper's 0.6); p rises while r_t is above it", float)
+    # the remedies for mode collapse (``trainers/remedies.py``), for the families one G trains against one D with
+    pack: int = option(1, "PacGAN (Lin et al. 2018): D judges k samples at once, concatenated on channels "
+                       "(default 1: one)", int)
+    mbstd: bool = option(False, "minibatch standard deviation (Karras et al. 2017, ProGAN): D's last features get "
+                         "their spread over a group of 4 samples, so D sees a batch without variety")
+    r1: float | None = option(None, "γ of the zero-centred penalty on real images, γ/2·E‖∇D(x)‖² (R1, Mescheder et al. "
+                              "2018; default 0: off, r3gan's own)", float)
+    r2: float | None = option(None, "γ of the same penalty on generated images, γ/2·E‖∇D(G(z))‖² (R2, as R3GAN; "
+                              "default 0: off)", float)
+    loss: str = option("family", "the adversarial loss: family (its own, default), bce, ls, hinge, or rpgan (relativistic "
+                       "pairing, softplus(−(D(x) − D(G(z)))), Jolicoeur-Martineau 2019; R3GAN)", str,
+                       choices=LOSS_CHOICES)
+    feature_matching: float = option(0.0, "λ of feature matching in G's loss, ‖E f(x) − E f(G(z))‖², f D's last "
+                                     "features (Salimans et al. 2016; 0: off)", float)
     ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
                                "and sample from it; 0: off", float)
     lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant until --decay-start, then "
@@ -196,7 +210,8 @@ ARCH_FIELDS = ("model", "arch", "image_size", "channels", "z_dim", "width", "cat
 RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic", "clip",
                  "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "l1_weight", "cycle_weight",
                  "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content", "phase_images", "phase_ratio",
-                 "mixing", "r1_gamma", "pl_weight", "decay_start", "crop", "augment", "ada_target")
+                 "mixing", "r1_gamma", "pl_weight", "decay_start", "crop", "augment", "ada_target", "pack", "mbstd",
+                 "r1", "r2", "loss", "feature_matching")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 

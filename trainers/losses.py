@@ -21,6 +21,7 @@ class AdversarialLoss:
     g_loss: Callable[[torch.Tensor], torch.Tensor]
     probabilistic: bool = False
     wasserstein: bool = False
+    pairs: bool = False  # relativistic: ``g_loss(f, r)`` also reads D on the real batch (one real per fake)
 
 
 def bce_d(r: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
@@ -63,12 +64,24 @@ def hinge_d(r: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     return F.relu(1 - r).mean() + F.relu(1 + f).mean()
 
 
+def rp_d(r: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+    """RpGAN (Jolicoeur-Martineau 2019; R3GAN, Huang et al. 2025), real and fake in pairs:
+    L_D = E[softplus(−(r − f))] = −E[log σ(D(x) − D(G(z)))]: each real judged more real than its fake."""
+    return F.softplus(-(r - f)).mean()
+
+
+def rp_g(f: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+    """RpGAN for G: L_G = E[softplus(−(f − r))], the reverse pairing (D's scores of the reals held fixed)."""
+    return F.softplus(-(f - r)).mean()
+
+
 LOSSES: dict[str, AdversarialLoss] = {
     "bce": AdversarialLoss("bce", bce_d, nonsaturating_g, probabilistic=True),
     "bce-minimax": AdversarialLoss("bce-minimax", bce_d, minimax_g, probabilistic=True),
     "ls": AdversarialLoss("ls", ls_d, ls_g),
     "wasserstein": AdversarialLoss("wasserstein", wasserstein_d, wasserstein_g, wasserstein=True),
     "hinge": AdversarialLoss("hinge", hinge_d, wasserstein_g),
+    "rpgan": AdversarialLoss("rpgan", rp_d, rp_g, pairs=True),
 }
 
 

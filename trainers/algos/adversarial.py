@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from .. import distributed as ddp
+from .. import remedies
 from ..losses import LOSSES, gradient_penalty, info_loss
 from ..registry import ALGORITHMS
 from .base import AlgorithmBase, Batches, Stats
@@ -31,15 +32,16 @@ class Critic(nn.Module):
     only when asked (on fakes), as in InfoGAN.
     """
 
-    def __init__(self, D: nn.Module, Q: nn.Module | None, augment=None):
+    def __init__(self, D: nn.Module, Q: nn.Module | None, augment=None, pack: int = 1):
         super().__init__()
         self.D, self.Q = D, Q
         self.augment = augment  # what D sees of every batch (``trainers/augment.py``), reals and fakes alike
+        self.pack = pack  # PacGAN: D judges ``pack`` samples at once (``trainers/remedies.py``)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, with_q: bool = False):
         if self.augment is not None:
             x = self.augment(x)
-        h = self.D.features(x, y)
+        h = self.D.features(remedies.packed(x, self.pack), y)
         score = self.D.score(h, y)
         if with_q and self.Q is not None:
             logits, cont = self.Q(h)
@@ -52,17 +54,20 @@ class AdversarialGAN(AlgorithmBase):
     step_player = "G"
     repeats_d = True
     augments = True
+    remedies = True  # takes --pack, --mbstd, --r1, --r2, --loss, --feature-matching (``trainers/remedies.py``)
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist: ddp.DistInfo | None = None, speed=None):
-        super().__init__(cfg, family, inputs, device, class_names, dist, speed)
+        super().__init__(cfg, family, inputs, device, class_names, dist, speed and remedies.eager(speed, cfg))
+        nets = remedies.apply(cfg, family, nets, class_names)  # --pack, --mbstd: built into D
         run = self.runner
         self.G = run.prepare(nets["G"])
         self.D = run.prepare(nets["D"])
         self.Q = run.prepare(nets["Q"], channels_last=False) if "Q" in nets else None
-        self.critic = Critic(self.D, self.Q, self.aug)
+        self.critic = Critic(self.D, self.Q, self.aug, remedies.pack_of(cfg))
         self.batches_per_step = cfg.n_critic
-        loss_key = "bce-minimax" if family.loss == "bce" and cfg.g_loss == "minimax" else family.loss
+        loss = remedies.loss_of(cfg, family)  # the family's, or --loss
+        loss_key = "bce-minimax" if loss == "bce" and cfg.g_loss == "minimax" else loss
         self.loss = LOSSES[loss_key]
         d_params = list(self.D.parameters()) + (list(self.Q.parameters()) if self.Q is not None else [])
         if self.Q is not None and cfg.lr_q != cfg.lr_d:  # InfoGAN's Q at its own rate (G's by default)
@@ -149,7 +154,7 @@ class AdversarialGAN(AlgorithmBase):
                 with self._autocast():
                     fake = self._g_train(**latent)
                 stats = self._d_update(real, latent, fake.detach())
-        stats.update(self._g_update(latent, fake))
+        stats.update(self._g_update(latent, fake, real))
         return stats
 
     def manual_step(self, player: str, batches: Batches) -> Stats:
@@ -157,7 +162,9 @@ class AdversarialGAN(AlgorithmBase):
         if player == "D":
             return self.d_step(batches["x"], batches.get("label"))
         if player == "G":
-            return self.g_step(self.cfg.batch_size)
+            # a real batch only for a G loss that reads D on reals (RpGAN, feature matching): else none is drawn
+            reads_reals = self.loss.pairs or remedies.g_reads_reals(self.cfg)
+            return self.g_step(self.cfg.batch_size, batches["x"] if reads_reals else None)
         raise ValueError(f"unknown player {player!r}: this algorithm has {', '.join(self.players)}")
 
     def d_step(self, real: torch.Tensor, labels: torch.Tensor | None) -> Stats:
@@ -167,12 +174,12 @@ class AdversarialGAN(AlgorithmBase):
             fake = self.G.generate(latent)
         return self._d_update(real, latent, fake)
 
-    def g_step(self, n: int) -> Stats:
-        """One G update on its own."""
+    def g_step(self, n: int, real: torch.Tensor | None = None) -> Stats:
+        """One G update on its own (``real``: a real batch, for a loss or term that reads D on reals too)."""
         latent = self._latent_for(n, None)
         with self._autocast():
             fake = self._g_train(**latent)
-        stats = self._g_update(latent, fake)
+        stats = self._g_update(latent, fake, real)
         self.after_step(-1)
         return stats
 
@@ -194,6 +201,9 @@ class AdversarialGAN(AlgorithmBase):
             gp = gradient_penalty(lambda x: self.critic(x, y)[0], real, fake.float(), eps=eps)
             loss = loss + self.cfg.gp_weight * gp
             stats["gp"] = gp.detach()
+        penalties = remedies.d_penalties(self.cfg, self.critic, real, fake, y, stats)  # --r1, --r2
+        if penalties is not None:
+            loss = loss + penalties
         if self.Q is not None:
             li = self._info(cat_logits, cont_mean, latent)
             loss = loss + self.cfg.info_weight * li
@@ -216,15 +226,19 @@ class AdversarialGAN(AlgorithmBase):
             stats["wdist"] = r.mean() - f.mean()
         return stats
 
-    def _g_update(self, latent: dict[str, torch.Tensor], fake: torch.Tensor) -> Stats:
-        """(2) Update G: minimise L_G(D(G(z))) [+ λ_I·L_I], D and Q frozen."""
+    def _g_update(self, latent: dict[str, torch.Tensor], fake: torch.Tensor, real: torch.Tensor | None = None) -> Stats:
+        """(2) Update G: minimise L_G(D(G(z))) [+ λ_I·L_I], D and Q frozen (a relativistic L_G reads D(x) too)."""
         self._freeze_d(True)
         try:
             y = latent.get("label")
             with self._autocast():
                 f, cat_logits, cont_mean = self._c_frozen(fake, y, self.Q is not None)
-            loss = self.loss.g_loss(f.float())
+                r = self._c_frozen(real, y)[0].float() if self.loss.pairs else None
+            loss = self.loss.g_loss(f.float(), r) if self.loss.pairs else self.loss.g_loss(f.float())
             stats: Stats = {}
+            extra = remedies.g_terms(self.cfg, self.D, real, fake, y, stats)  # --feature-matching
+            if extra is not None:
+                loss = loss + extra
             if self.Q is not None:
                 li = self._info(cat_logits, cont_mean, latent, stats)
                 loss = loss + self.cfg.info_weight * li

@@ -1,0 +1,93 @@
+"""The remedies for mode collapse as switches (issue 40): packing, minibatch deviation, R1/R2, RpGAN, feature
+matching, on the families one G trains against one D with."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tests.conftest import tiny_config
+from trainers import remedies
+from trainers.config import resolve
+from trainers.errors import ConfigError
+from trainers.losses import LOSSES
+
+
+def test_packing_puts_k_samples_side_by_side_on_channels():
+    x = torch.arange(4 * 2 * 3 * 3, dtype=torch.float32).view(4, 2, 3, 3)
+    p = remedies.packed(x, 2)
+    assert p.shape == (2, 4, 3, 3)
+    assert torch.equal(p[1, :2], x[2]) and torch.equal(p[1, 2:], x[3])
+    assert remedies.packed(torch.zeros(6, 2), 3).shape == (2, 6)
+
+
+def test_minibatch_deviation_sees_a_batch_without_variety():
+    head = remedies.MinibatchStdHead(5)
+    torch.nn.init.zeros_(head.linear.weight)
+    torch.nn.init.zeros_(head.linear.bias)
+    head.linear.weight.data[0, -1] = 1.0  # the score is the deviation feature alone
+    same = head(torch.ones(8, 5)).squeeze(1)
+    varied = head(torch.randn(8, 5)).squeeze(1)
+    assert same.abs().max() < 1e-3 and varied.min() > 0.3
+
+
+def test_rpgan_pairs_each_real_with_a_fake():
+    r, f = torch.tensor([2.0, -1.0]), torch.tensor([0.5, 1.0])
+    rp = LOSSES["rpgan"]
+    assert rp.pairs and not rp.probabilistic
+    assert rp.d_loss(r, f) == pytest.approx(F.softplus(-(r - f)).mean().item())
+    assert rp.g_loss(f, r) == pytest.approx(F.softplus(-(f - r)).mean().item())
+
+
+def test_zero_centred_penalty_of_a_linear_critic_is_its_squared_weight():
+    w = torch.tensor([3.0, 4.0])
+    pen = remedies.zero_centred(lambda x, y=None: ((x * w).sum(1), None, None), torch.randn(5, 2))
+    assert pen.item() == pytest.approx(25.0)
+
+
+def test_dcgan_trains_with_every_switch_on(tmp_path):
+    from trainers import train
+
+    cfg = tiny_config(tmp_path, model="dcgan", steps=3, pack=2, mbstd=True, r1=1.0, r2=0.5, loss="rpgan",
+                      feature_matching=0.1, eval_every=0)
+    algo = None
+    run = train(cfg)
+    for _ in run:
+        algo = algo or getattr(run, "algo", None)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert {"r1", "r2", "feature_matching"} <= set(rows[-1])
+    assert all(torch.isfinite(torch.tensor(float(row["loss_d"]))) for row in rows)
+    d_first = next(m for m in algo.D.modules() if isinstance(m, torch.nn.Conv2d))
+    assert d_first.in_channels == 2  # two grey digits judged at once
+    assert isinstance(algo.D.head, remedies.MinibatchStdHead)
+
+
+def test_step_g_by_hand_with_rpgan_reads_a_real_batch(tmp_path):
+    from trainers import train
+    from trainers.events import Command, Paused
+
+    run = train(tiny_config(tmp_path, model="dcgan", steps=50, loss="rpgan", eval_every=0))
+    ev = next(run)
+    ev = run.send(Command.PAUSE)
+    while not isinstance(ev, Paused):
+        ev = run.send(None)
+    stats = run.algo.manual_step("G", {"x": run.data.to_model(run.data.x[:32])})
+    assert torch.isfinite(stats["loss_g"])
+    run.close()
+
+
+@pytest.mark.parametrize("opts, flag", [
+    (dict(model="cgan", pack=2), "pack"),  # its D reads the class of each sample
+    (dict(model="dcgan", pack=3, batch_size=32), "pack"),  # 32 is no multiple of 3
+    (dict(model="progan", r1=1.0), "r1"),  # trains its own way
+    (dict(model="stylegan", mbstd=True), "mbstd"),
+    (dict(model="dcgan", r2=-1.0), "r2"),
+    (dict(model="dcgan", loss="nonsense"), "loss"),
+])
+def test_switches_are_refused_where_they_make_no_sense(tmp_path, opts, flag):
+    with pytest.raises(ConfigError) as err:
+        resolve(tiny_config(tmp_path, **opts))
+    assert err.value.field == flag

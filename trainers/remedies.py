@@ -1,0 +1,147 @@
+"""The remedies for mode collapse as switches, for every family the adversarial algorithm trains (one G against one
+D: ``algos/adversarial.py`` hooks these in with a few lines). Each is off by default; ``r3gan`` turns on its own.
+
+- ``--pack k`` — PacGAN (Lin et al. 2018, "PacGAN: The power of two samples in generative adversarial networks"):
+  D judges k samples at once, concatenated on channels (its first layer takes k·C channels). A generator that
+  draws one mode everywhere is caught because k of its samples look alike where k real ones do not.
+- ``--mbstd`` — minibatch standard deviation (Karras et al. 2017, ProGAN): D's last features get one more, the
+  standard deviation of every feature over a group of 4 samples averaged into one number, so D sees how varied a
+  batch is (here before D's final dense layer; ProGAN puts it before its last 3×3 conv).
+- ``--r1 γ`` / ``--r2 γ`` — zero-centred gradient penalties (Mescheder et al. 2018, "Which training methods for GANs
+  do actually converge?"; R2 on fakes as in Roth et al. 2017 and R3GAN, Huang et al. 2025): D's loss gains
+  γ/2·E‖∇ₓD(x)‖² on real images (R1) and γ/2·E‖∇D(G(z))‖² on generated ones (R2).
+- ``--loss rpgan`` — the relativistic pairing loss (Jolicoeur-Martineau 2019; R3GAN's RpGAN), one real and one
+  fake at a time: L_D = E softplus(−(D(x) − D(G(z)))), L_G = E softplus(−(D(G(z)) − D(x))) (``losses.py``).
+- ``--feature-matching λ`` — feature matching (Salimans et al. 2016, "Improved Techniques for Training GANs"):
+  G's loss gains λ·‖E f(x) − E f(G(z))‖², f D's last features (the paper used it instead of G's usual loss).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch import nn
+
+MBSTD_GROUP = 4  # ProGAN's group size (as ``models/blocks.py``'s layer; not imported: the algorithms load first)
+
+
+def active(cfg) -> bool:
+    """Whether any remedy is switched on in ``cfg``."""
+    return (_pack(cfg) > 1 or bool(getattr(cfg, "mbstd", False)) or _w(cfg, "r1") > 0 or _w(cfg, "r2") > 0
+            or _w(cfg, "feature_matching") > 0)
+
+
+def pack_of(cfg) -> int:
+    """How many samples D judges at once (1: one, the default)."""
+    return int(getattr(cfg, "pack", None) or 1)
+
+
+_pack = pack_of
+
+
+def loss_of(cfg, family) -> str:
+    """The adversarial loss a run trains with: ``--loss`` when given, else the family's own."""
+    chosen = getattr(cfg, "loss", None)
+    return family.loss if chosen in (None, "", "family") else chosen
+
+
+def _w(cfg, key: str) -> float:
+    return float(getattr(cfg, key, None) or 0.0)
+
+
+def packed(x: torch.Tensor, k: int) -> torch.Tensor:
+    """k consecutive samples as one: (N, C, ...) → (N/k, k·C, ...) (PacGAN's concatenation on channels)."""
+    if k <= 1:
+        return x
+    return x.reshape(x.shape[0] // k, k * x.shape[1], *x.shape[2:])
+
+
+class MinibatchStdHead(nn.Module):
+    """D's final dense layer on [h, s]: h its features (N, F), s the standard deviation of every feature over a group
+    of ``MBSTD_GROUP`` samples, averaged over features (one number per group, given to each of its samples)."""
+
+    def __init__(self, features: int, spectral: bool = False):
+        super().__init__()
+        linear = nn.Linear(features + 1, 1)
+        self.linear = nn.utils.spectral_norm(linear) if spectral else linear
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        n = h.shape[0]
+        g = min(MBSTD_GROUP, n)
+        if n % g:
+            g = n  # a batch the group does not divide: one group of all
+        y = h.float().view(g, -1, h.shape[1])  # sample i is in group i mod N/g
+        s = (y - y.mean(0)).pow(2).mean(0).add(1e-8).sqrt().mean(1)  # (N/g,)
+        return self.linear(torch.cat([h, s.repeat(g)[:, None].to(h.dtype)], 1))
+
+
+def apply(cfg, family, nets: dict[str, nn.Module], class_names=()) -> dict:
+    """The family's networks with the remedies of ``cfg`` built in: with ``--pack k`` a D for k·C channels (built the
+    way the family builds its own), with ``--mbstd`` D's final layer on its features and their minibatch deviation."""
+    from .registry import family_networks
+
+    nets = dict(nets)
+    k = _pack(cfg)
+    if k > 1:  # (C, S, S) images, or 2D points
+        shape = (k * cfg.channels, cfg.image_size, cfg.image_size) if cfg.image_size else (k * 2,)
+        nets["D"] = family_networks(family, cfg, shape, class_names)[0]["D"]
+    if getattr(cfg, "mbstd", False):
+        D = nets["D"]
+        spectral = hasattr(D.head, "weight_orig")
+        D.head = MinibatchStdHead(D.head.in_features, spectral)
+    return nets
+
+
+def eager(speed, cfg):
+    """The speed choice with the gradient penalties' double backward in mind: no compile, no CUDA graph, plain
+    layout (as ``runtime.Speed.choose`` does for WGAN-GP's penalty)."""
+    if _w(cfg, "r1") <= 0 and _w(cfg, "r2") <= 0:
+        return speed
+    return dataclasses.replace(speed, compile=False, graph=False, memory_format=torch.contiguous_format)
+
+
+def zero_centred(critic, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    """E‖∇ₓD(x)‖² (R1 on real ``x``, R2 on generated ``x``), differentiable for D's update."""
+    x = x.detach().float().requires_grad_(True)
+    out = critic(x, y)[0]
+    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()
+
+
+def d_penalties(cfg, critic, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None,
+                stats: dict) -> torch.Tensor | None:
+    """γ₁/2·R1 + γ₂/2·R2 for D's loss (None when both are off), each logged before its weight."""
+    total = None
+    for key, x in (("r1", real), ("r2", fake)):
+        gamma = _w(cfg, key)
+        if gamma > 0:
+            pen = zero_centred(critic, x, y)
+            stats[key] = pen.detach()
+            total = gamma / 2 * pen if total is None else total + gamma / 2 * pen
+    return total
+
+
+def feature_matching(D: nn.Module, pack: int, real: torch.Tensor, fake: torch.Tensor,
+                     y: torch.Tensor | None = None) -> torch.Tensor:
+    """‖E f(x) − E f(G(z))‖², f = D's last features (its trunk's output), the mean over the batch."""
+    with torch.no_grad():
+        f_real = D.features(packed(real, pack), y).float().mean(0)
+    f_fake = D.features(packed(fake, pack), y).float().mean(0)
+    return (f_real - f_fake).pow(2).sum()
+
+
+def g_reads_reals(cfg) -> bool:
+    """Whether the remedies' G terms read real images (feature matching does)."""
+    return _w(cfg, "feature_matching") > 0
+
+
+def g_terms(cfg, D: nn.Module, real: torch.Tensor | None, fake: torch.Tensor, y: torch.Tensor | None,
+            stats: dict) -> torch.Tensor | None:
+    """What the remedies add to G's loss: λ·feature matching (None when off)."""
+    lam = _w(cfg, "feature_matching")
+    if lam <= 0 or real is None:
+        return None
+    fm = feature_matching(D, _pack(cfg), real, fake, y)
+    stats["feature_matching"] = fm.detach()
+    return lam * fm
