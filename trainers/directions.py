@@ -10,8 +10,8 @@ Two ways to find them, both measured the same way (``directions_measure.py``):
   continuous factor). Then *conditional* (the paper's projection, §2.2): n_f is projected onto the orthogonal
   complement of the other factors' normals and of the class normals (one-vs-rest regressions on the class read),
   n_f ← (I − B(BᵀB)⁻¹Bᵀ) n_f, so that moving along it leaves their linear read unchanged ("as far as the data
-  allows": a condition whose new part lies within |cos| 0.5 of what is left of n_f, a factor the classifier reads
-  together with this one, is left out, or the projection would remove the factor itself); unit length, signed so that + increases the factor.
+  allows": when the projection would leave less than a quarter of n_f, the classifier reads another factor
+  together with this one, and that condition is left out, or the projection would remove the factor itself); unit length, signed so that + increases the factor.
 - **SeFa** (Shen & Zhou 2021), from the weights alone: for the first layer that reads the latent, y = A·z + b, the
   directions that change y the most are the top eigenvectors of AᵀA (rows of A normalised, as the paper's code);
   for a family with styles, A stacks every style affine (W → styles). The family says what A is (its
@@ -35,7 +35,8 @@ from .errors import ConfigError
 Progress = Callable[[str, int, int], None]
 MIN_FACTOR_R = 0.7  # a factor the classifier reads worse than this on held-out data (jitter: 0.11) gets no direction
 RIDGE = 1e-2  # λ of the regressions, relative to the latents' mean variance
-MAX_COS = 0.5  # a condition closer than this (|cos|) to what is left of the factor's normal is not projected out
+KEEP = 0.25  # the share of a factor's normal its conditioning must leave, else a condition is left out (a guard:
+# on the bundled models the full projection measures best, 0.5 and up gave more leakage for little ρ)
 
 
 @dataclass
@@ -154,23 +155,26 @@ def condition(n: np.ndarray, others: np.ndarray) -> np.ndarray:
 
 
 def conditioned(n: np.ndarray, others: list[tuple[str, np.ndarray]]) -> tuple[np.ndarray, list[str]]:
-    """``n`` made independent of the ``others`` (name, normal), class normals ("class ...") first and always,
-    then the other factors "as far as the data allows": each one's part not yet covered (its residual against those
-    already taken) is projected out unless it lies within |cos| ``MAX_COS`` of what is left of ``n`` (a factor the classifier reads together with this one
-    there: projecting it out would take the factor itself away). Returns (the direction, the names left out)."""
-    basis: list[np.ndarray] = []
-    apart = []
-    for name, c in others:
-        r = c - sum((b @ c) * b for b in basis) if basis else c.copy()
-        if np.linalg.norm(r) <= 1e-6 * max(np.linalg.norm(c), 1e-12) or len(basis) >= len(n) - 1:
-            continue
-        r = r / np.linalg.norm(r)
-        left = n - sum((b @ n) * b for b in basis) if basis else n
-        if not name.startswith("class ") and abs(r @ left) > MAX_COS * max(np.linalg.norm(left), 1e-12):
-            apart.append(name)
-            continue
-        basis.append(r)
-    return (n - sum((b @ n) * b for b in basis) if basis else n), apart
+    """``n`` made independent of the ``others`` (name, normal): InterFaceGAN's projection onto the orthogonal
+    complement of their span, class normals ("class ...") always, the other factors "as far as the data allows":
+    while the projection would leave less than ``KEEP`` of ``n`` (the classifier reads another factor together with
+    this one, and projecting it out would take the factor itself away), the factor whose removal gives back the most
+    is left out. Returns (the direction, the names left out)."""
+    d = len(n)
+    classes = [c for name, c in others if name.startswith("class ")][:max(0, d - 1)]
+    factors = [(name, c) for name, c in others if not name.startswith("class ")]
+
+    def project(keep: list[tuple[str, np.ndarray]]) -> np.ndarray:
+        rows = (classes + [c for _, c in keep])[:max(0, d - 1)]
+        return condition(n, np.stack(rows)) if rows else n
+
+    apart: list[str] = []
+    v = project(factors)
+    while factors and np.linalg.norm(v) < KEEP * np.linalg.norm(n):
+        best = max(range(len(factors)), key=lambda i: np.linalg.norm(project(factors[:i] + factors[i + 1:])))
+        apart.append(factors.pop(best)[0])
+        v = project(factors)
+    return v, apart
 
 
 def factors_of(extractor) -> list[str]:
@@ -212,10 +216,10 @@ def read_samples(walk: LatentWalk, extractor, n: int, seed: int, progress: Progr
 
 
 def find_interfacegan(walk: LatentWalk, extractor, n: int = 3000, seed: int = 0,
-                      progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
-                      ) -> list[Direction]:
-    """One conditional direction per factor the classifier reads (module docstring)."""
-    names = factors_of(extractor)
+                      progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+                      factors: tuple[str, ...] | None = None) -> list[Direction]:
+    """One conditional direction per factor the classifier reads (module docstring); ``factors``: only these."""
+    names = [f for f in factors_of(extractor) if factors is None or f in factors]
     if not names:
         raise ConfigError("this dataset's classifier reads no factors, so directions cannot be named from the data; "
                           "use SeFa's (from the weights)")
@@ -225,8 +229,9 @@ def find_interfacegan(walk: LatentWalk, extractor, n: int = 3000, seed: int = 0,
     cols = [list(extractor.factor_names).index(f) for f in names]
     normals = ridge_normals(X, facs[:, cols])
     classes = [k for k in range(len(extractor.class_names)) if 20 <= (pred == k).sum() <= len(pred) - 20]
-    # each class's boundary normal: the regression of its log-probability (smoother than the 0/1 read)
-    cls_normals = (ridge_normals(X, np.log(np.maximum(probs[:, classes], 1e-6)))
+    # each class's boundary normal: the regression of its 0/1 read (a log-probability would also follow how clearly a
+    # digit is drawn, which stroke width changes, and take that away from the width direction)
+    cls_normals = (ridge_normals(X, np.stack([(pred == k).astype(float) for k in classes], 1))
                    if len(classes) >= 2 else np.zeros((0, X.shape[1])))
     vecs, kept_apart = [], []
     for i, f in enumerate(names):
