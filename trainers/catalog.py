@@ -26,6 +26,8 @@ FAMILY_TITLES: dict[str, str] = {
               "WGAN-GP (Karras et al. 2017)",
     "stylegan": "StyleGAN: mapping network, modulated convs (StyleGAN2), noise, style mixing, lazy R1, EMA "
                 "(Karras et al. 2019/2020)",
+    "r3gan": "R3GAN: RpGAN loss + R1 + R2, a modern ResNet (grouped convs, inverted bottlenecks, no normalisation, "
+             "fix-up init), scaled down (Huang et al. 2025)",
     # image to image
     "pix2pix": "Pix2Pix: U-Net G, conditional PatchGAN D, GAN + λ·L1 on paired images (Isola et al. 2017)",
     "cyclegan": "CycleGAN: two ResNet generators, two PatchGAN Ds, LSGAN + cycle + identity, unpaired (Zhu et al. 2017)",

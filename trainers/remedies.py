@@ -101,22 +101,38 @@ def eager(speed, cfg):
     return dataclasses.replace(speed, compile=False, graph=False, memory_format=torch.contiguous_format)
 
 
-def zero_centred(critic, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-    """E‖∇ₓD(x)‖² (R1 on real ``x``, R2 on generated ``x``), differentiable for D's update."""
-    x = x.detach().float().requires_grad_(True)
-    out = critic(x, y)[0]
-    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
-    return grad.pow(2).flatten(1).sum(1).mean()
+def watch(cfg, dist, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``real`` and ``fake`` made to record their gradient when R1 / R2 is on, so that D's own scores of them give the
+    penalties (one pass, as the official R3GAN). Under torchrun the penalties take a pass of their own on the plain
+    module (DDP does not double-backward): the batches are left alone."""
+    if dist is not None:
+        return real, fake
+    if _w(cfg, "r1") > 0:
+        real = real.detach().requires_grad_(True)
+    if _w(cfg, "r2") > 0:
+        fake = fake.detach().requires_grad_(True)
+    return real, fake
 
 
-def d_penalties(cfg, critic, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None,
-                stats: dict) -> torch.Tensor | None:
-    """γ₁/2·R1 + γ₂/2·R2 for D's loss (None when both are off), each logged before its weight."""
+def zero_centred(critic, x: torch.Tensor, y: torch.Tensor | None = None, out: torch.Tensor | None = None) -> torch.Tensor:
+    """E‖∇ₓD(x)‖² (R1 on real ``x``, R2 on generated ``x``), differentiable for D's update; ``out``: D's scores of
+    ``x`` already computed from an ``x`` that records its gradient (else a pass of its own)."""
+    if out is None or not x.requires_grad:
+        x = x.detach().float().requires_grad_(True)
+        out = critic(x, y)[0]
+    (grad,) = torch.autograd.grad(out.float().sum(), x, create_graph=True)
+    return grad.float().pow(2).flatten(1).sum(1).mean()
+
+
+def d_penalties(cfg, critic, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None, stats: dict,
+                r: torch.Tensor | None = None, f: torch.Tensor | None = None) -> torch.Tensor | None:
+    """γ₁/2·R1 + γ₂/2·R2 for D's loss (None when both are off), each logged before its weight; ``r``, ``f``: D's
+    scores of ``real`` and ``fake`` (``watch``)."""
     total = None
-    for key, x in (("r1", real), ("r2", fake)):
+    for key, x, out in (("r1", real, r), ("r2", fake, f)):
         gamma = _w(cfg, key)
         if gamma > 0:
-            pen = zero_centred(critic, x, y)
+            pen = zero_centred(critic, x, y, out)
             stats[key] = pen.detach()
             total = gamma / 2 * pen if total is None else total + gamma / 2 * pen
     return total

@@ -190,6 +190,7 @@ class AdversarialGAN(AlgorithmBase):
         y = latent.get("label")
         if real.dim() == 4:
             real = real.contiguous(memory_format=self.speed.memory_format)
+        real, fake = remedies.watch(self.cfg, self.dist, real, fake)  # --r1/--r2 read ∇D from this very pass
         with self._autocast():
             r, _, _ = self._c_train(real, y)
             f, cat_logits, cont_mean = self._c_train(fake, y, self.Q is not None)
@@ -201,7 +202,7 @@ class AdversarialGAN(AlgorithmBase):
             gp = gradient_penalty(lambda x: self.critic(x, y)[0], real, fake.float(), eps=eps)
             loss = loss + self.cfg.gp_weight * gp
             stats["gp"] = gp.detach()
-        penalties = remedies.d_penalties(self.cfg, self.critic, real, fake, y, stats)  # --r1, --r2
+        penalties = remedies.d_penalties(self.cfg, self.critic, real, fake, y, stats, r, f)  # --r1, --r2
         if penalties is not None:
             loss = loss + penalties
         if self.Q is not None:

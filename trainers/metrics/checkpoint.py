@@ -4,20 +4,19 @@ three scorers, which import only ``evaluate.py``'s protocol: no circle."""
 
 from __future__ import annotations
 
-from . import superres, translation
+from . import modes, superres, translation
 from .evaluate import Evaluator, Progress, Protocol, dataset_for
-from .modes import SAMPLES as MODE_SAMPLES
 
 
 def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_root: str | None = None,
                         progress: Progress | None = None, real: str | None = None, features: str | None = None,
-                        modes_samples: int = MODE_SAMPLES) -> dict:
+                        modes_samples: int | None = None) -> dict:
     """``ganstudio eval``: load the checkpoint, its dataset and the dataset's classifier, and score it (a
     translating model against the true translations of held-out inputs: ``translation.py``).
 
     ``real``: a folder of images to score against instead of the model's own data (``--real DIR``);
     ``features``: the feature space (``--features``, ``extractors.parse_features``); ``modes_samples``: the fakes
-    (and real images) of a stacked set's mode count (``modes.py``, the papers' 26,000)."""
+    (and real images) of a stacked set's mode count (default ``modes.SAMPLES``: the papers' 26,000)."""
     from ..data.stored import approved
     from ..errors import ConfigError
     from ..generator import load_generator
@@ -44,7 +43,8 @@ def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_roo
                                 "dataset": gen.meta.get("data", {}).get("name")}
         return result
     data = real_folder(real, gen.meta) if real else dataset_for(gen.meta, data_root)
-    result = Evaluator(data, Protocol(samples=samples, modes_samples=modes_samples), device, progress, spec)(gen)
+    protocol = Protocol(samples=samples, modes_samples=modes_samples or modes.SAMPLES)
+    result = Evaluator(data, protocol, device, progress, spec)(gen)
     if real:  # not the model's data by design: say what it was scored against instead of warning
         result.pop("warning", None)
         result["real"] = {"folder": str(real), "images": len(data), "labelled": data.labels is not None}

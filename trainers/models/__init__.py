@@ -15,7 +15,7 @@ from ..inputs import InputSpec, LatentLayout
 from .. import algos  # noqa: F401  (the algorithms a family may name: "adversarial")
 # each registers its families
 from . import (biggan, cgan, cogan, cyclegan, dcgan, gan, hinge, infogan, lsgan, pix2pix, sagan,  # noqa: F401
-               progan, srgan, stylegan, unit, wgan)
+               progan, r3gan, srgan, stylegan, unit, wgan)
 from .blocks import Discriminator, Generator
 from .dcgan import ConvGenerator, ConvTrunk
 from .gan import MLPGenerator, MLPTrunk

@@ -1,0 +1,186 @@
+"""R3GAN (Huang, Gokaslan, Kuleshov & Tompkin 2025, "The GAN is dead; long live the GAN! A Modern GAN Baseline"):
+a well-behaved loss and a modern ResNet instead of a bag of tricks.
+
+The loss is the relativistic pairing GAN (RpGAN) with both zero-centred gradient penalties (``losses.rp_d``,
+``remedies.d_penalties``), trained by the "adversarial" algorithm like every one-G-one-D family:
+
+    (1) Update D: minimise E softplus(−(D(x) − D(G(z)))) + γ/2·(E‖∇ₓD(x)‖² + E‖∇D(G(z))‖²)   (RpGAN + R1 + R2)
+    (2) Update G: minimise E softplus(−(D(G(z)) − D(x)))
+
+The networks follow the official code (github.com/brownvc/R3GAN, ``R3GAN/Networks.py``), scaled down for 28–32 px on a
+CPU. Stages of side s0 → 2·s0 → ... → S (s0 = 7 for 28 px, 4 for 32), each one residual block (the paper's CIFAR
+preset has two), w = ``--width``; channels 2w at the two coarsest stages and w above:
+
+    G: z (64) → linear × a learnt 4×4 (7×7) basis → [block] → (1×1 conv, bilinear ×2 [1,3,3,1]) → [block] ...
+       → 1×1 conv to C channels (no tanh, as the official)
+    D: C → 1×1 conv → [block] → (low-pass ↓2 [1,3,3,1], 1×1 conv) → ... → [block] → depthwise s0×s0 conv → linear
+
+    block: x + conv1×1(φ(conv3×3 grouped(φ(conv1×1(x)))))   φ = bias + LeakyReLU(0.2)
+           an inverted bottleneck (channels ×2 inside), grouped convolutions of 16 channels a group, no
+           normalisation layer; weights ~ N(0, gain/√fan_in) with the gain divided by L^(1/4) (L blocks in all, the
+           paper's variance scaling) and the last conv of each residual branch initialised to zero (fix-up style),
+           so every block starts as the identity.
+
+Recipe (official CIFAR-10 preset, where not scaled): Adam β = (0, 0.9) (β2's cosine ramp to 0.99 over 20M images
+and lr's to 5e-5 barely begin in a CPU run: both are held at their start), lr 2e-4 for G and D, z of 64, γ = 0.05
+for R1 and R2 (the preset's start; 28×28×3 stacked digits have about as many input values as CIFAR's 32×32×3, and
+the penalties sum over them). Scaled: batch 64 (the preset's 512), widths 64/32 (768), one block per stage (two),
+an EMA of G with decay 0.999 (the official half-life ramps from 0 to 5M images), no augmentation (60,000 images).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..catalog import FAMILY_TITLES
+from ..inputs import InputSpec
+from .blocks import Discriminator, Generator
+from .dcgan import z_only
+from .registry import Family, register
+
+GROUP_CHANNELS = 16  # channels per group of the grouped 3×3 conv (the CIFAR preset's 1536 / 96)
+EXPANSION = 2  # the inverted bottleneck's widening
+LRELU_GAIN = math.sqrt(2 / (1 + 0.2 ** 2))
+
+
+def msr(layer: nn.Module, gain: float = 1.0) -> nn.Module:
+    """The official MSR init: weight ~ N(0, gain / √fan_in) (gain 0: zeros), bias zero."""
+    w = layer.weight
+    fan_in = w.shape[1] * w[0][0].numel()
+    with torch.no_grad():
+        w.normal_(0, gain / math.sqrt(fan_in)) if gain else w.zero_()
+        if getattr(layer, "bias", None) is not None:
+            layer.bias.zero_()
+    return layer
+
+
+class BiasedLReLU(nn.Module):
+    """φ(x) = LeakyReLU₀.₂(x + b), b per channel (the official BiasedActivation)."""
+
+    def __init__(self, ch: int):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(ch))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.leaky_relu(x + self.bias.view(1, -1, *([1] * (x.dim() - 2))), 0.2)
+
+
+class ResidualBlock(nn.Module):
+    """x + conv1×1 → φ → grouped conv3×3 → φ → conv1×1 (zero-initialised): an inverted bottleneck, no norm."""
+
+    def __init__(self, ch: int, total_blocks: int):
+        super().__init__()
+        wide = ch * EXPANSION
+        gain = LRELU_GAIN * total_blocks ** (-1 / (2 * 3 - 2))  # three linear layers a branch
+        self.branch = nn.Sequential(
+            msr(nn.Conv2d(ch, wide, 1, bias=False), gain), BiasedLReLU(wide),
+            msr(nn.Conv2d(wide, wide, 3, padding=1, groups=max(1, wide // GROUP_CHANNELS), bias=False), gain),
+            BiasedLReLU(wide),
+            msr(nn.Conv2d(wide, ch, 1, bias=False), 0.0))  # fix-up: the block starts as the identity
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.branch(x)
+
+
+def _lowpass() -> torch.Tensor:
+    """The official resampling filter [1, 2, 1] convolved with [1, 1]: [1, 3, 3, 1]ᵀ[1, 3, 3, 1] / 64."""
+    k = torch.tensor([1.0, 3.0, 3.0, 1.0])
+    k = k[:, None] * k[None, :]
+    return (k / k.sum())[None, None]
+
+
+class Resample(nn.Module):
+    """×2 (``up``: transposed low-pass, as bilinear interpolation) or ÷2 (low-pass, then every other pixel), each
+    channel on its own; a 1×1 conv changes the channel count (before going up, after going down)."""
+
+    def __init__(self, cin: int, cout: int, up: bool):
+        super().__init__()
+        self.up = up
+        self.register_buffer("kernel", _lowpass(), persistent=False)
+        self.linear = msr(nn.Conv2d(cin, cout, 1, bias=False)) if cin != cout else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.up and self.linear is not None:
+            x = self.linear(x)
+        c = x.shape[1]
+        k = self.kernel.expand(c, 1, 4, 4)  # the same filter on every channel (a depthwise conv)
+        if self.up:  # (h − 1)·2 − 2 + 4 = 2h
+            y = F.conv_transpose2d(x, k * 4, stride=2, padding=1, groups=c)
+        else:  # (h + 2 − 4)/2 + 1 = h/2
+            y = F.conv2d(x, k, stride=2, padding=1, groups=c)
+        if not self.up and self.linear is not None:
+            y = self.linear(y)
+        return y
+
+
+def stage_plan(size: int, width: int) -> tuple[int, list[int]]:
+    """(start side, channels per stage from the coarsest): 2w at the two coarsest stages, w above."""
+    s0 = 7 if size == 28 else 4
+    n = int(math.log2(size // s0)) + 1
+    return s0, [2 * width if i < 2 else width for i in range(n)]
+
+
+class R3Generator(nn.Module):
+    """z → the generative basis (a learnt s0×s0 map per channel, scaled by a linear map of z) → stages → 1×1 conv."""
+
+    def __init__(self, in_dim: int, size: int, channels: int, width: int):
+        super().__init__()
+        s0, chans = stage_plan(size, width)
+        self.s0 = s0
+        self.basis = nn.Parameter(torch.randn(chans[0], s0, s0))
+        self.project = msr(nn.Linear(in_dim, chans[0], bias=False))
+        layers: list[nn.Module] = [ResidualBlock(chans[0], len(chans))]
+        for cin, cout in zip(chans, chans[1:]):
+            layers += [Resample(cin, cout, up=True), ResidualBlock(cout, len(chans))]
+        self.net = nn.Sequential(*layers)
+        self.to_image = msr(nn.Conv2d(chans[-1], channels, 1, bias=False))
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        x = self.basis[None] * self.project(h)[:, :, None, None]  # (N, 2w, s0, s0)
+        return self.to_image(self.net(x))
+
+    def first_block(self, h: torch.Tensor) -> torch.Tensor:
+        return self.net[0](self.basis[None] * self.project(h)[:, :, None, None])
+
+
+class R3Trunk(nn.Module):
+    """(C, S, S) → 1×1 conv → stages → the discriminative basis (a depthwise s0×s0 conv): ``out_dim`` features; the
+    official last linear layer is ``Discriminator``'s head."""
+
+    def __init__(self, size: int, channels: int, width: int):
+        super().__init__()
+        s0, chans = stage_plan(size, width)
+        chans = chans[::-1]  # fine to coarse
+        layers: list[nn.Module] = [msr(nn.Conv2d(channels, chans[0], 1, bias=False))]
+        for cin, cout in zip(chans, chans[1:]):
+            layers += [ResidualBlock(cin, len(chans)), Resample(cin, cout, up=False)]
+        layers += [ResidualBlock(chans[-1], len(chans)),
+                   msr(nn.Conv2d(chans[-1], chans[-1], s0, groups=chans[-1], bias=False)), nn.Flatten()]
+        self.net = nn.Sequential(*layers)
+        self.out_dim = chans[-1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
+    """G and D for (C, S, S) images, S in 28, 32."""
+    c, s, _ = sample_shape
+    G = Generator(R3Generator(inputs.in_dim, s, c, cfg.width), inputs)
+    D = Discriminator(R3Trunk(s, c, cfg.width))
+    msr(D.head)
+    return {"G": G, "D": D}
+
+
+register(Family(
+    "r3gan", FAMILY_TITLES["r3gan"], algorithm="adversarial", networks=networks, inputs=z_only,
+    defaults=dict(lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, batch_size=64, n_critic=1, z_dim=64, width=32,
+                  r1=0.05, r2=0.05, ema=0.999),
+    stats=("loss_d", "loss_g", "d_real", "d_fake", "r1", "r2"), image_sizes=(28, 32),
+    # it trains on `digits` when no data is named, as New Run starts there; the stacked set is named: --data digits-stacked
+    options={"loss": "rpgan", "arch": "conv", "d_norm": "none"},
+))
