@@ -99,6 +99,7 @@ class Switchboard(QObject):
         if session is not None:
             v.samples.set_run(session.data)
             v.curves.set_runs(session.data, [s.data for s in self.runs.overlays()])
+            v.modes.follow(session.run_dir)
             v.log.set_entries(session.log)
             last = next((e for e in reversed(session.log) if e.level in ("warning", "error")), None)
             if last is not None and session.state in ("paused", "failed"):
@@ -106,6 +107,7 @@ class Switchboard(QObject):
         else:
             v.samples.set_run(None)
             v.curves.set_runs(None)
+            v.modes.follow(None)
         if self.window.tabs.currentWidget() is self.explorer:
             self.explorer.set_run(session.run_dir if session else None)
         self.sig_sync.emit()
@@ -275,6 +277,8 @@ class Switchboard(QObject):
             self.view.curves.mark_dirty()
         if session is self.current:
             self.view.samples.refresh()
+            if "eval_modes" in session.data.latest:  # a stacked set's evaluation: its mode count (panels/modes.py)
+                self.view.modes.follow(session.run_dir)
 
     def _on_session_image(self, step: int, image) -> None:
         if self.sender() is self.current:

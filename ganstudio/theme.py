@@ -29,7 +29,7 @@ class MetricStyle:
 
 
 PLOTS = ("Losses", "Loss terms", "Discriminator", "Wasserstein", "Resolution", "Fade-in α", "Attention", "Quality",
-         "Domain FID", "Scores", "Other")
+         "Domain FID", "Scores", "Modes", "Modes KL", "Other")
 PLOT_HELP = {
     "Losses": "D and G losses (plus L_I for InfoGAN and the gradient penalty for WGAN-GP)",
     "Loss terms": "The parts of G's objective in the image-to-image families, before their weights: the GAN term, "

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from .curves import CurvesPanel
+from .modes import ModesView
 from .growth import GrowingSamplesPanel
 from .messages import LogView, MessageBar
 
@@ -97,6 +98,9 @@ class TrainingView(QStackedWidget):
         self.split.addWidget(self.curves)
         self.split.setStretchFactor(0, 2)
         self.split.setStretchFactor(1, 3)
+        self.modes = ModesView()  # a stacked set's mode count, beside the curves once an evaluation has one
+        self.modes.hide()
+        self.split.addWidget(self.modes)
         self.vsplit = QSplitter(Qt.Orientation.Vertical)
         self.vsplit.addWidget(self.split)
         self.vsplit.addWidget(self.log)
