@@ -162,8 +162,14 @@ def test_a_two_domain_model_keeps_domains_the_user_chose(dialog):
 def test_second_domain_errors_flag_its_combo(dialog, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
+    import shutil
+
+    import numpy as np
+    from PIL import Image
+
     folder = tmp_path / "zebras"
     folder.mkdir()
+    Image.fromarray(np.zeros((32, 32), np.uint8)).save(folder / "z.png")  # a folder is read: an empty one is refused
     answers = [str(folder), ""]
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: answers.pop(0))
     choose_model(dialog, "cyclegan")
@@ -171,7 +177,7 @@ def test_second_domain_errors_flag_its_combo(dialog, tmp_path, monkeypatch):
     assert dialog.config()["data_b"] == str(folder) and dialog.dataset.findData(str(folder)) < 0
     assert dialog.validate(), dialog.error_text()
     assert dialog.name.text() == "cyclegan-digits-plain-zebras-1"
-    folder.rmdir()  # what resolve() refuses: a second domain that is neither a dataset nor a folder
+    shutil.rmtree(folder)  # what resolve() refuses: a second domain that is neither a dataset nor a folder
     assert not dialog.validate()
     assert dialog.data_b.property("invalid") == "true" and dialog.dataset.property("invalid") == "false"
     assert dialog.error_text().startswith("⚠ Second domain: unknown dataset")
@@ -190,8 +196,12 @@ def test_second_domain_errors_flag_its_combo(dialog, tmp_path, monkeypatch):
 def test_dialog_remembers_the_second_domain(qtbot, fresh_settings, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QDialog, QFileDialog
 
+    import numpy as np
+    from PIL import Image
+
     folder = tmp_path / "zebras"
     folder.mkdir()
+    Image.fromarray(np.zeros((32, 32), np.uint8)).save(folder / "z.png")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
     first = NewRunDialog(runs_root=str(tmp_path / "runs"))
     qtbot.addWidget(first)

@@ -153,7 +153,12 @@ def test_the_content_network_is_the_digits_classifiers(tmp_path):
 
 
 def test_config_says_what_srgan_needs(tmp_path):
+    from PIL import Image
+
     out = str(tmp_path)
+    imgs = tmp_path / "imgs"  # a folder of images, without class sub-folders
+    imgs.mkdir()
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(imgs / "a.png")
     cfg = resolve(TrainConfig(model="srgan", data="digits", steps=100, out=out))
     assert (cfg.scale, cfg.pretrain_steps, cfg.adv_weight, cfg.content, cfg.lr_g, cfg.beta1) == \
         (4, 2000, 1e-3, "features", 1e-4, 0.9)
@@ -167,7 +172,7 @@ def test_config_says_what_srgan_needs(tmp_path):
                        (dict(data="ring"), "2D set"),
                        (dict(content=str(tmp_path / "nope.pth")), "no such file"),
                        (dict(lr_decay="linear"), "paper's schedule"),
-                       (dict(data=str(tmp_path)), "no labels")):
+                       (dict(data=str(imgs)), "no labels")):
         with pytest.raises(ConfigError, match=match):
             resolve(TrainConfig(**{**dict(model="srgan", data="digits", steps=100, out=out), **bad}))
     junk = tmp_path / "vgg.pth"

@@ -150,18 +150,19 @@ def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str,
 
 
 def check(cfg) -> None:
+    from ..catalog import DATASETS
     from ..data import native_shape
 
     info = native_shape(cfg.data)
-    folder = info.about == "folder of images"
+    folder = cfg.data not in DATASETS  # native_shape knows no other name: a folder of images
     if folder and not cfg.data_b:
         raise ConfigError(f"pix2pix learns from image pairs: with the folder of inputs {cfg.data!r}, give the folder "
                           "of their targets with --data-b (an input and its target share a file name)", field='data_b')
     if folder:
-        other = native_shape(cfg.data_b)
-        if other.about != "folder of images":
+        if cfg.data_b in DATASETS:
             raise ConfigError(f"--data-b {cfg.data_b!r}: pix2pix's targets are a folder of images named like the "
                               "inputs, not a dataset name", field='data_b')
+        native_shape(cfg.data_b)  # a folder it can read: else what is wrong with it
     elif not info.paired:
         raise ConfigError(f"pix2pix learns from image pairs; {cfg.data!r} has none: use --data digits-edges, "
                           "digits-thick or digits-hole, or a folder of inputs with --data-b a folder of targets",

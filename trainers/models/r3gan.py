@@ -167,10 +167,18 @@ class R3Trunk(nn.Module):
         return self.net(x)
 
 
+class ClippedGenerator(Generator):
+    """G's output is linear while it trains (D learns on it as it is, as the official); what it draws for the
+    explorer, samples and scores (``generate``) is clipped to [-1, 1], as the official clips when it saves."""
+
+    def generate(self, latent: dict[str, torch.Tensor]) -> torch.Tensor:
+        return super().generate(latent).clamp(-1.0, 1.0)
+
+
 def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
     """G and D for (C, S, S) images, S in 28, 32."""
     c, s, _ = sample_shape
-    G = Generator(R3Generator(inputs.in_dim, s, c, cfg.width), inputs)
+    G = ClippedGenerator(R3Generator(inputs.in_dim, s, c, cfg.width), inputs)
     D = Discriminator(R3Trunk(s, c, cfg.width))
     msr(D.head)
     return {"G": G, "D": D}
