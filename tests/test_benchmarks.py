@@ -52,3 +52,15 @@ def test_family_benchmark_tiny_mode(capsys, tmp_path):
         assert [r[0] for r in rows] == [baseline, family]
         assert all(float(fid) > 0 and float(floor) > 0 for _, _, fid, floor, _, _ in rows)
         assert re.search(note, rows[1][5])
+
+
+def test_augment_benchmark_tiny_mode(capsys):
+    """Every kind trains on a folder written from the source and is scored at half and at the end."""
+    from tests.benchmarks import bench_augment
+
+    assert bench_augment.main(["--tiny"]) == 0
+    out = capsys.readouterr().out
+    rows = re.findall(r"^\s+32 (none|diffaugment|ada)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", out,
+                      re.M)
+    assert [r[0] for r in rows] == ["none", "diffaugment", "ada"]
+    assert all(float(fid) > float(floor) > 0 for _, _, fid, floor, _, _ in rows)
