@@ -90,8 +90,20 @@ class Embedding:
         return self.probs.argmax(1)
 
 
+class HoldsNet:
+    """``device`` and ``to`` of a feature extractor whose network is its ``net`` (every kind in ``extractors.py``)."""
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+    def to(self, device: torch.device | str):
+        self.net.to(device)
+        return self
+
+
 @dataclass
-class FeatureExtractor:
+class FeatureExtractor(HoldsNet):
     net: FeatureNet
     fingerprint: str  # the dataset's content hash (the cache key)
     accuracy: float  # on the held-out part of the real data
@@ -109,14 +121,6 @@ class FeatureExtractor:
     @property
     def arch(self) -> str:
         return self.net.arch
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.net.parameters()).device
-
-    def to(self, device: torch.device | str) -> "FeatureExtractor":
-        self.net.to(device)
-        return self
 
     @torch.no_grad()
     def embed(self, x: torch.Tensor, batch: int = 500) -> Embedding:

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from .features import Embedding
+from .features import Embedding, HoldsNet
 
 SIDE = 299
 FEATURES = 2048
@@ -110,7 +110,7 @@ def quantise(x: torch.Tensor) -> np.ndarray:
 
 
 @dataclass
-class InceptionExtractor:
+class InceptionExtractor(HoldsNet):
     """Inception-v3 pool features of a user's weights file; features only (no class probabilities here), so
     the label-based scores are skipped and FID/KID are the standard ones."""
 
@@ -126,14 +126,6 @@ class InceptionExtractor:
     factor_names: tuple[str, ...] = ()
     factor_r: tuple[float, ...] = ()
     cached: bool = field(default=True)
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.net.parameters()).device
-
-    def to(self, device: torch.device | str) -> "InceptionExtractor":
-        self.net.to(device)
-        return self
 
     def pool_features(self, images: np.ndarray) -> np.ndarray:
         """uint8 images (N, C, H, W) → (N, 2048) float64."""

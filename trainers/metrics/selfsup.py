@@ -36,7 +36,7 @@ from torch import nn
 from ..atomic import atomic_write
 from ..data.base import ArrayData
 from ..data.digits import cache_dir
-from .features import Embedding, Progress, _own_rng, split
+from .features import Embedding, HoldsNet, Progress, _own_rng, split
 
 VERSION = 1  # bump when the net, the augmentations or the training change: old cache entries are then ignored
 FEATURES = 128
@@ -101,7 +101,7 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = TEMPERATURE
 
 
 @dataclass
-class SelfSupExtractor:
+class SelfSupExtractor(HoldsNet):
     """The feature extractor of unlabelled data: ``embed`` gives features only (no class probabilities), so the
     label-based scores (IS, class coverage, label and code accuracy) are skipped."""
 
@@ -121,14 +121,6 @@ class SelfSupExtractor:
     factor_names: tuple[str, ...] = ()
     factor_r: tuple[float, ...] = ()
     accuracy = float("nan")  # no labels, no accuracy
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.net.parameters()).device
-
-    def to(self, device: torch.device | str) -> "SelfSupExtractor":
-        self.net.to(device)
-        return self
 
     @torch.no_grad()
     def embed(self, x: torch.Tensor, batch: int = 500) -> Embedding:
