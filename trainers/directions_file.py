@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from . import companions
 from .atomic import atomic_write, atomic_write_text
 from .directions import Direction, LatentWalk, Progress, factors_of, find_interfacegan
 from .errors import CheckpointError, ConfigError
@@ -56,26 +57,16 @@ class DirectionSet:
 
 def directions_path(checkpoint: str | Path) -> Path:
     """Beside the checkpoint: ``<name>.directions.safetensors`` (a run folder: its last checkpoint's)."""
-    p = Path(checkpoint)
-    if p.is_dir():
-        from .runfolder import checkpoint_path
-
-        p = checkpoint_path(p)
-    return p.with_name(p.name.removesuffix(".safetensors") + ".directions.safetensors")
+    return companions.beside(checkpoint, "directions")
 
 
 def cached_directions_path(gen) -> Path:
-    from .data.digits import cache_dir
-
-    return cache_dir() / "directions" / f"{gen.weights_hash}.directions.safetensors"
+    return companions.in_cache(gen, "directions")
 
 
 def find_directions_file(gen) -> Path | None:
     """The stored directions of a loaded checkpoint: beside it, else in the cache (None: not found yet)."""
-    for p in (directions_path(gen.path), cached_directions_path(gen)):
-        if p.exists() and p.with_suffix(".json").exists():
-            return p
-    return None
+    return companions.find(gen, "directions")
 
 
 def save_directions(ds: DirectionSet, path: str | Path) -> Path:

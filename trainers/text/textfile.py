@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from .. import companions
 from ..atomic import atomic_write, atomic_write_text
 from ..errors import CheckpointError, ConfigError
 from . import captions as cap
@@ -75,12 +76,7 @@ def require_digits(data) -> None:
 
 def text_model_path(checkpoint: str | Path) -> Path:
     """Where the text model of a checkpoint lives: beside it, ``<name>.text.safetensors``."""
-    p = Path(checkpoint)
-    if p.is_dir():
-        from ..runfolder import checkpoint_path
-
-        p = checkpoint_path(p)
-    return p.with_name(p.name.removesuffix(".safetensors") + ".text.safetensors")
+    return companions.beside(checkpoint, "text")
 
 
 def save_text_model(model: TextModel, path: str | Path) -> Path:
@@ -140,17 +136,12 @@ def load_text_model(path: str | Path, gen=None, device: str | torch.device = "cp
 
 def cached_text_model_path(gen) -> Path:
     """The fallback when the checkpoint's folder is not writable: the user cache, by the generator's hash."""
-    from ..data.digits import cache_dir
-
-    return cache_dir() / "text" / f"{gen.weights_hash}.text.safetensors"
+    return companions.in_cache(gen, "text")
 
 
 def find_text_model(gen) -> Path | None:
     """The text model of a loaded checkpoint: beside it, else in the cache (None: not trained yet)."""
-    for p in (text_model_path(gen.path), cached_text_model_path(gen)):
-        if p.exists() and p.with_suffix(".json").exists():
-            return p
-    return None
+    return companions.find(gen, "text")
 
 
 def training_data(gen):
