@@ -175,10 +175,12 @@ class ADA(Augment):
         return x
 
     def observe(self, real_scores: torch.Tensor) -> None:
-        self._signs += float(torch.sign(real_scores.detach().float()).sum())
+        # summed on the scores' device, read back once per adjustment (a GPU is not made to wait every D step)
+        self._signs = self._signs + torch.sign(real_scores.detach().float()).sum()
         self._count += real_scores.numel()
         self._updates += 1
         if self._updates % ADA_INTERVAL == 0 and self._count:
+            self._signs = float(self._signs)
             self.r_t = self._signs / self._count
             step = math.copysign(self.batch_size * ADA_INTERVAL / (ADA_KIMG * 1000), self.r_t - self.target)
             self.p = min(1.0, max(0.0, self.p + step))
@@ -188,7 +190,7 @@ class ADA(Augment):
         return {"ada_p": torch.tensor(self.p), "ada_rt": torch.tensor(self.r_t)}
 
     def state(self) -> dict[str, torch.Tensor]:
-        return {"ada": torch.tensor([self.p, self._signs, float(self._count), float(self._updates), self.r_t],
+        return {"ada": torch.tensor([self.p, float(self._signs), float(self._count), float(self._updates), self.r_t],
                                     dtype=torch.float64)}
 
     def load(self, tensors: dict[str, torch.Tensor]) -> None:
