@@ -107,6 +107,32 @@ def tiny_config(tmp_path: Path, **overrides):
     return TrainConfig(**base)
 
 
+def stop_at(run, step: int):
+    """Drive a ``train()`` run to ``step``, send STOP, and return its ``Finished`` event."""
+    from trainers.events import Command, Finished
+
+    ev = next(run)
+    while run.step < step:
+        ev = run.send(None)
+    ev = run.send(Command.STOP)
+    while not isinstance(ev, Finished):
+        ev = run.send(None)
+    return ev
+
+
+def assert_same_last_checkpoint(run_a: Path, run_b: Path, step: int) -> None:
+    """Both run folders' last checkpoints are at ``step`` and equal tensor for tensor (a resume was bit-exact)."""
+    import torch
+
+    from trainers import checkpoints as ck
+
+    a = ck.read_checkpoint(run_a / "checkpoints" / "last.safetensors")
+    b = ck.read_checkpoint(run_b / "checkpoints" / "last.safetensors")
+    assert a.step == b.step == step
+    for k in a.tensors:
+        assert torch.equal(a.tensors[k], b.tensors[k]), k
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_settings(tmp_path_factory):
     """The app's QSettings go to a temp INI file, never the user's."""

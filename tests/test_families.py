@@ -340,24 +340,14 @@ def test_a_resumed_run_keeps_its_decay_start_and_says_when_more_steps_stretch_th
 
 def test_a_decaying_run_stopped_and_resumed_is_bit_exact(tmp_path):
     """The schedule depends on the step alone: stop at step 4 of 10, resume, and land on the straight run."""
-    from tests.conftest import tiny_config
+    from tests.conftest import assert_same_last_checkpoint, stop_at, tiny_config
 
     opts = dict(model="dcgan", steps=10, lr_decay="linear", checkpoint_every=1000, sample_every=1000)
     list(train(tiny_config(tmp_path / "a", **opts)))
-    run = train(tiny_config(tmp_path / "b", **opts))
-    ev = next(run)
-    while run.step < 4:
-        ev = run.send(None)
-    ev = run.send(Command.STOP)
-    while not isinstance(ev, Finished):
-        ev = run.send(None)
+    ev = stop_at(train(tiny_config(tmp_path / "b", **opts)), 4)
     assert ev.reason == "stopped" and ev.step < 10
     list(train(tiny_config(tmp_path / "b", **opts), resume=True))
-    a = ck.read_checkpoint(tmp_path / "a" / "run" / "checkpoints" / "last.safetensors")
-    b = ck.read_checkpoint(tmp_path / "b" / "run" / "checkpoints" / "last.safetensors")
-    assert a.step == b.step == 10
-    for k in a.tensors:
-        assert torch.equal(a.tensors[k], b.tensors[k]), k
+    assert_same_last_checkpoint(tmp_path / "a" / "run", tmp_path / "b" / "run", 10)
 
 
 def test_every_family_declares_what_the_engine_reads():

@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.conftest import run_cli, tiny_config
-from trainers import checkpoints as ck
+from tests.conftest import assert_same_last_checkpoint, run_cli, stop_at, tiny_config
 from trainers import train
 from trainers.config import resolve
 from trainers.data import stacked
-from trainers.events import Command, Finished
 from trainers.metrics import modes
 from trainers.models import MODELS, build_networks
 from trainers.models.r3gan import ResidualBlock
@@ -46,20 +44,10 @@ def test_networks_start_with_every_residual_block_as_the_identity(size):
 
 def test_trains_resumes_bit_exactly_samples_and_eval_counts_modes(tmp_path):
     list(train(tiny_config(tmp_path / "a", **OPTS)))
-    run = train(tiny_config(tmp_path / "b", **OPTS))
-    ev = next(run)
-    while run.step < 3:
-        ev = run.send(None)
-    ev = run.send(Command.STOP)
-    while not isinstance(ev, Finished):
-        ev = run.send(None)
+    ev = stop_at(train(tiny_config(tmp_path / "b", **OPTS)), 3)
     assert ev.reason == "stopped" and ev.step < 6
     list(train(tiny_config(tmp_path / "b", **OPTS), resume=True))
-    a = ck.read_checkpoint(tmp_path / "a" / "run" / "checkpoints" / "last.safetensors")
-    b = ck.read_checkpoint(tmp_path / "b" / "run" / "checkpoints" / "last.safetensors")
-    assert a.step == b.step == 6
-    for k in a.tensors:
-        assert torch.equal(a.tensors[k], b.tensors[k]), k
+    assert_same_last_checkpoint(tmp_path / "a" / "run", tmp_path / "b" / "run", 6)
     ckpt = tmp_path / "a" / "run" / "checkpoints" / "last.safetensors"
     assert run_cli("sample", ckpt, "--n", 16, "--out", tmp_path / "grid.png").returncode == 0
     assert (tmp_path / "grid.png").stat().st_size > 0
