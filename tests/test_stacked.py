@@ -91,3 +91,29 @@ def test_mnist_stacked_reads_mnist(mnist_root):
     d = load_dataset("mnist-stacked", root=mnist_root, limit=500)
     assert stacked.is_stacked(d) and d.channel_data == "mnist" and Path(d.channel_root) == Path(mnist_root)
     assert d.sample_shape == (3, 28, 28) and int(d.labels.max()) < 1000
+
+
+def test_a_stacked_set_says_what_its_channels_are():
+    assert load_dataset("digits-stacked", limit=100).about == "100 images: three procedural digits as R, G and B"
+
+
+def test_eval_modes_samples_sets_the_count_and_its_floor(tmp_path, monkeypatch, capsys):
+    from trainers.cli import main
+    from trainers.loop import train
+
+    list(train(tiny_config(tmp_path, model="dcgan", data="digits-stacked", data_limit=600, steps=2, eval_every=0)))
+    floors = []
+    real_count = modes.count_real
+
+    def count_real(data, extractor, n=modes.SAMPLES, *args, **kwargs):
+        floors.append(n)
+        return real_count(data, extractor, n, *args, **kwargs)
+
+    monkeypatch.setattr(modes, "count_real", count_real)
+    code = main(["eval", str(tmp_path / "run"), "--json", "--quiet", "--n", "100", "--modes-samples", "500"])
+    assert code == 0
+    m = json.loads(capsys.readouterr().out)["metrics"]
+    assert m["modes"]["samples"] == m["modes_kl"]["samples"] == 500 and sum(m["modes"]["counts"]) == 500
+    assert floors == [500] and m["modes"]["floor"] <= 500  # the real floor at the same N
+    assert main(["eval", str(tmp_path / "run"), "--modes-samples", "5"]) == 2
+    assert "--modes-samples must be" in capsys.readouterr().err

@@ -109,22 +109,24 @@ def check_values(r, cfg, spec, is_image: bool) -> None:
 
 
 def check_remedies(r, cfg, spec) -> None:
-    """--pack, --mbstd, --r1, --r2, --loss, --feature-matching (``remedies.py``): for the families whose algorithm
-    takes them (one G against one D), each within its range."""
+    """--pack, --mbstd, --mbdisc, --r1, --r2, --loss, --feature-matching (``remedies.py``): for the families whose
+    algorithm takes them (one G against one D), each within its range."""
     check_int(r, "pack", 1, 16)
+    check_int(r, "mbdisc", 0, 1024)
     for key in ("r1", "r2", "feature_matching"):
         v = getattr(r, key)
         if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v) and 0 <= v <= 1e4):
             raise ConfigError(f"--{key.replace('_', '-')} must be a non-negative number, got {v}", field=key)
     if r.loss not in LOSS_CHOICES:
         raise ConfigError(f"--loss must be family, bce, ls, hinge or rpgan, got {r.loss!r}", field='loss')
-    used = [k for k, on in (("pack", r.pack > 1), ("mbstd", r.mbstd), ("r1", (r.r1 or 0) > 0 and "r1" not in
-            spec.defaults), ("r2", (r.r2 or 0) > 0 and "r2" not in spec.defaults), ("loss", r.loss != "family"),
-            ("feature_matching", r.feature_matching > 0)) if on]
+    used = [k for k, on in (("pack", r.pack > 1), ("mbstd", r.mbstd), ("mbdisc", r.mbdisc > 0),
+                            ("r1", (r.r1 or 0) > 0 and "r1" not in spec.defaults),
+                            ("r2", (r.r2 or 0) > 0 and "r2" not in spec.defaults), ("loss", r.loss != "family"),
+                            ("feature_matching", r.feature_matching > 0)) if on]
     if used and not getattr(spec.algorithm_class, "remedies", False):
         raise ConfigError(f"--{used[0].replace('_', '-')}: {cfg.model} trains its own way and takes none of the "
-                          "remedies (--pack, --mbstd, --r1, --r2, --loss, --feature-matching); they are for the families "
-                          "one G trains against one D with (see `ganstudio list`)", field=used[0])
+                          "remedies (--pack, --mbstd, --mbdisc, --r1, --r2, --loss, --feature-matching); they are for "
+                          "the families one G trains against one D with (see `ganstudio list`)", field=used[0])
     if r.pack > 1:
         if spec.needs_labels or spec.can("codes"):
             raise ConfigError(f"--pack {r.pack}: {cfg.model}'s D reads a class or code of each sample; packing is for "

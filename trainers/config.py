@@ -104,6 +104,9 @@ class TrainConfig:
                        "(default 1: one)", int)
     mbstd: bool = option(False, "minibatch standard deviation (Karras et al. 2017, ProGAN): D's last features get "
                          "their spread over a group of 4 samples, so D sees a batch without variety")
+    mbdisc: int = option(0, "minibatch discrimination (Salimans et al. 2016) with B kernels: D's last features get B "
+                         "more, how closely each sample resembles the others of its batch (e.g. 16; the paper's 100; "
+                         "default 0: off)", int, metavar="B")
     r1: float | None = option(None, "γ of the zero-centred penalty on real images, γ/2·E‖∇D(x)‖² (R1, Mescheder et al. "
                               "2018; default 0: off, r3gan's own)", float)
     r2: float | None = option(None, "γ of the same penalty on generated images, γ/2·E‖∇D(G(z))‖² (R2, as R3GAN; "
@@ -211,7 +214,7 @@ RECIPE_FIELDS = ("data", "data_b", "data_limit", "batch_size", "lr_g", "lr_d", "
                  "gp_weight", "g_loss", "info_weight", "cont_weight", "lr_q", "ortho_weight", "l1_weight", "cycle_weight",
                  "ema", "lr_decay", "seed", "pretrain_steps", "adv_weight", "content", "phase_images", "phase_ratio",
                  "mixing", "r1_gamma", "pl_weight", "decay_start", "crop", "augment", "ada_target", "pack", "mbstd",
-                 "r1", "r2", "loss", "feature_matching")
+                 "mbdisc", "r1", "r2", "loss", "feature_matching")
 # Fields a resumed run takes from the command line when given (None: as the run was), saying so.
 RESUME_SETTABLE = ("sample_every", "checkpoint_every")
 

@@ -7,6 +7,13 @@ D: ``algos/adversarial.py`` hooks these in with a few lines). Each is off by def
 - ``--mbstd`` — minibatch standard deviation (Karras et al. 2017, ProGAN): D's last features get one more, the
   standard deviation of every feature over a group of 4 samples averaged into one number, so D sees how varied a
   batch is (here before D's final dense layer; ProGAN puts it before its last 3×3 conv).
+- ``--mbdisc B`` — minibatch discrimination (Salimans et al. 2016, "Improved Techniques for Training GANs", §3.2):
+  before D's final dense layer, its features f(x_i) ∈ R^A are projected by a learnt T ∈ R^{A×B×C} to M_i ∈ R^{B×C};
+  kernel b compares sample i with every other sample j of the batch D judges, c_b(x_i, x_j) = exp(−‖M_{i,b} −
+  M_{j,b}‖_L1), and o(x_i)_b = Σ_{j≠i} c_b(x_i, x_j) joins the features (B of them; C = ``MBDISC_DIM`` = 5 and T's
+  N(0, 0.05²) start as the paper's code, whose CIFAR-10 D used B = 100; that code also weight-normalises T and adds a
+  bias to o, which D's final dense layer has anyway). A batch of look-alikes scores o = N−1 per kernel where a varied
+  one scores ≈ 0; reals and fakes are judged in batches of their own, as in the paper.
 - ``--r1 γ`` / ``--r2 γ`` — zero-centred gradient penalties (Mescheder et al. 2018, "Which training methods for GANs
   do actually converge?"; R2 on fakes as in Roth et al. 2017 and R3GAN, Huang et al. 2025): D's loss gains
   γ/2·E‖∇ₓD(x)‖² on real images (R1) and γ/2·E‖∇D(G(z))‖² on generated ones (R2).
@@ -24,12 +31,14 @@ import torch
 from torch import nn
 
 MBSTD_GROUP = 4  # ProGAN's group size (as ``models/blocks.py``'s layer; not imported: the algorithms load first)
+MBDISC_DIM = 5  # C, the dimension of each minibatch-discrimination kernel (improved-gan's ``dim_per_kernel``)
+MBDISC_INIT = 0.05  # T's starting standard deviation (improved-gan's ``theta``)
 
 
 def active(cfg) -> bool:
     """Whether any remedy is switched on in ``cfg``."""
-    return (_pack(cfg) > 1 or bool(getattr(cfg, "mbstd", False)) or _w(cfg, "r1") > 0 or _w(cfg, "r2") > 0
-            or _w(cfg, "feature_matching") > 0)
+    return (_pack(cfg) > 1 or bool(getattr(cfg, "mbstd", False)) or mbdisc_of(cfg) > 0 or _w(cfg, "r1") > 0
+            or _w(cfg, "r2") > 0 or _w(cfg, "feature_matching") > 0)
 
 
 def pack_of(cfg) -> int:
@@ -38,6 +47,11 @@ def pack_of(cfg) -> int:
 
 
 _pack = pack_of
+
+
+def mbdisc_of(cfg) -> int:
+    """The kernels B of minibatch discrimination (0: off, the default)."""
+    return int(getattr(cfg, "mbdisc", None) or 0)
 
 
 def loss_of(cfg, family) -> str:
@@ -76,9 +90,40 @@ class MinibatchStdHead(nn.Module):
         return self.linear(torch.cat([h, s.repeat(g)[:, None].to(h.dtype)], 1))
 
 
+class MinibatchDiscrimination(nn.Module):
+    """f (N, A) → [f, o] (N, A + B): o(x_i)_b = Σ_{j≠i} exp(−‖M_{i,b} − M_{j,b}‖_L1), M_i = f(x_i)·T, T ∈ R^{A×B×C}
+    (Salimans et al. 2016, §3.2). Each sample's own term (always 1) is left out."""
+
+    def __init__(self, features: int, kernels: int, dim: int = MBDISC_DIM):
+        super().__init__()
+        self.T = nn.Parameter(torch.randn(features, kernels, dim) * MBDISC_INIT)  # (A, B, C)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        a, b, c = self.T.shape
+        m = (h.float() @ self.T.float().view(a, b * c)).view(-1, b, c)  # (N, B, C)
+        dist = (m[:, None] - m[None]).abs().sum(3)  # (N, N, B): ‖M_{i,b} − M_{j,b}‖_L1
+        others = 1 - torch.eye(len(h), device=h.device, dtype=dist.dtype)[:, :, None]  # j ≠ i
+        o = (torch.exp(-dist) * others).sum(1)  # (N, B)
+        return torch.cat([h, o.to(h.dtype)], 1)
+
+
+class MinibatchDiscHead(nn.Module):
+    """D's final layer ``head`` (a dense layer, or ``MinibatchStdHead``) on [h, o(h)], o the minibatch features."""
+
+    def __init__(self, features: int, kernels: int, head: nn.Module):
+        super().__init__()
+        self.mbdisc = MinibatchDiscrimination(features, kernels)
+        self.head = head
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.head(self.mbdisc(h))
+
+
 def apply(cfg, family, nets: dict[str, nn.Module], class_names=()) -> dict:
     """The family's networks with the remedies of ``cfg`` built in: with ``--pack k`` a D for k·C channels (built the
-    way the family builds its own), with ``--mbstd`` D's final layer on its features and their minibatch deviation."""
+    way the family builds its own), with ``--mbstd`` D's final layer on its features and their minibatch deviation,
+    with ``--mbdisc B`` on its features and their B minibatch-discrimination features (both: [h, o(h)] and then the
+    deviation of those)."""
     from .registry import family_networks
 
     nets = dict(nets)
@@ -86,10 +131,16 @@ def apply(cfg, family, nets: dict[str, nn.Module], class_names=()) -> dict:
     if k > 1:  # (C, S, S) images, or 2D points
         shape = (k * cfg.channels, cfg.image_size, cfg.image_size) if cfg.image_size else (k * 2,)
         nets["D"] = family_networks(family, cfg, shape, class_names)[0]["D"]
-    if getattr(cfg, "mbstd", False):
+    kernels, mbstd = mbdisc_of(cfg), bool(getattr(cfg, "mbstd", False))
+    if kernels or mbstd:
         D = nets["D"]
-        spectral = hasattr(D.head, "weight_orig")
-        D.head = MinibatchStdHead(D.head.in_features, spectral)
+        spectral, a = hasattr(D.head, "weight_orig"), D.head.in_features
+        if mbstd:
+            head = MinibatchStdHead(a + kernels, spectral)
+        else:
+            head = nn.Linear(a + kernels, 1)
+            head = nn.utils.spectral_norm(head) if spectral else head
+        D.head = MinibatchDiscHead(a, kernels, head) if kernels else head
     return nets
 
 

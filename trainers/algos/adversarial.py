@@ -54,12 +54,12 @@ class AdversarialGAN(AlgorithmBase):
     step_player = "G"
     repeats_d = True
     augments = True
-    remedies = True  # takes --pack, --mbstd, --r1, --r2, --loss, --feature-matching (``trainers/remedies.py``)
+    remedies = True  # takes --pack, --mbstd, --mbdisc, --r1, --r2, --loss, --feature-matching (``remedies.py``)
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist: ddp.DistInfo | None = None, speed=None):
         super().__init__(cfg, family, inputs, device, class_names, dist, speed and remedies.eager(speed, cfg))
-        nets = remedies.apply(cfg, family, nets, class_names)  # --pack, --mbstd: built into D
+        nets = remedies.apply(cfg, family, nets, class_names)  # --pack, --mbstd, --mbdisc: built into D
         run = self.runner
         self.G = run.prepare(nets["G"])
         self.D = run.prepare(nets["D"])

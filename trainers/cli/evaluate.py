@@ -16,6 +16,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON (schema ganstudio-eval/1)")
     p.add_argument("--n", type=int, help="fakes and real images per set (default 5000, 2000 per ψ with "
                    "--truncation-sweep; capped at half the dataset)")
+    p.add_argument("--modes-samples", type=int, metavar="N",
+                   help="a stacked set's mode count (and its real floor) over N fakes and N real images (default "
+                        "26000, the papers'; fewer for a quick check)")
     p.add_argument("--data-root", help="where the model's dataset lives, if not where it was trained")
     p.add_argument("--real", metavar="DIR", help="score against this folder of images instead of the model's own "
                    "data (resized to the model's side and channels; class sub-folders give labels, otherwise the "
@@ -43,6 +46,11 @@ def run(args) -> int:
         args.n = 2000 if args.truncation_sweep else 5000
     if not 50 <= args.n <= 100_000:
         raise ConfigError(f"--n must be in 50..100000, got {args.n}")
+    if args.modes_samples is not None and not 100 <= args.modes_samples <= 1_000_000:
+        raise ConfigError(f"--modes-samples must be in 100..1000000, got {args.modes_samples}")
+    if args.modes_samples is not None and args.truncation_sweep:
+        raise ConfigError("--modes-samples sets the mode count of a plain evaluation: leave it out with "
+                          "--truncation-sweep")
     spec = parse_features(args.features)  # a wrong spec or a missing weights file: said before any work
     # a result against other images or in other features is kept beside the run's own, not over it
     tag = "-".join(t for t in ("real" if args.real else "", spec.tag) if t)
@@ -70,7 +78,8 @@ def run(args) -> int:
                                       progress=progress, real=args.real, features=args.features)
         else:
             result = evaluate_checkpoint(args.ckpt, samples=args.n, device=device, data_root=args.data_root,
-                                         progress=progress, real=args.real, features=args.features)
+                                         progress=progress, real=args.real, features=args.features,
+                                         modes_samples=args.modes_samples)
     finally:
         for bar in bars.values():
             bar.close()

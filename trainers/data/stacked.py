@@ -83,6 +83,7 @@ def load(name: str, *, root: str | None, download: bool = False, limit: int | No
     x, y = stack(images, labels, n, seed)
     side = images.shape[-1]
     x = fit_images(x, size or side, 3)
-    return StackedData(name, x, y, CLASS_NAMES, about=f"{n:,} images: three {source} digits as R, G and B",
+    kind = "procedural" if source == "digits" else source.upper()  # not "three digits digits"
+    return StackedData(name, x, y, CLASS_NAMES, about=f"{n:,} images: three {kind} digits as R, G and B",
                        channel_data=source, channel_root=root if source != "digits" else None, channel_size=side,
                        channel_limit=DIGITS_SOURCE if source == "digits" and DIGITS_SOURCE != 60000 else None)
