@@ -114,7 +114,8 @@ def test_step_g_by_hand_with_rpgan_reads_a_real_batch(tmp_path):
 @pytest.mark.parametrize("opts, flag", [
     (dict(model="cgan", pack=2), "pack"),  # its D reads the class of each sample
     (dict(model="dcgan", pack=3, batch_size=32), "pack"),  # 32 is no multiple of 3
-    (dict(model="progan", r1=1.0), "r1"),  # trains its own way
+    (dict(model="progan", r2=1.0), "r2"),  # trains its own way: only --loss bce and --r1
+    (dict(model="progan", loss="hinge"), "loss"),
     (dict(model="stylegan", mbstd=True), "mbstd"),
     (dict(model="srgan", mbdisc=8), "mbdisc"),
     (dict(model="dcgan", mbdisc=-1), "mbdisc"),
@@ -163,3 +164,28 @@ def test_minibatch_discrimination_with_packing_resumes_bit_exactly(tmp_path):
 
     tensors = ck.read_checkpoint(tmp_path / "a" / "run" / "checkpoints" / "last.safetensors").tensors
     assert any(k.endswith("head.mbdisc.T") for k in tensors)  # T is saved (and so resumed)
+
+
+def test_progan_takes_the_logistic_loss_with_r1(tmp_path):
+    """ProGAN's nets with StyleGAN's loss (``--loss bce --r1 γ``): D's loss is softplus(−D(x)) + softplus(D(G(z)))
+    + γ/2·E‖∇D(x)‖², G's softplus(−D(G(z))), in place of WGAN-GP."""
+    from trainers import train
+    from trainers.losses import bce_d, r1_penalty
+
+    run = train(tiny_config(tmp_path, model="progan", steps=2, loss="bce", r1=2.0, eval_every=0))
+    next(run)
+    algo = run.algo
+    level, alpha, fading = algo._enter(1)
+    real = run.data.to_model(run.data.x[:8])[:, :, ::8, ::8].float()  # the 4-px side training starts at
+    real = real if real.shape[-1] == 4 else torch.nn.functional.adaptive_avg_pool2d(real, 4)
+    fake = torch.randn_like(real)
+    x = real.clone().requires_grad_(True)
+    r = algo.D(x, level, alpha, fading).float()
+    f = algo.D(fake, level, alpha, fading).float().detach()
+    want_pen = float(r1_penalty(r, x).detach())
+    want = float(bce_d(r.detach(), f))
+    stats = algo._d_update(real, fake, torch.rand(8, 1, 1, 1), level, alpha, fading)
+    assert float(stats["loss_d"]) == pytest.approx(want, rel=1e-5)
+    assert float(stats["r1"]) == pytest.approx(want_pen, rel=1e-4) and want_pen > 0
+    assert "gp" not in stats and "drift" not in stats
+    run.close()

@@ -123,7 +123,14 @@ def check_remedies(r, cfg, spec) -> None:
                             ("r1", (r.r1 or 0) > 0 and "r1" not in spec.defaults),
                             ("r2", (r.r2 or 0) > 0 and "r2" not in spec.defaults), ("loss", r.loss != "family"),
                             ("feature_matching", r.feature_matching > 0)) if on]
-    if used and not getattr(spec.algorithm_class, "remedies", False):
+    takes = getattr(spec.algorithm_class, "remedies", False)  # True: all of them; a set: only those ("loss:bce")
+    if takes is not True and takes:
+        used = [k for k in used if (f"loss:{r.loss}" if k == "loss" else k) not in takes]
+        if used:
+            allowed = ", ".join("--" + t.replace(":", " ").replace("_", "-") for t in sorted(takes))
+            raise ConfigError(f"--{used[0].replace('_', '-')}{' ' + r.loss if used[0] == 'loss' else ''}: {cfg.model} "
+                              f"trains its own way and takes only {allowed} of the remedies", field=used[0])
+    if used and not takes:
         raise ConfigError(f"--{used[0].replace('_', '-')}: {cfg.model} trains its own way and takes none of the "
                           "remedies (--pack, --mbstd, --mbdisc, --r1, --r2, --loss, --feature-matching); they are for "
                           "the families one G trains against one D with (see `ganstudio list`)", field=used[0])

@@ -19,7 +19,8 @@ The loss is WGAN-GP with λ = 10, plus a drift term 0.001·E[D(x)²] that keeps 
     (1) Update D: minimise E[D(G(z))] − E[D(x)] + λ·E[(‖∇D(x̂)‖ − 1)²] + 0.001·E[D(x)²]
     (2) Update G: minimise −E[D(G(z))]
 
-one D step per G step (``--n-critic`` k: k D steps, each on a fresh real batch, as the paper's code's
+(``--loss bce --r1 γ``: StyleGAN's logistic loss and R1 on these nets instead, as its authors later trained them.)
+One D step per G step (``--n-critic`` k: k D steps, each on a fresh real batch, as the paper's code's
 ``D_training_repeats``), Adam 1e-3, β = (0, 0.99), both optimisers reset when a resolution starts, and an EMA of G
 (0.999) for sampling. The schedule counts the real images D is shown, so with k D steps a phase lasts 1/k of the
 steps. Small scale: channels ``--width`` · 2^(levels − 1 − k) at level k, capped at 8·width (the
@@ -59,7 +60,7 @@ from ..algos.base import Batches, GDAlgorithm, Stats
 from ..catalog import FAMILY_TITLES
 from ..errors import ConfigError
 from ..inputs import InputSpec, Part
-from ..losses import gradient_penalty
+from ..losses import bce_d, gradient_penalty, nonsaturating_g, r1_penalty
 from .blocks import MBSTD_GROUP, EqConv2d, EqLinear, Generator, minibatch_stddev, pixel_norm  # noqa: F401
 from ..registry import Family, register
 
@@ -257,6 +258,7 @@ class ProGAN(GDAlgorithm):
     step_player = "G"
     augments = True
     repeats_d = True
+    remedies = frozenset({"loss:bce", "r1"})  # of the remedies (``remedies.py``): the logistic loss and R1 only
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist=None, speed=None):
@@ -272,6 +274,8 @@ class ProGAN(GDAlgorithm):
         self._d_train = run.wrap(self.D, unused=True)
         self._d_frozen = run.wrap(self.D, distributed=False)
         self.keep_ema(self.G, cfg.ema)
+        # --loss bce (--r1 γ): StyleGAN's logistic loss with R1 on ProGAN's nets, in place of WGAN-GP + drift
+        self.logistic, self.r1 = getattr(cfg, "loss", "family") == "bce", float(getattr(cfg, "r1", None) or 0)
         self._shape = None  # (level, fading) the last step ran with
 
     def describe_more(self) -> dict:
@@ -350,10 +354,17 @@ class ProGAN(GDAlgorithm):
 
     def _d_update(self, real, fake, eps, level: int, alpha, fading: bool) -> Stats:
         """(1) Update D: minimise E[D(G(z))] − E[D(x)] + λ·GP + 0.001·E[D(x)²] (on what ``--augment`` makes of the
-        batches)."""
+        batches); with ``--loss bce`` the logistic loss + γ/2·R1 instead."""
         real, fake = self.aug(real), self.aug(fake)
+        if self.logistic:
+            real = real.detach().requires_grad_(self.r1 > 0)
         r = self._d_train(real, level, alpha, fading).float()
         f = self._d_train(fake, level, alpha, fading).float()
+        if self.logistic:
+            pen = r1_penalty(r, real) if self.r1 > 0 else torch.zeros((), device=r.device)
+            self.update(self.opt_d, bce_d(r, f) + self.r1 / 2 * pen)
+            return {"loss_d": bce_d(r, f).detach(), "wdist": (r.mean() - f.mean()).detach(), "r1": pen.detach(),
+                    **self.aug.seen(r)}
         gp = gradient_penalty(lambda x: self.D(x, level, alpha, fading), real.float(), fake.float(), eps=eps)
         drift = r.pow(2).mean()
         loss = f.mean() - r.mean() + self.cfg.gp_weight * gp + DRIFT * drift
@@ -364,7 +375,8 @@ class ProGAN(GDAlgorithm):
     def _g_update(self, fake, level: int, alpha, fading: bool) -> Stats:
         """(2) Update G: minimise −E[D(G(z))], D frozen."""
         with self.frozen(self.D):
-            loss = -self._d_frozen(self.aug(fake), level, alpha, fading).float().mean()
+            f = self._d_frozen(self.aug(fake), level, alpha, fading).float()
+            loss = nonsaturating_g(f) if self.logistic else -f.mean()
             self.update(self.opt_g, loss)
         return {"loss_g": loss.detach()}
 
@@ -377,6 +389,6 @@ register(Family(
     image_sizes=SIZES, check=check, capabilities=frozenset({"growth", "swd"}),
     probes={"shown": shown, "sefa_weight": lambda G: G.body.first.weight.detach()},  # SeFa's A: the dense 4×4 layer
     fields={"phase_images": "Images per phase", "phase_ratio": "Lower sides ×"},
-    stats=("loss_d", "loss_g", "wdist", "gp", "drift", "resolution", "alpha"),
+    stats=("loss_d", "loss_g", "wdist", "gp", "drift", "r1", "resolution", "alpha"),
     options={"loss": "wgan-gp"},
 ))
