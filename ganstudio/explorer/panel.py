@@ -38,6 +38,7 @@ from .tools.enhance import EnhanceTool
 from .tools.infogan import InfoGanTool  # noqa: F401
 from .tools.interpolate import InterpolateTool
 from .tools.latent import LatentTool
+from .tools.modes import ModesTool  # noqa: F401
 from .tools.resolution import ResolutionTool  # noqa: F401
 from .tools.styles import StylesTool  # noqa: F401
 from .tools.text import TextTool

@@ -62,11 +62,11 @@ def show_domain_notes(notes: dict[str, QLabel], off: dict[str, str], ctx: Contex
 
 def panel_style() -> str:
     """Checked buttons in the accent colour, tabs of tools that do not apply dimmed, tabs narrow enough that
-    thirteen tools fit a 1280 px window."""
+    fourteen tools fit a 1280 px window."""
     return (f"QPushButton:checked {{ background: {theme.ACCENT}; color: white; "
             f"border: 1px solid {theme.ACCENT}; border-radius: 3px; }}"
             f"QTabBar::tab:disabled {{ color: {OFF_COLOR}; }}"
-            "QTabBar::tab { padding: 6px 7px; }")  # thirteen tools fit a 1280 px window
+            "QTabBar::tab { padding: 6px 6px; }")  # fourteen tools fit a 1280 px window
 
 
 TOOL_ORDER = ("latent", "infogan", "cgan", "arithmetic", "interpolate", "checkpoints", "attention", "biggan",

@@ -74,6 +74,8 @@ class EvalProgress(QProgressBar):
         self.sig_stage.emit(stage)
 
     def _on_finished(self) -> None:
+        if self.sender() is not None and self.sender() is not self._thread:
+            return  # a cancelled thread's late "finished": it was joined by cancel(); a newer one may be running
         t, self._thread = self._thread, None
         if t is not None:
             t.wait()

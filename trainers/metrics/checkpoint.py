@@ -56,6 +56,31 @@ def evaluate_checkpoint(path, samples: int = 5000, device: str = "cpu", data_roo
     return result
 
 
+def count_modes(path, samples: int = modes.SAMPLES, seed: int = 0, device: str = "cpu", data_root: str | None = None,
+                progress: Progress | None = None, cancelled: modes.Cancelled | None = None) -> dict:
+    """A stacked set's mode count of one checkpoint alone (the explorer's Modes tool): ``samples`` fakes from latent
+    ``seed`` and as many real images (the floor), read by the channels' digit classifier. The result is an
+    evaluation result without the other scores (``kind`` "modes"): ``metrics`` holds ``modes`` (with ``first``, the
+    first sample of the seed's draw that shows each number) and ``modes_kl``. ``cancelled`` is asked between chunks;
+    once it says True the count ends with ``InterruptedError``."""
+    from ..data.stored import approved
+    from ..errors import ConfigError
+    from ..generator import load_generator
+
+    gen = load_generator(path, device)
+    gen.meta = {**gen.meta, "config": approved(gen.meta["config"], data_root)}
+    name = gen.meta.get("data", {}).get("name")
+    data = dataset_for(gen.meta, data_root)
+    if not modes.is_stacked(data):
+        raise ConfigError(f"{gen.path.name} was trained on {name}, which has no modes to count: modes are counted "
+                          "on a stacked set (digits-stacked, mnist-stacked)")
+    counter = modes.ModeCounter(data, device, samples, seed, progress, cancelled=cancelled)
+    return {"kind": "modes", "metrics": counter(gen, first=True),
+            "protocol": {"samples": samples, "seed": seed, "dataset": name},
+            "checkpoint": {"path": str(gen.path), "step": gen.meta.get("step"),
+                           "family": gen.meta.get("model", {}).get("family"), "dataset": name}}
+
+
 def headline(result: dict) -> dict[str, float]:
     """The flat numbers training logs (``eval_*`` keys in metrics.jsonl) and the app plots."""
     if result.get("kind") == "superres":

@@ -18,6 +18,7 @@ probabilities multiplied out over the 1,000 numbers, so that no 1,000-class netw
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,14 +26,29 @@ import torch
 import torch.nn.functional as F
 
 from ..data.base import ArrayData
-from ..data.stacked import MODES, is_stacked  # noqa: F401 (is_stacked: what the evaluator asks)
+from ..data.stacked import MODES, STACKED, is_stacked  # noqa: F401 (is_stacked: what the evaluator asks)
 from .features import Embedding
 
 SAMPLES = 26000  # the papers' count
 
 
+Cancelled = Callable[[], bool]  # a count's cancel check: True once the caller wants it to stop
+
+
+def counts_modes(dataset: str | None) -> bool:
+    """Whether a checkpoint trained on ``dataset`` (the name its description stores) has modes to count: a stacked
+    set. What the explorer asks before a model is scored, without loading the data (``is_stacked`` asks the data)."""
+    return dataset in STACKED
+
+
+def _check(cancelled: Cancelled | None) -> None:
+    if cancelled is not None and cancelled():
+        raise InterruptedError("the mode count was cancelled")
+
+
 def channel_extractor(data, device: torch.device | str = "cpu", progress=None):
-    """The classifier of the digits a stacked set's channels come from (``data.channel_data``)."""
+    """The classifier of the digits a stacked set's channels come from (``data.channel_data``); ``progress``
+    (done, total) hears its training when it is not shipped or cached."""
     from ..data import load_dataset
     from .features import get_extractor
 
@@ -77,35 +93,51 @@ def kl_to_uniform(counts: np.ndarray) -> float:
     return float((p * np.log(p * len(c))).sum())
 
 
+def first_of(numbers: np.ndarray, k: int = MODES) -> np.ndarray:
+    """For each number (k,), the index of the first sample that shows it; −1 where none does."""
+    first = np.full(k, -1, np.int64)
+    values, at = np.unique(np.asarray(numbers, np.int64), return_index=True)
+    keep = values < k
+    first[values[keep]] = at[keep]
+    return first
+
+
 @dataclass
 class ModeCount:
     modes: int
     kl: float
     counts: np.ndarray
     samples: int
+    first: np.ndarray | None = None  # per number, the first sample (its index in the seed's draw) that shows it
 
     @classmethod
     def of(cls, numbers: np.ndarray) -> "ModeCount":
         c = counts_of(numbers)
-        return cls(covered(c), kl_to_uniform(c), c, len(numbers))
+        return cls(covered(c), kl_to_uniform(c), c, len(numbers), first_of(numbers))
 
 
-def count_real(data: ArrayData, extractor, n: int = SAMPLES, seed: int = 0, side: int = 28) -> ModeCount:
-    """The floor: ``n`` real stacked images (a seeded shuffle; drawn with replacement when the set is smaller)."""
+def count_real(data: ArrayData, extractor, n: int = SAMPLES, seed: int = 0, side: int = 28,
+               cancelled: Cancelled | None = None, chunk: int = 5000) -> ModeCount:
+    """The floor: ``n`` real stacked images (a seeded shuffle; drawn with replacement when the set is smaller).
+    ``cancelled`` is asked between chunks (``InterruptedError`` once it says True)."""
     g = torch.Generator().manual_seed(seed)
     idx = (torch.randperm(len(data), generator=g)[:n] if n <= len(data)
            else torch.randint(0, len(data), (n,), generator=g))
-    numbers = np.concatenate([read_numbers(data.to_model(data.x[idx[s:s + 5000]]), extractor, side)
-                              for s in range(0, n, 5000)])
-    return ModeCount.of(numbers)
+    parts = []
+    for s in range(0, n, chunk):
+        _check(cancelled)
+        parts.append(read_numbers(data.to_model(data.x[idx[s:s + chunk]]), extractor, side))
+    return ModeCount.of(np.concatenate(parts))
 
 
 def count_generator(gen, extractor, n: int = SAMPLES, seed: int = 0, side: int = 28, progress=None,
-                    chunk: int = 1000) -> ModeCount:
-    """``n`` samples of ``gen`` (a ``LoadedGenerator``-like: ``latent``, ``render``) from latent ``seed``, read."""
+                    chunk: int = 1000, cancelled: Cancelled | None = None) -> ModeCount:
+    """``n`` samples of ``gen`` (a ``LoadedGenerator``-like: ``latent``, ``render``) from latent ``seed``, read;
+    ``progress(stage, done, total)`` hears each chunk, ``cancelled`` is asked before it (``InterruptedError``)."""
     latent = gen.latent(n, seed=seed)
     parts = []
     for s in range(0, n, chunk):
+        _check(cancelled)
         parts.append(read_numbers(gen.render({k: v[s:s + chunk] for k, v in latent.items()}), extractor, side))
         if progress:
             progress("modes: generated images read channel by channel", min(s + chunk, n), n)
@@ -116,10 +148,13 @@ class ModeCounter:
     """The count for one stacked set: its channel classifier and its real floor, kept between checkpoints."""
 
     def __init__(self, data, device: torch.device | str = "cpu", samples: int = SAMPLES, seed: int = 0,
-                 progress=None, extractor=None):
+                 progress=None, extractor=None, cancelled: Cancelled | None = None):
         self.data, self.samples, self.seed, self.progress = data, samples, seed, progress
+        self.cancelled = cancelled
         self.side = int(getattr(data, "channel_size", 28))
-        self.extractor = extractor or channel_extractor(data, device)
+        stage = "modes: training the digit classifier (once per set, then cached)"
+        self.extractor = extractor or channel_extractor(data, device,
+                                                        (lambda d, t: progress(stage, d, t)) if progress else None)
         self._floor: ModeCount | None = None
 
     @property
@@ -127,19 +162,24 @@ class ModeCounter:
         if self._floor is None:
             if self.progress:
                 self.progress("modes: real stacked images (the floor)", 0, 1)
-            self._floor = count_real(self.data, self.extractor, self.samples, self.seed, self.side)
+            self._floor = count_real(self.data, self.extractor, self.samples, self.seed, self.side, self.cancelled)
         return self._floor
 
     def features(self) -> "StackedFeatures":
         """The feature space of the set's other domain scores, from the same channel classifier."""
         return StackedFeatures(self.extractor, self.side)
 
-    def __call__(self, gen) -> dict[str, dict]:
-        """``modes`` and ``modes_kl`` entries for an evaluation result's metrics."""
+    def __call__(self, gen, first: bool = False) -> dict[str, dict]:
+        """``modes`` and ``modes_kl`` entries for an evaluation result's metrics; ``first``: the modes entry also
+        says, per number, which sample of the seed's draw first showed it (−1: none), so a view can draw it again."""
         floor = self.floor
-        got = count_generator(gen, self.extractor, self.samples, self.seed, self.side, self.progress)
-        return {"modes": {"value": got.modes, "floor": floor.modes, "of": MODES, "samples": got.samples,
-                          "counts": [int(c) for c in got.counts]},
+        got = count_generator(gen, self.extractor, self.samples, self.seed, self.side, self.progress,
+                              cancelled=self.cancelled)
+        modes = {"value": got.modes, "floor": floor.modes, "of": MODES, "samples": got.samples,
+                 "counts": [int(c) for c in got.counts]}
+        if first:
+            modes.update(seed=self.seed, first=[int(i) for i in got.first])
+        return {"modes": modes,
                 "modes_kl": {"value": round(got.kl, 5), "floor": round(floor.kl, 5), "samples": got.samples}}
 
 
