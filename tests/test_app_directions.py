@@ -108,3 +108,54 @@ def test_a_file_for_another_generator_is_refused_and_cancel_writes_nothing(qtbot
     gen = load_generator(ckpt)
     assert find_directions_file(gen) is None
     assert json.loads((ckpt.with_suffix(".json")).read_text())["step"] == 2  # the checkpoint itself untouched
+
+
+@pytest.fixture(scope="module")
+def stylegan_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stylegan")
+    list(train(tiny_config(folder, model="stylegan", image_size=16, width=4, z_dim=Z, batch_size=8, steps=2,
+                           data_limit=256, checkpoint_every=2, sample_every=2)))
+    return folder / "run"
+
+
+def test_a_direction_on_some_w_plus_layers_is_drawn_in_w_plus_and_leaves_z_alone(qtbot, explorer_panel,
+                                                                                   stylegan_run):
+    import torch
+
+    from trainers.directions import LatentWalk
+    from trainers.images import to_uint8_grid
+
+    from .test_app_explorer import settle
+
+    ckpt = stylegan_run / "checkpoints" / "last.safetensors"
+    gen = load_generator(ckpt)
+    walk = LatentWalk(gen)
+    n_ws, w_dim = walk.body.num_ws, walk.dim
+    v = np.random.default_rng(0).normal(size=w_dim).astype(np.float32)
+    v /= np.linalg.norm(v)
+    fine = (n_ws - 2, n_ws - 1)
+    d = Direction("width", "interfacegan", v, 0.7, np.zeros(Z, np.float32), "width", {"rho": 1.0}, space="w",
+                  layers=fine)
+    save_directions(DirectionSet(gen.weights_hash, [d], {"dataset": "digits", "num_ws": n_ws}),
+                    directions_path(ckpt))
+    ex = explorer_panel
+    before = open_run(qtbot, ex, stylegan_run)
+    tool = ex.tool("latent")
+    z0 = ex.model.state.base_z
+    tool.named.sliders[0].setValue(2.0)
+    after = settle(qtbot, ex)
+    st = ex.model.state
+    assert st.base_z == z0 and dict(st.named) == {"width": 2.0}  # z is not moved: W+ is, at the fine layers only
+    flat = torch.from_numpy(st.vector(ex.ctx.space))[None]
+    expect = walk.render(walk.moved(walk.points(flat), torch.from_numpy(2.0 * 0.7 * v), fine), flat)
+    assert np.array_equal(after, to_uint8_grid(expect, 1, padding=0)) and not np.array_equal(after, before)
+    # the sweep: each row carries its W+ offset, a·σ·v at the fine layers and nothing elsewhere
+    tool.mode_named.setChecked(True)
+    out = tool.outputs(st)[0]
+    assert out.kind == "wplus" and out.n == 7
+    offsets = out.inputs()[:, gen.layout.in_dim:].reshape(7, n_ws, w_dim)
+    np.testing.assert_allclose(offsets[0, n_ws - 1], -3 * 0.7 * v, atol=1e-6)
+    np.testing.assert_allclose(offsets[6, n_ws - 2], 3 * 0.7 * v, atol=1e-6)
+    assert not offsets[:, :n_ws - 2].any()
+    assert ex.model.undo() and ex.model.state.named == ()
+    assert np.array_equal(settle(qtbot, ex), before)

@@ -3,6 +3,9 @@ measures and ρ are computed right; the stored file refuses another generator; S
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -12,7 +15,8 @@ from trainers.data import load_dataset
 from trainers.data.digits import FACTOR_RANGES, FACTOR_NAMES, SKELETONS, _render_group
 from trainers.directions import LatentWalk, condition, conditioned, find_interfacegan
 from trainers.directions_file import (DirectionSet, find_directions, load_directions, parse_moves, render_moved,
-                                      save_directions)
+                                      save_directions, stored_directions)
+from trainers.directions_layers import candidate_layers, pick
 from trainers.directions_measure import calibrate, ink_measures, measure, spearman_rows
 from trainers.directions_sefa import sefa_vectors
 from trainers.errors import CheckpointError, ConfigError
@@ -22,6 +26,7 @@ from trainers.metrics.features import get_extractor
 from trainers.models.blocks import Generator
 
 Z = 12
+BUNDLED = Path(__file__).resolve().parents[1] / "assets" / "models"
 WIDTH_AXIS, SLANT_AXIS = 3, 5
 
 
@@ -170,3 +175,46 @@ def test_find_directions_on_a_tiny_dcgan_measures_each_and_cancel_stops(tmp_path
     assert all(d.vector.shape == (16,) for d in ds.directions)
     with pytest.raises(InterruptedError):
         find_directions(gen, n=300, n_measure=12, reader=reader, cancelled=lambda: True)
+
+
+def test_the_w_plus_layers_are_runs_of_neighbouring_groups_and_the_steadiest_run_that_keeps_most_wins():
+    runs = candidate_layers({"coarse": [0, 1, 2], "middle": [3, 4], "fine": [5, 6, 7]})
+    assert runs == {"coarse": (0, 1, 2), "coarse+middle": (0, 1, 2, 3, 4), "all": (), "middle": (3, 4),
+                    "middle+fine": (3, 4, 5, 6, 7), "fine": (5, 6, 7)}
+    # the bundled StyleGAN's width (seed 3): the fine layers keep the digit and the other factors best
+    width = {"all": dict(rho=1.0, kept=0.74, leakage=0.14), "fine": dict(rho=1.0, kept=0.98, leakage=0.09),
+             "middle+fine": dict(rho=1.0, kept=0.96, leakage=0.08), "middle": dict(rho=0.74, kept=0.98, leakage=0.23)}
+    assert pick(width) == "fine"
+    # slant: the fine layers keep the digit but barely move the slant (ρ 0.41): not taken
+    slant = {"all": dict(rho=1.0, kept=0.69, leakage=0.86), "coarse": dict(rho=0.99, kept=0.71, leakage=0.43),
+             "fine": dict(rho=0.41, kept=0.98, leakage=14.4)}
+    assert pick(slant) == "coarse"
+
+
+def test_the_bundled_stylegan_moves_width_in_its_fine_layers_only_and_keeps_the_digit(reader, tmp_path):
+    from trainers.generator import load_generator
+
+    gen = load_generator(BUNDLED / "stylegan-digits" / "checkpoints" / "last.safetensors")
+    ds = stored_directions(gen)
+    d = ds.named("width")
+    walk = LatentWalk(gen)
+    assert d.space == "w" and d.layers == tuple(walk.layer_groups()["fine"]) == (5, 6, 7)
+    # a step at some layers moves W+ there only
+    lat = gen.latent(3, seed=4)
+    flat = torch.from_numpy(gen.inputs(lat))
+    p = walk.points(flat)
+    step = 2 * d.sigma * torch.as_tensor(d.vector)
+    moved = walk.moved(p, step, d.layers)
+    assert moved.shape == (3, walk.body.num_ws, walk.dim)
+    assert torch.equal(moved[:, :5], p[:, None].expand(-1, 5, -1))
+    torch.testing.assert_close(moved[:, 5:] - p[:, None], step.expand(3, 3, -1))
+    # `sample --direction width=2` draws exactly that; the file keeps the layers
+    torch.testing.assert_close(render_moved(gen, lat, parse_moves(ds, ["width=2"])), walk.render(moved, flat))
+    back = load_directions(save_directions(ds, tmp_path / "sg.directions.safetensors"), gen)
+    assert back.named("width").layers == (5, 6, 7) and back.named("slant").layers == (0, 1, 2)
+    # measured (seed 5, neither the fit's nor the stored measure's): the fine layers keep the digit where every
+    # layer does not, and move the stroke width as steadily
+    fine = measure(walk, d, reader[1], reader[2], n=60, seed=5)
+    every = measure(walk, replace(d, layers=()), reader[1], reader[2], n=60, seed=5)
+    assert fine["rho"] > 0.95 and fine["kept"] >= 0.9 and fine["leakage"] < 0.25
+    assert every["kept"] < fine["kept"] - 0.1

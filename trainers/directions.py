@@ -19,7 +19,9 @@ Two ways to find them, both measured the same way (``directions_measure.py``):
   labelled with the factor it moves most (measured with the classifier), so unsupervised directions get names.
 
 A step of 1 along a direction is one σ: the standard deviation of the latents' projection on it (1 in z; W's own
-spread in W). Kept beside the checkpoint (``directions_file.py``) and bound to the generator's weights hash.
+spread in W). In W, a direction may move only some W+ layers (``layers``: those that carry its factor, chosen by
+measurement in ``directions_layers.py``; the step is the same a·σ·vector, added at those layers only). Kept beside
+the checkpoint (``directions_file.py``) and bound to the generator's weights hash.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ KEEP = 0.25  # the share of a factor's normal its conditioning must leave, else 
 class Direction:
     """One direction: ``vector`` a unit vector in ``space``; ``sigma`` the latents' spread along it (a step of a
     moves a latent by a·σ·vector); ``z_step`` the same step carried back to z (what the explorer adds to z; equal to
-    σ·vector in z); ``factor`` the factor it moves (fitted for, or measured most); ``measures`` from
-    ``directions_measure.measure``."""
+    σ·vector in z; for a direction on some W+ layers only, no z step gives it: the explorer moves W+ instead);
+    ``factor`` the factor it moves (fitted for, or measured most); ``measures`` from ``directions_measure.measure``;
+    ``layers`` the W+ layers the step is added at (empty: all, the same w at every layer)."""
 
     name: str
     method: str  # "interfacegan" | "sefa" | "ganspace"
@@ -55,6 +58,7 @@ class Direction:
     measures: dict = field(default_factory=dict)
     note: str = ""
     space: str = "z"
+    layers: tuple[int, ...] = ()
 
     def describe(self) -> str:
         """One line on its measured effect (the explorer's tooltip)."""
@@ -72,6 +76,8 @@ class Direction:
             bits.append(f"digit kept {m['kept'] * 100:.0f}%")
         if "leakage" in m:
             bits.append(f"leakage {m['leakage']:.2f} ({m.get('leaks_most', '')})")
+        if self.layers:
+            bits.append(f"moves W+ layers {', '.join(map(str, self.layers))} only")
         return "; ".join(bits)
 
 
@@ -79,7 +85,7 @@ class Direction:
 class LatentWalk:
     """Where directions live and how a point there becomes an image: z (every input part but z held at the
     starting latent's), or W = f(z) for a family with styles (rendered as W+ with the same w at every layer,
-    the checkpoint's fixed noise)."""
+    the checkpoint's fixed noise; a point moved at some layers only is a W+ point, (num_ws, w_dim))."""
 
     def __init__(self, gen, space: str | None = None):
         self.gen = gen
@@ -116,9 +122,27 @@ class LatentWalk:
     def z_of(self, flat: torch.Tensor) -> torch.Tensor:
         return flat[:, self._z]
 
+    def layer_groups(self) -> dict[str, list[int]]:
+        """The W+ layers of each group (coarse, middle, fine: ``metrics/styles.py``); none in z."""
+        from .metrics.styles import layer_groups
+
+        return layer_groups(self.body.synthesis.layer_sides()) if self.body is not None else {}
+
+    def moved(self, points: torch.Tensor, step: torch.Tensor, layers=()) -> torch.Tensor:
+        """``points`` (N, dim), or W+ points (N, num_ws, dim), moved by ``step`` ((dim,) or (N, dim)): everywhere,
+        or at the W+ ``layers`` only (the points become W+ points)."""
+        step = torch.as_tensor(step, dtype=torch.float32)
+        if not len(layers):
+            return points + (step[:, None] if points.dim() == 3 and step.dim() == 2 else step)
+        ws = points if points.dim() == 3 else points[:, None].expand(-1, self.body.num_ws, -1)
+        ws = ws.clone()
+        ws[:, list(layers)] += step[:, None] if step.dim() == 2 else step
+        return ws
+
     @torch.no_grad()
     def render(self, points: torch.Tensor, flat: torch.Tensor, batch: int = 500) -> torch.Tensor:
-        """Images (N, C, S, S) in [-1, 1] for ``points`` in this space (``flat``: the inputs they started from)."""
+        """Images (N, C, S, S) in [-1, 1] for ``points`` in this space, (N, dim) or W+ (N, num_ws, dim) (``flat``:
+        the inputs they started from)."""
         out = []
         for s in range(0, len(points), batch):
             p = points[s:s + batch].float()
@@ -127,7 +151,8 @@ class LatentWalk:
                 h[:, self._z] = p
                 out.append(self.gen.render_inputs(h.numpy()))
             else:
-                ws = p.to(self.gen.device)[:, None].expand(-1, self.body.num_ws, -1)
+                ws = p.to(self.gen.device)
+                ws = ws if ws.dim() == 3 else ws[:, None].expand(-1, self.body.num_ws, -1)
                 out.append(self.body.render(ws, "const").float().cpu())
         return torch.cat(out) if out else torch.zeros(0)
 

@@ -79,7 +79,8 @@ def save_directions(ds: DirectionSet, path: str | Path) -> Path:
         tensors[f"{i}.z_step"] = torch.from_numpy(np.ascontiguousarray(d.z_step, dtype=np.float32))
     meta = {"schema": SCHEMA, "generator_hash": ds.generator_hash, **ds.info,
             "directions": [{"name": d.name, "method": d.method, "factor": d.factor, "sigma": d.sigma,
-                            "space": d.space, "note": d.note, "measures": d.measures} for d in ds.directions]}
+                            "space": d.space, "layers": [int(i) for i in d.layers], "note": d.note,
+                            "measures": d.measures} for d in ds.directions]}
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda tmp: save_file(tensors, str(tmp)))
     atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=1))
@@ -111,7 +112,7 @@ def load_directions(path: str | Path, gen=None) -> DirectionSet:
         tensors = load_file(str(path))
         dirs = [Direction(d["name"], d["method"], tensors[f"{i}.vector"].numpy(), float(d["sigma"]),
                           tensors[f"{i}.z_step"].numpy(), d.get("factor"), d.get("measures") or {},
-                          d.get("note", ""), d.get("space", "z"))
+                          d.get("note", ""), d.get("space", "z"), tuple(int(i) for i in d.get("layers") or ()))
                 for i, d in enumerate(meta["directions"])]
     except (OSError, SafetensorError, KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: damaged ({type(exc).__name__}: {exc}); find the directions again") from None
@@ -155,14 +156,16 @@ def parse_moves(ds: DirectionSet, items: list[str]) -> list[tuple[Direction, flo
 
 
 def render_moved(gen, latent: dict, moves: list[tuple[Direction, float]]) -> torch.Tensor:
-    """The images of ``latent`` (``gen.latent(...)``) moved by a·σ along each (direction, a)."""
+    """The images of ``latent`` (``gen.latent(...)``) moved by a·σ along each (direction, a), at its W+ layers only
+    where it has some."""
     flat = torch.from_numpy(gen.inputs(latent))
     if not moves:
         return gen.render(latent)
     walk = LatentWalk(gen, moves[0][0].space)
     points = walk.points(flat)
     for d, a in moves:
-        points = points + float(a) * float(d.sigma) * torch.as_tensor(d.vector, dtype=torch.float32)
+        points = walk.moved(points, float(a) * float(d.sigma) * torch.as_tensor(d.vector, dtype=torch.float32),
+                            d.layers)
     return walk.render(points, flat)
 
 
@@ -183,9 +186,11 @@ def reader_for(gen):
 def find_directions(gen, n: int = 6000, n_measure: int = 200, methods=METHODS, seed: int = 0,
                     progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
                     reader=None) -> DirectionSet:
-    """InterFaceGAN's directions (when the data has factors), SeFa's (when the family has a first layer or styles)
-    and GANSpace's, each measured (``directions_measure.measure``) from ``n_measure`` starts. Raises
+    """InterFaceGAN's directions (when the data has factors; in W, each on the W+ layers that measure best:
+    ``directions_layers``), SeFa's (when the family has a first layer or styles) and GANSpace's, each measured
+    (``directions_measure.measure``) from ``n_measure`` starts. Raises
     ``InterruptedError`` once ``cancelled()``; writes nothing (``store_directions`` does)."""
+    from .directions_layers import choose_layers
     from .directions_measure import measure
     from .directions_sefa import find_ganspace, find_sefa, has_sefa
 
@@ -203,7 +208,10 @@ def find_directions(gen, n: int = 6000, n_measure: int = 200, methods=METHODS, s
     notes = []
     if "interfacegan" in methods:
         if extractor is not None and factors_of(extractor):
-            dirs += find_interfacegan(walk, extractor, n=n, seed=seed, progress=tick, cancelled=cancelled)
+            found = find_interfacegan(walk, extractor, n=n, seed=seed, progress=tick, cancelled=cancelled)
+            if calib:
+                found = choose_layers(walk, found, extractor, calib, progress=tick, cancelled=cancelled)
+            dirs += found
         else:
             notes.append(f"{data.name} has no factors the classifier reads: no InterFaceGAN directions")
     check()
@@ -227,6 +235,7 @@ def find_directions(gen, n: int = 6000, n_measure: int = 200, methods=METHODS, s
                 d.measures = measure(w, d, extractor, calib, n=n_measure, cancelled=cancelled)
         tick("measuring", len(dirs), len(dirs))
     info = {"checkpoint": gen.path.name, "dataset": data.name, "space": walk.space, "fit_samples": n,
+            **({"num_ws": int(walk.body.num_ws)} if walk.body is not None else {}),
             "measure_starts": n_measure, "seed": seed, "seconds": round(time.time() - t0, 1),
             "calibration": calib, "notes": notes,
             "classifier": {"accuracy": round(extractor.accuracy, 4)} if extractor is not None else None}

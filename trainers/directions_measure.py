@@ -1,7 +1,7 @@
 """How well a direction does what its name says (issue 41's checks), measured on the images themselves.
 
 For a direction named after factor f, from each of n starting latents (seed 1, not the fit's seed 0) step by
-a = −2, −1, 0, +1, +2 σ and render:
+a = −2, −1, 0, +1, +2 σ (at the direction's W+ layers only, where it has some) and render:
 
 - **ρ**: the Spearman rank correlation between the step a and f *measured from the ink*, independently of the
   project's classifier (``ink_measures``: stroke width as 2 × ink area / ink perimeter, slant and rotation from the
@@ -122,7 +122,7 @@ def measure(walk, direction, extractor, calib: dict, n: int = 200, seed: int = 1
     for s in a:
         if cancelled is not None and cancelled():
             raise InterruptedError("cancelled")
-        img = walk.render(points + float(s) * v, flat)
+        img = walk.render(walk.moved(points, float(s) * v, getattr(direction, "layers", ())), flat)
         emb = extractor.embed(img)
         ink.append(ink_measures(img))
         pred.append(emb.pred)

@@ -153,7 +153,8 @@ class ExplorerState:
     truncation: float = 1.0  # ψ: z ← ψ·z pulls samples toward the mean (StyleGAN's trick, in z)
     psi: float | None = None  # BigGAN's ψ (a Space whose truncation is "normal"): z truncated to ±ψ; None: off
     offsets: tuple[float, ...] = ()  # along the principal directions, in units of their σ
-    # how far the named-direction sliders moved z from the seed's (name, σ); the moves are already in base_z
+    # how far the named-direction sliders moved z from the seed's (name, σ); the moves are already in base_z, except
+    # a direction's on some W+ layers only, which is drawn from this value (the Latent tool's ``ws_offset``)
     named: tuple[tuple[str, float], ...] = ()
     label: int = 0
     label_b: int | None = None

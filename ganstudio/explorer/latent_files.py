@@ -35,7 +35,7 @@ def latent_document(state: ExplorerState, space: Space, model: dict, directions:
         doc["psi"] = state.psi  # BigGAN's truncation to ±ψ (null: off); "truncation" (the ψ·z scale) stays 1
     if state.styles is not None:  # a StyleGAN: the Styles tool's settings make the sample too
         doc["styles"] = state.styles.document(state.seed)
-    if state.named:  # the named-direction sliders (their moves are in z already): {name: σ}
+    if state.named:  # the named-direction sliders, {name: σ} (their moves are in z, or drawn from these in W+)
         doc["named"] = {name: float(v) for name, v in state.named}
     return doc
 
@@ -78,7 +78,8 @@ def load_latent(path: str | Path, space: Space, model: dict, current: ExplorerSt
 
 
 def _named(path: Path) -> tuple[tuple[str, float], ...]:
-    """The named-direction sliders a file saved ({name: σ}); anything else there is ignored (z holds the moves)."""
+    """The named-direction sliders a file saved ({name: σ}); anything else there is ignored (z holds the moves, but
+    for a direction on some W+ layers only, which these values give)."""
     try:
         saved = json.loads(path.read_text()).get("named")
     except (OSError, ValueError, AttributeError):

@@ -28,8 +28,10 @@ class PanelRendering:
                 image_tool = self.enhance_tool if self.ctx.superres else self.translate_tool
                 outputs.append(image_tool.main_output(self.state))
             elif not tool.draws_main:  # a pair generator (CoGAN) draws both of its domains for the current z: A | B
-                outputs.append(Output.of("main", self.state.vector(self.ctx.space, self.ctx.directions), cols=1,
-                                         pad=0, kind="pair" if self.ctx.pairs else "grid"))
+                # named moves on some W+ layers only (StyleGAN) are drawn as an offset to W+ (the Latent tool's)
+                main = None if self.ctx.pairs else self.latent_tool.main_output(self.state)
+                outputs.append(main or Output.of("main", self.state.vector(self.ctx.space, self.ctx.directions),
+                                                 cols=1, pad=0, kind="pair" if self.ctx.pairs else "grid"))
             for out in tool.outputs(self.state):
                 outputs.append(out)
                 self._owner[out.name] = tool

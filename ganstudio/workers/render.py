@@ -67,19 +67,22 @@ def file_stamp(path: str) -> float:
 @dataclass(frozen=True)
 class RenderKind:
     """An output kind drawn by a function of its own rather than G on flat latents: ``fits(gen, dim)`` says whether
-    an output built for another model still applies, ``render(gen, kind, inputs)`` draws it (plain data back)."""
+    an output built for another model still applies, ``render(gen, kind, inputs)`` draws it (plain data back; with
+    ``images``, float images (N, C, S, S) in [-1, 1] that are laid out as G's would be)."""
 
     fits: Callable
     render: Callable
+    images: bool = False
 
 
 @functools.cache  # built once: the render thread looks a kind up for every output of every request
 def render_kinds() -> dict[str, RenderKind]:
     """Output kind → how it is drawn: the table the render thread looks kinds up in (the rest: G on latents)."""
-    from . import attention, pairs, translate
+    from . import attention, pairs, translate, wplus
 
     table = {k: RenderKind(translate.fits, translate.render) for k in translate.KINDS}
     table[pairs.KIND] = RenderKind(pairs.fits, lambda gen, kind, x: pairs.pair_image(gen, x))
+    table[wplus.KIND] = RenderKind(wplus.fits, wplus.images, images=True)
     table["attention"] = RenderKind(lambda gen, dim: dim == gen.layout.in_dim and not getattr(gen, "translates", False),
                                     lambda gen, kind, x: attention.attention_result(gen, x))
     return table
@@ -238,18 +241,19 @@ class RenderThread(QThread):
 
         x = out.inputs()
         kind = render_kinds().get(out.kind)
-        if kind is not None:
+        if kind is not None and not kind.images:
             return kind.render(gen, out.kind, x)
         parts = []
-        if out.checkpoints:
+        if out.checkpoints and kind is None:
             for path, _ in out.checkpoints:
                 self._check_superseded()
                 parts.append(self._load(path).render_inputs(x))
         else:
+            draw = gen.render_inputs if kind is None else functools.partial(kind.render, gen, out.kind)
             for i in range(0, len(x), self.CHUNK):  # a big grid yields to a newer request between chunks
                 if i:
                     self._check_superseded()
-                parts.append(gen.render_inputs(x[i:i + self.CHUNK]))
+                parts.append(draw(x[i:i + self.CHUNK]))
         fake = torch.cat(parts, 0)
         if info["kind"] != "image":
             return scatter_image(fake.numpy())

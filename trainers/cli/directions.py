@@ -123,6 +123,10 @@ def table(ds, every: bool = False) -> list[str]:
     best = {m: best_per_factor(ds, m) for m in methods}
     for f in factors:
         lines.append(f"{f:<10}" + "".join(_cell(best[m].get(f), m != "interfacegan") for m in methods))
+    layered = [d for d in ds.of("interfacegan") if d.layers]
+    if layered:
+        lines.append("InterFaceGAN's directions move only the W+ layers that measured best: "
+                     + "; ".join(f"{d.name} {','.join(map(str, d.layers))}" for d in layered))
     cal = ds.info.get("calibration") or {}
     if cal:
         lines.append("ρ: against the factor measured from the ink (r with the true factor on real images, within a "

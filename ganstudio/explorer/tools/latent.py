@@ -1,6 +1,10 @@
 """The Latent tool: seed, truncation ψ, and sliders on the first values of z or on GANSpace principal
 directions; named directions ("slant", "stroke width", ...: ``directions.py``) below them; its view sweeps each
-slider's direction (or each named direction) from −3 to +3 around the current sample."""
+slider's direction (or each named direction) from −3 to +3 around the current sample.
+
+A named direction moves z by its z step, except one that moves only some W+ layers of a StyleGAN (stroke width in
+the fine layers): no z gives that, so its moves are kept as the state's slider values only and drawn as an offset to
+W+ (outputs of kind "wplus", ``workers/wplus.py``), in the large sample and in this tool's sweeps."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QRa
 
 from ...panels.samples import to_qimage
 from ...workers.render import Output
+from ...workers.wplus import KIND as WPLUS
 from ..canvases import GridCanvas
 from ..common import DragSlider, PsiControl, Tool, caption_label, muted_label, titled
 from ..latent import ExplorerState
@@ -176,16 +181,49 @@ class LatentTool(Tool):
             self.edit(f"z{i}", base_z=tuple(z))
 
     def _on_named(self, name: str, value: float) -> None:
-        """A named slider moved: z moves by (value − where it was)·(its z step); one undo step per drag."""
+        """A named slider moved: z moves by (value − where it was)·(its z step); one undo step per drag. A direction
+        on some W+ layers only leaves z alone: the slider's value is its move (``ws_offset``)."""
         d = next((d for d in self.named.directions() if d.name == name), None)
         st = self.state()
-        if d is None or len(d.z_step) != len(st.base_z):
+        if d is None or (not d.layers and len(d.z_step) != len(st.base_z)):
             return
         named = dict(st.named)
-        z = np.asarray(st.base_z, np.float64) + (value - named.get(name, 0.0)) * np.asarray(d.z_step, np.float64)
+        z = np.asarray(st.base_z, np.float64)
+        if not d.layers:
+            z = z + (value - named.get(name, 0.0)) * np.asarray(d.z_step, np.float64)
         named[name] = value
         self.edit(f"named:{name}", base_z=tuple(float(v) for v in z),
                   named=tuple((k, v) for k, v in named.items() if v != 0.0))
+
+    def _ws_shape(self) -> tuple[int, int] | None:
+        ds = self.named.ds
+        layered = [d for d in ds.directions if d.layers] if ds is not None else []
+        return (int(ds.info.get("num_ws", 0)), len(layered[0].vector)) if layered and ds.info.get("num_ws") else None
+
+    def ws_offset(self, st: ExplorerState, extra=None) -> np.ndarray | None:
+        """The W+ offset (num_ws, w_dim) of the state's moves along directions on some W+ layers only, plus
+        ``extra`` (direction, σ) when given; None when there is nothing to add (no such direction is moved)."""
+        shape = self._ws_shape()
+        if shape is None:
+            return None
+        moves = dict(st.named)
+        if extra is not None:
+            moves[extra[0].name] = extra[1]
+        off = np.zeros(shape, np.float32)
+        moved = False
+        for d in self.named.ds.directions:
+            a = moves.get(d.name, 0.0)
+            if d.layers and a:
+                off[list(d.layers)] += np.float32(a * d.sigma) * np.asarray(d.vector, np.float32)
+                moved = True
+        return off if moved or extra is not None else None
+
+    def main_output(self, st: ExplorerState) -> Output | None:
+        """The large sample when named moves live in W+ (kind "wplus"); None: the plain input vector draws it."""
+        off = self.ws_offset(st) if self.ctx is not None and self.ctx.is_image else None
+        if off is None:
+            return None
+        return Output.of("main", np.concatenate([self.vector(st), off.ravel()]), cols=1, pad=0, kind=WPLUS)
 
     def _on_named_method(self, refresh: bool = True) -> None:
         has = bool(self.named.directions())
@@ -221,6 +259,7 @@ class LatentTool(Tool):
         base = self.vector(st)
         zd = ctx.space.z_dim
         named = self.named.directions() if self.mode_named.isChecked() else []
+        offsets = []  # per row, its W+ offset where some named move lives in W+ (else None)
         if named:
             labels = [row_name(d) for d in named]
             at = dict(st.named)
@@ -228,7 +267,8 @@ class LatentTool(Tool):
                 step = np.asarray(d.z_step, np.float32)
                 for a in SWEEP:
                     v = base.copy()
-                    if len(step) == zd:
+                    offsets.append(self.ws_offset(st, (d, a)) if d.layers else None)
+                    if not d.layers and len(step) == zd:
                         v[ctx.space._z()] += np.float32(st.truncation) * (a - at.get(d.name, 0.0)) * step
                     rows.append(v)
         elif self.pc_mode and ctx.directions is not None:
@@ -253,6 +293,13 @@ class LatentTool(Tool):
         what = "named direction" if named else "principal direction" if self.pc_mode else "z value"
         self.caption.setText(f"each row sweeps one {what} from −3 to +3" + (" σ" if named else "")
                              + ", the rest of the sample held fixed")
+        now = self.ws_offset(st)
+        offsets = offsets or [now] * len(rows)
+        if any(o is not None for o in offsets):  # W+ moves: every row carries its offset (the current one by default)
+            fill = np.zeros(self._ws_shape(), np.float32) if now is None else now
+            offsets = [fill if o is None else o for o in offsets]
+            return [Output.of("directions", np.concatenate([np.stack(rows), np.stack(offsets).reshape(len(rows), -1)],
+                                                           1), cols=len(SWEEP), kind=WPLUS)]
         return [Output.of("directions", np.stack(rows), cols=len(SWEEP))]
 
     def take(self, name: str, image) -> None:
