@@ -186,6 +186,18 @@ def test_optimisation_raises_the_similarity_to_the_text(tiny_model, gen):
         assert np.allclose(tiny_model.similarity(r.images, text).numpy(), r.similarity[-1], atol=1e-3)
 
 
+def test_several_starts_keep_the_one_closest_to_the_text(tiny_model, gen):
+    one = td.generate(tiny_model, gen, ["a thick seven", "a small 2"], n=2, seed=3, steps=4, starts=1)
+    three = td.generate(tiny_model, gen, ["a thick seven", "a small 2"], n=2, seed=3, steps=4, starts=3)
+    text = tiny_model.text_embedding(["a thick seven", "a small 2"])
+    with torch.no_grad():
+        assert np.allclose(tiny_model.similarity(three.images, text).numpy(), three.similarity[-1], atol=1e-3)
+    assert all(b >= a - 1e-6 for a, b in zip(one.similarity[-1], three.similarity[-1]))  # starts=1's rows are among them
+    assert three.images.shape == one.images.shape and [s["class"] for s in three.said] == [7, 2]
+    with pytest.raises(ConfigError, match="start styles"):
+        td.generate(tiny_model, gen, "a 3", n=2, steps=1, starts=0)
+
+
 def test_an_edit_keeps_more_of_the_image_the_more_it_is_weighted(tiny_model, gen):
     body = td.style_body(gen)
     ws0 = body.ws(torch.randn(1, 64, generator=torch.Generator().manual_seed(2)))[0]

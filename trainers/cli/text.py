@@ -18,6 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=40, help="instance-level optimisation steps (default 40; 0: the "
                    "text mapper's start alone)")
+    p.add_argument("--starts", type=int, default=3, help="start styles optimised for each image, the one closest to "
+                   "the text kept (default 3; 1: one start, 3× faster)")
     p.add_argument("--edit", metavar="IMAGE", help="edit this image (projected into W+ first) instead of drawing")
     p.add_argument("--edit-seed", type=int, metavar="S", help="edit the generator's sample of seed S")
     p.add_argument("--image-weight", type=float, default=2.0, help="edits: how strongly the image is kept "
@@ -101,7 +103,8 @@ def run(args) -> int:
         images = torch.cat([r.start, r.images]) if not keep else None
         nrow = 2
     else:
-        r = td.generate(model, gen, args.prompt, n=args.n, seed=args.seed, steps=args.steps, keep_every=keep)
+        r = td.generate(model, gen, args.prompt, n=args.n, seed=args.seed, steps=args.steps, keep_every=keep,
+                        starts=args.starts)
         images, nrow = r.images, min(8, args.n)
     if keep:
         cols = len(r.trajectory)

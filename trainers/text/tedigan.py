@@ -51,6 +51,7 @@ from .textfile import (DIM, SCHEMA, TextModel, cached_text_model_path, find_text
                        training_data)
 
 PSI = 0.7  # truncation of the random start of a generation
+STARTS = 3  # start styles optimised per image, the closest to the text kept (held-out captions drawn as asked: 0.88 → 0.93)
 BATCH = {"clip": 128, "inverter": 64, "mapper": 256}
 TARGET_QUANTILE = 0.75  # of real digits' similarity to their own captions: where optimisation stops pulling
 VIEWS = 4  # shifted copies of each image the optimisation's similarity is averaged over
@@ -330,13 +331,23 @@ def check_options(steps: int, lr: float, image_weight: float, w_weight: float) -
 
 
 def generate(model: TextModel, gen, prompt: str | list[str], n: int = 8, seed: int = 0, steps: int = 40,
-             **kw) -> TextResult:
-    """Text → image: ``n`` digits for ``prompt`` (one for all, or one per image; module docstring)."""
+             starts: int = STARTS, **kw) -> TextResult:
+    """Text → image: ``n`` digits for ``prompt`` (one for all, or one per image; module docstring). ``starts`` k:
+    each image is optimised from k start styles at once and the one closest to the text at the end is kept."""
     if not (isinstance(n, int) and 1 <= n <= 4096):
         raise ConfigError(f"the number of images must be 1 to 4096, got {n}")
+    if not (isinstance(starts, int) and 1 <= starts <= 16):
+        raise ConfigError(f"the start styles per image must be 1 to 16, got {starts}")
     model.tokens([prompt] if isinstance(prompt, str) else list(prompt))  # unknown words: an error before anything
-    ws0, said = generation_start(model, gen, prompt, n, seed)
-    return optimise(model, gen, prompt, ws0, steps=steps, said=said, **kw)
+    prompts = [prompt] * n if isinstance(prompt, str) else list(prompt)
+    ws0, said = generation_start(model, gen, prompts * starts, n * starts, seed)  # rows 0..n−1: starts=1's
+    r = optimise(model, gen, prompts * starts, ws0, steps=steps, said=said, **kw)
+    if starts == 1:
+        return r
+    keep = torch.tensor(r.similarity[-1]).view(starts, n).argmax(0) * n + torch.arange(n)
+    rows = keep.tolist()
+    return TextResult(r.images[keep], r.ws[keep], [[sims[i] for i in rows] for sims in r.similarity],
+                      [(k, im[keep]) for k, im in r.trajectory], [said[i] for i in rows], r.start[keep], r.cancelled)
 
 
 def edit(model: TextModel, gen, prompt: str | list[str], ws0: torch.Tensor, steps: int = 40, image_weight: float = 2.0,
