@@ -139,6 +139,16 @@ class LatentWalk:
         ws[:, list(layers)] += step[:, None] if step.dim() == 2 else step
         return ws
 
+    def draw(self, points: torch.Tensor, flat: torch.Tensor) -> torch.Tensor:
+        """``render`` for one batch with gradients (what ``directions_refine`` steps through), on G's device."""
+        dev = self.gen.device
+        if self.body is None:
+            h = flat.to(dev).float().clone()
+            h[:, self._z] = points.to(dev).float()
+            return self.gen.G.from_flat(h).float()
+        ws = points.to(dev).float()
+        return self.body.render(ws if ws.dim() == 3 else ws[:, None].expand(-1, self.body.num_ws, -1), "const").float()
+
     @torch.no_grad()
     def render(self, points: torch.Tensor, flat: torch.Tensor, batch: int = 500) -> torch.Tensor:
         """Images (N, C, S, S) in [-1, 1] for ``points`` in this space, (N, dim) or W+ (N, num_ws, dim) (``flat``:

@@ -21,6 +21,7 @@ import torch
 from . import companions
 from .atomic import atomic_write, atomic_write_text
 from .directions import Direction, LatentWalk, Progress, factors_of, find_interfacegan
+from .directions_refine import STEPS as REFINE_STEPS
 from .errors import CheckpointError, ConfigError
 
 SCHEMA = "ganstudio-directions/1"
@@ -185,12 +186,14 @@ def reader_for(gen):
 
 def find_directions(gen, n: int = 6000, n_measure: int = 200, methods=METHODS, seed: int = 0,
                     progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
-                    reader=None) -> DirectionSet:
+                    reader=None, refine_steps: int = REFINE_STEPS) -> DirectionSet:
     """InterFaceGAN's directions (when the data has factors; in W, each on the W+ layers that measure best:
-    ``directions_layers``), SeFa's (when the family has a first layer or styles) and GANSpace's, each measured
-    (``directions_measure.measure``) from ``n_measure`` starts. Raises
-    ``InterruptedError`` once ``cancelled()``; writes nothing (``store_directions`` does)."""
+    ``directions_layers``; then refined through G and the classifier where that measures better, ``refine_steps``
+    Adam steps each: ``directions_refine``), SeFa's (when the family has a first layer or styles) and GANSpace's,
+    each measured (``directions_measure.measure``) from ``n_measure`` starts. Raises ``InterruptedError`` once
+    ``cancelled()``; writes nothing (``store_directions`` does)."""
     from .directions_layers import choose_layers
+    from .directions_refine import refine
     from .directions_measure import measure
     from .directions_sefa import find_ganspace, find_sefa, has_sefa
 
@@ -211,6 +214,7 @@ def find_directions(gen, n: int = 6000, n_measure: int = 200, methods=METHODS, s
             found = find_interfacegan(walk, extractor, n=n, seed=seed, progress=tick, cancelled=cancelled)
             if calib:
                 found = choose_layers(walk, found, extractor, calib, progress=tick, cancelled=cancelled)
+                found = refine(walk, found, extractor, calib, refine_steps, seed, tick, cancelled)
             dirs += found
         else:
             notes.append(f"{data.name} has no factors the classifier reads: no InterFaceGAN directions")
@@ -236,7 +240,8 @@ def find_directions(gen, n: int = 6000, n_measure: int = 200, methods=METHODS, s
         tick("measuring", len(dirs), len(dirs))
     info = {"checkpoint": gen.path.name, "dataset": data.name, "space": walk.space, "fit_samples": n,
             **({"num_ws": int(walk.body.num_ws)} if walk.body is not None else {}),
-            "measure_starts": n_measure, "seed": seed, "seconds": round(time.time() - t0, 1),
+            "measure_starts": n_measure, "seed": seed, "refine_steps": refine_steps,
+            "seconds": round(time.time() - t0, 1),
             "calibration": calib, "notes": notes,
             "classifier": {"accuracy": round(extractor.accuracy, 4)} if extractor is not None else None}
     return DirectionSet(gen.weights_hash, dirs, info)

@@ -51,7 +51,7 @@ def load_for(checkpoint: str, weights_hash: str):
     path = find_directions_file(owner) if checkpoint else None
     if path is None:
         return None, "No directions stored for this generator yet: Find directions reads its samples with the " \
-                     "dataset's classifier (about a minute)"
+                     "dataset's classifier and refines them through the generator (a few minutes)"
     try:
         return load_directions(path, owner), ""
     except GanStudioError as exc:
