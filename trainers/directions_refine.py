@@ -40,8 +40,9 @@ def _moves(walk: LatentWalk, net, d: Direction, v: torch.Tensor, sigma: torch.Te
            flat: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
     """(class logits at −2σ and +2σ, the standardised factors' change from −2σ to +2σ) of the starts ``p``."""
     outs = []
+    dev = next(net.parameters()).device  # the classifier's (G may sit on another device)
     for a in (-2.0, 2.0):
-        _, logits, factors = net(walk.draw(walk.moved(p, a * sigma * v, d.layers), flat))
+        _, logits, factors = net(walk.draw(walk.moved(p, a * sigma * v, d.layers), flat).to(dev))
         outs.append((logits, factors))
     return [o[0] for o in outs], outs[1][1] - outs[0][1]
 
@@ -52,7 +53,7 @@ def refine_one(walk: LatentWalk, d: Direction, net, names: list[str], points: to
                ) -> tuple[np.ndarray, float] | None:
     """The refined unit vector and its σ (module docstring), or None where the normal does not move its factor."""
     X = points.float()
-    Xc = (X - X.mean(0)).to(walk.gen.device)
+    Xc = X - X.mean(0)  # the latent side stays on the CPU; ``walk.draw`` carries the moved points to G's device
     j = names.index(d.factor)
     others = [i for i, g in enumerate(names) if g != d.factor]
     v = torch.nn.Parameter(torch.as_tensor(d.vector, dtype=torch.float32, device=Xc.device).clone())
@@ -70,7 +71,7 @@ def refine_one(walk: LatentWalk, d: Direction, net, names: list[str], points: to
         idx = torch.randint(0, len(points), (BATCH,), generator=g)
         u = v / v.norm()
         logits, delta = _moves(walk, net, d, u, (Xc @ u).std(), points[idx], flat[idx])
-        c = start[idx].to(Xc.device)
+        c = start[idx].to(delta.device)
         keep = sum(F.cross_entropy(lg, c) for lg in logits) / 2
         hold = ((delta[:, j].mean() / 4 - t) / t) ** 2
         leak = (delta[:, others].abs().mean(0) / (4 * t)).pow(2).sum()
