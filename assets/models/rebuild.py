@@ -132,7 +132,9 @@ MODELS = {
         # on 2 cores for 6,500 steps, then --resume to 9,000: bit-exact). Read by an independent LeNet (real MNIST
         # test split, p >= 0.9): 0.39 at step 5,300, 0.49 at 6,500; the bundle before (width 8, one D step, 16,000
         # images a phase, 4,500 steps) 0.31, one digit at 2%. The W estimate still climbs at each side (about 2 at
-        # 16 px, 3.9 at 32 px): G falls behind D, as on the coloured digits
+        # 16 px, 3.9 at 32 px): G falls behind D, as on the coloured digits. Tried since: StyleGAN's loss on these
+        # nets (--loss bce --r1 1, one D step, 16,000 images a phase: the same steps per side) reads 0.06, 0.38, 0.42,
+        # 0.48 at steps 4,500 / 5,500 / 6,500 / 8,000 where this recipe reads 0.06, -, 0.49, 0.56: the loss is not why
         "args": ["--model", "progan", "--data", "digits", "--image-size", "32", "--steps", "9000", "--seed", "0",
                  "--width", "16", "--batch-size", "32", "--n-critic", "2", "--phase-images", "32000", "--phase-ratio",
                  "1.33", "--ema", "0.995", "--checkpoint-every", "100", "--eval-every", "0"],
