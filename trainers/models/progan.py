@@ -362,8 +362,9 @@ class ProGAN(GDAlgorithm):
         f = self._d_train(fake, level, alpha, fading).float()
         if self.logistic:
             pen = r1_penalty(r, real) if self.r1 > 0 else torch.zeros((), device=r.device)
-            self.update(self.opt_d, bce_d(r, f) + self.r1 / 2 * pen)
-            return {"loss_d": bce_d(r, f).detach(), "wdist": (r.mean() - f.mean()).detach(), "r1": pen.detach(),
+            adv = bce_d(r, f)
+            self.update(self.opt_d, adv + self.r1 / 2 * pen)
+            return {"loss_d": adv.detach(), "wdist": (r.mean() - f.mean()).detach(), "r1": pen.detach(),
                     **self.aug.seen(r)}
         gp = gradient_penalty(lambda x: self.D(x, level, alpha, fading), real.float(), fake.float(), eps=eps)
         drift = r.pow(2).mean()
