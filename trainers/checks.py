@@ -8,6 +8,7 @@ import math
 from .errors import ConfigError
 
 LOSS_CHOICES = ("family", "bce", "ls", "hinge", "rpgan")  # --loss: the family's own, or one of ``losses.LOSSES``
+REMEDY_SWITCHES = ("pack", "mbstd", "mbdisc", "r1", "r2", "feature_matching")  # and --loss, offered as "loss:<name>"
 MAX_DATA_LIMIT = 10_000_000  # --data-limit beyond this would only ask the embedded sets for terabytes
 
 
@@ -123,24 +124,37 @@ def check_remedies(r, cfg, spec) -> None:
                             ("r1", (r.r1 or 0) > 0 and "r1" not in spec.defaults),
                             ("r2", (r.r2 or 0) > 0 and "r2" not in spec.defaults), ("loss", r.loss != "family"),
                             ("feature_matching", r.feature_matching > 0)) if on]
-    takes = getattr(spec.algorithm_class, "remedies", False)  # True: all of them; a set: only those ("loss:bce")
-    if takes is not True and takes:
-        used = [k for k in used if (f"loss:{r.loss}" if k == "loss" else k) not in takes]
-        if used:
-            allowed = ", ".join("--" + t.replace(":", " ").replace("_", "-") for t in sorted(takes))
-            raise ConfigError(f"--{used[0].replace('_', '-')}{' ' + r.loss if used[0] == 'loss' else ''}: {cfg.model} "
-                              f"trains its own way and takes only {allowed} of the remedies", field=used[0])
-    if used and not takes:
+    takes, offer = getattr(spec.algorithm_class, "remedies", False), remedies_offered(spec)
+    if r.pack > 1 and takes is True and "pack" not in offer:
+        raise ConfigError(f"--pack {r.pack}: {cfg.model}'s D reads a class or code of each sample; packing is for "
+                          "unconditional families", field='pack')
+    used = [k for k in used if (f"loss:{r.loss}" if k == "loss" else k) not in offer]
+    if used and offer:
+        allowed = ", ".join("--" + t.replace(":", " ").replace("_", "-") for t in sorted(offer))
+        raise ConfigError(f"--{used[0].replace('_', '-')}{' ' + r.loss if used[0] == 'loss' else ''}: {cfg.model} "
+                          f"trains its own way and takes only {allowed} of the remedies", field=used[0])
+    if used:
         raise ConfigError(f"--{used[0].replace('_', '-')}: {cfg.model} trains its own way and takes none of the "
                           "remedies (--pack, --mbstd, --mbdisc, --r1, --r2, --loss, --feature-matching); they are for "
                           "the families one G trains against one D with (see `ganstudio list`)", field=used[0])
     if r.pack > 1:
-        if spec.needs_labels or spec.can("codes"):
-            raise ConfigError(f"--pack {r.pack}: {cfg.model}'s D reads a class or code of each sample; packing is for "
-                              "unconditional families", field='pack')
         if r.batch_size % r.pack:
             raise ConfigError(f"--pack {r.pack}: the batch ({r.batch_size}) must be a multiple of it, as D judges "
                               f"{r.pack} samples at once", field='pack')
+
+
+def remedies_offered(spec) -> frozenset[str]:
+    """The remedies a family takes, asked of its algorithm (``remedies``: True for all, a set for some, none when
+    absent): the switches of ``REMEDY_SWITCHES`` and ``loss:<name>`` for each --loss it trains with. Packing is only
+    for unconditional families (a D that reads each sample's class or code cannot judge k at once). The command line's
+    check and the New Run dialog's Remedies row both read it."""
+    takes = getattr(spec.algorithm_class, "remedies", False)
+    if takes is not True:
+        return frozenset(takes or ())
+    every = set(REMEDY_SWITCHES) | {f"loss:{name}" for name in LOSS_CHOICES if name != "family"}
+    if spec.needs_labels or spec.can("codes"):
+        every.discard("pack")
+    return frozenset(every)
 
 
 def check_int(r, key: str, lo: int, hi: int | None = None) -> None:

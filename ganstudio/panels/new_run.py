@@ -21,6 +21,7 @@ from .new_run_images import ImageFields
 from .new_run_memory import RememberedSetup
 from .new_run_parts import (REAL_SETS, SUPERRES_LABELS, FamilyFields, Note, SuperresFields, check_real_sets, chosen,
                             family_labels, family_rows, superres, two_domain, two_domain_note)
+from .new_run_remedies import LABELS as REMEDY_LABELS, RemedyFields
 from .run_form import DEFAULTS, NUMERIC, RECIPE_KEYS, SCHEDULE_KEYS, FieldError, field_tip, fmt, parse_number
 
 
@@ -83,6 +84,7 @@ class NewRunDialog(DataChoices, RememberedSetup, QDialog):
         # other families' own numbers (ProGAN, StyleGAN), each row shown while the family's recipe has its keys
         self.family = {row: FamilyFields(labels, name) for row, (name, labels) in family_rows(MODELS).items()}
         self.progan, self.stylegan = self.family["ProGAN"], self.family["StyleGAN"]
+        self.remedies = RemedyFields()  # the switches against mode collapse the family takes (all start off)
         self.data_root = QLineEdit(data_root or settings.get("paths/data_root", "", str) or "")
         self.data_root.setPlaceholderText("folder holding MNIST/, FashionMNIST/, cifar-10-batches-bin/")
         data_root_btn = QPushButton("Browse…")
@@ -115,6 +117,9 @@ class NewRunDialog(DataChoices, RememberedSetup, QDialog):
         self.images = ImageFields()  # a folder: what it was read as, a preview, grey/colour, crop; augmentation
         f.addRow("Images", self.images)
         f.addRow("Device", self.device)
+        f.addRow("Remedies", self.remedies)
+        f.labelForField(self.remedies).setToolTip("Switches against mode collapse (off by default): those this model "
+                                                  "takes; see the README's \"Mode collapse, counted\"")
 
         # -- recipe and schedule -------------------------------------------------------------------------
         self.fields: dict[str, QLineEdit] = {}
@@ -180,6 +185,7 @@ class NewRunDialog(DataChoices, RememberedSetup, QDialog):
         self.images.sig_changed.connect(self._on_choice)  # a folder's survey: the recipe of its look, its size
         for fields in self.family.values():
             fields.sig_changed.connect(self._schedule_validate)
+        self.remedies.sig_changed.connect(self._schedule_validate)
         self.image_size.activated.connect(self._on_image_size_activated)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -199,6 +205,7 @@ class NewRunDialog(DataChoices, RememberedSetup, QDialog):
         cfg.update(self.images.values())
         for fields in self.family.values():
             cfg.update(fields.values(self._models[model]))
+        cfg.update(self.remedies.values(self._models[model]))
         root = self.data_root.text().strip()
         if (cfg["data"] in REAL_SETS or data_b in REAL_SETS) and root:
             cfg["data_root"] = root
@@ -271,7 +278,7 @@ class NewRunDialog(DataChoices, RememberedSetup, QDialog):
         """Name the form's fields rather than command-line flags."""
         for key, (label, _k, _t) in NUMERIC.items():
             message = message.replace(f"--{key.replace('_', '-')}", label)
-        for key, label in {**SUPERRES_LABELS, **family_labels(self._models)}.items():
+        for key, label in {**SUPERRES_LABELS, **family_labels(self._models), **REMEDY_LABELS}.items():
             message = message.replace(f"--{key.replace('_', '-')}", label)
         message = message.replace("pass the second with --data-b", "choose the second domain")
         message = message.replace("--data-b", "Second domain").replace("use --data ", "choose the dataset ")
@@ -280,7 +287,7 @@ class NewRunDialog(DataChoices, RememberedSetup, QDialog):
     def _show_error(self, key: str | None, message: str) -> None:
         widgets = {**self.fields, "name": self.name, "runs_root": self.runs_root, "data_root": self.data_root,
                    "model": self.model, "dataset": self.dataset, "data_b": self.data_b, "image_size": self.image_size,
-                   "device": self.device, **self.superres.widgets(), **self.images.widgets(),
+                   "device": self.device, **self.superres.widgets(), **self.images.widgets(), **self.remedies.widgets(),
                    **{k: w for fields in self.family.values() for k, w in fields.widgets().items()}}
         for k, w in widgets.items():
             flag = "true" if k == key and message else "false"
@@ -311,6 +318,7 @@ class NewRunDialog(DataChoices, RememberedSetup, QDialog):
         self._md_form.labelForField(self.images).setText(self.images.row_label)
         for fields in self.family.values():
             self._md_form.setRowVisible(fields, fields.shown_for(spec))
+        self._md_form.setRowVisible(self.remedies, self.remedies.shown_for(spec))
         self._fit_image_size(model, spec)
         notes = [n for n in (self._switch_note, self._size_note) if n]
         self.model_about.setText("\n".join([spec.title, *notes]))

@@ -38,6 +38,7 @@ class RememberedSetup:
         self.images.restore(last.get("images"))
         for fields in self.family.values():
             fields.restore(last.get("family"))
+        self.remedies.restore(last.get("remedies"))
 
     def showEvent(self, event) -> None:
         data = getattr(self, "_restore_data", None)
@@ -53,7 +54,7 @@ class RememberedSetup:
         settings.put_json("new_run/last", {
             "model": self.model.currentData(), "data": self._data_name(), "data_b": chosen(self.data_b),
             "image_size": self.image_size.currentData(), "device": self.device.currentData(),
-            "superres": self.superres.texts(), "images": self.images.texts(),
+            "superres": self.superres.texts(), "images": self.images.texts(), "remedies": self.remedies.texts(),
             "family": {k: t for fields in self.family.values() for k, t in fields.texts().items()},
             **{k: e.text() for k, e in self.fields.items()}})
         settings.put("paths/runs_root", self.runs_root.text().strip())
