@@ -236,3 +236,23 @@ def test_refining_through_g_and_the_classifier_keeps_more_digits_at_the_same_fac
     before, after = (measure(walk, x, reader[1], reader[2], n=60, seed=5) for x in (d, new))
     assert after["kept"] > before["kept"] and after["leakage"] < before["leakage"]  # 60 starts: a few digits either way
     assert abs(after["per_sigma"] / before["per_sigma"] - 1) < 0.2  # the factor moves as far per σ as before
+
+
+def test_every_shipped_direction_file_binds_to_its_bundled_generator():
+    """Each ``last.directions`` that ships loads against its own generator (the weights hash) with an InterFaceGAN
+    direction for each of the five factors, and is refused by another bundled generator."""
+    from trainers.directions_file import load_directions
+    from trainers.errors import CheckpointError
+    from trainers.generator import load_generator
+
+    shipped = sorted(BUNDLED.glob("*/checkpoints/last.directions.safetensors"))
+    assert {p.parts[-3] for p in shipped} >= {"dcgan-digits", "sagan-digits", "stylegan-digits"}
+    gens = {p.parts[-3]: load_generator(p.parent / "last.safetensors") for p in shipped}
+    for p in shipped:
+        name = p.parts[-3]
+        ds = load_directions(p, gens[name])
+        assert {d.factor for d in ds.directions if d.method == "interfacegan"} == {"slant", "rotation", "width",
+                                                                                   "scale", "aspect"}, name
+        other = next(g for n, g in gens.items() if n != name)
+        with pytest.raises(CheckpointError, match="found for another generator"):
+            load_directions(p, other)
