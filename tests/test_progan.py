@@ -134,6 +134,31 @@ def test_channel_profiles_pyramid_by_default_and_flat_on_request(tmp_path):
     assert side(flat["G"].body) == [4, 4, 4] and [c.weight.shape[0] for c in flat["D"].from_rgb] == [4, 4, 4, 4]
 
 
+def test_bilinear_arch_upsamples_the_trunk_bilinear_and_reloads_as_such(tmp_path):
+    """``--arch bilinear``: level 1's first conv reads the 4×4 features upsampled bilinear (not repeated); a run's
+    checkpoint renders with the same G it trained."""
+    from trainers.models import MODELS
+
+    cfg = resolve(TrainConfig(model="progan", data="digits", image_size=16, width=4, steps=10, out=str(tmp_path)))
+    torch.manual_seed(0)
+    G = MODELS["progan"].variants["bilinear"](cfg, (1, 16, 16), None)["G"].body
+    z = torch.randn(3, cfg.z_dim)
+    with torch.no_grad():
+        h0 = G.trunk(z, 0)[0]
+        c1, c2 = G.blocks[1]
+        act = lambda x: torch.nn.functional.leaky_relu(x, 0.2)  # noqa: E731
+        up = torch.nn.functional.interpolate(h0, scale_factor=2, mode="bilinear", align_corners=False)
+        want = pixel_norm(act(c2(pixel_norm(act(c1(up))))))
+        assert torch.allclose(G.trunk(z, 1)[1], want, atol=1e-6)
+        rep = h0.repeat_interleave(2, 2).repeat_interleave(2, 3)
+        nearest = pixel_norm(act(c2(pixel_norm(act(c1(rep))))))
+        assert (G.trunk(z, 1)[1] - nearest).abs().max() > 1e-3
+    run = tmp_path / "run"
+    list(train(tiny_config(tmp_path, **PG, arch="bilinear", steps=4, checkpoint_every=4)))
+    gen = load_generator(run / "checkpoints" / "last.safetensors")
+    assert gen.G.body.up == "bilinear" and gen.render(gen.latent(2)).shape == (2, 1, 16, 16)
+
+
 def test_training_grows_and_restarts_adam_with_each_resolution(tmp_path):
     list(train(tiny_config(tmp_path, **PG, steps=12, checkpoint_every=4, sample_every=4,
                            log_window_s=0.0)))  # a row per step however fast the steps run

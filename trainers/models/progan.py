@@ -23,15 +23,16 @@ The loss is WGAN-GP with λ = 10, plus a drift term 0.001·E[D(x)²] that keeps 
 One D step per G step (``--n-critic`` k: k D steps, each on a fresh real batch, as the paper's code's
 ``D_training_repeats``), Adam 1e-3, β = (0, 0.99), both optimisers reset when a resolution starts, and an EMA of G
 (0.999) for sampling. The schedule counts the real images D is shown, so with k D steps a phase lasts 1/k of the
-steps. Small scale: channels ``--width`` · 2^(levels − 1 − k) at level k, capped at 8·width (the
-paper: 512 down to 16 at 1024 px, flat at 512 up to 64 px); ``--arch flat`` keeps ``--width`` channels at every
-side instead. Pixel norm sets every pixel's feature vector to one length, so whatever a pixel shows is carried by
-the direction of its features alone: 8 channels at 32 px leave little room for colour. (Measured on the coloured
+steps. Small scale: channels ``--width`` · 2^(levels − 1 − k) at level k, capped at 8·width (the paper: 512 down to
+16 at 1024 px, flat at 512 up to 64 px); ``--arch flat`` keeps ``--width`` channels at every side instead; ``--arch
+bilinear`` is the pyramid with G upsampling bilinear (StyleGAN2's [1, 3, 3, 1] low-pass) instead of nearest before
+each block's convs. Pixel norm sets every pixel's feature vector to one length, so whatever a pixel shows is carried
+by the direction of its features alone: 8 channels at 32 px leave little room for colour. (Measured on the coloured
 digits: flat at width 16 collapsed to one image by 8 px; the pyramid at width 8 kept its variety but drew noisy,
-rainbow-stroked digits, at 500 steps a phase and at ``--phase-ratio 2`` alike. Its D is too weak there: at 8 px
-it scores fakes above reals and G loses the grounds' colours; ``--n-critic 2`` or width 16 fix the low sides, and
-longer phases (16 px twice as long) with an EMA of 0.995 give all ten digits: the bundled ``progan-digits-rgb``;
-see ``assets/models/rebuild.py``.)
+rainbow-stroked digits, at 500 steps a phase and at ``--phase-ratio 2`` alike. Its D is too weak there: at 8 px it
+scores fakes above reals and G loses the grounds' colours; ``--n-critic 2`` or width 16 fix the low sides, and
+longer phases (16 px twice as long) with an EMA of 0.995 give all ten digits: the bundled ``progan-digits-rgb``; see
+``assets/models/rebuild.py``.)
 An EMA's horizon should fit inside a phase: 0.999 averages over about 1,000 steps, longer than the phases of a
 small run, so G's average would lag across the growing; the coloured recipe sets ``--ema 0.995`` (200 steps).
 z of 128 values (the paper: 512); ``--phase-images`` 16,000 (the paper: 800,000): at batch 64 each phase is 250
@@ -51,6 +52,7 @@ shown upsampled, nearest, to the full side) and the explorer can show every toRG
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -88,8 +90,8 @@ def fade(low: torch.Tensor, high: torch.Tensor, alpha: torch.Tensor | float) -> 
     return low + (high - low) * alpha
 
 
-def upsample(x: torch.Tensor) -> torch.Tensor:
-    return F.interpolate(x, scale_factor=2, mode="nearest")
+def upsample(x: torch.Tensor, mode: str = "nearest") -> torch.Tensor:
+    return F.interpolate(x, scale_factor=2, mode=mode)
 
 
 def real_at(x: torch.Tensor, level: int, levels: int, alpha: torch.Tensor | float, fading: bool) -> torch.Tensor:
@@ -107,8 +109,9 @@ def real_at(x: torch.Tensor, level: int, levels: int, alpha: torch.Tensor | floa
 class ProGenerator(nn.Module):
     """z → image, grown level by level (level k makes side 4·2^k); ``level``/``alpha`` buffers say how far."""
 
-    def __init__(self, z_dim: int, size: int, channels: int, width: int, flat: bool = False):
+    def __init__(self, z_dim: int, size: int, channels: int, width: int, flat: bool = False, up: str = "nearest"):
         super().__init__()
+        self.up = up  # how the trunk doubles a side before a block's convs (``--arch bilinear``: filtered)
         self.levels = int(math.log2(size)) - 1  # 4 px is level 0
         self.size = size
         ch = [channels_at(k, self.levels, width, flat) for k in range(self.levels)]
@@ -128,7 +131,7 @@ class ProGenerator(nn.Module):
         feats = [h]
         for k in range(1, level + 1):
             c1, c2 = self.blocks[k]
-            h = pixel_norm(_act(c1(upsample(h))))
+            h = pixel_norm(_act(c1(upsample(h, self.up))))
             h = pixel_norm(_act(c2(h)))
             feats.append(h)
         return feats
@@ -226,9 +229,10 @@ def noise_input(cfg, class_names=()) -> InputSpec:
     return InputSpec((Part("z", "normal", cfg.z_dim),))
 
 
-def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec, flat: bool = False) -> dict[str, nn.Module]:
+def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec, flat: bool = False,
+             up: str = "nearest") -> dict[str, nn.Module]:
     c, s, _ = sample_shape
-    return {"G": Generator(ProGenerator(cfg.z_dim, s, c, cfg.width, flat), inputs),
+    return {"G": Generator(ProGenerator(cfg.z_dim, s, c, cfg.width, flat, up), inputs),
             "D": ProDiscriminator(s, c, cfg.width, flat)}
 
 
@@ -386,7 +390,8 @@ register(Family(
     "progan", FAMILY_TITLES["progan"], algorithm=ProGAN, networks=networks, inputs=noise_input,
     defaults=dict(lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, batch_size=64, n_critic=1, z_dim=128, width=16,
                   gp_weight=10.0, ema=0.999, phase_images=16000, phase_ratio=1.0, arch="pyramid"),
-    variants={"pyramid": networks, "flat": flat_networks}, legacy_arch="pyramid",
+    variants={"pyramid": networks, "flat": flat_networks, "bilinear": partial(networks, up="bilinear")},
+    legacy_arch="pyramid",
     image_sizes=SIZES, check=check, capabilities=frozenset({"growth", "swd"}),
     probes={"shown": shown, "sefa_weight": lambda G: G.body.first.weight.detach()},  # SeFa's A: the dense 4×4 layer
     fields={"phase_images": "Images per phase", "phase_ratio": "Lower sides ×"},
