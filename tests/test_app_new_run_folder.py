@@ -78,3 +78,33 @@ def test_a_folder_with_no_images_says_so_and_start_stays_off(dialog, qtbot, tmp_
     dialog._on_choice()
     qtbot.waitUntil(lambda: "none of its 1 files is a readable image" in dialog.error_text(), timeout=20000)
     assert not dialog.start_btn.isEnabled()
+
+
+def test_a_second_domain_folder_is_read_in_a_thread(dialog, qtbot, tmp_path, monkeypatch):
+    """cyclegan with a folder as its second domain: the dialog waits for that folder's survey, which runs off the GUI
+    thread, then resolves; the first domain's row keeps its own line."""
+    import threading
+
+    from trainers.data import folder as folder_mod
+
+    gui = threading.get_ident()
+    read_on = []
+    real_survey = folder_mod.survey
+
+    def spy(path, *a, **k):  # where the folder is read (a survey answered from memory reads nothing)
+        if not folder_mod.surveyed(path):
+            read_on.append(threading.get_ident())
+        return real_survey(path, *a, **k)
+
+    monkeypatch.setattr(folder_mod, "survey", spy)
+    b = _folder(tmp_path / "bold", 40)
+    dialog.model.setCurrentIndex(dialog.model.findData("cyclegan"))
+    dialog._folders["data_b"] = b
+    dialog._fill_datasets(keep_b=b)
+    dialog._on_choice()
+    assert dialog.config()["data_b"] == b
+    assert not dialog.validate() and "Reading the second domain's folder" in dialog.error_text()
+    assert dialog.data_b.property("invalid") == "true"
+    qtbot.waitUntil(lambda: dialog.validate(), timeout=20000)
+    assert dialog.error_text() == "" and read_on and gui not in read_on  # surveyed, never on the GUI thread
+    assert "Reading the folder" not in dialog.images.about.text()

@@ -252,6 +252,8 @@ class NewRunDialog(DataChoices, RememberedSetup, QDialog):
             check_real_sets((cfg["data"], cfg["data_b"]), cfg.get("data_root"))
             if not self.images.ready(cfg["data"]):  # a folder's first look runs in a thread; then this again
                 raise FieldError("dataset", "Reading the folder of images…")
+            if cfg["data_b"] is not None and not self.images.ready(cfg["data_b"]):  # the second domain's too
+                raise FieldError("data_b", "Reading the second domain's folder of images…")
             self.images.follow(cfg["data"], resolve(TrainConfig(**cfg)))
             run = Path(cfg["out"])
             if checkpoint_path(run).exists() or metrics_path(run).exists():

@@ -118,7 +118,8 @@ class ImageFields(QWidget):
         return folder or self._can_augment
 
     def ready(self, data: str | None) -> bool:
-        """Whether the dialog may resolve a config now: not while a folder's first survey runs (it starts it)."""
+        """Whether the dialog may resolve a config now: not while a folder's first survey runs (it starts it; the
+        second domain's folder too, whose survey shows nothing in this row)."""
         if not is_folder(data):
             return True
         from trainers.data import folder
@@ -196,7 +197,7 @@ class ImageFields(QWidget):
             return
         from ..workers.survey import SurveyThread
 
-        if self._survey is None:
+        if self._survey is None and data == self._folder:
             self.about.setText("Reading the folder…")
         self._pending = (data, size, channels, crop)
         self._thread = SurveyThread(data, size, channels, crop, PREVIEW, self)
@@ -207,7 +208,8 @@ class ImageFields(QWidget):
         self._thread.start()
 
     def _on_progress(self, _stage: str, done: int, total: int) -> None:
-        self.about.setText(f"Reading the folder… {done:,} of {total:,} files")
+        if self._pending is not None and self._pending[0] == self._folder:  # not the second domain's folder
+            self.about.setText(f"Reading the folder… {done:,} of {total:,} files")
 
     def _on_result(self, result) -> None:
         found, images = result
