@@ -246,7 +246,7 @@ def test_every_shipped_direction_file_binds_to_its_bundled_generator():
     from trainers.generator import load_generator
 
     shipped = sorted(BUNDLED.glob("*/checkpoints/last.directions.safetensors"))
-    assert {p.parts[-3] for p in shipped} >= {"dcgan-digits", "sagan-digits", "stylegan-digits"}
+    assert {p.parts[-3] for p in shipped} >= {"dcgan-digits", "sagan-digits", "progan-digits", "stylegan-digits"}
     gens = {p.parts[-3]: load_generator(p.parent / "last.safetensors") for p in shipped}
     for p in shipped:
         name = p.parts[-3]
