@@ -159,7 +159,7 @@ def test_a_two_domain_model_keeps_domains_the_user_chose(dialog):
     assert dialog.validate(), dialog.error_text()
 
 
-def test_second_domain_errors_flag_its_combo(dialog, tmp_path, monkeypatch):
+def test_second_domain_errors_flag_its_combo(dialog, qtbot, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
     import shutil
@@ -175,7 +175,8 @@ def test_second_domain_errors_flag_its_combo(dialog, tmp_path, monkeypatch):
     choose_model(dialog, "cyclegan")
     choose(dialog.data_b, FOLDER_ITEM)
     assert dialog.config()["data_b"] == str(folder) and dialog.dataset.findData(str(folder)) < 0
-    assert dialog.validate(), dialog.error_text()
+    assert not dialog.validate() and "Reading the second domain's folder" in dialog.error_text()  # in a thread
+    qtbot.waitUntil(dialog.validate, timeout=20000)
     assert dialog.name.text() == "cyclegan-digits-plain-zebras-1"
     shutil.rmtree(folder)  # what resolve() refuses: a second domain that is neither a dataset nor a folder
     assert not dialog.validate()
@@ -208,6 +209,7 @@ def test_dialog_remembers_the_second_domain(qtbot, fresh_settings, tmp_path, mon
     first.show()
     choose_model(first, "unit")
     choose(first.data_b, FOLDER_ITEM)
+    qtbot.waitUntil(first.validate, timeout=20000)  # the folder is read in a thread first
     first._accept()
     assert first.result() == QDialog.DialogCode.Accepted
     again = NewRunDialog()
