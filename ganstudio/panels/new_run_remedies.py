@@ -128,7 +128,7 @@ class RemedyFields(QWidget):
             value = parse_number(text, float)
             if value is None or not math.isfinite(value):
                 raise FieldError(key, f"{LABELS[key]}: {text!r} is not a number (e.g. 0.05; blank: off)")
-            out[key] = value if key != "feature_matching" else float(value)
+            out[key] = float(value)
         return out
 
     def texts(self) -> dict:
