@@ -108,11 +108,11 @@ class RemedyFields(QWidget):
     def values(self, spec) -> dict:
         """The remedies' TrainConfig fields for ``spec`` (those it does not take: their off values); FieldError on a
         number that is not one."""
-        out: dict = {"loss": "family", "pack": 1, "mbstd": False, "mbdisc": 0, "r1": None, "r2": None,
-                     "feature_matching": 0.0}
         from trainers.checks import remedies_offered
 
         offer = remedies_offered(spec)
+        out: dict = {"loss": "family", "pack": 1, "mbstd": False, "mbdisc": 0, "r1": None, "r2": None,
+                     "feature_matching": 0.0}
         if self.loss.currentData() not in (None, "family") and f"loss:{self.loss.currentData()}" in offer:
             out["loss"] = self.loss.currentData()
         if "pack" in offer:
