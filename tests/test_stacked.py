@@ -69,7 +69,7 @@ def test_real_stacked_digits_read_right_and_a_collapsed_generator_counts_one():
 def test_eval_of_a_run_on_digits_stacked_reports_modes_and_kl(tmp_path):
     from trainers.loop import train
     from trainers.metrics.checkpoint import evaluate_checkpoint, headline
-    from trainers.metrics.report import summary, table
+    from trainers.metrics.report import bar_values, bars_met, summary, table
 
     list(train(tiny_config(tmp_path, model="dcgan", data="digits-stacked", data_limit=600, steps=4,
                            eval_every=0)))
@@ -85,6 +85,12 @@ def test_eval_of_a_run_on_digits_stacked_reports_modes_and_kl(tmp_path):
     assert "modes covered" in table(result) and "class shares" not in table(result)
     assert "modes" in summary(result)
     json.dumps(result)
+    # issue 40's bars: all 1,000 numbers, KL to uniform at most 0.03 (a 4-step DCGAN meets neither)
+    met, values = bars_met(m), bar_values(m)
+    assert values["modes"] == m["modes"]["value"] and values["modes_kl"] == m["modes_kl"]["value"]
+    assert met["modes"] is False and met["modes_kl"] is False
+    even = {**m, "modes": {**m["modes"], "value": 1000}, "modes_kl": {**m["modes_kl"], "value": 0.029}}
+    assert bars_met(even)["modes"] is True and bars_met(even)["modes_kl"] is True
 
 
 def test_mnist_stacked_reads_mnist(mnist_root):

@@ -277,8 +277,8 @@ def check(names: list[str], samples: int = 5000) -> bool:
         else:
             cfg = gen.meta["config"]
             key = (cfg["data"], cfg.get("image_size"), cfg.get("channels"))
-            if key not in evaluators:
-                evaluators[key] = Evaluator(dataset_for(gen.meta), Protocol(samples=samples))
+            if key not in evaluators:  # a stacked set's modes over the papers' 26,000 fakes (issue 40's bar)
+                evaluators[key] = Evaluator(dataset_for(gen.meta), Protocol(samples=samples, modes_samples=26000))
                 print(f"classifier for {key}: {evaluators[key].extractor.accuracy:.4f} on held-out images")
             evaluator = evaluators[key]
             result = evaluator(gen)
@@ -290,6 +290,15 @@ def check(names: list[str], samples: int = 5000) -> bool:
         result["checkpoint"]["path"] = f"assets/models/{name}/checkpoints/last.safetensors"
         if result.get("classifier"):
             result["classifier"]["cache"] = None  # a path on the machine that measured it
+        if "modes" in result["metrics"]:  # the Modes tool's map on first launch, with its clickable cells
+            from trainers.metrics.checkpoint import count_modes
+            from trainers.runfolder import save_eval
+
+            count = count_modes(path, samples=26000)
+            count["checkpoint"]["path"] = result["checkpoint"]["path"]
+            save_eval(HERE / name, gen.meta["step"], count, "modes")
+            print(f"[{name}] modes {count['metrics']['modes']['value']} of 1,000, KL "
+                  f"{count['metrics']['modes_kl']['value']:.3f} (real {count['metrics']['modes_kl']['floor']:.3f})")
         bars = bars_met(result["metrics"])
         info = json.loads((HERE / name / "model.json").read_text())
         info.pop("quality", None)
@@ -330,7 +339,7 @@ def check(names: list[str], samples: int = 5000) -> bool:
         key = {"dcgan": "fid_ratio", "cgan": "label_accuracy", "infogan": "code_accuracy",
                "biggan": "label_accuracy", "pix2pix": "psnr_gain", "cyclegan": "cycle_l1", "unit": "cycle_l1",
                "cogan": "class_agreement", "srgan": "sr_psnr_gain", "progan": "fid_ratio",
-               "stylegan": "fid_ratio"}.get(family)
+               "stylegan": "fid_ratio", "r3gan": "modes"}.get(family)
         ok &= bars.get(key, True)
     return ok
 
