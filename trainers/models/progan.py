@@ -31,8 +31,8 @@ by the direction of its features alone: 8 channels at 32 px leave little room fo
 digits: flat at width 16 collapsed to one image by 8 px; the pyramid at width 8 kept its variety but drew noisy,
 rainbow-stroked digits, at 500 steps a phase and at ``--phase-ratio 2`` alike. Its D is too weak there: at 8 px it
 scores fakes above reals and G loses the grounds' colours; ``--n-critic 2`` or width 16 fix the low sides, and
-longer phases (16 px twice as long) with an EMA of 0.995 give all ten digits: the bundled ``progan-digits-rgb``; see
-``assets/models/rebuild.py``.)
+longer phases with an EMA of 0.995 give all ten digits, and ``bilinear`` with G at 2e-3 smooth single-hued strokes:
+the bundled ``progan-digits-rgb``; see ``assets/models/rebuild.py``.)
 An EMA's horizon should fit inside a phase: 0.999 averages over about 1,000 steps, longer than the phases of a
 small run, so G's average would lag across the growing; the coloured recipe sets ``--ema 0.995`` (200 steps).
 z of 128 values (the paper: 512); ``--phase-images`` 16,000 (the paper: 800,000): at batch 64 each phase is 250
