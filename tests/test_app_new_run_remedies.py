@@ -32,7 +32,7 @@ def test_the_row_offers_what_each_family_takes(dialog):
     choose(dialog, "progan")  # its own loop: the logistic loss and R1 only
     assert shown(dialog) == {"loss", "r1"} and losses(dialog) == ["family", "bce"]
     choose(dialog, "r3gan")  # its own γ of R1 and R2 as the placeholder
-    assert [dialog.remedies.r1.placeholderText(), dialog.remedies.r2.placeholderText()] == ["0.05 (recipe)"] * 2
+    assert [dialog.remedies.r1.placeholderText(), dialog.remedies.r2.placeholderText()] == ["10 (recipe)"] * 2
     choose(dialog, "stylegan")
     assert not dialog.remedies.isVisibleTo(dialog)
     assert {k: dialog.config()[k] for k in ("pack", "mbstd", "loss")} == {"pack": 1, "mbstd": False, "loss": "family"}

@@ -26,7 +26,8 @@ def _small(monkeypatch):
 
 def test_the_recipe_is_rpgan_with_both_penalties_on_stacked_digits(tmp_path):
     cfg = resolve(tiny_config(tmp_path, model="r3gan", data="digits-stacked"))
-    assert cfg.channels == 3 and cfg.image_size == 28 and cfg.r1 == cfg.r2 == 0.05 and cfg.beta1 == 0.0
+    assert cfg.channels == 3 and cfg.image_size == 28 and cfg.r1 == cfg.r2 == 10.0 and cfg.beta1 == 0.0
+    assert cfg.lr_g == cfg.lr_d == 2e-3  # the CPU-scale recipe of the bundled r3gan-stacked (tiny_config: width 8)
     assert MODELS["r3gan"].loss == "rpgan"
 
 
