@@ -60,6 +60,16 @@ def test_the_three_bundled_models_are_there_and_small():
             c = 3 if gen.meta["config"]["data"] == "digits-rgb" else 1
             assert img.shape == (4, c, 32, 32) and np.isfinite(img.numpy()).all() and img.std() > 0.2
             continue
+        if gen.meta["data"]["name"] == "digits-stacked":  # R3GAN: three digits as R, G, B (issue 40's Modes view)
+            from trainers.runfolder import eval_path
+
+            img = gen.render(gen.latent(4, seed=0))
+            assert img.shape == (4, 3, 28, 28) and np.isfinite(img.numpy()).all() and img.std() > 0.2
+            kept = json.loads(eval_path(m.folder, gen.meta["step"], "modes").read_text())  # the Modes view's map
+            count = kept["metrics"]["modes"]
+            assert count["samples"] == 26000 and len(count["first"]) == len(count["counts"]) == 1000
+            assert count["value"] == sum(c > 0 for c in count["counts"]) > 900
+            continue
         if gen.translates:  # Pix2Pix: a paired set's inputs in, 32 px out
             import torch
 
