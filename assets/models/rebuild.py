@@ -283,6 +283,7 @@ def export(name: str, spec: dict, run: Path) -> None:
 def check(names: list[str], samples: int = 5000) -> bool:
     from trainers.generator import load_generator
     from trainers.metrics.evaluate import Evaluator, Protocol, dataset_for
+    from trainers.metrics.modes import SAMPLES as MODES_SAMPLES
     from trainers.metrics.report import bars_met, summary
 
     ok = True
@@ -302,7 +303,8 @@ def check(names: list[str], samples: int = 5000) -> bool:
             cfg = gen.meta["config"]
             key = (cfg["data"], cfg.get("image_size"), cfg.get("channels"))
             if key not in evaluators:  # a stacked set's modes over the papers' 26,000 fakes (issue 40's bar)
-                evaluators[key] = Evaluator(dataset_for(gen.meta), Protocol(samples=samples, modes_samples=26000))
+                protocol = Protocol(samples=samples, modes_samples=MODES_SAMPLES)
+                evaluators[key] = Evaluator(dataset_for(gen.meta), protocol)
                 print(f"classifier for {key}: {evaluators[key].extractor.accuracy:.4f} on held-out images")
             evaluator = evaluators[key]
             result = evaluator(gen)
@@ -319,7 +321,7 @@ def check(names: list[str], samples: int = 5000) -> bool:
             from trainers.metrics.checkpoint import count_modes
             from trainers.runfolder import save_eval
 
-            count = count_modes(path, samples=26000)
+            count = count_modes(path)  # the papers' 26,000 fakes, as the evaluation's count above
             count["checkpoint"]["path"] = result["checkpoint"]["path"]
             save_eval(HERE / name, gen.meta["step"], count, "modes")
             print(f"[{name}] modes {count['metrics']['modes']['value']} of 1,000, KL "
