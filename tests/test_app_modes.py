@@ -37,6 +37,9 @@ def test_cells_filled_are_the_evaluations_count(qtbot, stacked_run):
     modes = stored["metrics"]["modes"]
     assert view.map.filled == modes["value"] == sum(c > 0 for c in modes["counts"])
     assert modes["samples"] == 300 and f"{modes['value']:,} / 1,000" == view.count.text()
+    parts = stored["metrics"]["modes_kl"]["parts"]
+    assert sum(parts.values()) == pytest.approx(stored["metrics"]["modes_kl"]["value"], abs=1e-4)
+    assert f"channels tied {parts['tied']:.3f}" in view.split.text()
     rows = [json.loads(line) for line in (stacked_run / "metrics.jsonl").read_text().splitlines()]
     assert any(r.get("eval_modes") == modes["value"] and r["step"] == stored["checkpoint"]["step"] for r in rows)
     k = int(modes["counts"].index(max(modes["counts"])))

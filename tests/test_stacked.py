@@ -44,6 +44,21 @@ def test_the_count_and_its_kl():
     assert modes.ModeCount.of(np.array([1, 1, 2])).modes == 2
 
 
+def test_the_kl_splits_into_channels_and_ties():
+    tied = np.zeros(1000)
+    tied[[111 * d for d in range(10)]] = 30  # every channel draws every digit evenly, all three the same digit
+    parts = modes.kl_parts(tied)
+    assert parts["R"] == parts["G"] == parts["B"] == pytest.approx(0.0)
+    assert parts["tied"] == pytest.approx(np.log(100)) == pytest.approx(modes.kl_to_uniform(tied))
+    lopsided = np.zeros((10, 10, 10))
+    lopsided[:5] = 2.0  # R draws only 0-4, the channels independent
+    parts = modes.kl_parts(lopsided.ravel())
+    assert parts["R"] == pytest.approx(np.log(2)) and parts["tied"] == pytest.approx(0.0, abs=1e-12)
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(rng.gamma(0.5, 50, 1000))
+    assert sum(modes.kl_parts(counts).values()) == pytest.approx(modes.kl_to_uniform(counts))
+
+
 def test_real_stacked_digits_read_right_and_a_collapsed_generator_counts_one():
     d = load_dataset("digits-stacked", limit=2000)
     ex = modes.channel_extractor(d)
@@ -83,6 +98,7 @@ def test_eval_of_a_run_on_digits_stacked_reports_modes_and_kl(tmp_path):
     head = headline(result)
     assert head["eval_modes"] == m["modes"]["value"] and head["eval_modes_kl_floor"] == m["modes_kl"]["floor"]
     assert "modes covered" in table(result) and "class shares" not in table(result)
+    assert "channels tied" in table(result) and "channels tied" in summary(result)
     assert "modes" in summary(result)
     json.dumps(result)
     # issue 40's bars: all 1,000 numbers, KL to uniform at most 0.03 (a 4-step DCGAN meets neither)

@@ -13,6 +13,8 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from trainers.metrics.modes import kl_parts
+
 from .. import theme
 
 EMPTY = QColor("#2d323b")  # a mode no fake shows
@@ -109,9 +111,13 @@ class ModesView(QWidget):
         big.setBold(True)
         self.count.setFont(big)
         self.kl = QLabel("")
+        self.split = QLabel("")  # the KL split: digits uneven within the channels, channels tied together
+        self.split.setToolTip("KL to uniform splits exactly in two: each channel's own KL over its ten digits (a "
+                              "channel drawing some digits more than others), plus the channels' total correlation "
+                              "(each channel draws every digit, but not independently of the others)")
         self.floor = QLabel("")
         self.about = QLabel("")
-        for lab in (self.floor, self.about):
+        for lab in (self.split, self.floor, self.about):
             lab.setObjectName("muted")
             lab.setWordWrap(True)
         legend = QLabel(f"<span style='color:{theme.OK}'>■</span> drawn (fainter: rarer) &nbsp; "
@@ -121,7 +127,7 @@ class ModesView(QWidget):
         side = QVBoxLayout()
         title = QLabel("Modes")
         title.setObjectName("muted")
-        for w in (title, self.count, self.kl, self.floor, legend, self.about):
+        for w in (title, self.count, self.kl, self.split, self.floor, legend, self.about):
             side.addWidget(w)
         side.addStretch(1)
         lay = QHBoxLayout(self)
@@ -137,6 +143,7 @@ class ModesView(QWidget):
             self.map.set_counts(None)
             self.count.setText("–")
             self.kl.setText("")
+            self.split.setText("")
             self.floor.setText("")
             self.about.setText("No mode count yet: modes are counted for runs on a stacked set (digits-stacked, "
                                "mnist-stacked) at each evaluation, or by `ganstudio eval`.")
@@ -146,6 +153,11 @@ class ModesView(QWidget):
         self.map.set_counts(modes.get("counts"))
         self.count.setText(f"{modes['value']:,} / {modes['of']:,}")
         self.kl.setText(f"KL to uniform {kl['value']:.3f}")
+        parts = kl.get("parts") or (kl_parts(modes["counts"]) if modes.get("counts") else None)
+        self.split.setText("" if parts is None else
+                           f"of it: channels tied {parts['tied']:.3f} · digits uneven within a channel "
+                           f"{sum(parts[c] for c in 'RGB'):.3f} (R {parts['R']:.3f}, G {parts['G']:.3f}, "
+                           f"B {parts['B']:.3f})")
         self.floor.setText(f"real stacked images: {modes['floor']:,} modes, KL {kl['floor']:.3f} (the floor)")
         step = (result.get("checkpoint") or {}).get("step")
         self.about.setText(f"{modes['samples']:,} fakes, each channel read by the digit classifier"

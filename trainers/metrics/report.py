@@ -100,6 +100,8 @@ def table(result: dict) -> str:
             model, floor = _num(s["value"], scale), _num(s["floor"], scale)
         count = f" ({s['samples']:,} samples)" if key.startswith("modes") else ""
         lines.append(f"  {label:<22}{model:>10}{floor:>12}   {note}{count}")
+        if key == "modes_kl" and "parts" in s:
+            lines += _kl_rows(s["parts"])
     if "swd" in m:
         sw = m["swd"]
         lines.append(f"  {'SWD ×1000 (mean)':<22}{sw['value']:>10.2f}{sw['floor']:>12.2f}   sliced Wasserstein distance of "
@@ -139,6 +141,15 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _kl_rows(parts: dict[str, float]) -> list[str]:
+    """The KL to uniform split in two (``modes.kl_parts``): uneven digits within the channels, channels tied."""
+    within = sum(parts[c] for c in "RGB")
+    each = ", ".join(f"{c} {parts[c]:.3f}" for c in "RGB")
+    return [f"  {'  digits per channel':<22}{_num(within):>10}{'':>12}   uneven digits within R, G, B ({each})",
+            f"  {'  channels tied':<22}{_num(parts['tied']):>10}{'':>12}   channels not independent of each other "
+            "(total correlation); the two add up to the KL"]
+
+
 def _features_line(clf: dict) -> str:
     """Which feature space the distances are measured in, in a few words."""
     kind = clf.get("kind", "classifier")
@@ -163,7 +174,9 @@ def summary(result: dict) -> str:
              f"precision {m['precision']['value']:.2f}", f"recall {m['recall']['value']:.2f}"]
     if "modes" in m:
         parts.append(f"modes {m['modes']['value']}/{m['modes']['of']} (real {m['modes']['floor']}), "
-                     f"KL {m['modes_kl']['value']:.3f} (real {m['modes_kl']['floor']:.3f})")
+                     f"KL {m['modes_kl']['value']:.3f} (real {m['modes_kl']['floor']:.3f})"
+                     + (f", of it channels tied {m['modes_kl']['parts']['tied']:.3f}" if "parts" in m["modes_kl"]
+                        else ""))
     elif "coverage" in m:
         parts.append(f"classes {m['coverage']['value']}/{m['coverage']['of']}")
     if "label_accuracy" in m:
