@@ -55,3 +55,17 @@ def test_trains_resumes_bit_exactly_samples_and_eval_counts_modes(tmp_path):
     proc = run_cli("eval", ckpt, "--n", 200)
     assert proc.returncode == 0, proc.stderr
     assert "modes covered" in proc.stdout and "KL to uniform" in proc.stdout and "400 samples" in proc.stdout
+
+
+@pytest.mark.parametrize("arch,channels,rank_one", [("basis", 16, True), ("dense", 16, False), ("wide", 32, True),
+                                                    ("wide-dense", 32, False)])
+def test_the_start_is_the_basis_or_a_full_map_per_channel(arch, channels, rank_one):
+    nets = build_networks(MODELS["r3gan"], sample_shape=(3, 28, 28), num_classes=0, z_dim=64, width=8, arch=arch)
+    assert nets["G"](torch.randn(4, 64)).shape == (4, 3, 28, 28)
+    start = nets["G"].body.start(torch.randn(12, 64))
+    assert start.shape == (12, channels, 7, 7)
+    # the official basis: each channel is one learnt 7×7 map scaled by one number of z (rank 1 over samples), which
+    # at these widths ties the stacked channels together; --arch dense: a full map per channel from z
+    ranks = [int(torch.linalg.matrix_rank(start[:, c].reshape(12, -1))) for c in range(channels)]
+    assert (max(ranks) == 1) == rank_one and (min(ranks) > 1) == (not rank_one)
+    assert nets["D"](torch.randn(2, 3, 28, 28)).shape == (2,)

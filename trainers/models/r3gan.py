@@ -11,7 +11,8 @@ The networks follow the official code (github.com/brownvc/R3GAN, ``R3GAN/Network
 CPU. Stages of side s0 → 2·s0 → ... → S (s0 = 7 for 28 px, 4 for 32), each one residual block (the paper's CIFAR
 preset has two), w = ``--width``; channels 2w at the two coarsest stages and w above:
 
-    G: z (64) → linear × a learnt 4×4 (7×7) basis → [block] → (1×1 conv, bilinear ×2 [1,3,3,1]) → [block] ...
+    G: z (64) → linear to a full 7×7 (4×4) map per channel (--arch basis: × a learnt basis, as the official) → [block]
+       → (1×1 conv, bilinear ×2 [1,3,3,1]) → [block] ...
        → 1×1 conv to C channels (no tanh, as the official)
     D: C → 1×1 conv → [block] → (low-pass ↓2 [1,3,3,1], 1×1 conv) → ... → [block] → depthwise s0×s0 conv → linear
 
@@ -30,11 +31,22 @@ widths 32/16 (768), one block per stage (two), an EMA of G with decay 0.999 (the
 32) only lr 2e-3 with γ 10 kept covering more numbers as it trained. A grouped conv of 16 channels moves little per
 Adam step where the preset's are 768 wide, and the strong zero-centred penalty keeps D from racing ahead of G.
 For the preset's values at the earlier scale: ``--lr-g 2e-4 --lr-d 2e-4 --r1 0.05 --r2 0.05 --width 32``.
+
+``--arch`` (the start of G; the default is ``dense``): ``basis`` is the official generative basis, each of the 2w
+channels at s0×s0 one learnt map scaled by one number of z's projection, so the whole first map has 2w degrees of
+freedom (the preset's 768 at 4×4). At w = 16 those 32 numbers tie the three channels of a stacked digit together:
+its bundle drew each channel's digits evenly (KL within R, G, B 0.02–0.04) but 0.525 of its KL 0.598 to uniform was
+channels tied (``metrics.modes.kl_parts``). ``dense`` projects z to a full s0×s0 map per channel (DCGAN's stem), the
+rest unchanged: counted on 2,000 fakes at step 1,000 (seed 0) it drew 697 numbers at KL 0.64, where the basis drew
+482 at KL 1.21 (and 643 at KL 0.78 by step 5,000); its tied part at step 500 was half the basis' (0.38 against
+0.74). ``wide`` (4w channels at the coarsest stage, G and D) evened the channels but tied them as much (0.74) and
+``wide-dense`` combines the two.
 """
 
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -121,43 +133,50 @@ class Resample(nn.Module):
         return y
 
 
-def stage_plan(size: int, width: int) -> tuple[int, list[int]]:
-    """(start side, channels per stage from the coarsest): 2w at the two coarsest stages, w above."""
+def stage_plan(size: int, width: int, coarse: int = 2) -> tuple[int, list[int]]:
+    """(start side, channels per stage from the coarsest): 2w at the two coarsest stages, w above; ``coarse``·w at
+    the coarsest (``--arch wide``: 4)."""
     s0 = 7 if size == 28 else 4
     n = int(math.log2(size // s0)) + 1
-    return s0, [2 * width if i < 2 else width for i in range(n)]
+    return s0, [coarse * width if i == 0 else 2 * width if i < 2 else width for i in range(n)]
 
 
 class R3Generator(nn.Module):
     """z → the generative basis (a learnt s0×s0 map per channel, scaled by a linear map of z) → stages → 1×1 conv."""
 
-    def __init__(self, in_dim: int, size: int, channels: int, width: int):
+    def __init__(self, in_dim: int, size: int, channels: int, width: int, coarse: int = 2, dense: bool = False):
         super().__init__()
-        s0, chans = stage_plan(size, width)
+        s0, chans = stage_plan(size, width, coarse)
         self.s0 = s0
-        self.basis = nn.Parameter(torch.randn(chans[0], s0, s0))
-        self.project = msr(nn.Linear(in_dim, chans[0], bias=False))
+        self.basis = None if dense else nn.Parameter(torch.randn(chans[0], s0, s0))
+        self.project = msr(nn.Linear(in_dim, chans[0] * (s0 * s0 if dense else 1), bias=False))
         layers: list[nn.Module] = [ResidualBlock(chans[0], len(chans))]
         for cin, cout in zip(chans, chans[1:]):
             layers += [Resample(cin, cout, up=True), ResidualBlock(cout, len(chans))]
         self.net = nn.Sequential(*layers)
         self.to_image = msr(nn.Conv2d(chans[-1], channels, 1, bias=False))
 
+    def start(self, h: torch.Tensor) -> torch.Tensor:
+        """(N, C0, s0, s0): each channel's learnt map scaled by one number of z's projection, or (``--arch dense``)
+        the projection itself, a full map per channel."""
+        if self.basis is None:
+            return self.project(h).view(len(h), -1, self.s0, self.s0)
+        return self.basis[None] * self.project(h)[:, :, None, None]
+
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        x = self.basis[None] * self.project(h)[:, :, None, None]  # (N, 2w, s0, s0)
-        return self.to_image(self.net(x))
+        return self.to_image(self.net(self.start(h)))
 
     def first_block(self, h: torch.Tensor) -> torch.Tensor:
-        return self.net[0](self.basis[None] * self.project(h)[:, :, None, None])
+        return self.net[0](self.start(h))
 
 
 class R3Trunk(nn.Module):
     """(C, S, S) → 1×1 conv → stages → the discriminative basis (a depthwise s0×s0 conv): ``out_dim`` features; the
     official last linear layer is ``Discriminator``'s head."""
 
-    def __init__(self, size: int, channels: int, width: int):
+    def __init__(self, size: int, channels: int, width: int, coarse: int = 2):
         super().__init__()
-        s0, chans = stage_plan(size, width)
+        s0, chans = stage_plan(size, width, coarse)
         chans = chans[::-1]  # fine to coarse
         layers: list[nn.Module] = [msr(nn.Conv2d(channels, chans[0], 1, bias=False))]
         for cin, cout in zip(chans, chans[1:]):
@@ -179,11 +198,12 @@ class ClippedGenerator(Generator):
         return super().generate(latent).clamp(-1.0, 1.0)
 
 
-def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str, nn.Module]:
+def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec, coarse: int = 2,
+             dense: bool = False) -> dict[str, nn.Module]:
     """G and D for (C, S, S) images, S in 28, 32."""
     c, s, _ = sample_shape
-    G = ClippedGenerator(R3Generator(inputs.in_dim, s, c, cfg.width), inputs)
-    D = Discriminator(R3Trunk(s, c, cfg.width))
+    G = ClippedGenerator(R3Generator(inputs.in_dim, s, c, cfg.width, coarse, dense), inputs)
+    D = Discriminator(R3Trunk(s, c, cfg.width, coarse))
     msr(D.head)
     return {"G": G, "D": D}
 
@@ -191,7 +211,10 @@ def networks(cfg, sample_shape: tuple[int, ...], inputs: InputSpec) -> dict[str,
 register(Family(
     "r3gan", FAMILY_TITLES["r3gan"], algorithm="adversarial", networks=networks, inputs=z_only,
     defaults=dict(lr_g=2e-3, lr_d=2e-3, beta1=0.0, beta2=0.9, batch_size=64, n_critic=1, z_dim=64, width=16,
-                  r1=10.0, r2=10.0, ema=0.999),  # the CPU-scale recipe (module docstring; the preset's: 2e-4, 0.05)
+                  r1=10.0, r2=10.0, ema=0.999, arch="dense"),  # the CPU-scale recipe (module docstring; the preset's: 2e-4, 0.05)
+    variants={"basis": networks, "wide": partial(networks, coarse=4), "dense": partial(networks, dense=True),
+              "wide-dense": partial(networks, coarse=4, dense=True)},
+    legacy_arch="basis",
     stats=("loss_d", "loss_g", "d_real", "d_fake", "r1", "r2"), image_sizes=(28, 32),
     # it trains on `digits` when no data is named, as New Run starts there; the stacked set is named: --data digits-stacked
     options={"loss": "rpgan", "arch": "conv", "d_norm": "none"},
