@@ -40,6 +40,11 @@ def test_cells_filled_are_the_evaluations_count(qtbot, stacked_run):
     parts = stored["metrics"]["modes_kl"]["parts"]
     assert sum(parts.values()) == pytest.approx(stored["metrics"]["modes_kl"]["value"], abs=1e-4)
     assert f"channels tied {parts['tied']:.3f}" in view.split.text()
+    shown = view.split.text()
+    older = json.loads(json.dumps(stored))
+    del older["metrics"]["modes_kl"]["parts"]  # a count stored before the split: worked out from its counts
+    assert view.show_result(older) and view.split.text() == shown
+    assert view.show_result(stored)
     rows = [json.loads(line) for line in (stacked_run / "metrics.jsonl").read_text().splitlines()]
     assert any(r.get("eval_modes") == modes["value"] and r["step"] == stored["checkpoint"]["step"] for r in rows)
     k = int(modes["counts"].index(max(modes["counts"])))

@@ -13,8 +13,6 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from trainers.metrics.modes import kl_parts
-
 from .. import theme
 
 EMPTY = QColor("#2d323b")  # a mode no fake shows
@@ -153,7 +151,11 @@ class ModesView(QWidget):
         self.map.set_counts(modes.get("counts"))
         self.count.setText(f"{modes['value']:,} / {modes['of']:,}")
         self.kl.setText(f"KL to uniform {kl['value']:.3f}")
-        parts = kl.get("parts") or (kl_parts(modes["counts"]) if modes.get("counts") else None)
+        parts = kl.get("parts")
+        if parts is None and modes.get("counts"):  # a count stored before the split: work it out from the counts
+            from trainers.metrics.modes import kl_parts  # here, not at the top: the window opens before torch loads
+
+            parts = kl_parts(modes["counts"])
         self.split.setText("" if parts is None else
                            f"of it: channels tied {parts['tied']:.3f} · digits uneven within a channel "
                            f"{sum(parts[c] for c in 'RGB'):.3f} (R {parts['R']:.3f}, G {parts['G']:.3f}, "
