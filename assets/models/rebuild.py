@@ -227,8 +227,9 @@ MODELS = {
         # modes at KL 0.598 over 26,000 fakes, 0.525 of it channels tied (metrics.modes.kl_parts), each channel's
         # digits even. With a dense stem (--arch dense, z to a full 7×7 map per channel) the same recipe drew 992
         # modes at KL 0.357 by step 1,000 (ties 0.136); --arch wide (64 channels at 7×7) evened the channels but
-        # tied them (0.74 on 2,000 fakes at step 500, dense 0.38; the basis 0.71 at step 1,000). Counted on 2,000 fakes during training (real: 880 numbers):
-        # 555, 697, 722, 723, 726, 775, 758, 779, 769 at steps 500 ... 4,500 (the basis: 482 at 1,000, 643 at 5,000).
+        # tied them (0.74 on 2,000 fakes at step 500, dense 0.38; the basis 0.71 at step 1,000). Counted on 2,000
+        # fakes during training (real: 880 numbers): 555, 697, 722, 723, 726, 775, 758, 779, 769 at steps 500 ...
+        # 4,500 (the basis: 482 at 1,000, 643 at 5,000).
         # The bundle is step 6,000 of that run (stopped at 1,064 and resumed: bit-exact), about 60 min at one
         # thread beside two other trainings
         "args": ["--model", "r3gan", "--data", "digits-stacked", "--arch", "dense", "--width", "16", "--steps", "6000",
