@@ -61,8 +61,8 @@ def check_values(r, cfg, spec, is_image: bool) -> None:
                           field='lr_q')
     if not (isinstance(r.ema, (int, float)) and 0 <= r.ema < 1):
         raise ConfigError(f"--ema must be a decay in [0, 1) (e.g. 0.999; 0 turns it off), got {r.ema}", field='ema')
-    if r.lr_decay not in ("none", "linear"):
-        raise ConfigError(f"--lr-decay must be none or linear, got {r.lr_decay!r}", field='lr_decay')
+    if r.lr_decay not in ("none", "linear", "anneal"):
+        raise ConfigError(f"--lr-decay must be none, linear or anneal, got {r.lr_decay!r}", field='lr_decay')
     if spec.variants:
         if r.arch not in spec.variants:
             raise ConfigError(f"--arch must be one of {', '.join(spec.variants)} for {cfg.model}, got {r.arch!r}",

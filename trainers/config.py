@@ -118,12 +118,15 @@ class TrainConfig:
                                      "features (Salimans et al. 2016; 0: off)", float)
     ema: float | None = option(None, "keep an exponential moving average of G with this decay (e.g. 0.999) "
                                "and sample from it; 0: off", float)
-    lr_decay: str | None = option(None, "learning-rate schedule: none, or linear (constant until --decay-start, then "
-                           "linearly to 0 at --steps, as CycleGAN)", str, choices=("none", "linear"))
-    decay_start: int | None = option(None, "the step after which the learning rates fall: linearly to 0 at --steps "
-                                     "with --lr-decay linear (default: the family's, else half of --steps); SRGAN: ×0.1 "
-                                     "(default 1000 steps into the adversarial phase). Kept when a run is resumed "
-                                     "with more --steps", int)
+    lr_decay: str | None = option(None, "learning-rate schedule: none; linear (constant until --decay-start, then "
+                           "linearly to 0 at --steps, as CycleGAN); or anneal (R3GAN's: from --decay-start to --steps "
+                           "on a half cosine, the lr to 1/4, γ of --r1/--r2 to 1/10, Adam β2 up to 0.99)", str,
+                           choices=("none", "linear", "anneal"))
+    decay_start: int | None = option(None, "the step after which the learning rates fall: to 0 at --steps with "
+                                     "--lr-decay linear, to 1/4 with anneal (default: the family's, else half of "
+                                     "--steps); SRGAN: ×0.1 (default 1000 steps into the adversarial phase). Kept "
+                                     "when a run is resumed with more --steps; a resumed run may take a new decay "
+                                     "that starts at or after its step", int)
     seed: int = option(0, "random seed: same seed, same run", int)
     deterministic: bool = option(False, "deterministic kernels (slower on GPU)")
     device: str = option("auto", "auto (cuda > mps > cpu), cpu, cuda, cuda:N or mps", str)
@@ -266,11 +269,11 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
                               field=key)
     if spec.settle is not None:  # what a family derives from other settings (SRGAN: its lr drop)
         spec.settle(r)
-    if r.lr_decay == "linear" and r.decay_start is None and isinstance(r.steps, int):
+    if r.lr_decay in ("linear", "anneal") and r.decay_start is None and isinstance(r.steps, int):
         r.decay_start = r.steps // 2  # stored: a resumed run with more --steps keeps it
-    if cfg.decay_start is not None and r.lr_decay != "linear" and spec.settle is None:
+    if cfg.decay_start is not None and r.lr_decay not in ("linear", "anneal") and spec.settle is None:
         raise ConfigError(f"--decay-start is where a learning-rate decay starts; {cfg.model} has none here: add "
-                          "--lr-decay linear, or leave --decay-start out", field='decay_start')
+                          "--lr-decay linear (or anneal), or leave --decay-start out", field='decay_start')
     if not spec.options.get("superres"):
         given = [k for k in ("scale", "pretrain_steps", "adv_weight", "content") if getattr(cfg, k) is not None]
         if given:

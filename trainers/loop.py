@@ -36,7 +36,7 @@ from .runlock import RunLock
 from .resume import settle_start
 from .runtime import device_label, pick_device, seed_everything
 from .saving import Saving, pixel_stat_distance
-from .schedule import apply_lr, lr_schedule, schedule_notes
+from .schedule import lr_schedule, schedule_notes
 from .writes import BackgroundWrites
 
 # the manual updates a paused run takes, and the player each one steps
@@ -225,7 +225,7 @@ class TrainingRun(Saving, Iterator[Event]):
                     continue
                 try:
                     if self._lr is not None:
-                        apply_lr(self.algo.optimizers, self._lr(self.step))
+                        self._lr.apply(self.algo, self.step)
                     batches = self.sampler.draw(self.algo.batches_per_step)
                     window.append(self.algo.train_step(batches, self.step + 1))
                 except torch.OutOfMemoryError:

@@ -176,12 +176,13 @@ def zero_centred(critic, x: torch.Tensor, y: torch.Tensor | None = None, out: to
 
 
 def d_penalties(cfg, critic, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None, stats: dict,
-                r: torch.Tensor | None = None, f: torch.Tensor | None = None) -> torch.Tensor | None:
+                r: torch.Tensor | None = None, f: torch.Tensor | None = None,
+                scale: float = 1.0) -> torch.Tensor | None:
     """γ₁/2·R1 + γ₂/2·R2 for D's loss (None when both are off), each logged before its weight; ``r``, ``f``: D's
-    scores of ``real`` and ``fake`` (``watch``)."""
+    scores of ``real`` and ``fake`` (``watch``); ``scale``: a factor on both γ (``--lr-decay anneal``)."""
     total = None
     for key, x, out in (("r1", real, r), ("r2", fake, f)):
-        gamma = _w(cfg, key)
+        gamma = _w(cfg, key) * scale
         if gamma > 0:
             pen = zero_centred(critic, x, y, out)
             stats[key] = pen.detach()

@@ -55,6 +55,7 @@ class AdversarialGAN(AlgorithmBase):
     repeats_d = True
     augments = True
     remedies = True  # takes --pack, --mbstd, --mbdisc, --r1, --r2, --loss, --feature-matching (``remedies.py``)
+    penalty_scale = 1.0  # a factor on γ of --r1/--r2, set before each step by --lr-decay anneal (``schedule.Anneal``)
 
     def __init__(self, cfg, family, nets: dict[str, nn.Module], inputs, device: torch.device, class_names=(),
                  dist: ddp.DistInfo | None = None, speed=None):
@@ -202,7 +203,8 @@ class AdversarialGAN(AlgorithmBase):
             gp = gradient_penalty(lambda x: self.critic(x, y)[0], real, fake.float(), eps=eps)
             loss = loss + self.cfg.gp_weight * gp
             stats["gp"] = gp.detach()
-        penalties = remedies.d_penalties(self.cfg, self.critic, real, fake, y, stats, r, f)  # --r1, --r2
+        penalties = remedies.d_penalties(self.cfg, self.critic, real, fake, y, stats, r, f,  # --r1, --r2
+                                         self.penalty_scale)
         if penalties is not None:
             loss = loss + penalties
         if self.Q is not None:

@@ -163,7 +163,7 @@ def check(cfg) -> None:
             raise ConfigError(f"--content features needs the classifier GAN Studio trains on a labelled dataset; "
                               f"{cfg.data!r} has no labels: use --content mse, or --content PATH of a VGG19 weights "
                               "file", field='content')
-    if cfg.lr_decay == "linear":
+    if cfg.lr_decay in ("linear", "anneal"):
         raise ConfigError("srgan has the paper's schedule (the learning rates ×0.1 after --decay-start, in the adversarial "
                           "phase): leave --lr-decay out", field='lr_decay')
 
