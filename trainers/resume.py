@@ -59,7 +59,8 @@ def settle_start(config: TrainConfig, run_dir: Path, resume: bool) -> Start:
                if getattr(config, k) is not None and getattr(config, k) != getattr(saved, k)}
     if "lr_decay" in changed and "decay_start" not in changed:
         changed["decay_start"] = None  # the new decay's own default (none: no start), not the old one's start
-    notes = [f"--{k.replace('_', '-')} {v} from here on (the run had {getattr(saved, k)})" for k, v in changed.items()]
+    notes = [f"--{k.replace('_', '-')} {v} from here on (the run had {_shown(getattr(saved, k))})"
+             for k, v in changed.items() if v is not None]
     cfg = resolve(dataclasses.replace(saved, **changed, steps=config.steps, device=config.device, out=config.out,
                                       precision=config.precision, compile=config.compile, cuda_graph=config.cuda_graph,
                                       log_window_s=config.log_window_s, tensorboard=config.tensorboard,
@@ -71,6 +72,10 @@ def settle_start(config: TrainConfig, run_dir: Path, resume: bool) -> Start:
     if {"lr_decay", "decay_start"} & set(changed):
         _same_past(saved, cfg, ckpt.step, run_dir)
     return Start(cfg, ckpt, notes, saved.steps)
+
+
+def _shown(value) -> str:
+    return "none" if value is None else str(value)
 
 
 def _same_past(saved: TrainConfig, cfg: TrainConfig, step: int, run_dir: Path) -> None:
