@@ -71,15 +71,9 @@ def test_a_resumed_run_takes_a_new_decay_that_starts_at_its_step_and_lands_on_th
         list(train(tiny_config(tmp_path / "a", steps=12, lr_decay="none", **opts), resume=True))
 
 
-def test_the_anneal_notes_a_start_after_the_end():
-    cfg = resolve(tiny_config(tmp_path_stub(), model="dcgan", steps=10, lr_decay="anneal", decay_start=20))
+def test_the_anneal_notes_a_start_after_the_end(tmp_path):
+    cfg = resolve(tiny_config(tmp_path, model="dcgan", steps=10, lr_decay="anneal", decay_start=20))
     assert schedule_notes(cfg) == ["the learning rates stay constant: the anneal starts after step 20 "
                                    "(--decay-start), and this run ends at 10"]
     with pytest.raises(ConfigError, match="none, linear or anneal"):
-        resolve(tiny_config(tmp_path_stub(), model="dcgan", lr_decay="cosine"))
-
-
-def tmp_path_stub():
-    from pathlib import Path
-
-    return Path("/nonexistent-ganstudio-test")
+        resolve(tiny_config(tmp_path, model="dcgan", lr_decay="cosine"))
