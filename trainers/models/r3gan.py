@@ -40,10 +40,10 @@ channels tied (``metrics.modes.kl_parts``). ``dense`` projects z to a full s0×s
 rest unchanged: counted on 2,000 fakes at step 1,000 (seed 0) it drew 697 numbers at KL 0.64, where the basis drew
 482 at KL 1.21 (and 643 at KL 0.78 by step 5,000), its tied part 0.41 against the basis' 0.71 (2,000 fakes tie
 ≈ 0.24 by chance alone); at 6,000 steps it covers all 1,000 modes over 26,000 fakes at KL 0.154, ties 0.049, at
-9,000 KL 0.085, ties 0.037, at 12,000 (the bundled ``r3gan-stacked``) KL 0.064, ties 0.039; annealed from 6,000 to
-9,000 instead (``--lr-decay anneal``, the official schedulers) KL 0.095: the steps count, not the schedule. ``wide`` (4w channels at the coarsest stage, G and D) evened the channels but tied them (0.74 at step 500, dense
-0.38) and
-``wide-dense`` combines the two.
+9,000 KL 0.085, ties 0.037, at 12,000 KL 0.064, ties 0.039, at 24,000 with the rates falling to 0 over the last
+2,000 (the bundled ``r3gan-stacked``) KL 0.036, ties 0.032; annealed from 6,000 to 9,000 instead (``--lr-decay
+anneal``, the official schedulers) KL 0.095: the steps count, not the schedule. ``wide`` (4w channels at the coarsest
+stage, G and D) evened the channels but tied them (0.74 at step 500, dense 0.38) and ``wide-dense`` combines the two.
 """
 
 from __future__ import annotations
